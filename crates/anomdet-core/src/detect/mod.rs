@@ -1,0 +1,156 @@
+//! Detectors: one file each, behind one trait, listed in one registry.
+//!
+//! Every detector scores a series in two modes:
+//! - **online**: [`Detector::update`] sees one value at a time, scores it against the past only,
+//!   then learns from it. Memory is bounded by the detector's window.
+//! - **batch**: [`Detector::score_batch`] sees the whole series and may look both ways
+//!   (a global mean, a centred window). It defaults to running the online mode.
+
+mod ewma;
+mod iqr;
+mod mad;
+mod rolling;
+mod zscore;
+
+use crate::params::{ParamError, ParamSpec, Params};
+
+/// The result for one value. `score` is `None` while the detector is still warming up.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Scored {
+    pub score: Option<f64>,
+    pub is_anomaly: Option<bool>,
+    pub expected: Option<f64>,
+    pub lower: Option<f64>,
+    pub upper: Option<f64>,
+}
+
+impl Scored {
+    /// Not scored: not enough history yet.
+    pub const WARMUP: Scored = Scored { score: None, is_anomaly: None, expected: None, lower: None, upper: None };
+
+    /// Score `x` by its distance from `center` in units of `scale`, flagged beyond `threshold`.
+    pub fn banded(x: f64, center: f64, scale: f64, threshold: f64) -> Scored {
+        let score = (x - center).abs() / scale;
+        Scored {
+            score: Some(score),
+            is_anomaly: Some(score > threshold),
+            expected: Some(center),
+            lower: Some(center - threshold * scale),
+            upper: Some(center + threshold * scale),
+        }
+    }
+}
+
+/// Which of the two modes to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Batch,
+    Online,
+}
+
+impl Mode {
+    pub fn parse(text: &str) -> Option<Mode> {
+        match text {
+            "batch" => Some(Mode::Batch),
+            "online" => Some(Mode::Online),
+            _ => None,
+        }
+    }
+}
+
+/// A univariate detector.
+pub trait Detector: Send {
+    /// Online mode: score `x` against what came before, then learn from it.
+    fn update(&mut self, x: f64) -> Scored;
+
+    /// Batch mode over a whole series; the default replays the online mode.
+    fn score_batch(&mut self, xs: &[f64]) -> Vec<Scored> {
+        xs.iter().map(|&x| self.update(x)).collect()
+    }
+}
+
+/// What the catalog knows about a detector, and how to build one.
+pub struct DetectorInfo {
+    pub name: &'static str,
+    pub family: &'static str,
+    pub online: bool,
+    pub multivariate: bool,
+    pub params: &'static [ParamSpec],
+    pub description: &'static str,
+    /// The fewest values a series must have for this detector with these parameters.
+    pub min_points: fn(&Params) -> usize,
+    pub build: fn(&Params) -> Box<dyn Detector>,
+}
+
+impl DetectorInfo {
+    pub fn parse_params(&self, json: Option<&serde_json::Value>) -> Result<Params, ParamError> {
+        Params::parse(self.name, self.params, json)
+    }
+}
+
+static REGISTRY: [&DetectorInfo; 4] = [&zscore::INFO, &mad::INFO, &iqr::INFO, &ewma::INFO];
+
+/// Every built-in detector, in listing order.
+pub fn registry() -> &'static [&'static DetectorInfo] {
+    &REGISTRY
+}
+
+pub fn find_detector(name: &str) -> Option<&'static DetectorInfo> {
+    REGISTRY.iter().copied().find(|d| d.name == name)
+}
+
+/// Score a whole series in the chosen mode.
+pub fn score_series(info: &DetectorInfo, params: &Params, mode: Mode, xs: &[f64]) -> Vec<Scored> {
+    let mut detector = (info.build)(params);
+    match mode {
+        Mode::Batch => detector.score_batch(xs),
+        Mode::Online => xs.iter().map(|&x| detector.update(x)).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_names_are_unique_and_findable() {
+        for d in registry() {
+            assert!(std::ptr::eq(find_detector(d.name).unwrap(), *d));
+            assert!(!d.description.is_empty());
+        }
+        assert!(find_detector("nope").is_none());
+    }
+
+    #[test]
+    fn every_detector_flags_an_obvious_spike_in_both_modes() {
+        // A gentle sine with one huge spike: every detector must flag it and little else.
+        let mut xs: Vec<f64> = (0..400).map(|i| (i as f64 / 10.0).sin()).collect();
+        xs[300] = 25.0;
+        for d in registry() {
+            let params = Params::defaults(d.params);
+            for mode in [Mode::Batch, Mode::Online] {
+                let out = score_series(d, &params, mode, &xs);
+                assert_eq!(out.len(), xs.len());
+                assert_eq!(out[300].is_anomaly, Some(true), "{} {:?} missed the spike", d.name, mode);
+                let flagged = out.iter().filter(|s| s.is_anomaly == Some(true)).count();
+                assert!(flagged <= 12, "{} {:?} flagged {flagged} points", d.name, mode);
+            }
+        }
+    }
+
+    #[test]
+    fn scores_are_finite_on_constant_series() {
+        let xs = vec![5.0; 200];
+        for d in registry() {
+            let params = Params::defaults(d.params);
+            for mode in [Mode::Batch, Mode::Online] {
+                for s in score_series(d, &params, mode, &xs) {
+                    if let Some(score) = s.score {
+                        assert!(score.is_finite(), "{} {:?}", d.name, mode);
+                        assert_eq!(s.is_anomaly, Some(false), "{} {:?}", d.name, mode);
+                    }
+                }
+            }
+        }
+    }
+}

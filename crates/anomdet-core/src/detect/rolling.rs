@@ -1,0 +1,36 @@
+//! The shared engine of window-based robust detectors: a rule that scores a value against
+//! a sorted window, run over a centred window in batch mode and a trailing one online.
+
+use super::{Detector, Scored};
+use crate::window::{TrailingWindow, for_each_centered};
+
+/// How a robust detector judges `x` against a window of neighbours (ascending).
+pub trait WindowRule: Send {
+    fn judge(&self, window: &[f64], x: f64) -> Scored;
+}
+
+pub struct Rolling<R: WindowRule> {
+    rule: R,
+    window: usize,
+    past: TrailingWindow,
+}
+
+impl<R: WindowRule> Rolling<R> {
+    pub fn new(rule: R, window: usize) -> Self {
+        Rolling { rule, window, past: TrailingWindow::new(window) }
+    }
+}
+
+impl<R: WindowRule> Detector for Rolling<R> {
+    fn update(&mut self, x: f64) -> Scored {
+        let out = if self.past.is_full() { self.rule.judge(self.past.sorted(), x) } else { Scored::WARMUP };
+        self.past.push(x);
+        out
+    }
+
+    fn score_batch(&mut self, xs: &[f64]) -> Vec<Scored> {
+        let mut out = Vec::with_capacity(xs.len());
+        for_each_centered(xs, self.window, |w, x| out.push(self.rule.judge(w, x)));
+        out
+    }
+}

@@ -1,0 +1,94 @@
+//! Global z-score: distance from the mean in standard deviations.
+//! Batch: mean and sample sd of the whole series. Online: of all values seen so far.
+
+use super::{Detector, DetectorInfo, Scored};
+use crate::params::{Bound, ParamKind, ParamSpec, Params};
+use crate::series::{Welford, floor_scale, mean_sd};
+
+const PARAMS: &[ParamSpec] = &[
+    ParamSpec {
+        name: "threshold",
+        kind: ParamKind::Float,
+        default: 3.0,
+        min: Bound::excl(0.0),
+        max: Bound::incl(1e6),
+        description: "flag when |x - mean| / sd exceeds this",
+    },
+    ParamSpec {
+        name: "min_history",
+        kind: ParamKind::Int,
+        default: 30.0,
+        min: Bound::incl(2.0),
+        max: Bound::incl(1e7),
+        description: "online mode: values seen before scoring starts",
+    },
+];
+
+pub static INFO: DetectorInfo = DetectorInfo {
+    name: "zscore",
+    family: "statistical",
+    online: true,
+    multivariate: false,
+    params: PARAMS,
+    description: "Global z-score: distance from the mean in sample standard deviations",
+    min_points: |_| 2,
+    build: |p| Box::new(ZScore { threshold: p.float("threshold"), min_history: p.int("min_history") as u64, seen: Welford::default() }),
+};
+
+struct ZScore {
+    threshold: f64,
+    min_history: u64,
+    seen: Welford,
+}
+
+impl Detector for ZScore {
+    fn update(&mut self, x: f64) -> Scored {
+        let out = if self.seen.count() < self.min_history {
+            Scored::WARMUP
+        } else {
+            let mean = self.seen.mean();
+            Scored::banded(x, mean, floor_scale(self.seen.sample_sd(), mean), self.threshold)
+        };
+        self.seen.push(x);
+        out
+    }
+
+    fn score_batch(&mut self, xs: &[f64]) -> Vec<Scored> {
+        let (mean, sd) = mean_sd(xs);
+        let scale = floor_scale(sd, mean);
+        xs.iter().map(|&x| Scored::banded(x, mean, scale, self.threshold)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use approx::assert_relative_eq;
+
+    #[test]
+    fn batch_known_answer() {
+        // mean 5, sample sd sqrt(32/7) = 2.13809
+        let xs = [2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0];
+        let out = (INFO.build)(&Params::defaults(PARAMS)).score_batch(&xs);
+        let sd = (32.0f64 / 7.0).sqrt();
+        assert_relative_eq!(out[7].score.unwrap(), 4.0 / sd);
+        assert_relative_eq!(out[0].score.unwrap(), 3.0 / sd);
+        assert_eq!(out[7].expected, Some(5.0));
+        assert_relative_eq!(out[7].upper.unwrap(), 5.0 + 3.0 * sd);
+        assert!(out.iter().all(|s| s.is_anomaly == Some(false)));
+    }
+
+    #[test]
+    fn online_scores_against_the_past_only() {
+        let json = serde_json::json!({"min_history": 3});
+        let params = INFO.parse_params(Some(&json)).unwrap();
+        let mut d = (INFO.build)(&params);
+        assert_eq!(d.update(1.0), Scored::WARMUP);
+        assert_eq!(d.update(2.0), Scored::WARMUP);
+        assert_eq!(d.update(3.0), Scored::WARMUP);
+        // past: mean 2, sd 1 -> 10 is 8 sd away
+        let s = d.update(10.0);
+        assert_relative_eq!(s.score.unwrap(), 8.0);
+        assert_eq!(s.is_anomaly, Some(true));
+    }
+}

@@ -1,0 +1,13 @@
+//! anomdet-core: the math of anomdet, with no PostgreSQL in sight.
+//!
+//! The extension crate reads rows, hands plain `f64` slices to a [`detect::Detector`]
+//! and writes the [`detect::Scored`] values back. Everything here is testable with
+//! `cargo test -p anomdet-core` in seconds.
+
+pub mod detect;
+pub mod params;
+pub mod series;
+pub mod window;
+
+pub use detect::{Detector, DetectorInfo, Mode, Scored, find_detector, registry};
+pub use params::{ParamError, ParamKind, ParamSpec, Params};

@@ -1,0 +1,250 @@
+//! Typed detector parameters parsed from JSON, with ranges and errors that name the parameter.
+
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// The type of one parameter, as shown by `anomdet.detectors()`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ParamKind {
+    Int,
+    Float,
+    Bool,
+}
+
+impl ParamKind {
+    pub fn sql_name(self) -> &'static str {
+        match self {
+            ParamKind::Int => "integer",
+            ParamKind::Float => "float",
+            ParamKind::Bool => "boolean",
+        }
+    }
+}
+
+/// One end of an allowed range.
+#[derive(Debug, Clone, Copy)]
+pub struct Bound {
+    pub value: f64,
+    pub inclusive: bool,
+}
+
+impl Bound {
+    pub const fn incl(value: f64) -> Self {
+        Bound { value, inclusive: true }
+    }
+    pub const fn excl(value: f64) -> Self {
+        Bound { value, inclusive: false }
+    }
+}
+
+/// The declaration of one parameter of a detector.
+#[derive(Debug, Clone, Copy)]
+pub struct ParamSpec {
+    pub name: &'static str,
+    pub kind: ParamKind,
+    pub default: f64,
+    pub min: Bound,
+    pub max: Bound,
+    pub description: &'static str,
+}
+
+impl ParamSpec {
+    /// The allowed range in interval notation, e.g. `(0, 1]` or `[2, 100000]`.
+    pub fn range_text(&self) -> String {
+        let lo = if self.min.inclusive { '[' } else { '(' };
+        let hi = if self.max.inclusive { ']' } else { ')' };
+        format!("{lo}{}, {}{hi}", fmt_num(self.min.value), fmt_num(self.max.value))
+    }
+
+    pub fn default_json(&self) -> Value {
+        match self.kind {
+            ParamKind::Int => Value::from(self.default as i64),
+            ParamKind::Float => Value::from(self.default),
+            ParamKind::Bool => Value::from(self.default != 0.0),
+        }
+    }
+
+    fn admits(&self, v: f64) -> bool {
+        let above = if self.min.inclusive { v >= self.min.value } else { v > self.min.value };
+        let below = if self.max.inclusive { v <= self.max.value } else { v < self.max.value };
+        above && below
+    }
+}
+
+fn fmt_num(v: f64) -> String {
+    if v.is_infinite() {
+        if v > 0.0 { "Infinity".into() } else { "-Infinity".into() }
+    } else if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v}")
+    }
+}
+
+/// Why a parameter object was refused; every variant names the parameter.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ParamError {
+    #[error("detector parameters must be a JSON object, got {0}")]
+    NotAnObject(String),
+    #[error("unknown parameter \"{name}\" for detector {detector}")]
+    Unknown { detector: String, name: String, valid: Vec<String> },
+    #[error("parameter \"{name}\" must be {expected}, got {got}")]
+    WrongType { name: String, expected: String, got: String },
+    #[error("parameter \"{name}\" is {value}, outside its allowed range {range}")]
+    OutOfRange { name: String, value: String, range: String },
+}
+
+/// Validated parameter values: every declared parameter is present (default or given).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Params {
+    values: BTreeMap<&'static str, f64>,
+}
+
+impl Params {
+    /// Parse `json` against `specs`; `None` or `{}` gives all defaults.
+    pub fn parse(detector: &str, specs: &[ParamSpec], json: Option<&Value>) -> Result<Params, ParamError> {
+        let mut values: BTreeMap<&'static str, f64> = specs.iter().map(|s| (s.name, s.default)).collect();
+        let object = match json {
+            None | Some(Value::Null) => return Ok(Params { values }),
+            Some(Value::Object(map)) => map,
+            Some(other) => return Err(ParamError::NotAnObject(json_kind(other).into())),
+        };
+        for (key, raw) in object {
+            let spec = specs.iter().find(|s| s.name == key).ok_or_else(|| ParamError::Unknown {
+                detector: detector.to_string(),
+                name: key.clone(),
+                valid: specs.iter().map(|s| s.name.to_string()).collect(),
+            })?;
+            let value = coerce(spec, raw)?;
+            if !spec.admits(value) {
+                return Err(ParamError::OutOfRange { name: key.clone(), value: raw.to_string(), range: spec.range_text() });
+            }
+            values.insert(spec.name, value);
+        }
+        Ok(Params { values })
+    }
+
+    /// Defaults only (for listing and tests).
+    pub fn defaults(specs: &[ParamSpec]) -> Params {
+        Params { values: specs.iter().map(|s| (s.name, s.default)).collect() }
+    }
+
+    pub fn float(&self, name: &str) -> f64 {
+        *self.values.get(name).unwrap_or_else(|| panic!("parameter {name} is not declared"))
+    }
+
+    pub fn int(&self, name: &str) -> usize {
+        self.float(name) as usize
+    }
+
+    pub fn flag(&self, name: &str) -> bool {
+        self.float(name) != 0.0
+    }
+
+    /// The values as a JSON object (what a job records as its effective parameters).
+    pub fn to_json(&self, specs: &[ParamSpec]) -> Value {
+        let mut map = serde_json::Map::new();
+        for spec in specs {
+            let v = self.float(spec.name);
+            let json = match spec.kind {
+                ParamKind::Int => Value::from(v as i64),
+                ParamKind::Float => Value::from(v),
+                ParamKind::Bool => Value::from(v != 0.0),
+            };
+            map.insert(spec.name.to_string(), json);
+        }
+        Value::Object(map)
+    }
+}
+
+fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn coerce(spec: &ParamSpec, raw: &Value) -> Result<f64, ParamError> {
+    let wrong = |expected: &str| ParamError::WrongType {
+        name: spec.name.to_string(),
+        expected: expected.to_string(),
+        got: format!("{} ({raw})", json_kind(raw)),
+    };
+    match spec.kind {
+        ParamKind::Bool => raw.as_bool().map(|b| if b { 1.0 } else { 0.0 }).ok_or_else(|| wrong("a boolean")),
+        ParamKind::Int => {
+            if let Some(i) = raw.as_i64() {
+                Ok(i as f64)
+            } else if let Some(f) = raw.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15) {
+                Ok(f)
+            } else if raw.is_u64() {
+                // Larger than i64: certainly outside every declared range.
+                Err(ParamError::OutOfRange { name: spec.name.into(), value: raw.to_string(), range: spec.range_text() })
+            } else {
+                Err(wrong("an integer"))
+            }
+        }
+        ParamKind::Float => raw.as_f64().ok_or_else(|| wrong("a number")),
+    }
+}
+
+impl fmt::Display for ParamKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.sql_name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const SPECS: &[ParamSpec] = &[
+        ParamSpec { name: "window", kind: ParamKind::Int, default: 60.0, min: Bound::incl(3.0), max: Bound::incl(1e5), description: "w" },
+        ParamSpec { name: "lambda", kind: ParamKind::Float, default: 0.3, min: Bound::excl(0.0), max: Bound::incl(1.0), description: "l" },
+    ];
+
+    #[test]
+    fn defaults_fill_missing_values() {
+        let p = Params::parse("d", SPECS, Some(&json!({"window": 10}))).unwrap();
+        assert_eq!(p.int("window"), 10);
+        assert_eq!(p.float("lambda"), 0.3);
+    }
+
+    #[test]
+    fn unknown_parameter_lists_valid_names() {
+        let e = Params::parse("d", SPECS, Some(&json!({"windw": 10}))).unwrap_err();
+        match e {
+            ParamError::Unknown { name, valid, .. } => {
+                assert_eq!(name, "windw");
+                assert_eq!(valid, vec!["window", "lambda"]);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn ranges_respect_open_and_closed_ends() {
+        assert!(Params::parse("d", SPECS, Some(&json!({"lambda": 0.0}))).is_err());
+        assert!(Params::parse("d", SPECS, Some(&json!({"lambda": 1.0}))).is_ok());
+        let e = Params::parse("d", SPECS, Some(&json!({"window": 2}))).unwrap_err();
+        assert_eq!(e.to_string(), "parameter \"window\" is 2, outside its allowed range [3, 100000]");
+    }
+
+    #[test]
+    fn types_are_checked() {
+        assert!(matches!(Params::parse("d", SPECS, Some(&json!({"window": 2.5}))), Err(ParamError::WrongType { .. })));
+        assert!(matches!(Params::parse("d", SPECS, Some(&json!({"window": "10"}))), Err(ParamError::WrongType { .. })));
+        assert!(Params::parse("d", SPECS, Some(&json!({"window": 10.0}))).is_ok());
+        assert!(matches!(Params::parse("d", SPECS, Some(&json!([1]))), Err(ParamError::NotAnObject(_))));
+        assert!(matches!(
+            Params::parse("d", SPECS, Some(&json!({"window": 18446744073709551615u64}))),
+            Err(ParamError::OutOfRange { .. })
+        ));
+    }
+}

@@ -1,0 +1,107 @@
+//! Sliding windows kept in sorted order, for rolling medians and quantiles.
+
+use std::collections::VecDeque;
+
+/// A multiset of f64 kept ascending; insert and remove are a binary search plus a memmove,
+/// which beats a pair of heaps for the window sizes detectors use (tens to thousands).
+#[derive(Debug, Clone, Default)]
+pub struct SortedWindow {
+    sorted: Vec<f64>,
+}
+
+impl SortedWindow {
+    pub fn with_capacity(n: usize) -> Self {
+        SortedWindow { sorted: Vec::with_capacity(n) }
+    }
+    pub fn insert(&mut self, x: f64) {
+        let at = self.sorted.partition_point(|v| v.total_cmp(&x).is_lt());
+        self.sorted.insert(at, x);
+    }
+    pub fn remove(&mut self, x: f64) {
+        let at = self.sorted.partition_point(|v| v.total_cmp(&x).is_lt());
+        debug_assert!(at < self.sorted.len() && self.sorted[at].total_cmp(&x).is_eq());
+        self.sorted.remove(at);
+    }
+    pub fn as_slice(&self) -> &[f64] {
+        &self.sorted
+    }
+    pub fn len(&self) -> usize {
+        self.sorted.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.sorted.is_empty()
+    }
+}
+
+/// Calls `f(window, x)` for every point with the centred window `[i - w/2, i + w/2]`
+/// (clipped at the ends), the point itself included, as in the Hampel filter.
+pub fn for_each_centered<F: FnMut(&[f64], f64)>(xs: &[f64], window: usize, mut f: F) {
+    let half = window / 2;
+    let n = xs.len();
+    let mut win = SortedWindow::with_capacity(2 * half + 1);
+    for &x in xs.iter().take(half.min(n)) {
+        win.insert(x);
+    }
+    for i in 0..n {
+        if i + half < n {
+            win.insert(xs[i + half]);
+        }
+        if i > half {
+            win.remove(xs[i - half - 1]);
+        }
+        f(win.as_slice(), xs[i]);
+    }
+}
+
+/// The last `capacity` values seen, in arrival order and in sorted order.
+#[derive(Debug, Clone)]
+pub struct TrailingWindow {
+    capacity: usize,
+    arrival: VecDeque<f64>,
+    sorted: SortedWindow,
+}
+
+impl TrailingWindow {
+    pub fn new(capacity: usize) -> Self {
+        TrailingWindow { capacity, arrival: VecDeque::with_capacity(capacity + 1), sorted: SortedWindow::with_capacity(capacity + 1) }
+    }
+    pub fn is_full(&self) -> bool {
+        self.arrival.len() >= self.capacity
+    }
+    pub fn sorted(&self) -> &[f64] {
+        self.sorted.as_slice()
+    }
+    pub fn push(&mut self, x: f64) {
+        self.arrival.push_back(x);
+        self.sorted.insert(x);
+        if self.arrival.len() > self.capacity {
+            let old = self.arrival.pop_front().expect("non-empty");
+            self.sorted.remove(old);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn centered_windows_are_clipped_at_the_ends() {
+        let xs = [1.0, 2.0, 3.0, 4.0, 5.0];
+        let mut seen = Vec::new();
+        for_each_centered(&xs, 3, |w, x| seen.push((w.to_vec(), x)));
+        assert_eq!(seen[0], (vec![1.0, 2.0], 1.0));
+        assert_eq!(seen[2], (vec![2.0, 3.0, 4.0], 3.0));
+        assert_eq!(seen[4], (vec![4.0, 5.0], 5.0));
+    }
+
+    #[test]
+    fn trailing_window_keeps_the_last_values_sorted() {
+        let mut w = TrailingWindow::new(3);
+        for x in [5.0, 1.0, 4.0, 2.0] {
+            w.push(x);
+        }
+        assert!(w.is_full());
+        assert_eq!(w.sorted(), &[1.0, 2.0, 4.0]);
+    }
+}
