@@ -1,0 +1,34 @@
+//! anomdet: anomaly detection inside PostgreSQL and TimescaleDB.
+//!
+//! Layers: `api` (the SQL surface) → `relation` (reading user tables safely) → `scoring`
+//! (the pipeline) → `anomdet_core` (the math). `catalog/schema.sql` holds the catalog DDL.
+
+#[cfg(not(panic = "unwind"))]
+compile_error!("anomdet must be built with panic = \"unwind\" so errors become clean PostgreSQL errors");
+
+use pgrx::prelude::*;
+
+mod api;
+mod error;
+mod json_arg;
+mod relation;
+mod scoring;
+mod subxact;
+
+::pgrx::pg_module_magic!(name, version);
+
+extension_sql_file!("catalog/schema.sql", name = "catalog", bootstrap);
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pg_schema]
+mod tests;
+
+/// Required by `cargo pgrx test`.
+#[cfg(test)]
+pub mod pg_test {
+    pub fn setup(_options: Vec<&str>) {}
+
+    pub fn postgresql_conf_options() -> Vec<&'static str> {
+        vec![]
+    }
+}

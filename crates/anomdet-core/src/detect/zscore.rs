@@ -2,7 +2,7 @@
 //! Batch: mean and sample sd of the whole series. Online: of all values seen so far.
 
 use super::{Detector, DetectorInfo, Scored};
-use crate::params::{Bound, ParamKind, ParamSpec, Params};
+use crate::params::{Bound, ParamKind, ParamSpec};
 use crate::series::{Welford, floor_scale, mean_sd};
 
 const PARAMS: &[ParamSpec] = &[
@@ -64,6 +64,7 @@ impl Detector for ZScore {
 mod tests {
     use super::*;
     use approx::assert_relative_eq;
+    use crate::params::Params;
 
     #[test]
     fn batch_known_answer() {

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Install what building and testing anomdet needs, skipping whatever is already there.
+# Safe to run repeatedly. Debian 12 / PostgreSQL 15, as root (or with sudo).
+set -euo pipefail
+
+PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
+PGRX_VERSION=0.18.1
+SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+
+need_apt=()
+for pkg in postgresql-15 postgresql-server-dev-15 libclang-dev clang sudo postgresql-15-cron; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
+done
+if [ ${#need_apt[@]} -gt 0 ]; then
+    echo "setup: installing ${need_apt[*]}"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+if ! cargo pgrx --version 2>/dev/null | grep -q "$PGRX_VERSION"; then
+    echo "setup: installing cargo-pgrx $PGRX_VERSION (about 8 minutes on 2 cores)"
+    cargo install cargo-pgrx --version "$PGRX_VERSION" --locked
+fi
+
+if ! grep -q "pg15" "${PGRX_HOME:-$HOME/.pgrx}/config.toml" 2>/dev/null; then
+    cargo pgrx init --pg15 "$PG_CONFIG" >/dev/null
+fi
+echo "setup: ready (cargo-pgrx $PGRX_VERSION, $($PG_CONFIG --version))"

@@ -1,0 +1,85 @@
+//! `anomdet.detect(...)`: score a table ad hoc and return every row with its score.
+
+use super::{ScoreArgs, prepare};
+use crate::error::required;
+use crate::json_arg::JsonArg;
+use crate::scoring::{ScoredRow, Sink};
+use pgrx::pg_sys::panic::ErrorReport;
+use pgrx::prelude::*;
+
+type DetectRow = (
+    TimestampWithTimeZone,
+    Option<String>,
+    Option<f64>,
+    Option<f64>,
+    Option<bool>,
+    Option<f64>,
+    Option<f64>,
+    Option<f64>,
+);
+
+/// Collects rows for the result set.
+#[derive(Default)]
+struct Collect {
+    rows: Vec<DetectRow>,
+}
+
+impl Sink for Collect {
+    fn accept(&mut self, series: Option<&str>, rows: &[ScoredRow]) -> Result<(), ErrorReport> {
+        self.rows.reserve(rows.len());
+        for r in rows {
+            let ts = TimestampWithTimeZone::try_from(r.ts).map_err(crate::error::internal)?;
+            let s = r.scored;
+            self.rows.push((ts, series.map(str::to_owned), r.value, s.score, s.is_anomaly, s.expected, s.lower, s.upper));
+        }
+        Ok(())
+    }
+}
+
+/// Score `value_column` of `source` with a detector and return one row per source row.
+#[allow(clippy::too_many_arguments)]
+#[pg_extern(volatile, parallel_restricted)]
+fn detect(
+    source: Option<pgrx::PgRelation>,
+    value_column: Option<&str>,
+    detector: default!(Option<&str>, "'zscore'"),
+    params: default!(Option<JsonArg>, "'{}'"),
+    time_column: default!(Option<&str>, "NULL"),
+    series_column: default!(Option<&str>, "NULL"),
+    mode: default!(Option<&str>, "'batch'"),
+    on_invalid: default!(Option<&str>, "'skip'"),
+    on_duplicate: default!(Option<&str>, "'error'"),
+) -> Result<
+    TableIterator<
+        'static,
+        (
+            name!(ts, TimestampWithTimeZone),
+            name!(series, Option<String>),
+            name!(value, Option<f64>),
+            name!(score, Option<f64>),
+            name!(is_anomaly, Option<bool>),
+            name!(expected, Option<f64>),
+            name!(lower_bound, Option<f64>),
+            name!(upper_bound, Option<f64>),
+        ),
+    >,
+    ErrorReport,
+> {
+    let relid = required("source", source)?.oid();
+    let params = required("params", params)?;
+    let args = ScoreArgs {
+        source: relid,
+        value_column: required("value_column", value_column)?,
+        detector: required("detector", detector)?,
+        params: Some(params.value("params")?),
+        time_column,
+        series_column,
+        mode: required("mode", mode)?,
+        on_invalid: required("on_invalid", on_invalid)?,
+        on_duplicate: required("on_duplicate", on_duplicate)?,
+    };
+    let (source, parts) = prepare(&args)?;
+    let mut sink = Collect::default();
+    parts.with_source(&source).run(&mut sink)?;
+    Ok(TableIterator::new(sink.rows))
+}

@@ -1,0 +1,229 @@
+//! Recorded jobs: `run_batch` (AnomDet's run-batch), `cancel_job`, `job_results` (get-data).
+
+use super::{ScoreArgs, prepare};
+use crate::error::required;
+use crate::json_arg::JsonArg;
+use crate::error::{Code, OrReport, error, internal};
+use crate::scoring::{ScoredRow, Sink, Summary};
+use crate::subxact::in_subtransaction;
+use pgrx::pg_sys::panic::{CaughtError, ErrorReport};
+use pgrx::prelude::*;
+
+/// Writes scored rows into `anomdet.results`, one INSERT per chunk via arrays.
+struct StoreResults {
+    job_id: i64,
+}
+
+impl Sink for StoreResults {
+    fn accept(&mut self, series: Option<&str>, rows: &[ScoredRow]) -> Result<(), ErrorReport> {
+        pgrx::check_for_interrupts!();
+        let mut ts = Vec::with_capacity(rows.len());
+        for r in rows {
+            ts.push(TimestampWithTimeZone::try_from(r.ts).map_err(internal)?);
+        }
+        let values: Vec<Option<f64>> = rows.iter().map(|r| r.value).collect();
+        let scores: Vec<Option<f64>> = rows.iter().map(|r| r.scored.score).collect();
+        let flags: Vec<Option<bool>> = rows.iter().map(|r| r.scored.is_anomaly).collect();
+        let expected: Vec<Option<f64>> = rows.iter().map(|r| r.scored.expected).collect();
+        let lower: Vec<Option<f64>> = rows.iter().map(|r| r.scored.lower).collect();
+        let upper: Vec<Option<f64>> = rows.iter().map(|r| r.scored.upper).collect();
+        Spi::run_with_args(
+            "INSERT INTO anomdet.results (job_id, series, ts, value, score, is_anomaly, expected, lower_bound, upper_bound) \
+             SELECT $1, $2, u.* FROM ROWS FROM (pg_catalog.unnest($3::pg_catalog.timestamptz[]), \
+               pg_catalog.unnest($4::pg_catalog.float8[]), pg_catalog.unnest($5::pg_catalog.float8[]), \
+               pg_catalog.unnest($6::pg_catalog.bool[]), pg_catalog.unnest($7::pg_catalog.float8[]), \
+               pg_catalog.unnest($8::pg_catalog.float8[]), pg_catalog.unnest($9::pg_catalog.float8[])) AS u",
+            &[
+                self.job_id.into(),
+                series.into(),
+                ts.into(),
+                values.into(),
+                scores.into(),
+                flags.into(),
+                expected.into(),
+                lower.into(),
+                upper.into(),
+            ],
+        )
+        .or_report()
+    }
+}
+
+/// SQLSTATE classes that must never be swallowed into a "failed" job: cancel, shutdown,
+/// out of memory or disk, and internal errors.
+fn must_propagate(code: PgSqlErrorCode) -> bool {
+    matches!(
+        code,
+        PgSqlErrorCode::ERRCODE_QUERY_CANCELED
+            | PgSqlErrorCode::ERRCODE_ADMIN_SHUTDOWN
+            | PgSqlErrorCode::ERRCODE_CRASH_SHUTDOWN
+            | PgSqlErrorCode::ERRCODE_OUT_OF_MEMORY
+            | PgSqlErrorCode::ERRCODE_DISK_FULL
+    )
+}
+
+/// Score a source as a recorded batch job; returns the job id. Results go to `anomdet.results`.
+#[allow(clippy::too_many_arguments)]
+#[pg_extern(volatile, parallel_unsafe)]
+fn run_batch(
+    source: Option<pgrx::PgRelation>,
+    value_column: Option<&str>,
+    detector: default!(Option<&str>, "'zscore'"),
+    params: default!(Option<JsonArg>, "'{}'"),
+    time_column: default!(Option<&str>, "NULL"),
+    series_column: default!(Option<&str>, "NULL"),
+    name: default!(Option<&str>, "NULL"),
+    mode: default!(Option<&str>, "'batch'"),
+    on_invalid: default!(Option<&str>, "'skip'"),
+    on_duplicate: default!(Option<&str>, "'error'"),
+) -> Result<i64, ErrorReport> {
+    let relid = required("source", source)?.oid();
+    let params = required("params", params)?;
+    let args = ScoreArgs {
+        source: relid,
+        value_column: required("value_column", value_column)?,
+        detector: required("detector", detector)?,
+        params: Some(params.value("params")?),
+        time_column,
+        series_column,
+        mode: required("mode", mode)?,
+        on_invalid: required("on_invalid", on_invalid)?,
+        on_duplicate: required("on_duplicate", on_duplicate)?,
+    };
+    let (source, parts) = prepare(&args)?;
+    let effective = parts.params.to_json(parts.detector.params);
+    let job_id = Spi::get_one_with_args::<i64>(
+        "INSERT INTO anomdet.jobs (name, kind, detector, params, mode, source_relid, source, time_column, value_column, \
+           series_column, status, started_at, backend_pid) \
+         VALUES ($1, 'batch', $2, $3, $4, $5, $6, $7, $8, $9, 'running', pg_catalog.clock_timestamp(), pg_catalog.pg_backend_pid()) \
+         RETURNING id",
+        &[
+            name.into(),
+            parts.detector.name.into(),
+            pgrx::JsonB(effective).into(),
+            args.mode.into(),
+            relid.into(),
+            source.qualified.as_str().into(),
+            source.time_column.as_str().into(),
+            source.value_column.as_str().into(),
+            source.series_column.as_deref().into(),
+        ],
+    )
+    .or_report()?
+    .ok_or_else(|| internal("INSERT INTO anomdet.jobs returned no id"))?;
+
+    // Our own errors are raised inside the subtransaction so that they, like PostgreSQL's,
+    // arrive here with their SQLSTATE.
+    let outcome = in_subtransaction(|| match parts.with_source(&source).run(&mut StoreResults { job_id }) {
+        Ok(summary) => summary,
+        Err(report) => {
+            report.report(PgLogLevel::ERROR);
+            unreachable!("an ERROR report does not return")
+        }
+    });
+    match outcome {
+        Ok(summary) => finish(job_id, "succeeded", &summary, None)?,
+        Err(CaughtError::PostgresError(e)) | Err(CaughtError::ErrorReport(e)) => {
+            if must_propagate(e.sql_error_code()) {
+                CaughtError::PostgresError(e).rethrow();
+            }
+            fail(job_id, e.sql_error_code(), e.message())?
+        }
+        Err(other) => other.rethrow(),
+    }
+    Ok(job_id)
+}
+
+fn finish(job_id: i64, status: &str, s: &Summary, err: Option<&str>) -> Result<(), ErrorReport> {
+    Spi::run_with_args(
+        "UPDATE anomdet.jobs SET status = $2, rows_read = $3, rows_scored = $4, anomalies = $5, series_count = $6, \
+           error = $7, finished_at = pg_catalog.clock_timestamp(), backend_pid = NULL WHERE id = $1",
+        &[
+            job_id.into(),
+            status.into(),
+            s.rows_read.into(),
+            s.rows_scored.into(),
+            s.anomalies.into(),
+            s.series.into(),
+            err.into(),
+        ],
+    )
+    .or_report()
+}
+
+/// Record the failure on the job and tell the caller, without losing the job row.
+fn fail(job_id: i64, code: PgSqlErrorCode, message: &str) -> Result<(), ErrorReport> {
+    let text = format!("{message} (SQLSTATE {})", sqlstate(code));
+    finish(job_id, "failed", &Summary::default(), Some(&text))?;
+    ErrorReport::new(code, format!("anomdet job {job_id} failed: {message}"), "anomdet")
+        .set_hint(format!("the job is recorded as failed: SELECT status, error FROM anomdet.jobs WHERE id = {job_id}"))
+        .report(PgLogLevel::WARNING);
+    Ok(())
+}
+
+fn sqlstate(code: PgSqlErrorCode) -> String {
+    // SQLSTATEs are packed 6 bits per character (PostgreSQL's MAKE_SQLSTATE).
+    let mut n = code as i32;
+    let mut s = String::with_capacity(5);
+    for _ in 0..5 {
+        s.push(char::from(b'0' + (n & 0x3F) as u8));
+        n >>= 6;
+    }
+    s
+}
+
+/// Cancel a job of yours that is queued or running. Finished jobs are left as they are.
+#[pg_extern(volatile, parallel_unsafe)]
+fn cancel_job(job_id: Option<i64>) -> Result<bool, ErrorReport> {
+    let job_id = required("job_id", job_id)?;
+    let row = Spi::get_two_with_args::<String, i32>(
+        "SELECT status, backend_pid FROM anomdet.jobs WHERE id = $1",
+        &[job_id.into()],
+    );
+    let (status, pid) = match row {
+        Ok((Some(status), pid)) => (status, pid),
+        _ => {
+            return Err(error(
+                Code::ERRCODE_UNDEFINED_OBJECT,
+                format!("job_id: job {job_id} does not exist or is not yours"),
+                "SELECT id, name, status FROM anomdet.jobs lists your jobs",
+            ));
+        }
+    };
+    if !matches!(status.as_str(), "queued" | "running") {
+        return Err(error(
+            Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+            format!("job_id: job {job_id} is already {status}"),
+            "only queued or running jobs can be cancelled",
+        ));
+    }
+    if let Some(pid) = pid {
+        Spi::run_with_args("SELECT pg_catalog.pg_cancel_backend($1)", &[pid.into()]).or_report()?;
+    }
+    Spi::run_with_args(
+        "UPDATE anomdet.jobs SET status = 'cancelled', finished_at = pg_catalog.clock_timestamp(), \
+           error = 'cancelled by ' || CURRENT_USER, backend_pid = NULL WHERE id = $1",
+        &[job_id.into()],
+    )
+    .or_report()?;
+    Ok(true)
+}
+
+extension_sql!(
+    r#"
+CREATE FUNCTION anomdet.job_results(job_id bigint, since timestamptz DEFAULT NULL)
+RETURNS SETOF anomdet.results
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT r.* FROM anomdet.results r
+    WHERE r.job_id OPERATOR(pg_catalog.=) $1
+      AND ($2 IS NULL OR r.ts OPERATOR(pg_catalog.>) $2)
+    ORDER BY r.series, r.ts
+$$;
+COMMENT ON FUNCTION anomdet.job_results(bigint, timestamptz) IS
+    'Scored rows of one of your jobs, optionally only those after a timestamp (AnomDet get-data)';
+"#,
+    name = "job_results",
+    requires = ["catalog"]
+);

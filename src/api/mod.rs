@@ -1,0 +1,71 @@
+//! The SQL surface: thin `#[pg_extern]` wrappers that parse arguments and call the layers below.
+
+pub mod detect;
+pub mod detectors;
+pub mod jobs;
+
+use crate::error::{invalid_argument, param_error};
+use crate::relation::Source;
+use crate::scoring::{DuplicatePolicy, InvalidPolicy, Plan};
+
+use anomdet_core::{Mode, find_detector, registry};
+use pgrx::pg_sys::panic::ErrorReport;
+use pgrx::prelude::*;
+
+/// The arguments shared by `detect` and `run_batch`, checked in the order a user reads them.
+pub struct ScoreArgs<'a> {
+    pub source: pg_sys::Oid,
+    pub value_column: &'a str,
+    pub detector: &'a str,
+    pub params: Option<&'a serde_json::Value>,
+    pub time_column: Option<&'a str>,
+    pub series_column: Option<&'a str>,
+    pub mode: &'a str,
+    pub on_invalid: &'a str,
+    pub on_duplicate: &'a str,
+}
+
+/// Validate detector, parameters and policies, then the source; nothing is read before this passes.
+pub fn prepare(args: &ScoreArgs<'_>) -> Result<(Source, PlanParts), ErrorReport> {
+    let detector = find_detector(args.detector).ok_or_else(|| {
+        invalid_argument(
+            format!("detector: unknown detector \"{}\"", args.detector),
+            format!("built-in detectors: {}", registry().iter().map(|d| d.name).collect::<Vec<_>>().join(", ")),
+        )
+    })?;
+    let params = detector.parse_params(args.params).map_err(|e| param_error(detector.name, e))?;
+    let mode = Mode::parse(args.mode)
+        .ok_or_else(|| invalid_argument(format!("mode: unknown mode \"{}\"", args.mode), "use 'batch' or 'online'"))?;
+    if mode == Mode::Online && !detector.online {
+        return Err(invalid_argument(
+            format!("mode: detector {} has no online mode", detector.name),
+            "SELECT name FROM anomdet.detectors() WHERE online lists the online detectors",
+        ));
+    }
+    let on_invalid = InvalidPolicy::parse(args.on_invalid)?;
+    let on_duplicate = DuplicatePolicy::parse(args.on_duplicate)?;
+    let source = Source::resolve(args.source, args.value_column, args.time_column, args.series_column)?;
+    Ok((source, PlanParts { detector, params, mode, on_invalid, on_duplicate }))
+}
+
+/// A plan without its source, so the source can be owned by the caller.
+pub struct PlanParts {
+    pub detector: &'static anomdet_core::DetectorInfo,
+    pub params: anomdet_core::Params,
+    pub mode: Mode,
+    pub on_invalid: InvalidPolicy,
+    pub on_duplicate: DuplicatePolicy,
+}
+
+impl PlanParts {
+    pub fn with_source<'a>(&self, source: &'a Source) -> Plan<'a> {
+        Plan {
+            source,
+            detector: self.detector,
+            params: self.params.clone(),
+            mode: self.mode,
+            on_invalid: self.on_invalid,
+            on_duplicate: self.on_duplicate,
+        }
+    }
+}

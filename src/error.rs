@@ -1,0 +1,51 @@
+//! Errors that reach the user: always a SQLSTATE, a message naming the argument, and a hint.
+//! Returning `Result<_, ErrorReport>` from a `#[pg_extern]` keeps the SQLSTATE; a panic would
+//! become XX000, which we never want a user to see.
+
+use anomdet_core::ParamError;
+use pgrx::pg_sys::panic::ErrorReport;
+use pgrx::prelude::*;
+
+pub type Code = PgSqlErrorCode;
+
+pub fn error(code: Code, message: impl Into<String>, hint: impl Into<String>) -> ErrorReport {
+    ErrorReport::new(code, message.into(), "anomdet").set_hint(hint)
+}
+
+pub fn invalid_argument(message: impl Into<String>, hint: impl Into<String>) -> ErrorReport {
+    error(Code::ERRCODE_INVALID_PARAMETER_VALUE, message, hint)
+}
+
+/// Internal failures (an SPI status we did not expect): still a clean error, never a panic.
+pub fn internal(what: impl std::fmt::Display) -> ErrorReport {
+    error(Code::ERRCODE_INTERNAL_ERROR, format!("anomdet internal error: {what}"), "please report this as a bug")
+}
+
+
+pub trait OrReport<T> {
+    fn or_report(self) -> Result<T, ErrorReport>;
+}
+
+impl<T> OrReport<T> for Result<T, pgrx::spi::SpiError> {
+    fn or_report(self) -> Result<T, ErrorReport> {
+        self.map_err(internal)
+    }
+}
+
+pub fn param_error(detector: &str, e: ParamError) -> ErrorReport {
+    let hint = match &e {
+        ParamError::Unknown { valid, .. } => format!("valid parameters of {detector}: {}", valid.join(", ")),
+        ParamError::OutOfRange { .. } | ParamError::WrongType { .. } => {
+            format!("SELECT params FROM anomdet.detectors() WHERE name = '{detector}' shows every parameter with its range")
+        }
+        ParamError::NotAnObject(_) => "pass an object such as '{\"threshold\": 3}', or '{}' for the defaults".to_string(),
+    };
+    invalid_argument(format!("params: {e}"), hint)
+}
+
+/// Unwrap a SQL argument that may not be NULL, naming it in the error.
+pub fn required<T>(argument: &str, value: Option<T>) -> Result<T, ErrorReport> {
+    value.ok_or_else(|| {
+        error(Code::ERRCODE_NULL_VALUE_NOT_ALLOWED, format!("{argument} must not be NULL"), format!("pass a value for {argument}"))
+    })
+}

@@ -1,0 +1,285 @@
+//! The scoring pipeline: read a source in time order through an SPI cursor, in bounded
+//! batches, split it into series, score each with a detector and hand scored rows to a sink.
+//!
+//! Memory: batch mode holds one series at a time (it needs the whole series by definition);
+//! online mode holds one chunk, so it stays flat however large the table is.
+
+use crate::error::{Code, error, internal};
+use crate::relation::Source;
+use anomdet_core::{Detector, DetectorInfo, Mode, Params, Scored};
+use pgrx::pg_sys::panic::ErrorReport;
+use pgrx::prelude::*;
+
+const FETCH_ROWS: i64 = 10_000;
+const ONLINE_CHUNK: usize = 10_000;
+
+/// What to do with NULL, NaN and ±Infinity values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvalidPolicy {
+    /// Return the row unscored (score NULL) and keep it out of the detector's state.
+    Skip,
+    Error,
+}
+
+/// What to do when one series holds two rows with the same timestamp.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DuplicatePolicy {
+    Error,
+    /// Score both, in the order the scan returns them.
+    Keep,
+}
+
+impl InvalidPolicy {
+    pub fn parse(text: &str) -> Result<Self, ErrorReport> {
+        match text {
+            "skip" => Ok(InvalidPolicy::Skip),
+            "error" => Ok(InvalidPolicy::Error),
+            other => Err(crate::error::invalid_argument(format!("on_invalid: unknown policy \"{other}\""), "use 'skip' or 'error'")),
+        }
+    }
+}
+
+impl DuplicatePolicy {
+    pub fn parse(text: &str) -> Result<Self, ErrorReport> {
+        match text {
+            "error" => Ok(DuplicatePolicy::Error),
+            "keep" => Ok(DuplicatePolicy::Keep),
+            other => Err(crate::error::invalid_argument(format!("on_duplicate: unknown policy \"{other}\""), "use 'error' or 'keep'")),
+        }
+    }
+}
+
+/// Everything needed to score one source.
+pub struct Plan<'a> {
+    pub source: &'a Source,
+    pub detector: &'static DetectorInfo,
+    pub params: Params,
+    pub mode: Mode,
+    pub on_invalid: InvalidPolicy,
+    pub on_duplicate: DuplicatePolicy,
+}
+
+/// One scored row as the sink receives it; `ts` is PostgreSQL's microseconds since 2000-01-01.
+#[derive(Debug, Clone, Copy)]
+pub struct ScoredRow {
+    pub ts: i64,
+    pub value: Option<f64>,
+    pub scored: Scored,
+}
+
+/// Receives scored rows, a series chunk at a time.
+pub trait Sink {
+    fn accept(&mut self, series: Option<&str>, rows: &[ScoredRow]) -> Result<(), ErrorReport>;
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Summary {
+    pub rows_read: i64,
+    pub rows_scored: i64,
+    pub anomalies: i64,
+    pub series: i64,
+}
+
+/// The series being accumulated.
+struct Pending {
+    key: Option<String>,
+    ts: Vec<i64>,
+    values: Vec<Option<f64>>,
+    valid_in_series: usize,
+    detector: Box<dyn Detector>,
+}
+
+impl Plan<'_> {
+    pub fn run(&self, sink: &mut dyn Sink) -> Result<Summary, ErrorReport> {
+        let mut summary = Summary::default();
+        let mut pending: Option<Pending> = None;
+        Spi::connect(|client| -> Result<(), ErrorReport> {
+            let mut cursor = client.try_open_cursor(self.source.select_sql().as_str(), &[]).map_err(internal)?;
+            loop {
+                pgrx::check_for_interrupts!();
+                let batch = read_batch(&mut cursor, self.source.series_column.is_some())?;
+                if batch.is_empty() {
+                    break;
+                }
+                for (ts, value, key) in batch {
+                    summary.rows_read += 1;
+                    let same_series = pending.as_ref().is_some_and(|p| p.key == key);
+                    if !same_series {
+                        if let Some(done) = pending.take() {
+                            self.finish_series(done, sink, &mut summary)?;
+                        }
+                        pending = Some(Pending {
+                            key,
+                            ts: Vec::new(),
+                            values: Vec::new(),
+                            valid_in_series: 0,
+                            detector: (self.detector.build)(&self.params),
+                        });
+                    }
+                    let p = pending.as_mut().expect("set above");
+                    if self.on_duplicate == DuplicatePolicy::Error && p.ts.last() == Some(&ts) {
+                        return Err(duplicate_error(self.source, p.key.as_deref(), ts));
+                    }
+                    let value = self.check_value(value, p.key.as_deref(), ts)?;
+                    p.valid_in_series += usize::from(value.is_some());
+                    p.ts.push(ts);
+                    p.values.push(value);
+                    if self.mode == Mode::Online && p.ts.len() >= ONLINE_CHUNK {
+                        self.flush_online(p, sink, &mut summary)?;
+                    }
+                }
+            }
+            Ok(())
+        })?;
+        if let Some(done) = pending.take() {
+            self.finish_series(done, sink, &mut summary)?;
+        }
+        if summary.rows_read == 0 {
+            return Err(error(
+                Code::ERRCODE_DATA_EXCEPTION,
+                format!("source: {} has no rows to score", self.source.qualified),
+                "insert data first, or check that the time column is not all NULL",
+            ));
+        }
+        Ok(summary)
+    }
+
+    fn check_value(&self, value: Option<f64>, key: Option<&str>, ts: i64) -> Result<Option<f64>, ErrorReport> {
+        match value {
+            Some(v) if v.is_finite() => Ok(Some(v)),
+            _ if self.on_invalid == InvalidPolicy::Skip => Ok(None),
+            other => {
+                let what = match other {
+                    None => "NULL".to_string(),
+                    Some(v) => format!("{v}"),
+                };
+                Err(error(
+                    if other.is_none() { Code::ERRCODE_NULL_VALUE_NOT_ALLOWED } else { Code::ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE },
+                    format!(
+                        "value_column: {what} value in {}{} at {}",
+                        self.source.qualified,
+                        series_label(key),
+                        format_ts(ts)
+                    ),
+                    "pass on_invalid => 'skip' to leave such rows unscored, or clean the data",
+                ))
+            }
+        }
+    }
+
+    /// Online mode: score what is buffered, send it on, keep only the detector's state.
+    fn flush_online(&self, p: &mut Pending, sink: &mut dyn Sink, summary: &mut Summary) -> Result<(), ErrorReport> {
+        let rows: Vec<ScoredRow> = p
+            .ts
+            .iter()
+            .zip(&p.values)
+            .map(|(&ts, &value)| ScoredRow { ts, value, scored: value.map_or(Scored::WARMUP, |v| p.detector.update(v)) })
+            .collect();
+        count(&rows, summary);
+        sink.accept(p.key.as_deref(), &rows)?;
+        p.ts.clear();
+        p.values.clear();
+        Ok(())
+    }
+
+    fn finish_series(&self, mut p: Pending, sink: &mut dyn Sink, summary: &mut Summary) -> Result<(), ErrorReport> {
+        summary.series += 1;
+        let needed = (self.detector.min_points)(&self.params);
+        if p.valid_in_series < needed {
+            return Err(error(
+                Code::ERRCODE_DATA_EXCEPTION,
+                format!(
+                    "{}{} has {} usable values; detector {} with these parameters needs at least {needed}",
+                    self.source.qualified,
+                    series_label(p.key.as_deref()),
+                    p.valid_in_series,
+                    self.detector.name
+                ),
+                "use a smaller window or warmup in params, or a longer series",
+            ));
+        }
+        match self.mode {
+            Mode::Online => self.flush_online(&mut p, sink, summary),
+            Mode::Batch => {
+                let valid: Vec<f64> = p.values.iter().flatten().copied().collect();
+                let mut scores = p.detector.score_batch(&valid).into_iter();
+                let rows: Vec<ScoredRow> = p
+                    .ts
+                    .iter()
+                    .zip(&p.values)
+                    .map(|(&ts, &value)| ScoredRow {
+                        ts,
+                        value,
+                        scored: if value.is_some() { scores.next().unwrap_or(Scored::WARMUP) } else { Scored::WARMUP },
+                    })
+                    .collect();
+                count(&rows, summary);
+                sink.accept(p.key.as_deref(), &rows)
+            }
+        }
+    }
+}
+
+fn count(rows: &[ScoredRow], summary: &mut Summary) {
+    for r in rows {
+        summary.rows_scored += i64::from(r.scored.score.is_some());
+        summary.anomalies += i64::from(r.scored.is_anomaly == Some(true));
+    }
+}
+
+fn series_label(key: Option<&str>) -> String {
+    key.map(|k| format!(" (series \"{k}\")")).unwrap_or_default()
+}
+
+pub fn format_ts(ts: i64) -> String {
+    TimestampWithTimeZone::try_from(ts).map(|t| t.to_string()).unwrap_or_else(|_| ts.to_string())
+}
+
+fn duplicate_error(source: &Source, key: Option<&str>, ts: i64) -> ErrorReport {
+    error(
+        Code::ERRCODE_CARDINALITY_VIOLATION,
+        format!("{}{} has more than one row at {}", source.qualified, series_label(key), format_ts(ts)),
+        "aggregate to one row per timestamp first (GROUP BY or time_bucket), name the series column, or pass on_duplicate => 'keep'",
+    )
+}
+
+type RawRow = (i64, Option<f64>, Option<String>);
+
+/// Fetch the next batch from the cursor into owned values, then free SPI's copy so memory
+/// stays bounded by one batch.
+fn read_batch(cursor: &mut pgrx::spi::SpiCursor<'_>, keyed: bool) -> Result<Vec<RawRow>, ErrorReport> {
+    let table = cursor.fetch(FETCH_ROWS).map_err(internal)?;
+    drop(table);
+    let mut out = Vec::new();
+    // SAFETY: SPI_cursor_fetch just set SPI_tuptable for this SPI connection; we only read it
+    // and free it before the next fetch.
+    unsafe {
+        let tuptable = pg_sys::SPI_tuptable;
+        if tuptable.is_null() {
+            return Ok(out);
+        }
+        let n = (*tuptable).numvals as usize;
+        out.reserve(n);
+        let tupdesc = (*tuptable).tupdesc;
+        for i in 0..n {
+            let tuple = *(*tuptable).vals.add(i);
+            let mut is_null = false;
+            let ts_datum = pg_sys::SPI_getbinval(tuple, tupdesc, 1, &mut is_null);
+            if is_null {
+                continue; // excluded by the query; defensive only
+            }
+            let ts = i64::from_datum(ts_datum, false).unwrap_or_default();
+            let v_datum = pg_sys::SPI_getbinval(tuple, tupdesc, 2, &mut is_null);
+            let value = if is_null { None } else { f64::from_datum(v_datum, false) };
+            let key = if keyed {
+                let k_datum = pg_sys::SPI_getbinval(tuple, tupdesc, 3, &mut is_null);
+                if is_null { None } else { String::from_datum(k_datum, false) }
+            } else {
+                None
+            };
+            out.push((ts, value, key));
+        }
+        pg_sys::SPI_freetuptable(tuptable);
+    }
+    Ok(out)
+}

@@ -1,0 +1,10 @@
+-- The detector listing: names, capabilities and every parameter with a default and a range.
+SELECT name, family, online, multivariate, jsonb_array_length(params) AS n_params
+FROM anomdet.detectors() ORDER BY name;
+
+SELECT d.name, p->>'name' AS param, p->>'type' AS type, p->'default' AS "default", p->>'range' AS range
+FROM anomdet.detectors() d, jsonb_array_elements(d.params) p
+ORDER BY d.name, p->>'name';
+
+-- Every detector has a one-line description.
+SELECT count(*) AS without_description FROM anomdet.detectors() WHERE coalesce(description, '') = '';

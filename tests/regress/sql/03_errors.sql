@@ -1,0 +1,52 @@
+-- Every bad argument gets a specific SQLSTATE, a message naming the argument, and a hint.
+SELECT expect_error($$SELECT * FROM anomdet.detect(NULL, 'value')$$);
+SELECT expect_error($$SELECT * FROM anomdet.detect('metrics', NULL)$$);
+SELECT expect_error($$SELECT * FROM anomdet.detect('metrics', 'value', NULL)$$);
+SELECT expect_error($$SELECT * FROM anomdet.detect('metrics', 'value', params => NULL)$$);
+SELECT expect_error($$SELECT * FROM anomdet.detect('no_such_table', 'value')$$);
+SELECT expect_error($$SELECT * FROM anomdet.detect('metrics', 'valu')$$);
+SELECT expect_error($$SELECT * FROM anomdet.detect('metrics', 'ts')$$);
+SELECT expect_error($$SELECT * FROM anomdet.detect('metrics', 'value', 'prophet')$$);
+SELECT expect_error($$SELECT * FROM anomdet.detect('metrics', 'value', 'mad', '{"windw": 5}')$$);
+SELECT expect_error($$SELECT * FROM anomdet.detect('metrics', 'value', 'mad', '{"window": 2}')$$);
+SELECT expect_error($$SELECT * FROM anomdet.detect('metrics', 'value', 'mad', '{"window": 2.5}')$$);
+SELECT expect_error($$SELECT * FROM anomdet.detect('metrics', 'value', 'mad', '{"window": "ten"}')$$);
+SELECT expect_error($$SELECT * FROM anomdet.detect('metrics', 'value', 'ewma', '{"lambda": 0}')$$);
+SELECT expect_error($$SELECT * FROM anomdet.detect('metrics', 'value', 'zscore', '{"threshold": -1}')$$);
+SELECT expect_error($$SELECT * FROM anomdet.detect('metrics', 'value', 'zscore', '[3]')$$);
+SELECT expect_error($$SELECT * FROM anomdet.detect('metrics', 'value', 'zscore', '{"threshold": 1e400}')$$);
+SELECT expect_error($$SELECT * FROM anomdet.detect('metrics', 'value', mode => 'realtime')$$);
+SELECT expect_error($$SELECT * FROM anomdet.detect('metrics', 'value', on_invalid => 'ignore')$$);
+SELECT expect_error($$SELECT * FROM anomdet.detect('metrics', 'value', on_duplicate => 'merge')$$);
+SELECT expect_error($$SELECT * FROM anomdet.detect('metrics', 'value', time_column => 'value')$$);
+SELECT expect_error($$SELECT * FROM anomdet.detect('metrics', 'value', series_column => 'host')$$);
+SELECT expect_error($$SELECT * FROM anomdet.detect('metrics_ts_seq', 'value')$$);
+
+-- The time column: none, or several to choose from.
+CREATE TABLE no_time (n int, v float8);
+INSERT INTO no_time VALUES (1, 1);
+SELECT expect_error($$SELECT * FROM anomdet.detect('no_time', 'v')$$);
+CREATE TABLE two_times (created timestamptz, updated timestamptz, v float8);
+INSERT INTO two_times SELECT now(), now(), g FROM generate_series(1, 3) g;
+SELECT expect_error($$SELECT * FROM anomdet.detect('two_times', 'v')$$);
+SELECT count(*) FROM anomdet.detect('two_times', 'v', time_column => 'created', on_duplicate => 'keep');
+
+-- Data problems.
+CREATE TABLE empty_series (ts timestamptz, v float8);
+SELECT expect_error($$SELECT * FROM anomdet.detect('empty_series', 'v')$$);
+INSERT INTO empty_series SELECT '2024-01-01+00'::timestamptz + g * interval '1 s', g FROM generate_series(1, 10) g;
+SELECT expect_error($$SELECT * FROM anomdet.detect('empty_series', 'v', 'mad')$$);
+SELECT expect_error($$SELECT * FROM anomdet.detect('empty_series', 'v', 'mad', mode => 'online')$$);
+SELECT expect_error($$SELECT * FROM anomdet.detect('holes', 'v', on_invalid => 'error')$$);
+UPDATE holes SET v = 1 WHERE v IS NULL;
+SELECT expect_error($$SELECT * FROM anomdet.detect('holes', 'v', on_invalid => 'error')$$);
+SELECT expect_error($$SELECT * FROM anomdet.detect('dups', 'v')$$);
+CREATE TABLE huge (ts timestamptz, v numeric);
+INSERT INTO huge VALUES ('2024-01-01+00', 1e400), ('2024-01-02+00', 1);
+SELECT expect_error($$SELECT * FROM anomdet.detect('huge', 'v')$$);
+
+-- Job functions.
+SELECT expect_error($$SELECT anomdet.cancel_job(NULL)$$);
+SELECT expect_error($$SELECT anomdet.cancel_job(-1)$$);
+SELECT expect_error($$SELECT anomdet.run_batch('metrics', 'value', 'nope')$$);
+SELECT count(*) AS jobs_after_refused_calls FROM anomdet.jobs;
