@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Run every test tier: core unit tests, golden SQL tests and doc tests.
+# Installs what is missing first. Usage: bash scripts/test.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+
+echo "== 1/3 core unit tests (cargo test -p anomdet-core)"
+cargo test -q -p anomdet-core 2>&1 | grep -E "^test result|FAILED|panicked" || true
+cargo test -q -p anomdet-core >/dev/null 2>&1 || { cargo test -p anomdet-core; exit 1; }
+
+echo "== building and installing the extension"
+bash scripts/install.sh
+
+source scripts/cluster.sh
+cluster_start
+echo "== 2/3 golden SQL tests (pg_regress, cluster on port $PGPORT)"
+bash scripts/regress.sh
+echo "== 3/3 doc tests (docs/**/*.md)"
+python3 tests/doctest.py
+cluster_stop
+echo "== all tests passed"

@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""Run the SQL examples in docs/*.md against the running cluster (PGHOST/PGPORT) and compare
+their output with the ```output block that follows each ```sql block.
+
+Each Markdown file gets a fresh database with the extension created, and its blocks run in
+order, so later examples can use tables made by earlier ones. Block tags:
+  ```sql                 run and compare with the next ```output block, if any
+  ```sql ignore-output   run, do not compare (timings, ids)
+Also checks that every function in schema anomdet has at least one example.
+"""
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BLOCK = re.compile(r"```(sql(?: [a-z-]+)?|output)\n(.*?)```", re.S)
+
+
+def psql(db, sql):
+    env = dict(os.environ, PGTZ="UTC", PGDATESTYLE="ISO")
+    return subprocess.run(
+        ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-P", "footer=off", "-d", db],
+        input=sql, text=True, capture_output=True, env=env)
+
+
+def normalise(text):
+    return [line.rstrip() for line in text.strip("\n").splitlines() if line.strip()]
+
+
+UPDATE = "--update" in sys.argv
+
+
+def update_outputs(path, outputs):
+    """Rewrite each ```output block with what its example printed (review the diff!)."""
+    text, pos, out = path.read_text(), 0, []
+    for m in BLOCK.finditer(text):
+        if m.group(1) == "output" and m.start() in outputs:
+            out.append(text[pos:m.start()] + "```output\n" + outputs[m.start()] + "```")
+            pos = m.end()
+    out.append(text[pos:])
+    path.write_text("".join(out))
+
+
+def run_file(path):
+    db = "doctest_" + re.sub(r"\W", "_", path.stem)
+    admin = "postgres"
+    psql(admin, f"DROP DATABASE IF EXISTS {db}")
+    r = psql(admin, f"CREATE DATABASE {db}")
+    if r.returncode:
+        return [f"{path}: cannot create database: {r.stderr}"], 0
+    psql(db, "CREATE EXTENSION anomdet")
+    failures, examples = [], 0
+    matches = list(BLOCK.finditer(path.read_text()))
+    blocks = [(m.group(1), m.group(2)) for m in matches]
+    outputs = {}
+    for i, (tag, body) in enumerate(blocks):
+        if not tag.startswith("sql"):
+            continue
+        examples += 1
+        r = psql(db, body)
+        where = f"{path.relative_to(ROOT)} example {examples}"
+        if r.returncode:
+            failures.append(f"{where} failed:\n{body}\n{r.stderr}")
+            continue
+        expected = blocks[i + 1] if i + 1 < len(blocks) and blocks[i + 1][0] == "output" else None
+        if expected is not None and UPDATE and "ignore-output" not in tag:
+            outputs[matches[i + 1].start()] = "\n".join(l.rstrip() for l in r.stdout.strip("\n").splitlines()) + "\n"
+        elif expected is not None and "ignore-output" not in tag:
+            if normalise(r.stdout) != normalise(expected[1]):
+                failures.append(f"{where} output differs:\n{body}\n--- expected\n{expected[1]}--- got\n{r.stdout}")
+    psql(admin, f"DROP DATABASE IF EXISTS {db}")
+    if UPDATE and outputs:
+        update_outputs(path, outputs)
+    return failures, examples
+
+
+def undocumented(docs_text):
+    r = psql("postgres", "SELECT 1")  # cluster reachable
+    db = "doctest_catalog"
+    psql("postgres", f"DROP DATABASE IF EXISTS {db}")
+    psql("postgres", f"CREATE DATABASE {db}")
+    psql(db, "CREATE EXTENSION anomdet")
+    r = psql(db, "SELECT DISTINCT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+                 "WHERE n.nspname = 'anomdet' ORDER BY 1")
+    psql("postgres", f"DROP DATABASE IF EXISTS {db}")
+    names = [line.strip() for line in r.stdout.splitlines()[2:] if line.strip()]
+    return [n for n in names if f"anomdet.{n}(" not in docs_text], len(names)
+
+
+def main():
+    files = sorted((ROOT / "docs").rglob("*.md"))
+    failures, examples, docs_text = [], 0, ""
+    for path in files:
+        text = path.read_text()
+        docs_text += "\n".join(b for t, b in BLOCK.findall(text) if t.startswith("sql"))
+        f, n = run_file(path)
+        failures += f
+        examples += n
+    missing, total = undocumented(docs_text)
+    for name in missing:
+        failures.append(f"function anomdet.{name}() has no runnable example in docs/")
+    print(f"doctest: {examples} examples in {len(files)} files, {total} SQL functions documented"
+          f" {total - len(missing)}/{total}, {len(failures)} failures")
+    for f in failures:
+        print("\n" + f)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
