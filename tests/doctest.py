@@ -83,7 +83,7 @@ def undocumented(docs_text):
     psql("postgres", f"CREATE DATABASE {db}")
     psql(db, "CREATE EXTENSION anomdet")
     r = psql(db, "SELECT DISTINCT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
-                 "WHERE n.nspname = 'anomdet' ORDER BY 1")
+                 "WHERE n.nspname = 'anomdet' AND p.proname NOT LIKE '\\_%' ORDER BY 1")
     psql("postgres", f"DROP DATABASE IF EXISTS {db}")
     names = [line.strip() for line in r.stdout.splitlines()[2:] if line.strip()]
     return [n for n in names if f"anomdet.{n}(" not in docs_text], len(names)

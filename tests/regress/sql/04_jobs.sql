@@ -76,3 +76,15 @@ RESET ROLE;
 DELETE FROM anomdet.jobs WHERE owner = 'anomdet_alice';
 DROP OWNED BY anomdet_alice, anomdet_bob;
 DROP ROLE anomdet_alice, anomdet_bob;
+
+-- A non-superuser deleting their own job also deletes its results.
+CREATE ROLE anomdet_carol LOGIN;
+GRANT SELECT ON metrics TO anomdet_carol;
+SET ROLE anomdet_carol;
+SELECT anomdet.run_batch('metrics', 'value') AS carol_job \gset
+SELECT count(*) AS carol_results FROM anomdet.results;
+DELETE FROM anomdet.jobs WHERE id = :carol_job;
+RESET ROLE;
+SELECT count(*) AS results_left FROM anomdet.results WHERE job_id = :carol_job;
+DROP OWNED BY anomdet_carol;
+DROP ROLE anomdet_carol;
