@@ -87,9 +87,10 @@ impl Source {
         Ok(source)
     }
 
-    /// The query that reads the series in time order (per series when keyed).
+    /// The query that reads the series, in time order (per series when keyed) when `ordered`;
+    /// unordered reads are a plain scan, sorted afterwards in memory by the caller.
     /// Types are schema-qualified so a hostile search_path cannot redirect the casts.
-    pub fn select_sql(&self) -> String {
+    pub fn select_sql(&self, ordered: bool) -> String {
         let t = quote_identifier(&self.time_column);
         let v = quote_identifier(&self.value_column);
         match &self.series_column {
@@ -102,8 +103,9 @@ impl Source {
                 )
             }
             None => format!(
-                "SELECT {t}::pg_catalog.timestamptz, {v}::pg_catalog.float8 FROM {} WHERE {t} IS NOT NULL ORDER BY {t}",
-                self.qualified
+                "SELECT {t}::pg_catalog.timestamptz, {v}::pg_catalog.float8 FROM {} WHERE {t} IS NOT NULL{}",
+                self.qualified,
+                if ordered { format!(" ORDER BY {t}") } else { String::new() }
             ),
         }
     }

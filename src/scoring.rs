@@ -90,11 +90,20 @@ struct Pending {
 }
 
 impl Plan<'_> {
+    /// A single unkeyed series scored in batch mode is held whole anyway, so it is read with a
+    /// plain scan and sorted in memory (a no-op check when the table is already in time order,
+    /// the usual case for append-only metrics); everything else is read in time order.
+    fn reads_unordered(&self) -> bool {
+        self.mode == Mode::Batch && self.source.series_column.is_none()
+    }
+
     pub fn run(&self, sink: &mut dyn Sink) -> Result<Summary, ErrorReport> {
         let mut summary = Summary::default();
         let mut pending: Option<Pending> = None;
+        let unordered = self.reads_unordered();
         Spi::connect(|client| -> Result<(), ErrorReport> {
-            let mut cursor = client.try_open_cursor(self.source.select_sql().as_str(), &[]).map_err(internal)?;
+            let sql = self.source.select_sql(!unordered);
+            let mut cursor = client.try_open_cursor(sql.as_str(), &[]).map_err(internal)?;
             loop {
                 pgrx::check_for_interrupts!();
                 let batch = read_batch(&mut cursor, self.source.series_column.is_some())?;
@@ -117,7 +126,7 @@ impl Plan<'_> {
                         });
                     }
                     let p = pending.as_mut().expect("set above");
-                    if self.on_duplicate == DuplicatePolicy::Error && p.ts.last() == Some(&ts) {
+                    if !unordered && self.on_duplicate == DuplicatePolicy::Error && p.ts.last() == Some(&ts) {
                         return Err(duplicate_error(self.source, p.key.as_deref(), ts));
                     }
                     let value = self.check_value(value, p.key.as_deref(), ts)?;
@@ -184,6 +193,14 @@ impl Plan<'_> {
 
     fn finish_series(&self, mut p: Pending, sink: &mut dyn Sink, summary: &mut Summary) -> Result<(), ErrorReport> {
         summary.series += 1;
+        if self.reads_unordered() {
+            sort_by_time(&mut p);
+            if self.on_duplicate == DuplicatePolicy::Error {
+                if let Some(w) = p.ts.windows(2).find(|w| w[0] == w[1]) {
+                    return Err(duplicate_error(self.source, p.key.as_deref(), w[0]));
+                }
+            }
+        }
         let needed = (self.detector.min_points)(&self.params);
         if p.valid_in_series < needed {
             return Err(error(
@@ -218,6 +235,18 @@ impl Plan<'_> {
             }
         }
     }
+}
+
+/// Put a series read by a plain scan into time order; stable, so rows with equal timestamps keep
+/// their scan order, and free when the rows already arrived in order.
+fn sort_by_time(p: &mut Pending) {
+    if p.ts.windows(2).all(|w| w[0] <= w[1]) {
+        return;
+    }
+    let mut order: Vec<usize> = (0..p.ts.len()).collect();
+    order.sort_by_key(|&i| p.ts[i]);
+    p.ts = order.iter().map(|&i| p.ts[i]).collect();
+    p.values = order.iter().map(|&i| p.values[i]).collect();
 }
 
 fn count(rows: &[ScoredRow], summary: &mut Summary) {

@@ -22,12 +22,16 @@ type DetectRow = (
 #[derive(Default)]
 struct Collect {
     rows: Vec<DetectRow>,
+    only_anomalies: bool,
 }
 
 impl Sink for Collect {
     fn accept(&mut self, series: Option<&str>, rows: &[ScoredRow]) -> Result<(), ErrorReport> {
         self.rows.reserve(rows.len());
         for r in rows {
+            if self.only_anomalies && r.scored.is_anomaly != Some(true) {
+                continue;
+            }
             let ts = TimestampWithTimeZone::try_from(r.ts).map_err(crate::error::internal)?;
             let s = r.scored;
             self.rows.push((ts, series.map(str::to_owned), r.value, s.score, s.is_anomaly, s.expected, s.lower, s.upper));
@@ -49,6 +53,7 @@ fn detect(
     mode: default!(Option<&str>, "'batch'"),
     on_invalid: default!(Option<&str>, "'skip'"),
     on_duplicate: default!(Option<&str>, "'error'"),
+    only_anomalies: default!(Option<bool>, "false"),
 ) -> Result<
     TableIterator<
         'static,
@@ -79,7 +84,7 @@ fn detect(
         on_duplicate: required("on_duplicate", on_duplicate)?,
     };
     let (source, parts) = prepare(&args)?;
-    let mut sink = Collect::default();
+    let mut sink = Collect { rows: Vec::new(), only_anomalies: required("only_anomalies", only_anomalies)? };
     parts.with_source(&source).run(&mut sink)?;
     Ok(TableIterator::new(sink.rows))
 }

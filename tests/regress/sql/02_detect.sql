@@ -74,3 +74,14 @@ CREATE FUNCTION evil.float8(numeric) RETURNS float8 LANGUAGE sql AS 'SELECT 42::
 SET search_path = evil, public;
 SELECT max(value) < 42 AS casts_not_hijacked FROM anomdet.detect('metrics', 'value');
 RESET search_path;
+
+-- A table whose rows are stored out of time order gives exactly the same scores.
+CREATE TABLE shuffled AS SELECT * FROM metrics ORDER BY md5(ts::text);
+SELECT count(*) AS differences FROM anomdet.detect('metrics', 'value', 'mad') a
+FULL JOIN anomdet.detect('shuffled', 'value', 'mad') b USING (ts)
+WHERE a.score IS DISTINCT FROM b.score OR a.is_anomaly IS DISTINCT FROM b.is_anomaly;
+SELECT (SELECT array_agg(ts) FROM anomdet.detect('shuffled', 'value', 'zscore'))
+     = (SELECT array_agg(ts ORDER BY ts) FROM metrics) AS returned_in_time_order;
+
+-- only_anomalies returns just the flagged rows.
+SELECT ts, round(value::numeric, 2) AS value FROM anomdet.detect('metrics', 'value', 'mad', only_anomalies => true);

@@ -41,6 +41,8 @@ SELECT expect_error($$SELECT * FROM anomdet.detect('holes', 'v', on_invalid => '
 UPDATE holes SET v = 1 WHERE v IS NULL;
 SELECT expect_error($$SELECT * FROM anomdet.detect('holes', 'v', on_invalid => 'error')$$);
 SELECT expect_error($$SELECT * FROM anomdet.detect('dups', 'v')$$);
+SELECT expect_error($$SELECT * FROM anomdet.detect('dups', 'v', mode => 'online')$$);
+SELECT expect_error($$SELECT * FROM anomdet.detect('metrics', 'value', only_anomalies => NULL)$$);
 CREATE TABLE huge (ts timestamptz, v numeric);
 INSERT INTO huge VALUES ('2024-01-01+00', 1e400), ('2024-01-02+00', 1);
 SELECT expect_error($$SELECT * FROM anomdet.detect('huge', 'v')$$);
