@@ -220,16 +220,17 @@ impl Plan<'_> {
             Mode::Batch => {
                 let valid: Vec<f64> = p.values.iter().flatten().copied().collect();
                 let mut scores = p.detector.score_batch(&valid).into_iter();
-                let rows: Vec<ScoredRow> = p
-                    .ts
-                    .iter()
-                    .zip(&p.values)
-                    .map(|(&ts, &value)| ScoredRow {
-                        ts,
-                        value,
-                        scored: if value.is_some() { scores.next().unwrap_or(Scored::WARMUP) } else { Scored::WARMUP },
-                    })
-                    .collect();
+                // Hand rows on in chunks so the sink never holds a second copy of the series.
+                let mut rows = Vec::with_capacity(ONLINE_CHUNK.min(p.ts.len()));
+                for (&ts, &value) in p.ts.iter().zip(&p.values) {
+                    let scored = if value.is_some() { scores.next().unwrap_or(Scored::WARMUP) } else { Scored::WARMUP };
+                    rows.push(ScoredRow { ts, value, scored });
+                    if rows.len() == ONLINE_CHUNK {
+                        count(&rows, summary);
+                        sink.accept(p.key.as_deref(), &rows)?;
+                        rows.clear();
+                    }
+                }
                 count(&rows, summary);
                 sink.accept(p.key.as_deref(), &rows)
             }
