@@ -19,6 +19,16 @@ mod subxact;
 
 extension_sql_file!("catalog/schema.sql", name = "catalog", bootstrap);
 
+/// Let long loops in the core reach PostgreSQL's interrupt handling (cancel, statement_timeout).
+#[pg_guard]
+pub extern "C-unwind" fn _PG_init() {
+    anomdet_core::interrupt::set_hook(check_interrupts);
+}
+
+fn check_interrupts() {
+    pgrx::check_for_interrupts!();
+}
+
 #[cfg(any(test, feature = "pg_test"))]
 #[pg_schema]
 mod tests;

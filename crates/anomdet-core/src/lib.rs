@@ -5,9 +5,10 @@
 //! `cargo test -p anomdet-core` in seconds.
 
 pub mod detect;
+pub mod interrupt;
 pub mod params;
 pub mod series;
 pub mod window;
 
-pub use detect::{Detector, DetectorInfo, Mode, Scored, find_detector, registry};
+pub use detect::{Detector, DetectorInfo, Mode, Scored, find_detector, registry, score_series};
 pub use params::{ParamError, ParamKind, ParamSpec, Params};

@@ -43,6 +43,7 @@ pub fn for_each_centered<F: FnMut(&[f64], f64)>(xs: &[f64], window: usize, mut f
         win.insert(x);
     }
     for i in 0..n {
+        crate::interrupt::check_every(i);
         if i + half < n {
             win.insert(xs[i + half]);
         }

@@ -52,3 +52,13 @@ SELECT expect_error($$SELECT anomdet.cancel_job(NULL)$$);
 SELECT expect_error($$SELECT anomdet.cancel_job(-1)$$);
 SELECT expect_error($$SELECT anomdet.run_batch('metrics', 'value', 'nope')$$);
 SELECT count(*) AS jobs_after_refused_calls FROM anomdet.jobs;
+
+-- statement_timeout stops long calls (3,000,000 rows) with "canceling statement due to statement timeout".
+-- (expect_error cannot catch query_canceled, so the error itself is the expected output.)
+CREATE TABLE big AS SELECT '2024-01-01+00'::timestamptz + g * interval '1 s' AS ts, g::float8 AS v
+FROM generate_series(1, 3000000) g;
+SET statement_timeout = '100ms';
+SELECT expect_error($$SELECT count(*) FROM anomdet.detect('big', 'v', 'mad')$$);
+SELECT expect_error($$SELECT count(*) FROM anomdet.detect('big', 'v', 'ewma', mode => 'online')$$);
+RESET statement_timeout;
+DROP TABLE big;

@@ -65,7 +65,13 @@ pub trait Detector: Send {
 
     /// Batch mode over a whole series; the default replays the online mode.
     fn score_batch(&mut self, xs: &[f64]) -> Vec<Scored> {
-        xs.iter().map(|&x| self.update(x)).collect()
+        xs.iter()
+            .enumerate()
+            .map(|(i, &x)| {
+                crate::interrupt::check_every(i);
+                self.update(x)
+            })
+            .collect()
     }
 }
 
@@ -104,7 +110,14 @@ pub fn score_series(info: &DetectorInfo, params: &Params, mode: Mode, xs: &[f64]
     let mut detector = (info.build)(params);
     match mode {
         Mode::Batch => detector.score_batch(xs),
-        Mode::Online => xs.iter().map(|&x| detector.update(x)).collect(),
+        Mode::Online => xs
+            .iter()
+            .enumerate()
+            .map(|(i, &x)| {
+                crate::interrupt::check_every(i);
+                detector.update(x)
+            })
+            .collect(),
     }
 }
 

@@ -56,7 +56,13 @@ impl Detector for ZScore {
     fn score_batch(&mut self, xs: &[f64]) -> Vec<Scored> {
         let (mean, sd) = mean_sd(xs);
         let scale = floor_scale(sd, mean);
-        xs.iter().map(|&x| Scored::banded(x, mean, scale, self.threshold)).collect()
+        xs.iter()
+            .enumerate()
+            .map(|(i, &x)| {
+                crate::interrupt::check_every(i);
+                Scored::banded(x, mean, scale, self.threshold)
+            })
+            .collect()
     }
 }
 
