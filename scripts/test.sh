@@ -5,6 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 
+echo "== 0/3 lint (rustfmt, clippy -D warnings)"
+cargo fmt --all --check
+cargo clippy -q --all-targets -p anomdet-core -- -D warnings
+cargo clippy -q -p anomdet -- -D warnings
+
 echo "== 1/3 core unit tests (cargo test -p anomdet-core)"
 cargo test -q -p anomdet-core 2>&1 | grep -E "^test result|FAILED|panicked" || true
 cargo test -q -p anomdet-core >/dev/null 2>&1 || { cargo test -p anomdet-core; exit 1; }

@@ -21,7 +21,6 @@ pub fn internal(what: impl std::fmt::Display) -> ErrorReport {
     error(Code::ERRCODE_INTERNAL_ERROR, format!("anomdet internal error: {what}"), "please report this as a bug")
 }
 
-
 pub trait OrReport<T> {
     fn or_report(self) -> Result<T, ErrorReport>;
 }
@@ -36,9 +35,13 @@ pub fn param_error(detector: &str, e: ParamError) -> ErrorReport {
     let hint = match &e {
         ParamError::Unknown { valid, .. } => format!("valid parameters of {detector}: {}", valid.join(", ")),
         ParamError::OutOfRange { .. } | ParamError::WrongType { .. } => {
-            format!("SELECT params FROM anomdet.detectors() WHERE name = '{detector}' shows every parameter with its range")
+            format!(
+                "SELECT params FROM anomdet.detectors() WHERE name = '{detector}' shows every parameter with its range"
+            )
         }
-        ParamError::NotAnObject(_) => "pass an object such as '{\"threshold\": 3}', or '{}' for the defaults".to_string(),
+        ParamError::NotAnObject(_) => {
+            "pass an object such as '{\"threshold\": 3}', or '{}' for the defaults".to_string()
+        }
     };
     invalid_argument(format!("params: {e}"), hint)
 }
@@ -46,6 +49,10 @@ pub fn param_error(detector: &str, e: ParamError) -> ErrorReport {
 /// Unwrap a SQL argument that may not be NULL, naming it in the error.
 pub fn required<T>(argument: &str, value: Option<T>) -> Result<T, ErrorReport> {
     value.ok_or_else(|| {
-        error(Code::ERRCODE_NULL_VALUE_NOT_ALLOWED, format!("{argument} must not be NULL"), format!("pass a value for {argument}"))
+        error(
+            Code::ERRCODE_NULL_VALUE_NOT_ALLOWED,
+            format!("{argument} must not be NULL"),
+            format!("pass a value for {argument}"),
+        )
     })
 }

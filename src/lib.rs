@@ -3,6 +3,9 @@
 //! Layers: `api` (the SQL surface) → `relation` (reading user tables safely) → `scoring`
 //! (the pipeline) → `anomdet_core` (the math). `catalog/schema.sql` holds the catalog DDL.
 
+// pgrx's ErrorReport is large, but it only travels on the error path, once per call.
+#![allow(clippy::result_large_err)]
+
 #[cfg(not(panic = "unwind"))]
 compile_error!("anomdet must be built with panic = \"unwind\" so errors become clean PostgreSQL errors");
 

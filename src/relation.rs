@@ -49,7 +49,10 @@ impl Source {
                 error(
                     Code::ERRCODE_UNDEFINED_COLUMN,
                     format!("{argument}: column \"{name}\" does not exist in {qualified}"),
-                    format!("columns of {qualified}: {}", columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ")),
+                    format!(
+                        "columns of {qualified}: {}",
+                        columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ")
+                    ),
                 )
             })
         };
@@ -134,7 +137,8 @@ impl Source {
 }
 
 fn names_of(columns: &[Column], types: &[&str]) -> String {
-    let names: Vec<&str> = columns.iter().filter(|c| types.contains(&c.type_name.as_str())).map(|c| c.name.as_str()).collect();
+    let names: Vec<&str> =
+        columns.iter().filter(|c| types.contains(&c.type_name.as_str())).map(|c| c.name.as_str()).collect();
     if names.is_empty() { "(none)".into() } else { names.join(", ") }
 }
 
@@ -150,7 +154,11 @@ fn describe_relation(relid: pg_sys::Oid) -> Result<(String, String), ErrorReport
             .or_report()?;
         match rows.first().get_two::<String, String>().or_report()? {
             (Some(name), Some(kind)) => Ok((name, kind)),
-            _ => Err(error(Code::ERRCODE_UNDEFINED_TABLE, format!("source: relation with OID {relid:?} does not exist"), "pass an existing table")),
+            _ => Err(error(
+                Code::ERRCODE_UNDEFINED_TABLE,
+                format!("source: relation with OID {relid:?} does not exist"),
+                "pass an existing table",
+            )),
         }
     })
 }
@@ -180,11 +188,15 @@ fn list_columns(relid: pg_sys::Oid) -> Result<Vec<Column>, ErrorReport> {
 
 /// The hypertable's time dimension when TimescaleDB is installed, else the table's only
 /// timestamp column; an ambiguous choice is an error whose hint lists the candidates.
-fn default_time_column<'a>(relid: pg_sys::Oid, qualified: &str, columns: &'a [Column]) -> Result<&'a Column, ErrorReport> {
-    if let Some(name) = hypertable_time_dimension(relid)? {
-        if let Some(c) = columns.iter().find(|c| c.name == name) {
-            return Ok(c);
-        }
+fn default_time_column<'a>(
+    relid: pg_sys::Oid,
+    qualified: &str,
+    columns: &'a [Column],
+) -> Result<&'a Column, ErrorReport> {
+    if let Some(name) = hypertable_time_dimension(relid)?
+        && let Some(c) = columns.iter().find(|c| c.name == name)
+    {
+        return Ok(c);
     }
     let candidates: Vec<&Column> = columns.iter().filter(|c| TIME_TYPES.contains(&c.type_name.as_str())).collect();
     match candidates.as_slice() {
@@ -197,14 +209,18 @@ fn default_time_column<'a>(relid: pg_sys::Oid, qualified: &str, columns: &'a [Co
         many => Err(error(
             Code::ERRCODE_AMBIGUOUS_COLUMN,
             format!("time_column: {qualified} has several timestamp columns"),
-            format!("pass time_column => one of: {}", many.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ")),
+            format!(
+                "pass time_column => one of: {}",
+                many.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ")
+            ),
         )),
     }
 }
 
 fn hypertable_time_dimension(relid: pg_sys::Oid) -> Result<Option<String>, ErrorReport> {
     let has_timescale =
-        Spi::get_one::<bool>("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'timescaledb')").or_report()?;
+        Spi::get_one::<bool>("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'timescaledb')")
+            .or_report()?;
     if has_timescale != Some(true) {
         return Ok(None);
     }

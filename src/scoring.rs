@@ -34,7 +34,10 @@ impl InvalidPolicy {
         match text {
             "skip" => Ok(InvalidPolicy::Skip),
             "error" => Ok(InvalidPolicy::Error),
-            other => Err(crate::error::invalid_argument(format!("on_invalid: unknown policy \"{other}\""), "use 'skip' or 'error'")),
+            other => Err(crate::error::invalid_argument(
+                format!("on_invalid: unknown policy \"{other}\""),
+                "use 'skip' or 'error'",
+            )),
         }
     }
 }
@@ -44,7 +47,10 @@ impl DuplicatePolicy {
         match text {
             "error" => Ok(DuplicatePolicy::Error),
             "keep" => Ok(DuplicatePolicy::Keep),
-            other => Err(crate::error::invalid_argument(format!("on_duplicate: unknown policy \"{other}\""), "use 'error' or 'keep'")),
+            other => Err(crate::error::invalid_argument(
+                format!("on_duplicate: unknown policy \"{other}\""),
+                "use 'error' or 'keep'",
+            )),
         }
     }
 }
@@ -163,7 +169,11 @@ impl Plan<'_> {
                     Some(v) => format!("{v}"),
                 };
                 Err(error(
-                    if other.is_none() { Code::ERRCODE_NULL_VALUE_NOT_ALLOWED } else { Code::ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE },
+                    if other.is_none() {
+                        Code::ERRCODE_NULL_VALUE_NOT_ALLOWED
+                    } else {
+                        Code::ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE
+                    },
                     format!(
                         "value_column: {what} value in {}{} at {}",
                         self.source.qualified,
@@ -178,12 +188,15 @@ impl Plan<'_> {
 
     /// Online mode: score what is buffered, send it on, keep only the detector's state.
     fn flush_online(&self, p: &mut Pending, sink: &mut dyn Sink, summary: &mut Summary) -> Result<(), ErrorReport> {
-        let rows: Vec<ScoredRow> = p
-            .ts
-            .iter()
-            .zip(&p.values)
-            .map(|(&ts, &value)| ScoredRow { ts, value, scored: value.map_or(Scored::WARMUP, |v| p.detector.update(v)) })
-            .collect();
+        let rows: Vec<ScoredRow> =
+            p.ts.iter()
+                .zip(&p.values)
+                .map(|(&ts, &value)| ScoredRow {
+                    ts,
+                    value,
+                    scored: value.map_or(Scored::WARMUP, |v| p.detector.update(v)),
+                })
+                .collect();
         count(&rows, summary);
         sink.accept(p.key.as_deref(), &rows)?;
         p.ts.clear();
@@ -195,10 +208,10 @@ impl Plan<'_> {
         summary.series += 1;
         if self.reads_unordered() {
             sort_by_time(&mut p);
-            if self.on_duplicate == DuplicatePolicy::Error {
-                if let Some(w) = p.ts.windows(2).find(|w| w[0] == w[1]) {
-                    return Err(duplicate_error(self.source, p.key.as_deref(), w[0]));
-                }
+            if self.on_duplicate == DuplicatePolicy::Error
+                && let Some(w) = p.ts.windows(2).find(|w| w[0] == w[1])
+            {
+                return Err(duplicate_error(self.source, p.key.as_deref(), w[0]));
             }
         }
         let needed = (self.detector.min_points)(&self.params);
@@ -278,8 +291,8 @@ type RawRow = (i64, Option<f64>, Option<String>);
 /// Fetch the next batch from the cursor into owned values, then free SPI's copy so memory
 /// stays bounded by one batch.
 fn read_batch(cursor: &mut pgrx::spi::SpiCursor<'_>, keyed: bool) -> Result<Vec<RawRow>, ErrorReport> {
-    let table = cursor.fetch(FETCH_ROWS).map_err(internal)?;
-    drop(table);
+    // The wrapper is only needed for its status check; the rows are read from SPI_tuptable below.
+    let _status = cursor.fetch(FETCH_ROWS).map_err(internal)?;
     let mut out = Vec::new();
     // SAFETY: SPI_cursor_fetch just set SPI_tuptable for this SPI connection; we only read it
     // and free it before the next fetch.

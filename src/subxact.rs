@@ -1,9 +1,9 @@
 //! Run a closure in an internal subtransaction: on a PostgreSQL ERROR the subtransaction is
 //! rolled back and the error handed back, so the caller can record it and carry on.
 
+use pgrx::PgTryBuilder;
 use pgrx::pg_sys;
 use pgrx::pg_sys::panic::CaughtError;
-use pgrx::PgTryBuilder;
 use std::panic::AssertUnwindSafe;
 
 pub fn in_subtransaction<T>(body: impl FnOnce() -> T) -> Result<T, CaughtError> {

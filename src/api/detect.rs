@@ -34,14 +34,23 @@ impl Sink for Collect {
             }
             let ts = TimestampWithTimeZone::try_from(r.ts).map_err(crate::error::internal)?;
             let s = r.scored;
-            self.rows.push((ts, series.map(str::to_owned), r.value, s.score, s.is_anomaly, s.expected, s.lower, s.upper));
+            self.rows.push((
+                ts,
+                series.map(str::to_owned),
+                r.value,
+                s.score,
+                s.is_anomaly,
+                s.expected,
+                s.lower,
+                s.upper,
+            ));
         }
         Ok(())
     }
 }
 
 /// Score `value_column` of `source` with a detector and return one row per source row.
-#[allow(clippy::too_many_arguments)]
+#[allow(clippy::too_many_arguments, clippy::type_complexity)]
 #[pg_extern(volatile, parallel_restricted)]
 fn detect(
     source: Option<pgrx::PgRelation>,

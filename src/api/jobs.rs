@@ -2,8 +2,8 @@
 
 use super::{ScoreArgs, prepare};
 use crate::error::required;
-use crate::json_arg::JsonArg;
 use crate::error::{Code, OrReport, error, internal};
+use crate::json_arg::JsonArg;
 use crate::scoring::{ScoredRow, Sink, Summary};
 use crate::subxact::in_subtransaction;
 use pgrx::pg_sys::panic::{CaughtError, ErrorReport};

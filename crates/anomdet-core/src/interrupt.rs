@@ -25,7 +25,7 @@ pub fn check() {
 /// Call the hook every [`EVERY`] iterations of a loop counter.
 #[inline]
 pub fn check_every(i: usize) {
-    if i % EVERY == 0 {
+    if i.is_multiple_of(EVERY) {
         check();
     }
 }

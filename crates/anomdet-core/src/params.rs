@@ -118,7 +118,11 @@ impl Params {
             })?;
             let value = coerce(spec, raw)?;
             if !spec.admits(value) {
-                return Err(ParamError::OutOfRange { name: key.clone(), value: raw.to_string(), range: spec.range_text() });
+                return Err(ParamError::OutOfRange {
+                    name: key.clone(),
+                    value: raw.to_string(),
+                    range: spec.range_text(),
+                });
             }
             values.insert(spec.name, value);
         }
@@ -205,8 +209,22 @@ mod tests {
     use serde_json::json;
 
     const SPECS: &[ParamSpec] = &[
-        ParamSpec { name: "window", kind: ParamKind::Int, default: 60.0, min: Bound::incl(3.0), max: Bound::incl(1e5), description: "w" },
-        ParamSpec { name: "lambda", kind: ParamKind::Float, default: 0.3, min: Bound::excl(0.0), max: Bound::incl(1.0), description: "l" },
+        ParamSpec {
+            name: "window",
+            kind: ParamKind::Int,
+            default: 60.0,
+            min: Bound::incl(3.0),
+            max: Bound::incl(1e5),
+            description: "w",
+        },
+        ParamSpec {
+            name: "lambda",
+            kind: ParamKind::Float,
+            default: 0.3,
+            min: Bound::excl(0.0),
+            max: Bound::incl(1.0),
+            description: "l",
+        },
     ];
 
     #[test]

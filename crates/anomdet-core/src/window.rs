@@ -64,7 +64,11 @@ pub struct TrailingWindow {
 
 impl TrailingWindow {
     pub fn new(capacity: usize) -> Self {
-        TrailingWindow { capacity, arrival: VecDeque::with_capacity(capacity + 1), sorted: SortedWindow::with_capacity(capacity + 1) }
+        TrailingWindow {
+            capacity,
+            arrival: VecDeque::with_capacity(capacity + 1),
+            sorted: SortedWindow::with_capacity(capacity + 1),
+        }
     }
     pub fn is_full(&self) -> bool {
         self.arrival.len() >= self.capacity

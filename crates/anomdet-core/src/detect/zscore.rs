@@ -32,7 +32,13 @@ pub static INFO: DetectorInfo = DetectorInfo {
     params: PARAMS,
     description: "Global z-score: distance from the mean in sample standard deviations",
     min_points: |_| 2,
-    build: |p| Box::new(ZScore { threshold: p.float("threshold"), min_history: p.int("min_history") as u64, seen: Welford::default() }),
+    build: |p| {
+        Box::new(ZScore {
+            threshold: p.float("threshold"),
+            min_history: p.int("min_history") as u64,
+            seen: Welford::default(),
+        })
+    },
 };
 
 struct ZScore {
@@ -69,8 +75,8 @@ impl Detector for ZScore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use approx::assert_relative_eq;
     use crate::params::Params;
+    use approx::assert_relative_eq;
 
     #[test]
     fn batch_known_answer() {
