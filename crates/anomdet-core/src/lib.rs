@@ -5,6 +5,7 @@
 //! `cargo test -p anomdet-core` in seconds.
 
 pub mod detect;
+pub mod inject;
 pub mod interrupt;
 pub mod params;
 pub mod series;

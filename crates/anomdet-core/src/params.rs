@@ -50,6 +50,19 @@ pub struct ParamSpec {
 }
 
 impl ParamSpec {
+    pub const fn float(name: &'static str, default: f64, min: Bound, max: Bound, description: &'static str) -> Self {
+        ParamSpec { name, kind: ParamKind::Float, default, min, max, description }
+    }
+
+    pub const fn int(name: &'static str, default: f64, min: f64, max: f64, description: &'static str) -> Self {
+        ParamSpec { name, kind: ParamKind::Int, default, min: Bound::incl(min), max: Bound::incl(max), description }
+    }
+
+    pub const fn flag(name: &'static str, default: bool, description: &'static str) -> Self {
+        let default = if default { 1.0 } else { 0.0 };
+        ParamSpec { name, kind: ParamKind::Bool, default, min: Bound::incl(0.0), max: Bound::incl(1.0), description }
+    }
+
     /// The allowed range in interval notation, e.g. `(0, 1]` or `[2, 100000]`.
     pub fn range_text(&self) -> String {
         let lo = if self.min.inclusive { '[' } else { '(' };
@@ -58,6 +71,9 @@ impl ParamSpec {
     }
 
     pub fn default_json(&self) -> Value {
+        if self.default.is_nan() {
+            return Value::Null; // "not set": the method documents what it does instead
+        }
         match self.kind {
             ParamKind::Int => Value::from(self.default as i64),
             ParamKind::Float => Value::from(self.default),
@@ -153,6 +169,7 @@ impl Params {
             let v = self.float(spec.name);
             let json = match spec.kind {
                 ParamKind::Int => Value::from(v as i64),
+                ParamKind::Float if v.is_nan() => Value::Null,
                 ParamKind::Float => Value::from(v),
                 ParamKind::Bool => Value::from(v != 0.0),
             };
