@@ -4,11 +4,14 @@
 //! and writes the [`detect::Scored`] values back. Everything here is testable with
 //! `cargo test -p anomdet-core` in seconds.
 
+#![cfg_attr(test, allow(clippy::single_range_in_vec_init))]
+
 pub mod detect;
 pub mod inject;
 pub mod interrupt;
 pub mod params;
 pub mod series;
+pub mod synth;
 pub mod window;
 
 pub use detect::{Detector, DetectorInfo, Mode, Scored, find_detector, registry, score_series};

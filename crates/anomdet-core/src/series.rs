@@ -21,7 +21,7 @@ pub fn mad_sorted(sorted: &[f64], median: f64) -> f64 {
     let left = |j: usize| median - sorted[split - 1 - j]; // j-th smallest deviation on the left
     let right = |j: usize| sorted[split + j] - median; // j-th smallest deviation on the right
     let lo = rank_of_union(split, &left, n - split, &right, (n - 1) / 2);
-    let hi = if n % 2 == 0 { rank_of_union(split, &left, n - split, &right, n / 2) } else { lo };
+    let hi = if n.is_multiple_of(2) { rank_of_union(split, &left, n - split, &right, n / 2) } else { lo };
     (lo + hi) / 2.0
 }
 
