@@ -13,6 +13,7 @@ use pgrx::prelude::*;
 
 mod api;
 mod error;
+mod injection;
 mod json_arg;
 mod relation;
 mod scoring;

@@ -233,3 +233,33 @@ fn hypertable_time_dimension(relid: pg_sys::Oid) -> Result<Option<String>, Error
     )
     .or_report()
 }
+
+/// The exact SQL type of a column (with its type modifier), for casting values written back.
+pub fn column_type(relid: pg_sys::Oid, column: &str) -> Result<String, ErrorReport> {
+    Spi::get_one_with_args::<String>(
+        "SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a \
+         WHERE a.attrelid = $1 AND a.attname = $2 AND NOT a.attisdropped",
+        &[relid.into(), column.into()],
+    )
+    .or_report()?
+    .ok_or_else(|| crate::error::internal(format!("column {column} vanished")))
+}
+
+/// Refuse early, before anything is written, when the caller may not update a column.
+pub fn check_can_update(source: &Source, column: &str) -> Result<(), ErrorReport> {
+    let allowed = Spi::get_one_with_args::<bool>(
+        "SELECT pg_catalog.has_column_privilege($1, $2, 'UPDATE')",
+        &[source.relid.into(), column.into()],
+    )
+    .or_report()?
+    .unwrap_or(false);
+    if allowed {
+        Ok(())
+    } else {
+        Err(error(
+            Code::ERRCODE_INSUFFICIENT_PRIVILEGE,
+            format!("permission denied to update column \"{column}\" of {}", source.qualified),
+            "injection changes values in place: ask the owner for GRANT UPDATE, or pass target => 'a_copy'",
+        ))
+    }
+}

@@ -2,6 +2,8 @@
 
 pub mod detect;
 pub mod detectors;
+pub mod generate;
+pub mod inject;
 pub mod jobs;
 
 use crate::error::{invalid_argument, param_error};

@@ -76,3 +76,116 @@ GRANT USAGE ON SEQUENCE anomdet.jobs_id_seq TO PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('anomdet.jobs', '');
 SELECT pg_catalog.pg_extension_config_dump('anomdet.jobs_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('anomdet.results', '');
+
+-- Injections: the ground truth. One row per inject() call; its spans (the labelled windows)
+-- and its cells (every row of every span: original and injected value, as text so that any
+-- column type round-trips exactly) make revert_injection() lossless.
+CREATE TABLE anomdet.injections (
+    id            bigserial PRIMARY KEY,
+    relid         oid NOT NULL,
+    relation      text NOT NULL,
+    time_column   text NOT NULL,
+    series_column text,
+    columns       text[] NOT NULL,
+    method        text NOT NULL,
+    params        jsonb NOT NULL,
+    placement     jsonb NOT NULL,
+    seed          bigint NOT NULL,
+    copied_from   text,
+    status        text NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'reverted')),
+    rows_changed  bigint NOT NULL DEFAULT 0,
+    owner         name NOT NULL DEFAULT CURRENT_USER,
+    created_at    timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    reverted_at   timestamptz
+);
+COMMENT ON TABLE anomdet.injections IS 'Anomaly injections (ground truth): one row per inject() call';
+
+CREATE TABLE anomdet.injection_spans (
+    injection_id bigint NOT NULL,
+    series       text,
+    start_ts     timestamptz NOT NULL,
+    end_ts       timestamptz NOT NULL,
+    rows         integer NOT NULL
+);
+CREATE INDEX injection_spans_id_idx ON anomdet.injection_spans (injection_id);
+COMMENT ON TABLE anomdet.injection_spans IS 'Labelled windows of each injection (first and last row time, inclusive)';
+
+CREATE TABLE anomdet.injection_cells (
+    injection_id bigint NOT NULL,
+    relid        oid NOT NULL,
+    column_name  text NOT NULL,
+    series       text,
+    ts           timestamptz NOT NULL,
+    original     text,
+    injected     text
+);
+CREATE INDEX injection_cells_id_idx ON anomdet.injection_cells (injection_id);
+CREATE INDEX injection_cells_cell_idx ON anomdet.injection_cells (relid, column_name, ts);
+COMMENT ON TABLE anomdet.injection_cells IS 'Every injected cell with its original and injected value, for exact revert';
+
+-- Datasets made by generate().
+CREATE TABLE anomdet.generated (
+    relid      oid PRIMARY KEY,
+    relation   text NOT NULL,
+    spec       jsonb NOT NULL,
+    owner      name NOT NULL DEFAULT CURRENT_USER,
+    created_at timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+
+ALTER TABLE anomdet.injections ENABLE ROW LEVEL SECURITY;
+ALTER TABLE anomdet.injection_spans ENABLE ROW LEVEL SECURITY;
+ALTER TABLE anomdet.injection_cells ENABLE ROW LEVEL SECURITY;
+ALTER TABLE anomdet.generated ENABLE ROW LEVEL SECURITY;
+CREATE POLICY injections_owner ON anomdet.injections
+    USING (owner OPERATOR(pg_catalog.=) CURRENT_USER) WITH CHECK (owner OPERATOR(pg_catalog.=) CURRENT_USER);
+CREATE POLICY spans_owner ON anomdet.injection_spans
+    USING (EXISTS (SELECT 1 FROM anomdet.injections i WHERE i.id OPERATOR(pg_catalog.=) injection_id));
+CREATE POLICY cells_owner ON anomdet.injection_cells
+    USING (EXISTS (SELECT 1 FROM anomdet.injections i WHERE i.id OPERATOR(pg_catalog.=) injection_id));
+CREATE POLICY generated_owner ON anomdet.generated
+    USING (owner OPERATOR(pg_catalog.=) CURRENT_USER) WITH CHECK (owner OPERATOR(pg_catalog.=) CURRENT_USER);
+GRANT SELECT, INSERT, UPDATE ON anomdet.injections TO PUBLIC;
+GRANT SELECT, INSERT, UPDATE ON anomdet.injection_spans, anomdet.injection_cells TO PUBLIC;
+GRANT SELECT, INSERT, DELETE ON anomdet.generated TO PUBLIC;
+GRANT USAGE ON SEQUENCE anomdet.injections_id_seq TO PUBLIC;
+
+-- Per-row labels of the active injections: what the evaluation joins on.
+CREATE VIEW anomdet.labels WITH (security_invoker = true) AS
+SELECT c.injection_id, c.relid, i.relation, c.column_name, c.series, c.ts, i.method
+FROM anomdet.injection_cells c
+JOIN anomdet.injections i ON i.id OPERATOR(pg_catalog.=) c.injection_id
+WHERE i.status OPERATOR(pg_catalog.=) 'active';
+GRANT SELECT ON anomdet.labels TO PUBLIC;
+COMMENT ON VIEW anomdet.labels IS 'One row per labelled (relation, column, series, time) of every active injection';
+
+-- Tables usable as datasets: readable, with a time column and at least one numeric column.
+CREATE VIEW anomdet.datasets WITH (security_invoker = true) AS
+SELECT c.oid::pg_catalog.regclass AS relation,
+       (SELECT pg_catalog.array_agg(a.attname::pg_catalog.text ORDER BY a.attnum) FROM pg_catalog.pg_attribute a
+         WHERE a.attrelid OPERATOR(pg_catalog.=) c.oid AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
+           AND a.atttypid OPERATOR(pg_catalog.=) ANY ('{timestamptz,timestamp,date}'::pg_catalog.regtype[])) AS time_columns,
+       (SELECT pg_catalog.array_agg(a.attname::pg_catalog.text ORDER BY a.attnum) FROM pg_catalog.pg_attribute a
+         WHERE a.attrelid OPERATOR(pg_catalog.=) c.oid AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
+           AND a.atttypid OPERATOR(pg_catalog.=) ANY ('{int2,int4,int8,float4,float8,numeric}'::pg_catalog.regtype[])) AS value_columns,
+       GREATEST(c.reltuples, 0)::pg_catalog.int8 AS estimated_rows,
+       g.spec IS NOT NULL AS generated,
+       g.spec
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+LEFT JOIN anomdet.generated g ON g.relid OPERATOR(pg_catalog.=) c.oid
+WHERE c.relkind OPERATOR(pg_catalog.=) ANY ('{r,p,v,m,f}'::"char"[])
+  AND n.nspname OPERATOR(pg_catalog.<>) ALL ('{pg_catalog,information_schema,anomdet,_timescaledb_catalog,_timescaledb_internal,_timescaledb_functions,_timescaledb_cache,_timescaledb_config,timescaledb_information,timescaledb_experimental}'::pg_catalog.name[])
+  AND n.nspname::pg_catalog.text NOT LIKE 'pg\_%'
+  AND pg_catalog.has_table_privilege(c.oid, 'SELECT')
+  AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a WHERE a.attrelid OPERATOR(pg_catalog.=) c.oid AND a.attnum OPERATOR(pg_catalog.>) 0
+              AND NOT a.attisdropped AND a.atttypid OPERATOR(pg_catalog.=) ANY ('{timestamptz,timestamp,date}'::pg_catalog.regtype[]))
+  AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a WHERE a.attrelid OPERATOR(pg_catalog.=) c.oid AND a.attnum OPERATOR(pg_catalog.>) 0
+              AND NOT a.attisdropped AND a.atttypid OPERATOR(pg_catalog.=) ANY ('{int2,int4,int8,float4,float8,numeric}'::pg_catalog.regtype[]));
+GRANT SELECT ON anomdet.datasets TO PUBLIC;
+COMMENT ON VIEW anomdet.datasets IS 'Tables you can read that hold a time series: a time column and numeric columns';
+
+SELECT pg_catalog.pg_extension_config_dump('anomdet.injections', '');
+SELECT pg_catalog.pg_extension_config_dump('anomdet.injections_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('anomdet.injection_spans', '');
+SELECT pg_catalog.pg_extension_config_dump('anomdet.injection_cells', '');
+SELECT pg_catalog.pg_extension_config_dump('anomdet.generated', '');

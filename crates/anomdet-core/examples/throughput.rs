@@ -5,7 +5,8 @@ use std::time::Instant;
 
 fn main() {
     let n = 1_000_000;
-    let xs: Vec<f64> = (0..n).map(|i| 50.0 + 10.0 * (i as f64 / 500.0).sin() + ((i * 7919) % 101) as f64 / 101.0).collect();
+    let xs: Vec<f64> =
+        (0..n).map(|i| 50.0 + 10.0 * (i as f64 / 500.0).sin() + ((i * 7919) % 101) as f64 / 101.0).collect();
     println!("{:<8} {:<7} {:>14}", "detector", "mode", "points/s");
     for d in registry() {
         for mode in [Mode::Batch, Mode::Online] {

@@ -93,11 +93,12 @@ fn cylinder_bell_funnel(n: usize, period: f64, amplitude: f64, r: &mut Rng) -> V
         let kind = r.random_range(0..3);
         for (i, v) in out.iter_mut().enumerate().take(b.min(n)).skip(a) {
             let t = (i - a) as f64 / (b - a) as f64;
-            *v = height * match kind {
-                0 => 1.0,
-                1 => t,
-                _ => 1.0 - t,
-            };
+            *v = height
+                * match kind {
+                    0 => 1.0,
+                    1 => t,
+                    _ => 1.0 - t,
+                };
         }
         start += block;
     }

@@ -28,8 +28,20 @@ pub static STEP: InjectorInfo = InjectorInfo {
 };
 
 const LOWERED_PARAMS: &[ParamSpec] = &[
-    ParamSpec::float("min_fraction", 0.3, Bound::incl(0.0), Bound::incl(10.0), "smallest share of the range to subtract"),
-    ParamSpec::float("max_fraction", 0.4, Bound::incl(0.0), Bound::incl(10.0), "largest share of the range to subtract"),
+    ParamSpec::float(
+        "min_fraction",
+        0.3,
+        Bound::incl(0.0),
+        Bound::incl(10.0),
+        "smallest share of the range to subtract",
+    ),
+    ParamSpec::float(
+        "max_fraction",
+        0.4,
+        Bound::incl(0.0),
+        Bound::incl(10.0),
+        "largest share of the range to subtract",
+    ),
     ParamSpec::flag("floor_at_zero", true, "never go below 0, as a physical reading would not"),
 ];
 
@@ -43,7 +55,8 @@ pub static LOWERED: InjectorInfo = InjectorInfo {
     min_length: |_| 1,
     neighbourhood: |_| 0,
     check: |p| {
-        (p.float("min_fraction") > p.float("max_fraction")).then(|| "min_fraction must not exceed max_fraction".to_string())
+        (p.float("min_fraction") > p.float("max_fraction"))
+            .then(|| "min_fraction must not exceed max_fraction".to_string())
     },
     build: |p, ctx, _, mut rng| {
         let (lo, hi) = (p.float("min_fraction"), p.float("max_fraction"));
@@ -98,7 +111,13 @@ impl Injector for Constant {
 }
 
 const MEAN_PARAMS: &[ParamSpec] = &[
-    ParamSpec::float("magnitude", 3.0, Bound::incl(-1e6), Bound::incl(1e6), "level shift in standard deviations of the series"),
+    ParamSpec::float(
+        "magnitude",
+        3.0,
+        Bound::incl(-1e6),
+        Bound::incl(1e6),
+        "level shift in standard deviations of the series",
+    ),
     ParamSpec::int("creeping_length", 0.0, 0.0, 1e9, "rows of linear ramp into the shift at the start of the span"),
 ];
 

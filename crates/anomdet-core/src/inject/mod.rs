@@ -130,12 +130,30 @@ pub fn rng(seed: i64, stream: u64) -> Rng {
 }
 
 /// Inject into every span of `series`; returns the new values of each span, in span order.
+/// Span `k` draws from random stream `stream_base + k + 1`, so callers give each column and
+/// each series its own `stream_base` (see [`stream_base`]).
 pub fn inject_series(
     info: &InjectorInfo,
     params: &Params,
     series: &[Option<f64>],
     spans: &[Range<usize>],
     seed: i64,
+) -> Vec<Vec<Option<f64>>> {
+    inject_series_streams(info, params, series, spans, seed, 0)
+}
+
+/// The random-stream base for one series and column of a multi-series, multi-column injection.
+pub fn stream_base(series_index: usize, column_index: usize) -> u64 {
+    ((series_index as u64) << 32) | ((column_index as u64) << 24)
+}
+
+pub fn inject_series_streams(
+    info: &InjectorInfo,
+    params: &Params,
+    series: &[Option<f64>],
+    spans: &[Range<usize>],
+    seed: i64,
+    stream_base: u64,
 ) -> Vec<Vec<Option<f64>>> {
     let base = Context::of(series);
     spans
@@ -144,7 +162,7 @@ pub fn inject_series(
         .map(|(k, span)| {
             let ctx = base.clone().with_local(series, span, (info.neighbourhood)(params));
             let original = &series[span.clone()];
-            let mut injector = (info.build)(params, &ctx, span.len(), rng(seed, k as u64 + 1));
+            let mut injector = (info.build)(params, &ctx, span.len(), rng(seed, stream_base + k as u64 + 1));
             injector.prepare(original);
             original.iter().enumerate().map(|(i, &x)| injector.apply(i, x)).collect()
         })
@@ -158,9 +176,19 @@ pub enum PlacementError {
     TooMany { count: usize, length: usize, needed: usize, rows: usize },
 }
 
+/// The placement stream of series `series_index` (kept apart from every span stream).
+pub fn placement_rng(seed: i64, series_index: usize) -> Rng {
+    rng(seed, (1u64 << 63) | series_index as u64)
+}
+
 /// Choose `count` non-overlapping spans of `length` rows in a series of `rows`, uniformly and
 /// reproducibly: the free rows are shared out at random as gaps between the spans.
-pub fn place_random(rows: usize, count: usize, length: usize, rng: &mut Rng) -> Result<Vec<Range<usize>>, PlacementError> {
+pub fn place_random(
+    rows: usize,
+    count: usize,
+    length: usize,
+    rng: &mut Rng,
+) -> Result<Vec<Range<usize>>, PlacementError> {
     use rand::Rng as _;
     let needed = count * length;
     if needed > rows || count == 0 {

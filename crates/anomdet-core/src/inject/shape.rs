@@ -104,8 +104,20 @@ impl Injector for Pattern {
 }
 
 const PATTERN_SHIFT_PARAMS: &[ParamSpec] = &[
-    ParamSpec::int("shift_by", 5.0, -100_000.0, 100_000.0, "rows by which the middle of the span is delayed (< 0: advanced)"),
-    ParamSpec::int("transition_window", 10.0, 1.0, 100_000.0, "rows at each end over which the shift is eased in and out"),
+    ParamSpec::int(
+        "shift_by",
+        5.0,
+        -100_000.0,
+        100_000.0,
+        "rows by which the middle of the span is delayed (< 0: advanced)",
+    ),
+    ParamSpec::int(
+        "transition_window",
+        10.0,
+        1.0,
+        100_000.0,
+        "rows at each end over which the shift is eased in and out",
+    ),
 ];
 
 pub static PATTERN_SHIFT: InjectorInfo = InjectorInfo {
@@ -123,7 +135,11 @@ pub static PATTERN_SHIFT: InjectorInfo = InjectorInfo {
             .then(|| format!("|shift_by| ({shift}) must be smaller than transition_window ({window})"))
     },
     build: |p, _, _, _| {
-        Box::new(PatternShift { shift: p.float("shift_by"), window: p.float("transition_window"), span: Span::default() })
+        Box::new(PatternShift {
+            shift: p.float("shift_by"),
+            window: p.float("transition_window"),
+            span: Span::default(),
+        })
     },
 };
 
@@ -190,6 +206,9 @@ mod tests {
         assert_eq!(out[0][0], Some(0.0));
         assert_eq!(out[0][30], Some(25.0)); // delayed by 5
         assert!((out[0][59].unwrap() - 59.0).abs() < 2.0);
-        assert!((PATTERN_SHIFT.check)(&PATTERN_SHIFT.parse_params(Some(&serde_json::json!({"shift_by": 10}))).unwrap()).is_some());
+        assert!(
+            (PATTERN_SHIFT.check)(&PATTERN_SHIFT.parse_params(Some(&serde_json::json!({"shift_by": 10}))).unwrap())
+                .is_some()
+        );
     }
 }

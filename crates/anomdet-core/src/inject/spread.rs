@@ -54,7 +54,13 @@ impl Injector for Amplitude {
 }
 
 const VARIANCE_PARAMS: &[ParamSpec] = &[
-    ParamSpec::float("magnitude", 1.0, Bound::incl(0.0), Bound::incl(1e6), "noise sd in standard deviations of the series"),
+    ParamSpec::float(
+        "magnitude",
+        1.0,
+        Bound::incl(0.0),
+        Bound::incl(1e6),
+        "noise sd in standard deviations of the series",
+    ),
     ParamSpec::int("creeping_length", 0.0, 0.0, 1e9, "rows over which the noise grows to full strength"),
 ];
 
@@ -68,7 +74,9 @@ pub static VARIANCE: InjectorInfo = InjectorInfo {
     min_length: |p| p.int("creeping_length") + 1,
     neighbourhood: |_| 0,
     check: |_| None,
-    build: |p, ctx, _, rng| Box::new(Noise { sd: p.float("magnitude") * ctx.scale(), creep: p.int("creeping_length"), rng }),
+    build: |p, ctx, _, rng| {
+        Box::new(Noise { sd: p.float("magnitude") * ctx.scale(), creep: p.int("creeping_length"), rng })
+    },
 };
 
 const NOISE_PARAMS: &[ParamSpec] = &[ParamSpec::float(

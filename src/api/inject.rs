@@ -1,0 +1,172 @@
+//! Injection from SQL: `injectors()`, `inject(...)`, `revert_injection(...)`.
+
+use crate::error::{invalid_argument, param_error, required};
+use crate::injection::placement::Placement;
+use crate::injection::{compute, ledger, table};
+use crate::json_arg::JsonArg;
+use crate::relation::{Source, check_can_update, column_type};
+use anomdet_core::inject::{find_injector, injectors as registry};
+use pgrx::pg_sys::panic::ErrorReport;
+use pgrx::prelude::*;
+use serde_json::json;
+
+/// Every injection method with its parameters (name, type, default, range) and a description.
+#[pg_extern(immutable, parallel_safe)]
+fn injectors() -> TableIterator<
+    'static,
+    (
+        name!(name, String),
+        name!(family, String),
+        name!(row_by_row, bool),
+        name!(params, pgrx::JsonB),
+        name!(description, String),
+    ),
+> {
+    let rows: Vec<_> = registry()
+        .iter()
+        .map(|m| {
+            let params: Vec<serde_json::Value> = m
+                .params
+                .iter()
+                .map(|p| {
+                    json!({"name": p.name, "type": p.kind.sql_name(), "default": p.default_json(),
+                           "range": p.range_text(), "description": p.description})
+                })
+                .collect();
+            (
+                m.name.to_string(),
+                m.family.to_string(),
+                m.row_by_row,
+                pgrx::JsonB(params.into()),
+                m.description.to_string(),
+            )
+        })
+        .collect();
+    TableIterator::new(rows)
+}
+
+/// Inject labelled anomalies into columns of a table (in place, or into a new copy named
+/// `target`). Returns the injection id; the ground truth goes to the anomdet.injection_* tables.
+#[allow(clippy::too_many_arguments)]
+#[pg_extern(volatile, parallel_unsafe)]
+fn inject(
+    source: Option<pgrx::PgRelation>,
+    method: Option<&str>,
+    columns: Option<Vec<Option<String>>>,
+    params: default!(Option<JsonArg>, "'{}'"),
+    seed: default!(Option<i64>, "0"),
+    start_time: default!(Option<TimestampWithTimeZone>, "NULL"),
+    duration: default!(Option<Interval>, "NULL"),
+    count: default!(Option<i32>, "NULL"),
+    percent: default!(Option<f64>, "NULL"),
+    length: default!(Option<i32>, "1"),
+    series_column: default!(Option<&str>, "NULL"),
+    series: default!(Option<&str>, "NULL"),
+    time_column: default!(Option<&str>, "NULL"),
+    target: default!(Option<&str>, "NULL"),
+) -> Result<i64, ErrorReport> {
+    let relid = required("source", source)?.oid();
+    let method = required("method", method)?;
+    let info = find_injector(method).ok_or_else(|| {
+        invalid_argument(
+            format!("method: unknown injection method \"{method}\""),
+            format!("methods: {}", registry().iter().map(|m| m.name).collect::<Vec<_>>().join(", ")),
+        )
+    })?;
+    let columns: Vec<String> =
+        required("columns", columns)?.into_iter().map(|c| required("columns", c)).collect::<Result<_, _>>()?;
+    if columns.is_empty() {
+        return Err(invalid_argument("columns: name at least one column", "e.g. columns => '{value}'"));
+    }
+    let params =
+        info.parse_params(Some(required("params", params)?.value("params")?)).map_err(|e| param_error(method, e))?;
+    if let Some(problem) = (info.check)(&params) {
+        return Err(invalid_argument(format!("params: {problem}"), "see SELECT params FROM anomdet.injectors()"));
+    }
+    let seed = required("seed", seed)?;
+    let placement = Placement::from_args(
+        start_time,
+        duration,
+        count,
+        percent,
+        required("length", length)?,
+        info.fixed_length,
+        (info.min_length)(&params),
+    )?;
+    if series.is_some() && series_column.is_none() {
+        return Err(invalid_argument(
+            "series: needs series_column to say which column holds the key",
+            "pass series_column too",
+        ));
+    }
+
+    // Every column must be a readable number; the target must be writable (or a new copy).
+    let mut source = Source::resolve(relid, &columns[0], time_column, series_column)?;
+    for c in &columns[1..] {
+        Source::resolve(relid, c, Some(&source.time_column), series_column)?;
+    }
+    if let Some(name) = target {
+        source = table::copy(&source, name, &columns)?;
+    }
+    for c in &columns {
+        check_can_update(&source, c)?;
+    }
+
+    let rows = table::read(&source, &columns, series)?;
+    let changes = compute(info, &params, &placement, &rows, seed)?;
+    let copied_from = target
+        .map(|_| Spi::get_one_with_args::<String>("SELECT $1::pg_catalog.regclass::pg_catalog.text", &[relid.into()]));
+    let copied_from = copied_from.transpose().map_err(crate::error::internal)?.flatten();
+    let id = ledger::open(&ledger::Record {
+        source: &source,
+        columns: &columns,
+        method,
+        params: params.to_json(info.params),
+        placement: placement.to_json(),
+        seed,
+        copied_from: copied_from.as_deref(),
+    })?;
+
+    let mut changed = 0i64;
+    for (series_rows, change) in rows.iter().zip(&changes) {
+        for span in &change.spans {
+            ledger::add_span(
+                id,
+                series_rows.key.as_deref(),
+                series_rows.ts[span.start],
+                series_rows.ts[span.end - 1],
+                span.len() as i32,
+            )?;
+        }
+        let ts: Vec<i64> = change.spans.iter().flat_map(|s| series_rows.ts[s.clone()].iter().copied()).collect();
+        if ts.is_empty() {
+            continue;
+        }
+        let keys = vec![series_rows.key.clone(); ts.len()];
+        for (c, column) in columns.iter().enumerate() {
+            let cast = table::value_cast(&column_type(source.relid, column)?);
+            let new: Vec<Option<String>> = change.values[c].iter().flatten().map(|&v| table::to_sql_text(v)).collect();
+            let written = table::write(&source, column, &cast, &keys, &ts, &new, None)?;
+            let originals: Vec<Option<String>> =
+                change.spans.iter().flat_map(|s| series_rows.originals[c][s.clone()].iter().cloned()).collect();
+            let injected = match_written(&ts, &written);
+            changed += written.len() as i64;
+            ledger::add_cells(id, source.relid, column, keys.clone(), &ts, originals, injected)?;
+        }
+    }
+    ledger::close(id, changed)?;
+    Ok(id)
+}
+
+/// The stored text of each injected row, in the order of `ts` (UPDATE ... RETURNING has no order).
+fn match_written(ts: &[i64], written: &[(i64, Option<String>, Option<String>)]) -> Vec<Option<String>> {
+    let by_time: std::collections::HashMap<i64, &Option<String>> = written.iter().map(|(t, _, v)| (*t, v)).collect();
+    ts.iter().map(|t| by_time.get(t).and_then(|v| (*v).clone())).collect()
+}
+
+/// Put back the values an injection replaced, exactly. Reverting twice is harmless; cells
+/// changed by someone after the injection stop the revert unless `force` is true.
+#[pg_extern(volatile, parallel_unsafe)]
+fn revert_injection(injection_id: Option<i64>, force: default!(Option<bool>, "false")) -> Result<i64, ErrorReport> {
+    ledger::revert(required("injection_id", injection_id)?, required("force", force)?)
+}

@@ -1,0 +1,224 @@
+//! The ground-truth ledger: recording injections (spans and cells) and reverting them exactly.
+//!
+//! Overlapping injections: every cell keeps the value it replaced. Reverting an injection
+//! restores a cell only when no later active injection covers it; otherwise its original
+//! is handed to the next later injection on that cell, which will restore it in turn. So
+//! the originals come back whatever order injections are reverted in.
+
+use super::table;
+use crate::error::{Code, OrReport, error, internal};
+use crate::relation::Source;
+use pgrx::pg_sys::panic::ErrorReport;
+use pgrx::prelude::*;
+
+/// Everything one inject() call wrote, for the catalog.
+pub struct Record<'a> {
+    pub source: &'a Source,
+    pub columns: &'a [String],
+    pub method: &'a str,
+    pub params: serde_json::Value,
+    pub placement: serde_json::Value,
+    pub seed: i64,
+    pub copied_from: Option<&'a str>,
+}
+
+/// Insert the injection row and return its id (cells and spans follow).
+pub fn open(r: &Record<'_>) -> Result<i64, ErrorReport> {
+    Spi::get_one_with_args::<i64>(
+        "INSERT INTO anomdet.injections (relid, relation, time_column, series_column, columns, method, params, placement, seed, copied_from) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+        &[
+            r.source.relid.into(),
+            r.source.qualified.as_str().into(),
+            r.source.time_column.as_str().into(),
+            r.source.series_column.as_deref().into(),
+            r.columns.to_vec().into(),
+            r.method.into(),
+            pgrx::JsonB(r.params.clone()).into(),
+            pgrx::JsonB(r.placement.clone()).into(),
+            r.seed.into(),
+            r.copied_from.into(),
+        ],
+    )
+    .or_report()?
+    .ok_or_else(|| internal("INSERT INTO anomdet.injections returned no id"))
+}
+
+pub fn add_span(id: i64, series: Option<&str>, start: i64, end: i64, rows: i32) -> Result<(), ErrorReport> {
+    let (start, end) = (to_ts(start)?, to_ts(end)?);
+    Spi::run_with_args(
+        "INSERT INTO anomdet.injection_spans (injection_id, series, start_ts, end_ts, rows) VALUES ($1, $2, $3, $4, $5)",
+        &[id.into(), series.into(), start.into(), end.into(), rows.into()],
+    )
+    .or_report()
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn add_cells(
+    id: i64,
+    relid: pg_sys::Oid,
+    column: &str,
+    keys: Vec<Option<String>>,
+    ts: &[i64],
+    originals: Vec<Option<String>>,
+    injected: Vec<Option<String>>,
+) -> Result<(), ErrorReport> {
+    let stamps: Vec<TimestampWithTimeZone> = ts.iter().map(|&t| to_ts(t)).collect::<Result<_, _>>()?;
+    Spi::run_with_args(
+        "INSERT INTO anomdet.injection_cells (injection_id, relid, column_name, series, ts, original, injected) \
+         SELECT $1, $2, $3, v.* FROM ROWS FROM (pg_catalog.unnest($4::pg_catalog.text[]), pg_catalog.unnest($5::pg_catalog.timestamptz[]), \
+           pg_catalog.unnest($6::pg_catalog.text[]), pg_catalog.unnest($7::pg_catalog.text[])) AS v",
+        &[id.into(), relid.into(), column.into(), keys.into(), stamps.into(), originals.into(), injected.into()],
+    )
+    .or_report()
+}
+
+pub fn close(id: i64, rows_changed: i64) -> Result<(), ErrorReport> {
+    Spi::run_with_args(
+        "UPDATE anomdet.injections SET rows_changed = $2 WHERE id = $1",
+        &[id.into(), rows_changed.into()],
+    )
+    .or_report()
+}
+
+fn to_ts(t: i64) -> Result<TimestampWithTimeZone, ErrorReport> {
+    TimestampWithTimeZone::try_from(t).map_err(internal)
+}
+
+/// One cell this injection must put back into the table.
+struct Restore {
+    key: Option<String>,
+    ts: i64,
+    original: Option<String>,
+    injected: Option<String>,
+}
+
+/// Undo injection `id`. Returns the number of table cells restored.
+pub fn revert(id: i64, force: bool) -> Result<i64, ErrorReport> {
+    let row = Spi::get_two_with_args::<String, String>(
+        "SELECT status, relation FROM anomdet.injections WHERE id = $1",
+        &[id.into()],
+    );
+    let status = match row {
+        Ok((Some(status), _)) => status,
+        _ => {
+            return Err(error(
+                Code::ERRCODE_UNDEFINED_OBJECT,
+                format!("injection_id: injection {id} does not exist or is not yours"),
+                "SELECT id, relation, method, status FROM anomdet.injections lists your injections",
+            ));
+        }
+    };
+    if status == "reverted" {
+        return Ok(0); // idempotent: reverting twice changes nothing
+    }
+    let (relid, time_column, series_column) = Spi::connect(|c| {
+        let t = c
+            .select(
+                "SELECT relid, time_column, series_column FROM anomdet.injections WHERE id = $1",
+                Some(1),
+                &[id.into()],
+            )
+            .map_err(internal)?
+            .first();
+        Ok::<_, ErrorReport>((
+            t.get::<pg_sys::Oid>(1).or_report()?.unwrap_or(pg_sys::InvalidOid),
+            t.get::<String>(2).or_report()?.unwrap_or_default(),
+            t.get::<String>(3).or_report()?,
+        ))
+    })?;
+    let exists = Spi::get_one_with_args::<bool>(
+        "SELECT pg_catalog.to_regclass($1::pg_catalog.oid::pg_catalog.regclass::pg_catalog.text) IS NOT NULL",
+        &[relid.into()],
+    );
+    if !matches!(exists, Ok(Some(true))) {
+        return Err(error(
+            Code::ERRCODE_UNDEFINED_TABLE,
+            format!("injection {id}: its table no longer exists"),
+            "nothing to revert; the ledger rows stay for the record",
+        ));
+    }
+
+    // Hand originals over to the next later active injection on the same cell.
+    Spi::run_with_args(
+        "WITH mine AS (SELECT * FROM anomdet.injection_cells WHERE injection_id = $1), \
+         next AS (SELECT DISTINCT ON (m.column_name, m.series, m.ts) m.column_name, m.series, m.ts, m.original, c.injection_id AS next_id \
+                  FROM mine m JOIN anomdet.injection_cells c ON c.relid = m.relid AND c.column_name = m.column_name \
+                    AND c.ts = m.ts AND c.series IS NOT DISTINCT FROM m.series AND c.injection_id > m.injection_id \
+                  JOIN anomdet.injections i ON i.id = c.injection_id AND i.status = 'active' \
+                  ORDER BY m.column_name, m.series, m.ts, c.injection_id) \
+         UPDATE anomdet.injection_cells c SET original = n.original FROM next n \
+         WHERE c.injection_id = n.next_id AND c.column_name = n.column_name AND c.ts = n.ts AND c.series IS NOT DISTINCT FROM n.series",
+        &[id.into()],
+    )
+    .or_report()?;
+
+    let columns =
+        Spi::get_one_with_args::<Vec<String>>("SELECT columns FROM anomdet.injections WHERE id = $1", &[id.into()])
+            .or_report()?
+            .unwrap_or_default();
+    let first = columns.first().cloned().unwrap_or_default();
+    let source = Source::resolve(relid, &first, Some(&time_column), series_column.as_deref())?;
+    let mut restored = 0i64;
+    for column in &columns {
+        crate::relation::check_can_update(&source, column)?;
+        let cells = cells_to_restore(id, column)?;
+        let keys: Vec<Option<String>> = cells.iter().map(|c| c.key.clone()).collect();
+        let ts: Vec<i64> = cells.iter().map(|c| c.ts).collect();
+        let originals: Vec<Option<String>> = cells.iter().map(|c| c.original.clone()).collect();
+        let injected: Vec<Option<String>> = cells.iter().map(|c| c.injected.clone()).collect();
+        let cast = restore_cast(&crate::relation::column_type(source.relid, column)?);
+        let guard = if force { None } else { Some(injected.as_slice()) };
+        let done = table::write(&source, column, &cast, &keys, &ts, &originals, guard)?;
+        if !force && done.len() < cells.len() {
+            return Err(error(
+                Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+                format!(
+                    "injection {id}: {} of {} cells of column \"{column}\" were changed after the injection",
+                    cells.len() - done.len(),
+                    cells.len()
+                ),
+                "nothing was reverted; pass force => true to overwrite those later changes with the originals",
+            ));
+        }
+        restored += done.len() as i64;
+    }
+    Spi::run_with_args(
+        "UPDATE anomdet.injections SET status = 'reverted', reverted_at = pg_catalog.clock_timestamp() WHERE id = $1",
+        &[id.into()],
+    )
+    .or_report()?;
+    Ok(restored)
+}
+
+/// Originals go back as they were read: text cast straight to the column's type.
+fn restore_cast(sql_type: &str) -> String {
+    format!("v.val::{sql_type}")
+}
+
+/// Cells of `id` in `column` that no later active injection covers.
+fn cells_to_restore(id: i64, column: &str) -> Result<Vec<Restore>, ErrorReport> {
+    Spi::connect(|client| {
+        let rows = client
+            .select(
+                "SELECT m.series, m.ts, m.original, m.injected FROM anomdet.injection_cells m \
+                 WHERE m.injection_id = $1 AND m.column_name = $2 AND NOT EXISTS ( \
+                   SELECT 1 FROM anomdet.injection_cells c JOIN anomdet.injections i ON i.id = c.injection_id AND i.status = 'active' \
+                   WHERE c.relid = m.relid AND c.column_name = m.column_name AND c.ts = m.ts \
+                     AND c.series IS NOT DISTINCT FROM m.series AND c.injection_id > m.injection_id)",
+                None,
+                &[id.into(), column.into()],
+            )
+            .map_err(internal)?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(Restore {
+                key: row.get(1).or_report()?,
+                ts: row.get::<TimestampWithTimeZone>(2).or_report()?.map(|t| t.into_inner()).unwrap_or_default(),
+                original: row.get(3).or_report()?,
+                injected: row.get(4).or_report()?,
+            });
+        }
+        Ok(out)
+    })
+}
