@@ -159,7 +159,7 @@ fn inject(
 }
 
 /// The stored text of each injected row, in the order of `ts` (UPDATE ... RETURNING has no order).
-fn match_written(ts: &[i64], written: &[(i64, Option<String>, Option<String>)]) -> Vec<Option<String>> {
+fn match_written(ts: &[i64], written: &[table::Written]) -> Vec<Option<String>> {
     let by_time: std::collections::HashMap<i64, &Option<String>> = written.iter().map(|(t, _, v)| (*t, v)).collect();
     ts.iter().map(|t| by_time.get(t).and_then(|v| (*v).clone())).collect()
 }

@@ -131,7 +131,7 @@ impl Placement {
                     None => (from + 1).min(n),
                     Some(end) => rows.ts.partition_point(|&t| t < end),
                 };
-                Ok(if to > from { vec![from..to] } else { vec![] })
+                Ok((to > from).then_some(from..to).into_iter().collect())
             }
             Placement::Count { count, length } => random(count, length),
             Placement::Percent { percent, length } => {

@@ -106,6 +106,9 @@ pub fn to_sql_text(v: Option<f64>) -> Option<String> {
     })
 }
 
+/// A row an UPDATE touched: its time, series key and the text now stored.
+pub type Written = (i64, Option<String>, Option<String>);
+
 /// Set `column` of the rows identified by (time, series key) to `values` (text, cast by `cast`),
 /// returning the text now stored in each updated row, keyed by time and series.
 pub fn write(
@@ -116,7 +119,7 @@ pub fn write(
     ts: &[i64],
     values: &[Option<String>],
     only_if_current: Option<&[Option<String>]>,
-) -> Result<Vec<(i64, Option<String>, Option<String>)>, ErrorReport> {
+) -> Result<Vec<Written>, ErrorReport> {
     let t = quote_identifier(&source.time_column);
     let c = quote_identifier(column);
     let time_type = crate::relation::column_type(source.relid, &source.time_column)?;
