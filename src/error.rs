@@ -31,16 +31,16 @@ impl<T> OrReport<T> for Result<T, pgrx::spi::SpiError> {
     }
 }
 
-pub fn param_error(detector: &str, e: ParamError) -> ErrorReport {
+/// A parameter error of a detector (`listing` = "detectors") or injection method ("injectors").
+pub fn param_error(listing: &str, name: &str, e: ParamError) -> ErrorReport {
     let hint = match &e {
-        ParamError::Unknown { valid, .. } => format!("valid parameters of {detector}: {}", valid.join(", ")),
+        ParamError::Unknown { valid, .. } if valid.is_empty() => format!("{name} takes no parameters; pass '{{}}'"),
+        ParamError::Unknown { valid, .. } => format!("valid parameters of {name}: {}", valid.join(", ")),
         ParamError::OutOfRange { .. } | ParamError::WrongType { .. } => {
-            format!(
-                "SELECT params FROM anomdet.detectors() WHERE name = '{detector}' shows every parameter with its range"
-            )
+            format!("SELECT params FROM anomdet.{listing}() WHERE name = '{name}' shows every parameter with its range")
         }
         ParamError::NotAnObject(_) => {
-            "pass an object such as '{\"threshold\": 3}', or '{}' for the defaults".to_string()
+            "pass a JSON object of named parameters, or '{}' for all defaults".to_string()
         }
     };
     invalid_argument(format!("params: {e}"), hint)

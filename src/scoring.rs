@@ -274,6 +274,31 @@ fn series_label(key: Option<&str>) -> String {
     key.map(|k| format!(" (series \"{k}\")")).unwrap_or_default()
 }
 
+/// ISO 8601 in UTC, whatever the session's DateStyle: for values stored in the catalog.
+pub fn iso_utc(ts: i64) -> String {
+    const DAY: i64 = 86_400_000_000;
+    let days = ts.div_euclid(DAY) + 10_957; // 2000-01-01 is day 10957 of the Unix epoch
+    let micros = ts.rem_euclid(DAY);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let secs = micros / 1_000_000;
+    let frac = micros % 1_000_000;
+    let mut out = format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60);
+    if frac != 0 {
+        out.push_str(&format!(".{frac:06}"));
+    }
+    out.push('Z');
+    out
+}
+
 pub fn format_ts(ts: i64) -> String {
     TimestampWithTimeZone::try_from(ts).map(|t| t.to_string()).unwrap_or_else(|_| ts.to_string())
 }

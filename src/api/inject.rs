@@ -78,8 +78,9 @@ fn inject(
     if columns.is_empty() {
         return Err(invalid_argument("columns: name at least one column", "e.g. columns => '{value}'"));
     }
-    let params =
-        info.parse_params(Some(required("params", params)?.value("params")?)).map_err(|e| param_error(method, e))?;
+    let params = info
+        .parse_params(Some(required("params", params)?.value("params")?))
+        .map_err(|e| param_error("injectors", method, e))?;
     if let Some(problem) = (info.check)(&params) {
         return Err(invalid_argument(format!("params: {problem}"), "see SELECT params FROM anomdet.injectors()"));
     }

@@ -35,7 +35,7 @@ pub fn prepare(args: &ScoreArgs<'_>) -> Result<(Source, PlanParts), ErrorReport>
             format!("built-in detectors: {}", registry().iter().map(|d| d.name).collect::<Vec<_>>().join(", ")),
         )
     })?;
-    let params = detector.parse_params(args.params).map_err(|e| param_error(detector.name, e))?;
+    let params = detector.parse_params(args.params).map_err(|e| param_error("detectors", detector.name, e))?;
     let mode = Mode::parse(args.mode)
         .ok_or_else(|| invalid_argument(format!("mode: unknown mode \"{}\"", args.mode), "use 'batch' or 'online'"))?;
     if mode == Mode::Online && !detector.online {

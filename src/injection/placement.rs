@@ -105,8 +105,8 @@ impl Placement {
     pub fn to_json(&self) -> serde_json::Value {
         match self {
             Placement::Time { start, end } => serde_json::json!({
-                "start_time": crate::scoring::format_ts(*start),
-                "end_time": end.map(crate::scoring::format_ts),
+                "start_time": crate::scoring::iso_utc(*start),
+                "end_time": end.map(crate::scoring::iso_utc),
             }),
             Placement::Count { count, length } => serde_json::json!({"count": count, "length": length}),
             Placement::Percent { percent, length } => serde_json::json!({"percent": percent, "length": length}),

@@ -103,7 +103,7 @@ fn fmt_num(v: f64) -> String {
 pub enum ParamError {
     #[error("detector parameters must be a JSON object, got {0}")]
     NotAnObject(String),
-    #[error("unknown parameter \"{name}\" for detector {detector}")]
+    #[error("unknown parameter \"{name}\" for {detector}")]
     Unknown { detector: String, name: String, valid: Vec<String> },
     #[error("parameter \"{name}\" must be {expected}, got {got}")]
     WrongType { name: String, expected: String, got: String },
