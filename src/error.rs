@@ -39,9 +39,7 @@ pub fn param_error(listing: &str, name: &str, e: ParamError) -> ErrorReport {
         ParamError::OutOfRange { .. } | ParamError::WrongType { .. } => {
             format!("SELECT params FROM anomdet.{listing}() WHERE name = '{name}' shows every parameter with its range")
         }
-        ParamError::NotAnObject(_) => {
-            "pass a JSON object of named parameters, or '{}' for all defaults".to_string()
-        }
+        ParamError::NotAnObject(_) => "pass a JSON object of named parameters, or '{}' for all defaults".to_string(),
     };
     invalid_argument(format!("params: {e}"), hint)
 }

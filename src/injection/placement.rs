@@ -10,7 +10,9 @@ use std::ops::Range;
 
 pub enum Placement {
     /// Rows with start <= ts < end (microseconds); `end == None`: the first row at or after start.
-    Time { start: i64, end: Option<i64> },
+    /// A method with a fixed length takes that many rows from the start of the window; a
+    /// window with fewer rows than the method needs is an error.
+    Time { start: i64, end: Option<i64>, fixed: Option<usize>, min: usize },
     /// `count` spans of `length` rows per series.
     Count { count: usize, length: usize },
     /// Spans of `length` rows covering about `percent` % of each series' rows (at least one span).
@@ -38,19 +40,6 @@ impl Placement {
         if duration.is_some() && start_time.is_none() {
             return Err(invalid_argument("duration: only meaningful with start_time", "pass start_time as well"));
         }
-        if length < 1 {
-            return Err(invalid_argument(
-                format!("length: must be at least 1 row, got {length}"),
-                "length is rows per span",
-            ));
-        }
-        let length = fixed_length.unwrap_or(length as usize);
-        if length < min_length {
-            return Err(invalid_argument(
-                format!("length: this method needs spans of at least {min_length} rows, got {length}"),
-                format!("pass length => {min_length} or more"),
-            ));
-        }
         if let Some(start) = start_time {
             let start: i64 = start.into_inner();
             let end = match duration {
@@ -68,7 +57,20 @@ impl Placement {
                     Some(start + d.micros() + i64::from(d.days()) * 86_400_000_000)
                 }
             };
-            return Ok(Placement::Time { start, end });
+            return Ok(Placement::Time { start, end, fixed: fixed_length, min: min_length });
+        }
+        if length < 1 {
+            return Err(invalid_argument(
+                format!("length: must be at least 1 row, got {length}"),
+                "length is rows per span",
+            ));
+        }
+        let length = fixed_length.unwrap_or(length as usize);
+        if length < min_length {
+            return Err(invalid_argument(
+                format!("length: this method needs spans of at least {min_length} rows, got {length}"),
+                format!("pass length => {min_length} or more"),
+            ));
         }
         if let Some(count) = count {
             if count < 1 {
@@ -91,10 +93,10 @@ impl Placement {
 
     pub fn describe(&self) -> String {
         match self {
-            Placement::Time { start, end: None } => {
+            Placement::Time { start, end: None, .. } => {
                 format!("the first row at or after {}", crate::scoring::format_ts(*start))
             }
-            Placement::Time { start, end: Some(end) } => {
+            Placement::Time { start, end: Some(end), .. } => {
                 format!("the time span [{}, {})", crate::scoring::format_ts(*start), crate::scoring::format_ts(*end))
             }
             Placement::Count { count, length } => format!("{count} spans of {length} rows"),
@@ -104,7 +106,7 @@ impl Placement {
 
     pub fn to_json(&self) -> serde_json::Value {
         match self {
-            Placement::Time { start, end } => serde_json::json!({
+            Placement::Time { start, end, .. } => serde_json::json!({
                 "start_time": crate::scoring::iso_utc(*start),
                 "end_time": end.map(crate::scoring::iso_utc),
             }),
@@ -125,12 +127,25 @@ impl Placement {
             })
         };
         match *self {
-            Placement::Time { start, end } => {
+            Placement::Time { start, end, fixed, min } => {
                 let from = rows.ts.partition_point(|&t| t < start);
-                let to = match end {
-                    None => (from + 1).min(n),
+                let mut to = match end {
+                    None => (from + fixed.unwrap_or(1).max(min)).min(n),
                     Some(end) => rows.ts.partition_point(|&t| t < end),
                 };
+                if let Some(fixed) = fixed {
+                    to = to.min(from + fixed);
+                }
+                if to > from && to - from < min {
+                    return Err(invalid_argument(
+                        format!(
+                            "duration: the time span holds {} rows{}, this method needs at least {min}",
+                            to - from,
+                            rows.label()
+                        ),
+                        "pass a longer duration",
+                    ));
+                }
                 Ok((to > from).then_some(from..to).into_iter().collect())
             }
             Placement::Count { count, length } => random(count, length),

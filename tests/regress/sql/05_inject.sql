@@ -136,3 +136,13 @@ RESET ROLE;
 SELECT checksum('inj_base') = (SELECT sum FROM inj_before) AS untouched;
 REVOKE ALL ON inj_base FROM anomdet_reader;
 DROP ROLE anomdet_reader;
+
+-- Time spans: the method's minimum applies to the rows the span holds; extremum takes one row.
+SELECT expect_error($$SELECT anomdet.inject('inj_base', 'pattern_shift', '{value_1}', start_time => '2024-01-01 00:00+00', duration => '5 minutes')$$);
+SELECT anomdet.inject('inj_base', 'extremum', '{value_1}', start_time => '2024-01-01 00:30+00', duration => '1 hour') AS ex \gset
+SELECT count(*) AS extremum_rows FROM anomdet.labels WHERE injection_id = :ex;
+SELECT anomdet.revert_injection(:ex);
+SELECT anomdet.inject('inj_base', 'platform', '{value_1}', start_time => '2024-01-01 00:30+00') AS pl \gset
+SELECT count(*) AS platform_rows_without_duration FROM anomdet.labels WHERE injection_id = :pl;
+SELECT anomdet.revert_injection(:pl);
+SELECT checksum('inj_base') = (SELECT sum FROM inj_before) AS untouched;
