@@ -130,27 +130,28 @@ fn inject(
 
     let mut changed = 0i64;
     for (series_rows, change) in rows.iter().zip(&changes) {
-        for span in &change.spans {
-            ledger::add_span(
-                id,
-                series_rows.key.as_deref(),
-                series_rows.ts[span.start],
-                series_rows.ts[span.end - 1],
-                span.len() as i32,
-            )?;
-        }
+        let spans: Vec<(i64, i64, i32)> =
+            change.spans.iter().map(|s| (series_rows.ts[s.start], series_rows.ts[s.end - 1], s.len() as i32)).collect();
+        ledger::add_spans(id, series_rows.key.as_deref(), &spans)?;
         let ts: Vec<i64> = change.spans.iter().flat_map(|s| series_rows.ts[s.clone()].iter().copied()).collect();
         if ts.is_empty() {
             continue;
         }
+        let mut tids: Vec<pg_sys::ItemPointerData> =
+            change.spans.iter().flat_map(|s| series_rows.tids[s.clone()].iter().copied()).collect();
         let keys = vec![series_rows.key.clone(); ts.len()];
         for (c, column) in columns.iter().enumerate() {
             let cast = table::value_cast(&column_type(source.relid, column)?);
             let new: Vec<Option<String>> = change.values[c].iter().flatten().map(|&v| table::to_sql_text(v)).collect();
-            let written = table::write(&source, column, &cast, &keys, &ts, &new, None)?;
-            let originals: Vec<Option<String>> =
-                change.spans.iter().flat_map(|s| series_rows.originals[c][s.clone()].iter().cloned()).collect();
-            let injected = match_written(&ts, &written);
+            let written = table::write(&source, column, &cast, &tids, &new, None)?;
+            if written.len() < ts.len() {
+                return Err(concurrent_change(&source));
+            }
+            let (originals, injected) = by_position(ts.len(), &written);
+            // An UPDATE moves each row to a new version: the next column must find it there.
+            for (i, _, _, tid) in &written {
+                tids[*i] = *tid;
+            }
             changed += written.len() as i64;
             ledger::add_cells(id, source.relid, column, keys.clone(), &ts, originals, injected)?;
         }
@@ -159,10 +160,24 @@ fn inject(
     Ok(id)
 }
 
-/// The stored text of each injected row, in the order of `ts` (UPDATE ... RETURNING has no order).
-fn match_written(ts: &[i64], written: &[table::Written]) -> Vec<Option<String>> {
-    let by_time: std::collections::HashMap<i64, &Option<String>> = written.iter().map(|(t, _, v)| (*t, v)).collect();
-    ts.iter().map(|t| by_time.get(t).and_then(|v| (*v).clone())).collect()
+fn concurrent_change(source: &Source) -> ErrorReport {
+    crate::error::error(
+        PgSqlErrorCode::ERRCODE_T_R_SERIALIZATION_FAILURE,
+        format!("rows of {} changed while the injection ran; nothing was injected", source.qualified),
+        "retry the call",
+    )
+}
+
+/// The text before and after of each injected row, in input order (RETURNING has no order).
+fn by_position(n: usize, written: &[table::Written]) -> (Vec<Option<String>>, Vec<Option<String>>) {
+    let (mut before, mut after) = (vec![None; n], vec![None; n]);
+    for (i, old, new, _) in written {
+        if *i < n {
+            before[*i] = old.clone();
+            after[*i] = new.clone();
+        }
+    }
+    (before, after)
 }
 
 /// Put back the values an injection replaced, exactly. Reverting twice is harmless; cells

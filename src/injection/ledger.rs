@@ -44,11 +44,16 @@ pub fn open(r: &Record<'_>) -> Result<i64, ErrorReport> {
     .ok_or_else(|| internal("INSERT INTO anomdet.injections returned no id"))
 }
 
-pub fn add_span(id: i64, series: Option<&str>, start: i64, end: i64, rows: i32) -> Result<(), ErrorReport> {
-    let (start, end) = (to_ts(start)?, to_ts(end)?);
+/// Record the labelled windows of one series: (first row time, last row time, rows) each.
+pub fn add_spans(id: i64, series: Option<&str>, spans: &[(i64, i64, i32)]) -> Result<(), ErrorReport> {
+    let starts: Vec<TimestampWithTimeZone> = spans.iter().map(|s| to_ts(s.0)).collect::<Result<_, _>>()?;
+    let ends: Vec<TimestampWithTimeZone> = spans.iter().map(|s| to_ts(s.1)).collect::<Result<_, _>>()?;
+    let rows: Vec<i32> = spans.iter().map(|s| s.2).collect();
     Spi::run_with_args(
-        "INSERT INTO anomdet.injection_spans (injection_id, series, start_ts, end_ts, rows) VALUES ($1, $2, $3, $4, $5)",
-        &[id.into(), series.into(), start.into(), end.into(), rows.into()],
+        "INSERT INTO anomdet.injection_spans (injection_id, series, start_ts, end_ts, rows) \
+         SELECT $1, $2, v.* FROM ROWS FROM (pg_catalog.unnest($3::pg_catalog.timestamptz[]), \
+           pg_catalog.unnest($4::pg_catalog.timestamptz[]), pg_catalog.unnest($5::pg_catalog.int4[])) AS v",
+        &[id.into(), series.into(), starts.into(), ends.into(), rows.into()],
     )
     .or_report()
 }
@@ -139,19 +144,17 @@ pub fn revert(id: i64, force: bool) -> Result<i64, ErrorReport> {
         ));
     }
 
-    // Hand originals over to the next later active injection on the same cell.
-    Spi::run_with_args(
-        "WITH mine AS (SELECT * FROM anomdet.injection_cells WHERE injection_id = $1), \
-         next AS (SELECT DISTINCT ON (m.column_name, m.series, m.ts) m.column_name, m.series, m.ts, m.original, c.injection_id AS next_id \
-                  FROM mine m JOIN anomdet.injection_cells c ON c.relid = m.relid AND c.column_name = m.column_name \
-                    AND c.ts = m.ts AND c.series IS NOT DISTINCT FROM m.series AND c.injection_id > m.injection_id \
-                  JOIN anomdet.injections i ON i.id = c.injection_id AND i.status = 'active' \
-                  ORDER BY m.column_name, m.series, m.ts, c.injection_id) \
-         UPDATE anomdet.injection_cells c SET original = n.original FROM next n \
-         WHERE c.injection_id = n.next_id AND c.column_name = n.column_name AND c.ts = n.ts AND c.series IS NOT DISTINCT FROM n.series",
-        &[id.into()],
+    // Hand originals over to the next later active injection on the same cell (only when this
+    // table has a later active injection at all; usually it has none).
+    let later = Spi::get_one_with_args::<bool>(
+        "SELECT EXISTS (SELECT 1 FROM anomdet.injections WHERE relid = $1 AND status = 'active' AND id > $2)",
+        &[relid.into(), id.into()],
     )
-    .or_report()?;
+    .or_report()?
+    .unwrap_or(true);
+    if later {
+        hand_over(id)?;
+    }
 
     let columns =
         Spi::get_one_with_args::<Vec<String>>("SELECT columns FROM anomdet.injections WHERE id = $1", &[id.into()])
@@ -169,14 +172,25 @@ pub fn revert(id: i64, force: bool) -> Result<i64, ErrorReport> {
         let injected: Vec<Option<String>> = cells.iter().map(|c| c.injected.clone()).collect();
         let cast = restore_cast(&crate::relation::column_type(source.relid, column)?);
         let guard = if force { None } else { Some(injected.as_slice()) };
-        let done = table::write(&source, column, &cast, &keys, &ts, &originals, guard)?;
-        if !force && done.len() < cells.len() {
+        // Rows deleted since the injection have nothing to restore.
+        let found = table::locate(&source, &keys, &ts)?;
+        let (mut tids, mut back, mut expected) = (Vec::new(), Vec::new(), Vec::new());
+        for (i, tid) in found.into_iter().enumerate() {
+            if let Some(tid) = tid {
+                tids.push(tid);
+                back.push(originals[i].clone());
+                expected.push(guard.map(|g| g[i].clone()).unwrap_or_default());
+            }
+        }
+        let guard = guard.map(|_| expected.as_slice());
+        let done = table::write(&source, column, &cast, &tids, &back, guard)?;
+        if !force && done.len() < tids.len() {
             return Err(error(
                 Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
                 format!(
                     "injection {id}: {} of {} cells of column \"{column}\" were changed after the injection",
-                    cells.len() - done.len(),
-                    cells.len()
+                    tids.len() - done.len(),
+                    tids.len()
                 ),
                 "nothing was reverted; pass force => true to overwrite those later changes with the originals",
             ));
@@ -191,9 +205,25 @@ pub fn revert(id: i64, force: bool) -> Result<i64, ErrorReport> {
     Ok(restored)
 }
 
+/// Give each cell's original to the next later active injection on the same cell.
+fn hand_over(id: i64) -> Result<(), ErrorReport> {
+    Spi::run_with_args(
+        "WITH mine AS (SELECT * FROM anomdet.injection_cells WHERE injection_id = $1), \
+         next AS (SELECT DISTINCT ON (m.column_name, m.series, m.ts) m.column_name, m.series, m.ts, m.original, c.injection_id AS next_id \
+                  FROM mine m JOIN anomdet.injection_cells c ON c.relid = m.relid AND c.column_name = m.column_name \
+                    AND c.ts = m.ts AND c.series IS NOT DISTINCT FROM m.series AND c.injection_id > m.injection_id \
+                  JOIN anomdet.injections i ON i.id = c.injection_id AND i.status = 'active' \
+                  ORDER BY m.column_name, m.series, m.ts, c.injection_id) \
+         UPDATE anomdet.injection_cells c SET original = n.original FROM next n \
+         WHERE c.injection_id = n.next_id AND c.column_name = n.column_name AND c.ts = n.ts AND c.series IS NOT DISTINCT FROM n.series",
+        &[id.into()],
+    )
+    .or_report()
+}
+
 /// Originals go back as they were read: text cast straight to the column's type.
 fn restore_cast(sql_type: &str) -> String {
-    format!("v.val::{sql_type}")
+    format!("x.val::{sql_type}")
 }
 
 /// Cells of `id` in `column` that no later active injection covers.

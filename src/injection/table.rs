@@ -6,13 +6,13 @@ use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use pgrx::spi::quote_identifier;
 
-/// One series of the table: its key, row times, and for each injected column the values
-/// (as numbers for the math, as text for an exact copy of the original).
+/// One series of the table: its key, row times, and the values of each injected column.
 pub struct SeriesRows {
     pub key: Option<String>,
     pub ts: Vec<i64>,
+    /// Where each row lives, so writes find it without a join over the whole table.
+    pub tids: Vec<pg_sys::ItemPointerData>,
     pub values: Vec<Vec<Option<f64>>>,
-    pub originals: Vec<Vec<Option<String>>>,
 }
 
 impl SeriesRows {
@@ -21,74 +21,125 @@ impl SeriesRows {
     }
 }
 
-/// Read `columns` of the source, per series, in time order. Only the series `only` if given.
+const FETCH_ROWS: i64 = 10_000;
+
+/// Read `columns` of the source as numbers, per series, in time order. The table is read with a
+/// plain scan through a cursor with raw datum access and sorted in memory: an ordered index scan
+/// and pgrx's per-cell getters each cost more than the whole scan. Only series `only` if given.
 pub fn read(source: &Source, columns: &[String], only: Option<&str>) -> Result<Vec<SeriesRows>, ErrorReport> {
     let t = quote_identifier(&source.time_column);
     let key = source.series_column.as_deref().map(quote_identifier);
     let mut select = format!(
-        "SELECT {t}::pg_catalog.timestamptz, {}",
+        "SELECT {t}::pg_catalog.timestamptz, {}, ctid",
         key.as_deref().map_or("NULL::pg_catalog.text".into(), |k| format!("{k}::pg_catalog.text"))
     );
     for c in columns {
-        let c = quote_identifier(c);
-        select.push_str(&format!(", {c}::pg_catalog.float8, {c}::pg_catalog.text"));
+        select.push_str(&format!(", {}::pg_catalog.float8", quote_identifier(c)));
     }
     select.push_str(&format!(" FROM {} WHERE {t} IS NOT NULL", source.qualified));
     if let Some(k) = &key {
         select.push_str(&format!(" AND ($1::pg_catalog.text IS NULL OR {k}::pg_catalog.text = $1)"));
     }
-    select.push_str(&match &key {
-        Some(k) => format!(" ORDER BY {k}, {t}"),
-        None => format!(" ORDER BY {t}"),
-    });
     let args = if key.is_some() { vec![only.into()] } else { vec![] };
-    Spi::connect(|client| {
-        let rows = client.select(select.as_str(), None, &args).map_err(internal)?;
-        let mut out: Vec<SeriesRows> = Vec::new();
-        for (i, row) in rows.enumerate() {
-            if i % 4096 == 0 {
-                pgrx::check_for_interrupts!();
-            }
-            let ts: i64 = row.get::<TimestampWithTimeZone>(1).or_report()?.map(|t| t.into_inner()).unwrap_or_default();
-            let key: Option<String> = row.get(2).or_report()?;
-            if out.last().is_none_or(|s| s.key != key) {
-                out.push(SeriesRows {
-                    key: key.clone(),
-                    ts: Vec::new(),
-                    values: vec![Vec::new(); columns.len()],
-                    originals: vec![Vec::new(); columns.len()],
-                });
-            }
-            let series = out.last_mut().expect("pushed above");
-            if series.ts.last() == Some(&ts) {
-                return Err(error(
-                    Code::ERRCODE_CARDINALITY_VIOLATION,
-                    format!(
-                        "{}{} has more than one row at {}",
-                        source.qualified,
-                        series.label(),
-                        crate::scoring::format_ts(ts)
-                    ),
-                    "injection identifies rows by time (and series): name the series column, or aggregate duplicates first",
-                ));
-            }
-            series.ts.push(ts);
-            for c in 0..columns.len() {
-                series.values[c].push(row.get::<f64>(3 + 2 * c).or_report()?);
-                series.originals[c].push(row.get::<String>(4 + 2 * c).or_report()?);
+    let mut out: Vec<SeriesRows> = Vec::new();
+    let mut index: std::collections::HashMap<Option<String>, usize> = std::collections::HashMap::new();
+    Spi::connect(|client| -> Result<(), ErrorReport> {
+        let mut cursor = client.try_open_cursor(select.as_str(), &args).map_err(internal)?;
+        loop {
+            pgrx::check_for_interrupts!();
+            let _status = cursor.fetch(FETCH_ROWS).map_err(internal)?;
+            // SAFETY: SPI_cursor_fetch just set SPI_tuptable; it is read here and freed below.
+            let done = unsafe {
+                let table = pg_sys::SPI_tuptable;
+                if table.is_null() || (*table).numvals == 0 {
+                    true
+                } else {
+                    for i in 0..(*table).numvals as usize {
+                        append_row(&mut out, &mut index, *(*table).vals.add(i), (*table).tupdesc, columns.len());
+                    }
+                    pg_sys::SPI_freetuptable(table);
+                    false
+                }
+            };
+            if done {
+                return Ok(());
             }
         }
-        Ok(out)
-    })
+    })?;
+    out.sort_by(|a, b| a.key.cmp(&b.key));
+    for series in &mut out {
+        sort_by_time(series);
+        if let Some(w) = series.ts.windows(2).find(|w| w[0] == w[1]) {
+            return Err(error(
+                Code::ERRCODE_CARDINALITY_VIOLATION,
+                format!(
+                    "{}{} has more than one row at {}",
+                    source.qualified,
+                    series.label(),
+                    crate::scoring::format_ts(w[0])
+                ),
+                "injection identifies rows by time (and series): name the series column, or aggregate duplicates first",
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// Time order for one series (free when the scan already returned it in order).
+fn sort_by_time(series: &mut SeriesRows) {
+    if series.ts.windows(2).all(|w| w[0] <= w[1]) {
+        return;
+    }
+    let mut order: Vec<usize> = (0..series.ts.len()).collect();
+    order.sort_by_key(|&i| series.ts[i]);
+    series.ts = order.iter().map(|&i| series.ts[i]).collect();
+    series.tids = order.iter().map(|&i| series.tids[i]).collect();
+    for column in &mut series.values {
+        *column = order.iter().map(|&i| column[i]).collect();
+    }
+}
+
+/// Decode one fetched row (ts, key, value per column) into the series it belongs to.
+///
+/// # Safety
+/// `tuple` and `desc` must come from the current SPI_tuptable of the query built in `read`.
+unsafe fn append_row(
+    out: &mut Vec<SeriesRows>,
+    index: &mut std::collections::HashMap<Option<String>, usize>,
+    tuple: pg_sys::HeapTuple,
+    desc: pg_sys::TupleDesc,
+    n_columns: usize,
+) {
+    let mut is_null = false;
+    let datum = unsafe { pg_sys::SPI_getbinval(tuple, desc, 1, &mut is_null) };
+    let ts = unsafe { i64::from_datum(datum, is_null) }.unwrap_or_default();
+    let datum = unsafe { pg_sys::SPI_getbinval(tuple, desc, 2, &mut is_null) };
+    let key = unsafe { String::from_datum(datum, is_null) };
+    // Most tables hold one series, or keep a series' rows together: try the last one first.
+    let at = match out.last() {
+        Some(last) if last.key == key => out.len() - 1,
+        _ => *index.entry(key.clone()).or_insert_with(|| {
+            out.push(SeriesRows { key, ts: Vec::new(), tids: Vec::new(), values: vec![Vec::new(); n_columns] });
+            out.len() - 1
+        }),
+    };
+    let series = &mut out[at];
+    series.ts.push(ts);
+    let datum = unsafe { pg_sys::SPI_getbinval(tuple, desc, 3, &mut is_null) };
+    series.tids.push(unsafe { pg_sys::ItemPointerData::from_datum(datum, is_null) }.unwrap_or_default());
+    for c in 0..n_columns {
+        let datum = unsafe { pg_sys::SPI_getbinval(tuple, desc, 4 + c as i32, &mut is_null) };
+        series.values[c].push(unsafe { f64::from_datum(datum, is_null) });
+    }
 }
 
 /// How a value computed as f64 is written into a column of type `sql_type`.
 pub fn value_cast(sql_type: &str) -> String {
     let integer = matches!(sql_type, "smallint" | "integer" | "bigint");
     if integer {
-        format!("pg_catalog.round(v.val::pg_catalog.float8)::{sql_type}")
+        format!("pg_catalog.round(x.val::pg_catalog.float8)::{sql_type}")
     } else {
-        format!("v.val::{sql_type}")
+        format!("x.val::{sql_type}")
     }
 }
 
@@ -106,52 +157,83 @@ pub fn to_sql_text(v: Option<f64>) -> Option<String> {
     })
 }
 
-/// A row an UPDATE touched: its time, series key and the text now stored.
-pub type Written = (i64, Option<String>, Option<String>);
-
-/// Set `column` of the rows identified by (time, series key) to `values` (text, cast by `cast`),
-/// returning the text now stored in each updated row, keyed by time and series.
-pub fn write(
+/// Find the rows identified by (time, series key): their tids, in input order (None if gone).
+pub fn locate(
     source: &Source,
-    column: &str,
-    cast: &str,
     keys: &[Option<String>],
     ts: &[i64],
-    values: &[Option<String>],
-    only_if_current: Option<&[Option<String>]>,
-) -> Result<Vec<Written>, ErrorReport> {
+) -> Result<Vec<Option<pg_sys::ItemPointerData>>, ErrorReport> {
     let t = quote_identifier(&source.time_column);
-    let c = quote_identifier(column);
     let time_type = crate::relation::column_type(source.relid, &source.time_column)?;
     let key_match = match &source.series_column {
         Some(k) => format!(" AND r.{}::pg_catalog.text IS NOT DISTINCT FROM v.key", quote_identifier(k)),
         None => String::new(),
     };
-    // When reverting, only rows still holding what the injection wrote are restored.
+    let sql = format!(
+        "SELECT v.i, r.ctid FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.timestamptz[]), pg_catalog.unnest($2::pg_catalog.text[])) \
+           WITH ORDINALITY AS v(ts, key, i) JOIN {rel} AS r ON r.{t} = v.ts::{time_type}{key_match}",
+        rel = source.qualified
+    );
+    let stamps: Vec<TimestampWithTimeZone> =
+        ts.iter().map(|&x| TimestampWithTimeZone::try_from(x).map_err(internal)).collect::<Result<_, _>>()?;
+    let mut out = vec![None; ts.len()];
+    Spi::connect(|client| {
+        for row in client.select(sql.as_str(), None, &[stamps.into(), keys.to_vec().into()]).map_err(internal)? {
+            let i = row.get::<i64>(1).or_report()?.unwrap_or_default() as usize;
+            if let Some(slot) = i.checked_sub(1).and_then(|i| out.get_mut(i)) {
+                *slot = row.get::<pg_sys::ItemPointerData>(2).or_report()?;
+            }
+        }
+        Ok(out)
+    })
+}
+
+/// A row an injection or revert touched: its position in the input arrays, the text it held
+/// before, the text it holds now, and where the new row version lives.
+pub type Written = (usize, Option<String>, Option<String>, pg_sys::ItemPointerData);
+
+/// Set `column` of the rows at `tids` to `values` (text, cast by `cast`, which reads `x.val`),
+/// in one statement that locks each row, keeps its previous text and writes the new value.
+/// Rows are reached by tid, never by a join over the table. A row updated concurrently since
+/// it was read no longer matches its tid and is left out of the result; callers check counts.
+/// With `only_if_current`, rows whose text differs from it are left alone.
+pub fn write(
+    source: &Source,
+    column: &str,
+    cast: &str,
+    tids: &[pg_sys::ItemPointerData],
+    values: &[Option<String>],
+    only_if_current: Option<&[Option<String>]>,
+) -> Result<Vec<Written>, ErrorReport> {
+    let c = quote_identifier(column);
     let guard = if only_if_current.is_some() {
         format!(" AND r.{c}::pg_catalog.text IS NOT DISTINCT FROM v.cur")
     } else {
         String::new()
     };
+    // FOR UPDATE makes the kept text the row's latest committed value, and the row ours until commit.
     let sql = format!(
-        "UPDATE {rel} AS r SET {c} = {cast} \
-         FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.timestamptz[]), pg_catalog.unnest($2::pg_catalog.text[]), \
-                         pg_catalog.unnest($3::pg_catalog.text[]), pg_catalog.unnest($4::pg_catalog.text[])) AS v(ts, key, val, cur) \
-         WHERE r.{t} = v.ts::{time_type}{key_match}{guard} \
-         RETURNING v.ts, v.key, r.{c}::pg_catalog.text",
+        "WITH x AS ( \
+           SELECT r.ctid AS tid, v.i, v.val, r.{c}::pg_catalog.text AS before \
+           FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.tid[]), pg_catalog.unnest($2::pg_catalog.text[]), \
+                           pg_catalog.unnest($3::pg_catalog.text[])) WITH ORDINALITY AS v(tid, val, cur, i) \
+           JOIN {rel} AS r ON r.ctid = v.tid \
+           WHERE r.ctid = ANY ($1::pg_catalog.tid[]){guard} \
+           FOR UPDATE OF r) \
+         UPDATE {rel} AS r SET {c} = {cast} FROM x WHERE r.ctid = x.tid AND r.ctid = ANY ($1::pg_catalog.tid[]) \
+         RETURNING x.i, x.before, r.{c}::pg_catalog.text, r.ctid",
         rel = source.qualified
     );
-    let stamps: Vec<TimestampWithTimeZone> =
-        ts.iter().map(|&x| TimestampWithTimeZone::try_from(x).map_err(internal)).collect::<Result<_, _>>()?;
-    let current: Vec<Option<String>> = only_if_current.map(<[_]>::to_vec).unwrap_or_else(|| vec![None; ts.len()]);
+    let current: Vec<Option<String>> = only_if_current.map(<[_]>::to_vec).unwrap_or_else(|| vec![None; tids.len()]);
     Spi::connect_mut(|client| {
         let rows = client
-            .update(sql.as_str(), None, &[stamps.into(), keys.to_vec().into(), values.to_vec().into(), current.into()])
+            .update(sql.as_str(), None, &[tids.to_vec().into(), values.to_vec().into(), current.into()])
             .map_err(internal)?;
-        let mut out = Vec::with_capacity(ts.len());
+        let mut out = Vec::with_capacity(tids.len());
         for row in rows {
-            let ts: i64 = row.get::<TimestampWithTimeZone>(1).or_report()?.map(|t| t.into_inner()).unwrap_or_default();
-            out.push((ts, row.get::<String>(2).or_report()?, row.get::<String>(3).or_report()?));
+            let i = row.get::<i64>(1).or_report()?.unwrap_or_default() as usize;
+            let tid = row.get::<pg_sys::ItemPointerData>(4).or_report()?.unwrap_or_default();
+            out.push((i.saturating_sub(1), row.get::<String>(2).or_report()?, row.get::<String>(3).or_report()?, tid));
         }
         Ok(out)
     })
