@@ -217,26 +217,54 @@ pub fn write(
            SELECT r.ctid AS tid, v.i, v.val, r.{c}::pg_catalog.text AS before \
            FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.tid[]), pg_catalog.unnest($2::pg_catalog.text[]), \
                            pg_catalog.unnest($3::pg_catalog.text[])) WITH ORDINALITY AS v(tid, val, cur, i) \
-           JOIN {rel} AS r ON r.ctid = v.tid \
-           WHERE r.ctid = ANY ($1::pg_catalog.tid[]){guard} \
+           JOIN {rel} AS r ON r.ctid = v.tid{guard} \
            FOR UPDATE OF r) \
-         UPDATE {rel} AS r SET {c} = {cast} FROM x WHERE r.ctid = x.tid AND r.ctid = ANY ($1::pg_catalog.tid[]) \
+         UPDATE {rel} AS r SET {c} = {cast} FROM x WHERE r.ctid = x.tid \
          RETURNING x.i, x.before, r.{c}::pg_catalog.text, r.ctid",
         rel = source.qualified
     );
     let current: Vec<Option<String>> = only_if_current.map(<[_]>::to_vec).unwrap_or_else(|| vec![None; tids.len()]);
-    Spi::connect_mut(|client| {
-        let rows = client
-            .update(sql.as_str(), None, &[tids.to_vec().into(), values.to_vec().into(), current.into()])
-            .map_err(internal)?;
-        let mut out = Vec::with_capacity(tids.len());
-        for row in rows {
-            let i = row.get::<i64>(1).or_report()?.unwrap_or_default() as usize;
-            let tid = row.get::<pg_sys::ItemPointerData>(4).or_report()?.unwrap_or_default();
-            out.push((i.saturating_sub(1), row.get::<String>(2).or_report()?, row.get::<String>(3).or_report()?, tid));
-        }
-        Ok(out)
+    with_nested_loops(|| {
+        Spi::connect_mut(|client| {
+            let rows = client
+                .update(sql.as_str(), None, &[tids.to_vec().into(), values.to_vec().into(), current.into()])
+                .map_err(internal)?;
+            let mut out = Vec::with_capacity(tids.len());
+            for row in rows {
+                let i = row.get::<i64>(1).or_report()?.unwrap_or_default() as usize;
+                let tid = row.get::<pg_sys::ItemPointerData>(4).or_report()?.unwrap_or_default();
+                out.push((
+                    i.saturating_sub(1),
+                    row.get::<String>(2).or_report()?,
+                    row.get::<String>(3).or_report()?,
+                    tid,
+                ));
+            }
+            Ok(out)
+        })
     })
+}
+
+/// Run `body` with hash and merge joins disabled for this transaction, then put the caller's
+/// settings back. Reaching 10,000 rows by tid is a nested loop of tid lookups; left to its cost
+/// model the planner sometimes hashes the whole table instead, several times slower.
+fn with_nested_loops<T>(body: impl FnOnce() -> Result<T, ErrorReport>) -> Result<T, ErrorReport> {
+    let saved = Spi::get_two::<String, String>(
+        "SELECT pg_catalog.current_setting('enable_hashjoin'), pg_catalog.current_setting('enable_mergejoin')",
+    )
+    .or_report()?;
+    Spi::run("SELECT pg_catalog.set_config('enable_hashjoin', 'off', true), pg_catalog.set_config('enable_mergejoin', 'off', true)")
+        .or_report()?;
+    let result = body();
+    // On error the transaction aborts and the settings revert with it.
+    if let (Some(hash), Some(merge)) = saved {
+        Spi::run_with_args(
+            "SELECT pg_catalog.set_config('enable_hashjoin', $1, true), pg_catalog.set_config('enable_mergejoin', $2, true)",
+            &[hash.into(), merge.into()],
+        )
+        .or_report()?;
+    }
+    result
 }
 
 /// Create `target` as a copy of the source (structure, defaults, indexes, then rows) and
