@@ -4,9 +4,9 @@
 SELECT anomdet.generate('demo_synthetic', 'sine', length => 20000, period => 288, amplitude => 10,
                         level => 50, noise => 0.5, seed => 2024) \g /dev/null
 CREATE TABLE demo_synthetic_before AS SELECT md5(string_agg(value::text, ',' ORDER BY ts)) AS sum FROM demo_synthetic;
-SELECT m.method, anomdet.inject('demo_synthetic', m.method, '{value}', m.params::jsonb, seed => 7, count => 3, length => m.len) AS injection_id
-FROM (VALUES ('spike', '{"magnitude": 1.6}', 1), ('extremum', '{}', 1), ('mean', '{"magnitude": 6}', 20),
-             ('variance', '{"magnitude": 8}', 30), ('platform', '{}', 40), ('missing', '{}', 10)) AS m(method, params, len)
+SELECT m.method, anomdet.inject('demo_synthetic', m.method, '{value}', m.params::jsonb, seed => m.seed, count => 3, length => m.len) AS injection_id
+FROM (VALUES ('spike', '{"magnitude": 1.6}', 1, 11), ('extremum', '{}', 1, 12), ('mean', '{"magnitude": 6}', 20, 13),
+             ('variance', '{"magnitude": 8}', 30, 14), ('platform', '{}', 40, 15), ('missing', '{}', 10, 16)) AS m(method, params, len, seed)
 \g /dev/null
 \echo
 \echo 'Injected (anomdet.injections; labels in anomdet.labels):'
