@@ -314,7 +314,8 @@ fn duplicate_error(source: &Source, key: Option<&str>, ts: i64) -> ErrorReport {
 type RawRow = (i64, Option<f64>, Option<String>);
 
 /// Fetch the next batch from the cursor into owned values, then free SPI's copy so memory
-/// stays bounded by one batch.
+/// stays bounded by one batch. Attributes are read with the inline `heap_getattr`: a guarded
+/// FFI call per datum (`SPI_getbinval`) cost more than the scan itself.
 fn read_batch(cursor: &mut pgrx::spi::SpiCursor<'_>, keyed: bool) -> Result<Vec<RawRow>, ErrorReport> {
     // The wrapper is only needed for its status check; the rows are read from SPI_tuptable below.
     let _status = cursor.fetch(FETCH_ROWS).map_err(internal)?;
@@ -332,15 +333,15 @@ fn read_batch(cursor: &mut pgrx::spi::SpiCursor<'_>, keyed: bool) -> Result<Vec<
         for i in 0..n {
             let tuple = *(*tuptable).vals.add(i);
             let mut is_null = false;
-            let ts_datum = pg_sys::SPI_getbinval(tuple, tupdesc, 1, &mut is_null);
+            let ts_datum = pg_sys::heap_getattr(tuple, 1, tupdesc, &mut is_null);
             if is_null {
                 continue; // excluded by the query; defensive only
             }
             let ts = i64::from_datum(ts_datum, false).unwrap_or_default();
-            let v_datum = pg_sys::SPI_getbinval(tuple, tupdesc, 2, &mut is_null);
+            let v_datum = pg_sys::heap_getattr(tuple, 2, tupdesc, &mut is_null);
             let value = if is_null { None } else { f64::from_datum(v_datum, false) };
             let key = if keyed {
-                let k_datum = pg_sys::SPI_getbinval(tuple, tupdesc, 3, &mut is_null);
+                let k_datum = pg_sys::heap_getattr(tuple, 3, tupdesc, &mut is_null);
                 if is_null { None } else { String::from_datum(k_datum, false) }
             } else {
                 None

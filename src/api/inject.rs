@@ -140,20 +140,25 @@ fn inject(
         let mut tids: Vec<pg_sys::ItemPointerData> =
             change.spans.iter().flat_map(|s| series_rows.tids[s.clone()].iter().copied()).collect();
         let keys = vec![series_rows.key.clone(); ts.len()];
+        // Each column's write moves the rows to new versions; the cells record where the last
+        // write left them, as a hint for revert.
+        let mut recorded = Vec::with_capacity(columns.len());
         for (c, column) in columns.iter().enumerate() {
             let cast = table::value_cast(&column_type(source.relid, column)?);
             let new: Vec<Option<String>> = change.values[c].iter().flatten().map(|&v| table::to_sql_text(v)).collect();
-            let written = table::write(&source, column, &cast, &tids, &new, None)?;
+            let refs = table::RowRefs { tids: &tids, ts: &ts, keys: &keys };
+            let written = table::write(&source, column, &cast, &refs, &new, None)?;
             if written.len() < ts.len() {
                 return Err(concurrent_change(&source));
             }
-            let (originals, injected) = by_position(ts.len(), &written);
-            // An UPDATE moves each row to a new version: the next column must find it there.
             for (i, _, _, tid) in &written {
                 tids[*i] = *tid;
             }
             changed += written.len() as i64;
-            ledger::add_cells(id, source.relid, column, keys.clone(), &ts, originals, injected)?;
+            recorded.push(by_position(ts.len(), &written));
+        }
+        for (column, (originals, injected)) in columns.iter().zip(recorded) {
+            ledger::add_cells(id, source.relid, column, keys.clone(), &ts, originals, injected, &tids)?;
         }
     }
     ledger::close(id, changed)?;

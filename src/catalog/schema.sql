@@ -117,7 +117,8 @@ CREATE TABLE anomdet.injection_cells (
     series       text,
     ts           timestamptz NOT NULL,
     original     text,
-    injected     text
+    injected     text,
+    tid          tid     -- where the injected row version was left; a hint for revert, checked before use
 );
 CREATE INDEX injection_cells_id_idx ON anomdet.injection_cells (injection_id);
 CREATE INDEX injection_cells_cell_idx ON anomdet.injection_cells (relid, column_name, ts);

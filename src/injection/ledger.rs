@@ -67,13 +67,14 @@ pub fn add_cells(
     ts: &[i64],
     originals: Vec<Option<String>>,
     injected: Vec<Option<String>>,
+    tids: &[pg_sys::ItemPointerData],
 ) -> Result<(), ErrorReport> {
     let stamps: Vec<TimestampWithTimeZone> = ts.iter().map(|&t| to_ts(t)).collect::<Result<_, _>>()?;
     Spi::run_with_args(
-        "INSERT INTO anomdet.injection_cells (injection_id, relid, column_name, series, ts, original, injected) \
+        "INSERT INTO anomdet.injection_cells (injection_id, relid, column_name, series, ts, original, injected, tid) \
          SELECT $1, $2, $3, v.* FROM ROWS FROM (pg_catalog.unnest($4::pg_catalog.text[]), pg_catalog.unnest($5::pg_catalog.timestamptz[]), \
-           pg_catalog.unnest($6::pg_catalog.text[]), pg_catalog.unnest($7::pg_catalog.text[])) AS v",
-        &[id.into(), relid.into(), column.into(), keys.into(), stamps.into(), originals.into(), injected.into()],
+           pg_catalog.unnest($6::pg_catalog.text[]), pg_catalog.unnest($7::pg_catalog.text[]), pg_catalog.unnest($8::pg_catalog.tid[])) AS v",
+        &[id.into(), relid.into(), column.into(), keys.into(), stamps.into(), originals.into(), injected.into(), tids.to_vec().into()],
     )
     .or_report()
 }
@@ -91,11 +92,13 @@ fn to_ts(t: i64) -> Result<TimestampWithTimeZone, ErrorReport> {
 }
 
 /// One cell this injection must put back into the table.
+#[derive(Clone)]
 struct Restore {
     key: Option<String>,
     ts: i64,
     original: Option<String>,
     injected: Option<String>,
+    tid: Option<pg_sys::ItemPointerData>,
 }
 
 /// Undo injection `id`. Returns the number of table cells restored.
@@ -166,36 +169,38 @@ pub fn revert(id: i64, force: bool) -> Result<i64, ErrorReport> {
     for column in &columns {
         crate::relation::check_can_update(&source, column)?;
         let cells = cells_to_restore(id, column)?;
-        let keys: Vec<Option<String>> = cells.iter().map(|c| c.key.clone()).collect();
-        let ts: Vec<i64> = cells.iter().map(|c| c.ts).collect();
-        let originals: Vec<Option<String>> = cells.iter().map(|c| c.original.clone()).collect();
-        let injected: Vec<Option<String>> = cells.iter().map(|c| c.injected.clone()).collect();
         let cast = restore_cast(&crate::relation::column_type(source.relid, column)?);
-        let guard = if force { None } else { Some(injected.as_slice()) };
-        // Rows deleted since the injection have nothing to restore.
-        let found = table::locate(&source, &keys, &ts)?;
-        let (mut tids, mut back, mut expected) = (Vec::new(), Vec::new(), Vec::new());
-        for (i, tid) in found.into_iter().enumerate() {
-            if let Some(tid) = tid {
-                tids.push(tid);
-                back.push(originals[i].clone());
-                expected.push(guard.map(|g| g[i].clone()).unwrap_or_default());
-            }
+        // First at the row versions the injection left (usually still there), then, for cells
+        // whose row has moved since, found again by time.
+        let first = restore_at(&source, column, &cast, &cells, force)?;
+        let moved: Vec<&Restore> =
+            cells.iter().enumerate().filter(|(i, _)| !first.contains(i)).map(|(_, c)| c).collect();
+        let (mut again, mut changed_since) = (0usize, 0usize);
+        if !moved.is_empty() {
+            let keys: Vec<Option<String>> = moved.iter().map(|c| c.key.clone()).collect();
+            let ts: Vec<i64> = moved.iter().map(|c| c.ts).collect();
+            let found = table::locate(&source, &keys, &ts)?;
+            let relocated: Vec<Restore> = moved
+                .iter()
+                .zip(found)
+                .filter_map(|(c, tid)| tid.map(|tid| Restore { tid: Some(tid), ..(*c).clone() }))
+                .collect();
+            again = restore_at(&source, column, &cast, &relocated, force)?.len();
+            // Rows still there but holding something else: changed since the injection.
+            // (Rows deleted since are not found and have nothing to restore.)
+            changed_since = relocated.len() - again;
         }
-        let guard = guard.map(|_| expected.as_slice());
-        let done = table::write(&source, column, &cast, &tids, &back, guard)?;
-        if !force && done.len() < tids.len() {
+        if !force && changed_since > 0 {
             return Err(error(
                 Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
                 format!(
-                    "injection {id}: {} of {} cells of column \"{column}\" were changed after the injection",
-                    tids.len() - done.len(),
-                    tids.len()
+                    "injection {id}: {changed_since} of {} cells of column \"{column}\" were changed after the injection",
+                    cells.len()
                 ),
                 "nothing was reverted; pass force => true to overwrite those later changes with the originals",
             ));
         }
-        restored += done.len() as i64;
+        restored += (first.len() + again) as i64;
     }
     Spi::run_with_args(
         "UPDATE anomdet.injections SET status = 'reverted', reverted_at = pg_catalog.clock_timestamp() WHERE id = $1",
@@ -221,6 +226,29 @@ fn hand_over(id: i64) -> Result<(), ErrorReport> {
     .or_report()
 }
 
+/// Write the originals of `cells` back at their tids; returns the positions (in `cells`) that
+/// were restored. Without `force`, only rows still holding the injected text are touched.
+fn restore_at(
+    source: &Source,
+    column: &str,
+    cast: &str,
+    cells: &[Restore],
+    force: bool,
+) -> Result<std::collections::HashSet<usize>, ErrorReport> {
+    let usable: Vec<usize> = (0..cells.len()).filter(|&i| cells[i].tid.is_some()).collect();
+    if usable.is_empty() {
+        return Ok(Default::default());
+    }
+    let tids: Vec<pg_sys::ItemPointerData> = usable.iter().filter_map(|&i| cells[i].tid).collect();
+    let ts: Vec<i64> = usable.iter().map(|&i| cells[i].ts).collect();
+    let keys: Vec<Option<String>> = usable.iter().map(|&i| cells[i].key.clone()).collect();
+    let back: Vec<Option<String>> = usable.iter().map(|&i| cells[i].original.clone()).collect();
+    let expected: Vec<Option<String>> = usable.iter().map(|&i| cells[i].injected.clone()).collect();
+    let refs = table::RowRefs { tids: &tids, ts: &ts, keys: &keys };
+    let written = table::write(source, column, cast, &refs, &back, (!force).then_some(expected.as_slice()))?;
+    Ok(written.iter().map(|(pos, ..)| usable[*pos]).collect())
+}
+
 /// Originals go back as they were read: text cast straight to the column's type.
 fn restore_cast(sql_type: &str) -> String {
     format!("x.val::{sql_type}")
@@ -231,7 +259,7 @@ fn cells_to_restore(id: i64, column: &str) -> Result<Vec<Restore>, ErrorReport> 
     Spi::connect(|client| {
         let rows = client
             .select(
-                "SELECT m.series, m.ts, m.original, m.injected FROM anomdet.injection_cells m \
+                "SELECT m.series, m.ts, m.original, m.injected, m.tid FROM anomdet.injection_cells m \
                  WHERE m.injection_id = $1 AND m.column_name = $2 AND NOT EXISTS ( \
                    SELECT 1 FROM anomdet.injection_cells c JOIN anomdet.injections i ON i.id = c.injection_id AND i.status = 'active' \
                    WHERE c.relid = m.relid AND c.column_name = m.column_name AND c.ts = m.ts \
@@ -247,6 +275,7 @@ fn cells_to_restore(id: i64, column: &str) -> Result<Vec<Restore>, ErrorReport> 
                 ts: row.get::<TimestampWithTimeZone>(2).or_report()?.map(|t| t.into_inner()).unwrap_or_default(),
                 original: row.get(3).or_report()?,
                 injected: row.get(4).or_report()?,
+                tid: row.get(5).or_report()?,
             });
         }
         Ok(out)

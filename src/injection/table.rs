@@ -29,18 +29,21 @@ const FETCH_ROWS: i64 = 10_000;
 pub fn read(source: &Source, columns: &[String], only: Option<&str>) -> Result<Vec<SeriesRows>, ErrorReport> {
     let t = quote_identifier(&source.time_column);
     let key = source.series_column.as_deref().map(quote_identifier);
-    let mut select = format!(
-        "SELECT {t}::pg_catalog.timestamptz, {}, ctid",
-        key.as_deref().map_or("NULL::pg_catalog.text".into(), |k| format!("{k}::pg_catalog.text"))
-    );
+    // Fixed-width columns first and the key (text) last, so most attributes are found at
+    // cached offsets without a call into PostgreSQL.
+    let mut select = format!("SELECT {t}::pg_catalog.timestamptz, ctid");
     for c in columns {
         select.push_str(&format!(", {}::pg_catalog.float8", quote_identifier(c)));
+    }
+    if let Some(k) = &key {
+        select.push_str(&format!(", {k}::pg_catalog.text"));
     }
     select.push_str(&format!(" FROM {} WHERE {t} IS NOT NULL", source.qualified));
     if let Some(k) = &key {
         select.push_str(&format!(" AND ($1::pg_catalog.text IS NULL OR {k}::pg_catalog.text = $1)"));
     }
     let args = if key.is_some() { vec![only.into()] } else { vec![] };
+    let keyed = key.is_some();
     let mut out: Vec<SeriesRows> = Vec::new();
     let mut index: std::collections::HashMap<Option<String>, usize> = std::collections::HashMap::new();
     Spi::connect(|client| -> Result<(), ErrorReport> {
@@ -55,7 +58,7 @@ pub fn read(source: &Source, columns: &[String], only: Option<&str>) -> Result<V
                     true
                 } else {
                     for i in 0..(*table).numvals as usize {
-                        append_row(&mut out, &mut index, *(*table).vals.add(i), (*table).tupdesc, columns.len());
+                        append_row(&mut out, &mut index, *(*table).vals.add(i), (*table).tupdesc, columns.len(), keyed);
                     }
                     pg_sys::SPI_freetuptable(table);
                     false
@@ -109,12 +112,19 @@ unsafe fn append_row(
     tuple: pg_sys::HeapTuple,
     desc: pg_sys::TupleDesc,
     n_columns: usize,
+    keyed: bool,
 ) {
     let mut is_null = false;
-    let datum = unsafe { pg_sys::SPI_getbinval(tuple, desc, 1, &mut is_null) };
+    let datum = unsafe { pg_sys::heap_getattr(tuple, 1, desc, &mut is_null) };
     let ts = unsafe { i64::from_datum(datum, is_null) }.unwrap_or_default();
-    let datum = unsafe { pg_sys::SPI_getbinval(tuple, desc, 2, &mut is_null) };
-    let key = unsafe { String::from_datum(datum, is_null) };
+    let datum = unsafe { pg_sys::heap_getattr(tuple, 2, desc, &mut is_null) };
+    let tid = unsafe { pg_sys::ItemPointerData::from_datum(datum, is_null) }.unwrap_or_default();
+    let key = if keyed {
+        let datum = unsafe { pg_sys::heap_getattr(tuple, 3 + n_columns as i32, desc, &mut is_null) };
+        unsafe { String::from_datum(datum, is_null) }
+    } else {
+        None
+    };
     // Most tables hold one series, or keep a series' rows together: try the last one first.
     let at = match out.last() {
         Some(last) if last.key == key => out.len() - 1,
@@ -125,10 +135,9 @@ unsafe fn append_row(
     };
     let series = &mut out[at];
     series.ts.push(ts);
-    let datum = unsafe { pg_sys::SPI_getbinval(tuple, desc, 3, &mut is_null) };
-    series.tids.push(unsafe { pg_sys::ItemPointerData::from_datum(datum, is_null) }.unwrap_or_default());
+    series.tids.push(tid);
     for c in 0..n_columns {
-        let datum = unsafe { pg_sys::SPI_getbinval(tuple, desc, 4 + c as i32, &mut is_null) };
+        let datum = unsafe { pg_sys::heap_getattr(tuple, 3 + c as i32, desc, &mut is_null) };
         series.values[c].push(unsafe { f64::from_datum(datum, is_null) });
     }
 }
@@ -201,36 +210,52 @@ pub fn write(
     source: &Source,
     column: &str,
     cast: &str,
-    tids: &[pg_sys::ItemPointerData],
+    rows: &RowRefs<'_>,
     values: &[Option<String>],
     only_if_current: Option<&[Option<String>]>,
 ) -> Result<Vec<Written>, ErrorReport> {
     let c = quote_identifier(column);
+    let t = quote_identifier(&source.time_column);
+    let time_type = crate::relation::column_type(source.relid, &source.time_column)?;
     let guard = if only_if_current.is_some() {
         format!(" AND r.{c}::pg_catalog.text IS NOT DISTINCT FROM v.cur")
     } else {
         String::new()
+    };
+    // A tid is only a hint: the row there must still have the expected time (and key).
+    let key_match = match &source.series_column {
+        Some(k) => format!(" AND r.{}::pg_catalog.text IS NOT DISTINCT FROM v.key", quote_identifier(k)),
+        None => String::new(),
     };
     // FOR UPDATE makes the kept text the row's latest committed value, and the row ours until commit.
     let sql = format!(
         "WITH x AS ( \
            SELECT r.ctid AS tid, v.i, v.val, r.{c}::pg_catalog.text AS before \
            FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.tid[]), pg_catalog.unnest($2::pg_catalog.text[]), \
-                           pg_catalog.unnest($3::pg_catalog.text[])) WITH ORDINALITY AS v(tid, val, cur, i) \
-           JOIN {rel} AS r ON r.ctid = v.tid{guard} \
+                           pg_catalog.unnest($3::pg_catalog.text[]), pg_catalog.unnest($4::pg_catalog.timestamptz[]), \
+                           pg_catalog.unnest($5::pg_catalog.text[])) WITH ORDINALITY AS v(tid, val, cur, ts, key, i) \
+           JOIN {rel} AS r ON r.ctid = v.tid AND r.{t} = v.ts::{time_type}{key_match}{guard} \
            FOR UPDATE OF r) \
          UPDATE {rel} AS r SET {c} = {cast} FROM x WHERE r.ctid = x.tid \
          RETURNING x.i, x.before, r.{c}::pg_catalog.text, r.ctid",
         rel = source.qualified
     );
-    let current: Vec<Option<String>> = only_if_current.map(<[_]>::to_vec).unwrap_or_else(|| vec![None; tids.len()]);
+    let current: Vec<Option<String>> =
+        only_if_current.map(<[_]>::to_vec).unwrap_or_else(|| vec![None; rows.tids.len()]);
+    let stamps: Vec<TimestampWithTimeZone> =
+        rows.ts.iter().map(|&x| TimestampWithTimeZone::try_from(x).map_err(internal)).collect::<Result<_, _>>()?;
     with_nested_loops(|| {
         Spi::connect_mut(|client| {
-            let rows = client
-                .update(sql.as_str(), None, &[tids.to_vec().into(), values.to_vec().into(), current.into()])
-                .map_err(internal)?;
-            let mut out = Vec::with_capacity(tids.len());
-            for row in rows {
+            let args = [
+                rows.tids.to_vec().into(),
+                values.to_vec().into(),
+                current.into(),
+                stamps.into(),
+                rows.keys.to_vec().into(),
+            ];
+            let result = client.update(sql.as_str(), None, &args).map_err(internal)?;
+            let mut out = Vec::with_capacity(rows.tids.len());
+            for row in result {
                 let i = row.get::<i64>(1).or_report()?.unwrap_or_default() as usize;
                 let tid = row.get::<pg_sys::ItemPointerData>(4).or_report()?.unwrap_or_default();
                 out.push((
@@ -243,6 +268,13 @@ pub fn write(
             Ok(out)
         })
     })
+}
+
+/// The rows a write addresses: where each is believed to be, and what identifies it.
+pub struct RowRefs<'a> {
+    pub tids: &'a [pg_sys::ItemPointerData],
+    pub ts: &'a [i64],
+    pub keys: &'a [Option<String>],
 }
 
 /// Run `body` with hash and merge joins disabled for this transaction, then put the caller's
