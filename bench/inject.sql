@@ -7,30 +7,16 @@ CREATE INDEX ON bench_inject (ts);
 VACUUM ANALYZE bench_inject;
 
 CREATE TEMP TABLE runs (what text, ms numeric);
-DO $$
-DECLARE t0 timestamptz; id bigint;
-BEGIN
-  FOR i IN 1..5 LOOP
-    t0 := clock_timestamp();
-    id := anomdet.inject('bench_inject', 'spike', '{value}', seed => i, percent => 1, length => 10);
-    INSERT INTO runs VALUES ('anomdet.inject, 1% of rows (10,000 in spans of 10)', extract(epoch FROM clock_timestamp() - t0) * 1000);
-
-    -- the same rows, touched by plain SQL
-    CREATE TEMP TABLE same_rows AS SELECT ts FROM anomdet.labels WHERE injection_id = id;
-    ANALYZE same_rows;
-    t0 := clock_timestamp();
-    UPDATE bench_inject b SET value = value * 1.5 FROM same_rows r WHERE b.ts = r.ts;
-    INSERT INTO runs VALUES ('plain UPDATE of the same rows', extract(epoch FROM clock_timestamp() - t0) * 1000);
-    t0 := clock_timestamp();
-    UPDATE bench_inject b SET value = value / 1.5 FROM same_rows r WHERE b.ts = r.ts;
-    INSERT INTO runs VALUES ('plain UPDATE putting them back', extract(epoch FROM clock_timestamp() - t0) * 1000);
-    DROP TABLE same_rows;
-
-    t0 := clock_timestamp();
-    PERFORM anomdet.revert_injection(id, force => true);
-    INSERT INTO runs VALUES ('anomdet.revert_injection', extract(epoch FROM clock_timestamp() - t0) * 1000);
-  END LOOP;
-END $$;
+SET bench.round = 1;
+\ir inject_round.sql
+SET bench.round = 2;
+\ir inject_round.sql
+SET bench.round = 3;
+\ir inject_round.sql
+SET bench.round = 4;
+\ir inject_round.sql
+SET bench.round = 5;
+\ir inject_round.sql
 
 \echo
 \echo 'median of 5 runs, 1,000,000-row table, 10,000 rows injected'

@@ -16,6 +16,7 @@ mod error;
 mod injection;
 mod json_arg;
 mod relation;
+mod scan;
 mod scoring;
 mod subxact;
 

@@ -76,6 +76,26 @@ pub struct ScoredRow {
 /// Receives scored rows, a series chunk at a time.
 pub trait Sink {
     fn accept(&mut self, series: Option<&str>, rows: &[ScoredRow]) -> Result<(), ErrorReport>;
+
+    /// True when `accept` runs SQL: then rows are read through a cursor, not streamed
+    /// from inside the executor.
+    fn writes_with_spi(&self) -> bool {
+        false
+    }
+
+    /// Forget everything accepted so far (a speculative read is being retried).
+    fn reset(&mut self) {}
+}
+
+/// The series being accumulated and the counts so far.
+#[derive(Default)]
+struct RunState {
+    pending: Option<Pending>,
+    summary: Summary,
+    /// Reading a plain scan that must turn out to be in time order.
+    require_order: bool,
+    /// It was not: the attempt is abandoned.
+    out_of_order: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -104,48 +124,58 @@ impl Plan<'_> {
     }
 
     pub fn run(&self, sink: &mut dyn Sink) -> Result<Summary, ErrorReport> {
-        let mut summary = Summary::default();
-        let mut pending: Option<Pending> = None;
-        let unordered = self.reads_unordered();
-        Spi::connect(|client| -> Result<(), ErrorReport> {
-            let sql = self.source.select_sql(!unordered);
-            let mut cursor = client.try_open_cursor(sql.as_str(), &[]).map_err(internal)?;
-            loop {
-                pgrx::check_for_interrupts!();
-                let batch = read_batch(&mut cursor, self.source.series_column.is_some())?;
-                if batch.is_empty() {
-                    break;
+        let mut state = RunState::default();
+        let sql = self.source.select_sql(!self.reads_unordered());
+        let keyed = self.source.series_column.is_some();
+        if sink.writes_with_spi() {
+            // The sink runs SQL while rows arrive: read through a cursor, a batch at a time.
+            Spi::connect(|client| -> Result<(), ErrorReport> {
+                let mut cursor = client.try_open_cursor(sql.as_str(), &[]).map_err(internal)?;
+                loop {
+                    pgrx::check_for_interrupts!();
+                    let batch = read_batch(&mut cursor, keyed)?;
+                    if batch.is_empty() {
+                        return Ok(());
+                    }
+                    for (ts, value, key) in batch {
+                        self.take_row(&mut state, sink, ts, value, key)?;
+                    }
                 }
-                for (ts, value, key) in batch {
-                    summary.rows_read += 1;
-                    let same_series = pending.as_ref().is_some_and(|p| p.key == key);
-                    if !same_series {
-                        if let Some(done) = pending.take() {
-                            self.finish_series(done, sink, &mut summary)?;
-                        }
-                        pending = Some(Pending {
-                            key,
-                            ts: Vec::new(),
-                            values: Vec::new(),
-                            valid_in_series: 0,
-                            detector: (self.detector.build)(&self.params),
-                        });
-                    }
-                    let p = pending.as_mut().expect("set above");
-                    if !unordered && self.on_duplicate == DuplicatePolicy::Error && p.ts.last() == Some(&ts) {
-                        return Err(duplicate_error(self.source, p.key.as_deref(), ts));
-                    }
-                    let value = self.check_value(value, p.key.as_deref(), ts)?;
-                    p.valid_in_series += usize::from(value.is_some());
-                    p.ts.push(ts);
-                    p.values.push(value);
-                    if self.mode == Mode::Online && p.ts.len() >= ONLINE_CHUNK {
-                        self.flush_online(p, sink, &mut summary)?;
-                    }
+            })?;
+        } else {
+            // Rows go straight from the executor into the detector, with no copy in between.
+            // Online mode needs time order. Append-only tables are usually stored in it, so a
+            // single series is first read with a plain scan, checked row by row; the first row
+            // out of order abandons that attempt for an ordered read.
+            let speculate = self.mode == Mode::Online && !keyed;
+            if speculate {
+                state.require_order = true;
+                let first = self.stream(&self.source.select_sql(false), keyed, &mut state, sink);
+                if state.out_of_order {
+                    sink.reset();
+                    state = RunState::default();
+                } else {
+                    first?;
+                    return self.finish(state, sink);
                 }
             }
-            Ok(())
-        })?;
+            self.stream(&sql, keyed, &mut state, sink)?;
+        }
+        self.finish(state, sink)
+    }
+
+    fn stream(&self, sql: &str, keyed: bool, state: &mut RunState, sink: &mut dyn Sink) -> Result<(), ErrorReport> {
+        crate::scan::for_each_row(sql, |values, nulls| {
+            // SAFETY: the query's columns are timestamptz, float8 and (keyed) text.
+            let ts = unsafe { i64::from_datum(values[0], nulls[0]) }.unwrap_or_default();
+            let value = unsafe { f64::from_datum(values[1], nulls[1]) };
+            let key = if keyed { unsafe { String::from_datum(values[2], nulls[2]) } } else { None };
+            self.take_row(state, sink, ts, value, key)
+        })
+    }
+
+    fn finish(&self, state: RunState, sink: &mut dyn Sink) -> Result<Summary, ErrorReport> {
+        let RunState { mut pending, mut summary, .. } = state;
         if let Some(done) = pending.take() {
             self.finish_series(done, sink, &mut summary)?;
         }
@@ -157,6 +187,48 @@ impl Plan<'_> {
             ));
         }
         Ok(summary)
+    }
+
+    /// One row of the scan: start a new series when the key changes, check the row, buffer
+    /// it, and in online mode score and hand on full chunks.
+    fn take_row(
+        &self,
+        state: &mut RunState,
+        sink: &mut dyn Sink,
+        ts: i64,
+        value: Option<f64>,
+        key: Option<String>,
+    ) -> Result<(), ErrorReport> {
+        state.summary.rows_read += 1;
+        let same_series = state.pending.as_ref().is_some_and(|p| p.key == key);
+        if !same_series {
+            if let Some(done) = state.pending.take() {
+                self.finish_series(done, sink, &mut state.summary)?;
+            }
+            state.pending = Some(Pending {
+                key,
+                ts: Vec::new(),
+                values: Vec::new(),
+                valid_in_series: 0,
+                detector: (self.detector.build)(&self.params),
+            });
+        }
+        let p = state.pending.as_mut().expect("set above");
+        if state.require_order && p.ts.last().is_some_and(|&last| ts < last) {
+            state.out_of_order = true;
+            return Err(error(Code::ERRCODE_DATA_EXCEPTION, "rows out of time order", "retried with an ordered read"));
+        }
+        if !self.reads_unordered() && self.on_duplicate == DuplicatePolicy::Error && p.ts.last() == Some(&ts) {
+            return Err(duplicate_error(self.source, p.key.as_deref(), ts));
+        }
+        let value = self.check_value(value, p.key.as_deref(), ts)?;
+        p.valid_in_series += usize::from(value.is_some());
+        p.ts.push(ts);
+        p.values.push(value);
+        if self.mode == Mode::Online && p.ts.len() >= ONLINE_CHUNK {
+            self.flush_online(p, sink, &mut state.summary)?;
+        }
+        Ok(())
     }
 
     fn check_value(&self, value: Option<f64>, key: Option<&str>, ts: i64) -> Result<Option<f64>, ErrorReport> {

@@ -26,6 +26,10 @@ struct Collect {
 }
 
 impl Sink for Collect {
+    fn reset(&mut self) {
+        self.rows.clear();
+    }
+
     fn accept(&mut self, series: Option<&str>, rows: &[ScoredRow]) -> Result<(), ErrorReport> {
         self.rows.reserve(rows.len());
         for r in rows {

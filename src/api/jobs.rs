@@ -15,6 +15,10 @@ struct StoreResults {
 }
 
 impl Sink for StoreResults {
+    fn writes_with_spi(&self) -> bool {
+        true
+    }
+
     fn accept(&mut self, series: Option<&str>, rows: &[ScoredRow]) -> Result<(), ErrorReport> {
         pgrx::check_for_interrupts!();
         let mut ts = Vec::with_capacity(rows.len());

@@ -21,11 +21,9 @@ impl SeriesRows {
     }
 }
 
-const FETCH_ROWS: i64 = 10_000;
-
 /// Read `columns` of the source as numbers, per series, in time order. The table is read with a
-/// plain scan through a cursor with raw datum access and sorted in memory: an ordered index scan
-/// and pgrx's per-cell getters each cost more than the whole scan. Only series `only` if given.
+/// plain scan streamed through our own receiver (`scan`) and sorted in memory: an ordered index
+/// scan, SPI's tuple copies and per-cell getters each cost more than the scan. Only series `only`.
 pub fn read(source: &Source, columns: &[String], only: Option<&str>) -> Result<Vec<SeriesRows>, ErrorReport> {
     let t = quote_identifier(&source.time_column);
     let key = source.series_column.as_deref().map(quote_identifier);
@@ -39,35 +37,15 @@ pub fn read(source: &Source, columns: &[String], only: Option<&str>) -> Result<V
         select.push_str(&format!(", {k}::pg_catalog.text"));
     }
     select.push_str(&format!(" FROM {} WHERE {t} IS NOT NULL", source.qualified));
-    if let Some(k) = &key {
-        select.push_str(&format!(" AND ($1::pg_catalog.text IS NULL OR {k}::pg_catalog.text = $1)"));
+    if let (Some(k), Some(only)) = (&key, only) {
+        select.push_str(&format!(" AND {k}::pg_catalog.text = {}", pgrx::spi::quote_literal(only)));
     }
-    let args = if key.is_some() { vec![only.into()] } else { vec![] };
     let keyed = key.is_some();
     let mut out: Vec<SeriesRows> = Vec::new();
     let mut index: std::collections::HashMap<Option<String>, usize> = std::collections::HashMap::new();
-    Spi::connect(|client| -> Result<(), ErrorReport> {
-        let mut cursor = client.try_open_cursor(select.as_str(), &args).map_err(internal)?;
-        loop {
-            pgrx::check_for_interrupts!();
-            let _status = cursor.fetch(FETCH_ROWS).map_err(internal)?;
-            // SAFETY: SPI_cursor_fetch just set SPI_tuptable; it is read here and freed below.
-            let done = unsafe {
-                let table = pg_sys::SPI_tuptable;
-                if table.is_null() || (*table).numvals == 0 {
-                    true
-                } else {
-                    for i in 0..(*table).numvals as usize {
-                        append_row(&mut out, &mut index, *(*table).vals.add(i), (*table).tupdesc, columns.len(), keyed);
-                    }
-                    pg_sys::SPI_freetuptable(table);
-                    false
-                }
-            };
-            if done {
-                return Ok(());
-            }
-        }
+    crate::scan::for_each_row(&select, |values, nulls| {
+        append_row(&mut out, &mut index, values, nulls, columns.len(), keyed);
+        Ok(())
     })?;
     out.sort_by(|a, b| a.key.cmp(&b.key));
     for series in &mut out {
@@ -94,7 +72,7 @@ fn sort_by_time(series: &mut SeriesRows) {
         return;
     }
     let mut order: Vec<usize> = (0..series.ts.len()).collect();
-    order.sort_by_key(|&i| series.ts[i]);
+    order.sort_unstable_by_key(|&i| series.ts[i]); // times are unique within a series
     series.ts = order.iter().map(|&i| series.ts[i]).collect();
     series.tids = order.iter().map(|&i| series.tids[i]).collect();
     for column in &mut series.values {
@@ -106,25 +84,19 @@ fn sort_by_time(series: &mut SeriesRows) {
 ///
 /// # Safety
 /// `tuple` and `desc` must come from the current SPI_tuptable of the query built in `read`.
-unsafe fn append_row(
+fn append_row(
     out: &mut Vec<SeriesRows>,
     index: &mut std::collections::HashMap<Option<String>, usize>,
-    tuple: pg_sys::HeapTuple,
-    desc: pg_sys::TupleDesc,
+    values: &[pg_sys::Datum],
+    nulls: &[bool],
     n_columns: usize,
     keyed: bool,
 ) {
-    let mut is_null = false;
-    let datum = unsafe { pg_sys::heap_getattr(tuple, 1, desc, &mut is_null) };
-    let ts = unsafe { i64::from_datum(datum, is_null) }.unwrap_or_default();
-    let datum = unsafe { pg_sys::heap_getattr(tuple, 2, desc, &mut is_null) };
-    let tid = unsafe { pg_sys::ItemPointerData::from_datum(datum, is_null) }.unwrap_or_default();
-    let key = if keyed {
-        let datum = unsafe { pg_sys::heap_getattr(tuple, 3 + n_columns as i32, desc, &mut is_null) };
-        unsafe { String::from_datum(datum, is_null) }
-    } else {
-        None
-    };
+    // SAFETY (all from_datum calls): the Datums come from the executor's slot for the query
+    // built in `read`, whose column types are exactly timestamptz, tid, float8..., text.
+    let ts = unsafe { i64::from_datum(values[0], nulls[0]) }.unwrap_or_default();
+    let tid = unsafe { pg_sys::ItemPointerData::from_datum(values[1], nulls[1]) }.unwrap_or_default();
+    let key = if keyed { unsafe { String::from_datum(values[2 + n_columns], nulls[2 + n_columns]) } } else { None };
     // Most tables hold one series, or keep a series' rows together: try the last one first.
     let at = match out.last() {
         Some(last) if last.key == key => out.len() - 1,
@@ -137,8 +109,7 @@ unsafe fn append_row(
     series.ts.push(ts);
     series.tids.push(tid);
     for c in 0..n_columns {
-        let datum = unsafe { pg_sys::heap_getattr(tuple, 3 + c as i32, desc, &mut is_null) };
-        series.values[c].push(unsafe { f64::from_datum(datum, is_null) });
+        series.values[c].push(unsafe { f64::from_datum(values[2 + c], nulls[2 + c]) });
     }
 }
 

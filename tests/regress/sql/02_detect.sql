@@ -85,3 +85,9 @@ SELECT (SELECT array_agg(ts) FROM anomdet.detect('shuffled', 'value', 'zscore'))
 
 -- only_anomalies returns just the flagged rows.
 SELECT ts, round(value::numeric, 2) AS value FROM anomdet.detect('metrics', 'value', 'mad', only_anomalies => true);
+
+-- Online mode on a table stored out of time order gives the same scores as on an ordered one.
+SELECT count(*) AS online_differences FROM anomdet.detect('metrics', 'value', 'ewma', mode => 'online') a
+FULL JOIN anomdet.detect('shuffled', 'value', 'ewma', mode => 'online') b USING (ts)
+WHERE a.score IS DISTINCT FROM b.score OR a.is_anomaly IS DISTINCT FROM b.is_anomaly;
+SELECT count(*) AS rows_once FROM anomdet.detect('shuffled', 'value', 'mad', mode => 'online');
