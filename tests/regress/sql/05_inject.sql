@@ -154,3 +154,13 @@ UPDATE inj_base SET value_1 = value_1 WHERE ts IN (SELECT ts FROM anomdet.labels
 VACUUM FULL inj_base;
 SELECT anomdet.revert_injection(:mv) AS restored_cells;
 SELECT checksum('inj_base') = (SELECT sum FROM inj_before) AS exact_after_moves;
+
+-- A cancelled injection (statement_timeout) leaves the table and the ledger as they were.
+SELECT anomdet.generate('inj_big', 'random_walk', length => 1000000, every => '1 second', seed => 1) IS NOT NULL AS made;
+CREATE TABLE big_before AS SELECT checksum('inj_big') AS sum;
+SET statement_timeout = '150ms';
+SELECT anomdet.inject('inj_big', 'noise', '{value}', percent => 5, length => 10);
+RESET statement_timeout;
+SELECT checksum('inj_big') = (SELECT sum FROM big_before) AS unchanged,
+       (SELECT count(*) FROM anomdet.injections WHERE relation = 'public.inj_big') AS recorded;
+DROP TABLE inj_big, big_before;
