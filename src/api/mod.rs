@@ -2,6 +2,7 @@
 
 pub mod detect;
 pub mod detectors;
+pub mod evaluate;
 pub mod generate;
 pub mod inject;
 pub mod jobs;

@@ -7,6 +7,7 @@
 #![cfg_attr(test, allow(clippy::single_range_in_vec_init))]
 
 pub mod detect;
+pub mod evaluate;
 pub mod inject;
 pub mod interrupt;
 pub mod params;

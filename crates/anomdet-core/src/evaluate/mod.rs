@@ -1,0 +1,109 @@
+//! Scoring a detector against ground truth: point-wise, point-adjusted, event-wise and
+//! range-based (Tatbul et al. 2018) precision/recall/F1, ROC-AUC, PR-AUC in both published
+//! forms, and detection delay. Definitions follow `docs/evaluation.md` of the project brief;
+//! each function names the variant it computes.
+
+pub mod auc;
+pub mod delay;
+pub mod point;
+pub mod range;
+
+use std::ops::Range;
+
+/// Maximal runs of `true` in `labels` (the ground-truth or predicted anomaly ranges).
+pub fn runs(labels: &[bool]) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, &l) in labels.iter().enumerate() {
+        match (l, start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                out.push(s..i);
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        out.push(s..labels.len());
+    }
+    out
+}
+
+/// Predictions from scores at threshold `theta` (s ≥ θ), NaN never firing.
+pub fn predict(scores: &[f64], theta: f64) -> Vec<bool> {
+    scores.iter().map(|&s| s >= theta).collect()
+}
+
+/// One named metric value, with a note on how to read it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Metric {
+    pub name: &'static str,
+    pub value: f64,
+    pub note: &'static str,
+}
+
+/// Every metric for one labelled series: `labels` (truth), `scores` (NaN = unscored, treated as
+/// the lowest score) and `predicted` (the flags of the chosen threshold).
+pub fn evaluate(labels: &[bool], scores: &[f64], predicted: &[bool]) -> Vec<Metric> {
+    let clean: Vec<f64> = scores.iter().map(|&s| if s.is_nan() { f64::NEG_INFINITY } else { s }).collect();
+    let p = point::prf(labels, predicted);
+    let pa = point::prf(labels, &point::adjust(labels, predicted, 0.0));
+    let ev = point::event_f1(labels, predicted);
+    let rb = range::prf(labels, predicted, 0.0);
+    let best = point::best_f1(labels, &clean);
+    let delays = delay::delays(labels, predicted);
+    let m = |name, value, note| Metric { name, value, note };
+    vec![
+        m("precision", p.precision, "point-wise, at the chosen threshold"),
+        m("recall", p.recall, "point-wise, at the chosen threshold"),
+        m("f1", p.f1, "point-wise, at the chosen threshold"),
+        m("pa_f1", pa.f1, "point-adjusted F1: optimistic, a random score can look good (Kim et al. 2022)"),
+        m("event_recall", ev.recall, "share of labelled ranges with at least one flag"),
+        m("event_f1", ev.f1, "point-wise precision with event recall (Garg et al. 2021)"),
+        m("range_precision", rb.precision, "Tatbul et al. 2018: flat bias, reciprocal cardinality"),
+        m("range_recall", rb.recall, "Tatbul et al. 2018: flat bias, reciprocal cardinality, existence reward 0"),
+        m("range_f1", rb.f1, "Tatbul et al. 2018"),
+        m("roc_auc", auc::roc_auc(labels, &clean), "threshold-free; 0.5 is random"),
+        m("pr_auc_ap", auc::average_precision(labels, &clean), "threshold-free; step-wise average precision (TSB-AD)"),
+        m("pr_auc_trapezoid", auc::pr_auc_trapezoid(labels, &clean), "threshold-free; trapezoid rule (TimeEval PrAUC)"),
+        m("best_f1", best.f1, "oracle: best point-wise F1 over all thresholds, an upper bound"),
+        m("best_f1_threshold", best.threshold, "the score threshold of best_f1"),
+        m("mean_delay_rows", delay::mean(&delays), "rows from a range's start to its first flag, detected ranges only"),
+        m(
+            "median_delay_rows",
+            delay::median(&delays),
+            "rows from a range's start to its first flag, detected ranges only",
+        ),
+        m(
+            "contamination",
+            labels.iter().filter(|&&l| l).count() as f64 / labels.len().max(1) as f64,
+            "share of labelled rows: the PR-AUC of a random score",
+        ),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_are_maximal() {
+        let l = [false, true, true, false, true, false, false, true];
+        assert_eq!(runs(&l), vec![1..3, 4..5, 7..8]);
+        assert!(runs(&[false, false]).is_empty());
+    }
+
+    #[test]
+    fn a_perfect_detector_scores_one_everywhere() {
+        let labels: Vec<bool> = (0..100).map(|i| (40..45).contains(&i) || i == 80).collect();
+        let scores: Vec<f64> = labels.iter().map(|&l| if l { 10.0 } else { 0.0 }).collect();
+        let out = evaluate(&labels, &scores, &labels);
+        for m in &out {
+            match m.name {
+                "best_f1_threshold" | "contamination" | "mean_delay_rows" | "median_delay_rows" => {}
+                _ => assert!((m.value - 1.0).abs() < 1e-12, "{} = {}", m.name, m.value),
+            }
+        }
+    }
+}

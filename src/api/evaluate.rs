@@ -1,0 +1,162 @@
+//! `anomdet.evaluate(job, threshold)`: a detection job scored against the injected labels of
+//! its source column, every metric one row.
+
+use crate::error::{Code, OrReport, error, internal, invalid_argument, required};
+use anomdet_core::evaluate::{evaluate as compute, point::best_f1, predict};
+use pgrx::pg_sys::panic::ErrorReport;
+use pgrx::prelude::*;
+
+/// How flags are made from scores before the threshold-dependent metrics.
+enum Threshold {
+    Detector,
+    Oracle,
+    Score(f64),
+    TopK(usize),
+    Percentile(f64),
+}
+
+impl Threshold {
+    fn parse(text: &str) -> Result<Threshold, ErrorReport> {
+        let bad = || {
+            invalid_argument(
+                format!("threshold: cannot read \"{text}\""),
+                "use 'detector', 'oracle', 'score:3.5', 'top:10' or 'percentile:99'",
+            )
+        };
+        let (kind, arg) = text.split_once(':').map_or((text, None), |(k, a)| (k, Some(a.trim())));
+        let number = |a: Option<&str>| a.and_then(|a| a.parse::<f64>().ok()).filter(|v| v.is_finite()).ok_or_else(bad);
+        Ok(match kind {
+            "detector" if arg.is_none() => Threshold::Detector,
+            "oracle" if arg.is_none() => Threshold::Oracle,
+            "score" => Threshold::Score(number(arg)?),
+            "top" => {
+                let k = number(arg)?;
+                if k < 1.0 || k.fract() != 0.0 {
+                    return Err(bad());
+                }
+                Threshold::TopK(k as usize)
+            }
+            "percentile" => {
+                let p = number(arg)?;
+                if !(0.0..=100.0).contains(&p) {
+                    return Err(bad());
+                }
+                Threshold::Percentile(p)
+            }
+            _ => return Err(bad()),
+        })
+    }
+
+    fn flags(&self, labels: &[bool], scores: &[f64], own: &[bool]) -> Vec<bool> {
+        let theta = match *self {
+            Threshold::Detector => return own.to_vec(),
+            Threshold::Oracle => best_f1(labels, scores).threshold,
+            Threshold::Score(s) => s,
+            Threshold::TopK(k) => kth_largest(scores, k),
+            Threshold::Percentile(p) => {
+                let mut sorted: Vec<f64> = scores.iter().copied().filter(|s| s.is_finite()).collect();
+                sorted.sort_by(f64::total_cmp);
+                if sorted.is_empty() {
+                    f64::INFINITY
+                } else {
+                    anomdet_core::series::quantile_sorted(&sorted, p / 100.0)
+                }
+            }
+        };
+        predict(scores, theta)
+    }
+}
+
+fn kth_largest(scores: &[f64], k: usize) -> f64 {
+    let mut sorted: Vec<f64> = scores.iter().copied().filter(|s| s.is_finite()).collect();
+    sorted.sort_by(|a, b| b.total_cmp(a));
+    sorted.get(k.min(sorted.len()).saturating_sub(1)).copied().unwrap_or(f64::INFINITY)
+}
+
+/// Score a finished detection job against the injected labels of its source column.
+#[pg_extern(stable, parallel_restricted)]
+fn evaluate(
+    job_id: Option<i64>,
+    threshold: default!(Option<&str>, "'detector'"),
+) -> Result<TableIterator<'static, (name!(metric, String), name!(value, Option<f64>), name!(note, String))>, ErrorReport>
+{
+    let job_id = required("job_id", job_id)?;
+    let threshold = Threshold::parse(required("threshold", threshold)?)?;
+    let job = Spi::get_three_with_args::<pg_sys::Oid, String, String>(
+        "SELECT source_relid, value_column, status FROM anomdet.jobs WHERE id = $1",
+        &[job_id.into()],
+    );
+    let (relid, column, status) = match job {
+        Ok((Some(relid), Some(column), Some(status))) => (relid, column, status),
+        _ => {
+            return Err(error(
+                Code::ERRCODE_UNDEFINED_OBJECT,
+                format!("job_id: job {job_id} does not exist or is not yours"),
+                "SELECT id, name, status FROM anomdet.jobs lists your jobs",
+            ));
+        }
+    };
+    if status != "succeeded" {
+        return Err(error(
+            Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+            format!("job_id: job {job_id} is {status}; only a succeeded job has results to evaluate"),
+            "run anomdet.run_batch again",
+        ));
+    }
+    let (labels, scores, flags) = read_scored(job_id, relid, &column)?;
+    if !labels.iter().any(|&l| l) {
+        return Err(error(
+            Code::ERRCODE_DATA_EXCEPTION,
+            format!("job {job_id}: its source column \"{column}\" has no active injected labels on the scored rows"),
+            "inject anomalies first (anomdet.inject), then run the detector again",
+        ));
+    }
+    let predicted = threshold.flags(&labels, &scores, &flags);
+    let mut rows: Vec<(String, Option<f64>, String)> = compute(&labels, &scores, &predicted)
+        .into_iter()
+        .map(|m| (m.name.to_string(), Some(m.value).filter(|v| !v.is_nan()), m.note.to_string()))
+        .collect();
+    rows.push(("rows".into(), Some(labels.len() as f64), "scored rows compared".into()));
+    rows.push((
+        "labelled_ranges".into(),
+        Some(anomdet_core::evaluate::runs(&labels).len() as f64),
+        "injected windows among the scored rows".into(),
+    ));
+    Ok(TableIterator::new(rows))
+}
+
+/// The job's rows in series and time order: label, score (NaN when unscored), own flag.
+/// A gap row separates series so ranges never run from one series into the next.
+/// Labels, scores and the detector's own flags, aligned row by row.
+type Scored = (Vec<bool>, Vec<f64>, Vec<bool>);
+
+fn read_scored(job_id: i64, relid: pg_sys::Oid, column: &str) -> Result<Scored, ErrorReport> {
+    Spi::connect(|client| {
+        let rows = client
+            .select(
+                "SELECT r.series, (l.ts IS NOT NULL), r.score, coalesce(r.is_anomaly, false) \
+                 FROM anomdet.results r \
+                 LEFT JOIN (SELECT DISTINCT series, ts FROM anomdet.labels WHERE relid = $2 AND column_name = $3) l \
+                   ON l.ts = r.ts AND l.series IS NOT DISTINCT FROM r.series \
+                 WHERE r.job_id = $1 ORDER BY r.series, r.ts",
+                None,
+                &[job_id.into(), relid.into(), column.into()],
+            )
+            .map_err(internal)?;
+        let (mut labels, mut scores, mut flags) = (Vec::new(), Vec::new(), Vec::new());
+        let mut last: Option<Option<String>> = None;
+        for row in rows {
+            let series: Option<String> = row.get(1).or_report()?;
+            if last.as_ref().is_some_and(|l| *l != series) {
+                labels.push(false);
+                scores.push(f64::NAN);
+                flags.push(false);
+            }
+            last = Some(series);
+            labels.push(row.get::<bool>(2).or_report()?.unwrap_or(false));
+            scores.push(row.get::<f64>(3).or_report()?.unwrap_or(f64::NAN));
+            flags.push(row.get::<bool>(4).or_report()?.unwrap_or(false));
+        }
+        Ok((labels, scores, flags))
+    })
+}
