@@ -13,7 +13,7 @@ use pgrx::prelude::*;
 
 mod api;
 mod error;
-mod injection;
+pub mod injection;
 mod json_arg;
 mod relation;
 mod scan;

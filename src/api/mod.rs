@@ -1,5 +1,6 @@
 //! The SQL surface: thin `#[pg_extern]` wrappers that parse arguments and call the layers below.
 
+pub mod benchmark;
 pub mod detect;
 pub mod detectors;
 pub mod evaluate;

@@ -190,3 +190,84 @@ SELECT pg_catalog.pg_extension_config_dump('anomdet.injections_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('anomdet.injection_spans', '');
 SELECT pg_catalog.pg_extension_config_dump('anomdet.injection_cells', '');
 SELECT pg_catalog.pg_extension_config_dump('anomdet.generated', '');
+
+-- Benchmarks: detectors × injection methods × seeds on one source column, evaluated in memory
+-- (the source is never written), one row per cell in benchmark_results.
+CREATE TABLE anomdet.benchmarks (
+    id           bigserial PRIMARY KEY,
+    name         text,
+    relid        oid NOT NULL,
+    source       text NOT NULL,
+    value_column text NOT NULL,
+    detectors    text[] NOT NULL,
+    methods      text[] NOT NULL,
+    seeds        integer NOT NULL,
+    placement    jsonb NOT NULL,
+    owner        name NOT NULL DEFAULT CURRENT_USER,
+    created_at   timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+CREATE TABLE anomdet.benchmark_results (
+    benchmark_id     bigint NOT NULL,
+    detector         text NOT NULL,
+    method           text NOT NULL,
+    seed             integer NOT NULL,
+    precision        double precision,
+    recall           double precision,
+    f1               double precision,
+    pa_f1            double precision,
+    event_f1         double precision,
+    range_f1         double precision,
+    roc_auc          double precision,
+    pr_auc_ap        double precision,
+    pr_auc_trapezoid double precision,
+    best_f1          double precision,
+    mean_delay_rows  double precision,
+    rows             bigint NOT NULL,
+    labelled_rows    bigint NOT NULL,
+    runtime_ms       double precision NOT NULL
+);
+CREATE INDEX benchmark_results_id_idx ON anomdet.benchmark_results (benchmark_id);
+ALTER TABLE anomdet.benchmarks ENABLE ROW LEVEL SECURITY;
+ALTER TABLE anomdet.benchmark_results ENABLE ROW LEVEL SECURITY;
+CREATE POLICY benchmarks_owner ON anomdet.benchmarks
+    USING (owner OPERATOR(pg_catalog.=) CURRENT_USER) WITH CHECK (owner OPERATOR(pg_catalog.=) CURRENT_USER);
+CREATE POLICY benchmark_results_owner ON anomdet.benchmark_results
+    USING (EXISTS (SELECT 1 FROM anomdet.benchmarks b WHERE b.id OPERATOR(pg_catalog.=) benchmark_id));
+GRANT SELECT, INSERT, DELETE ON anomdet.benchmarks, anomdet.benchmark_results TO PUBLIC;
+GRANT USAGE ON SEQUENCE anomdet.benchmarks_id_seq TO PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('anomdet.benchmarks', '');
+SELECT pg_catalog.pg_extension_config_dump('anomdet.benchmarks_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('anomdet.benchmark_results', '');
+
+-- Detectors ranked per benchmark: overall (mean over methods and seeds) by average precision.
+CREATE VIEW anomdet.leaderboard WITH (security_invoker = true) AS
+SELECT r.benchmark_id,
+       pg_catalog.rank() OVER (PARTITION BY r.benchmark_id ORDER BY pg_catalog.avg(r.pr_auc_ap) DESC NULLS LAST) AS rank,
+       r.detector,
+       pg_catalog.avg(r.pr_auc_ap) AS pr_auc_ap,
+       pg_catalog.avg(r.roc_auc) AS roc_auc,
+       pg_catalog.avg(r.best_f1) AS best_f1,
+       pg_catalog.avg(r.f1) AS f1,
+       pg_catalog.avg(r.event_f1) AS event_f1,
+       pg_catalog.avg(r.range_f1) AS range_f1,
+       pg_catalog.avg(r.pa_f1) AS pa_f1,
+       pg_catalog.sum(r.runtime_ms) AS runtime_ms,
+       pg_catalog.count(*) AS cells
+FROM anomdet.benchmark_results r
+GROUP BY r.benchmark_id, r.detector;
+COMMENT ON VIEW anomdet.leaderboard IS 'Detectors ranked by mean average precision over every method and seed of a benchmark';
+
+-- The same, per injection method.
+CREATE VIEW anomdet.leaderboard_by_method WITH (security_invoker = true) AS
+SELECT r.benchmark_id, r.method,
+       pg_catalog.rank() OVER (PARTITION BY r.benchmark_id, r.method ORDER BY pg_catalog.avg(r.pr_auc_ap) DESC NULLS LAST) AS rank,
+       r.detector,
+       pg_catalog.avg(r.pr_auc_ap) AS pr_auc_ap,
+       pg_catalog.avg(r.roc_auc) AS roc_auc,
+       pg_catalog.avg(r.best_f1) AS best_f1,
+       pg_catalog.avg(r.f1) AS f1,
+       pg_catalog.avg(r.range_f1) AS range_f1,
+       pg_catalog.count(*) AS cells
+FROM anomdet.benchmark_results r
+GROUP BY r.benchmark_id, r.method, r.detector;
+GRANT SELECT ON anomdet.leaderboard, anomdet.leaderboard_by_method TO PUBLIC;

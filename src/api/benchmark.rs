@@ -1,0 +1,263 @@
+//! `anomdet.benchmark(...)`: detectors × injection methods × seeds on one source column.
+//!
+//! Injection happens in memory on a copy of the values read once, so the source table is never
+//! written; each cell is scored, evaluated against the spans it injected and stored with its
+//! runtime in `anomdet.benchmark_results`. `anomdet.leaderboard` ranks the detectors.
+
+use crate::error::{Code, OrReport, error, invalid_argument, required};
+use crate::injection::table::{self, SeriesRows};
+use crate::relation::Source;
+use anomdet_core::evaluate::evaluate;
+use anomdet_core::inject::{
+    InjectorInfo, find_injector, inject_series_streams, place_random, placement_rng, stream_base,
+};
+use anomdet_core::{DetectorInfo, Mode, Params, find_detector, registry};
+use pgrx::pg_sys::panic::ErrorReport;
+use pgrx::prelude::*;
+use std::collections::HashMap;
+use std::time::Instant;
+
+/// Run a benchmark grid and return its id; results in anomdet.benchmark_results.
+#[allow(clippy::too_many_arguments)]
+#[pg_extern(volatile, parallel_unsafe)]
+fn benchmark(
+    source: Option<pgrx::PgRelation>,
+    value_column: Option<&str>,
+    detectors: default!(Option<Vec<Option<String>>>, "NULL"),
+    methods: default!(Option<Vec<Option<String>>>, "'{spike,extremum,step,mean,variance,trend,platform,noise}'"),
+    seeds: default!(Option<i32>, "3"),
+    count: default!(Option<i32>, "3"),
+    length: default!(Option<i32>, "10"),
+    time_column: default!(Option<&str>, "NULL"),
+    series_column: default!(Option<&str>, "NULL"),
+    name: default!(Option<&str>, "NULL"),
+) -> Result<i64, ErrorReport> {
+    let relid = required("source", source)?.oid();
+    let value_column = required("value_column", value_column)?;
+    let detectors = pick_detectors(detectors)?;
+    let methods = pick_methods(required("methods", methods)?)?;
+    let seeds = required("seeds", seeds)?;
+    let count = required("count", count)?;
+    let length = required("length", length)?;
+    if !(1..=100).contains(&seeds) || count < 1 || length < 1 {
+        return Err(invalid_argument(
+            format!("seeds must be in [1, 100], count and length at least 1; got {seeds}, {count}, {length}"),
+            "e.g. seeds => 3, count => 3, length => 10",
+        ));
+    }
+    let source = Source::resolve(relid, value_column, time_column, series_column)?;
+    let series = table::read(&source, &[value_column.to_string()], None)?;
+    check_lengths(&source, &series, &detectors, &methods, count as usize, length as usize)?;
+
+    let id = Spi::get_one_with_args::<i64>(
+        "INSERT INTO anomdet.benchmarks (name, relid, source, value_column, detectors, methods, seeds, placement) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        &[
+            name.into(),
+            relid.into(),
+            source.qualified.as_str().into(),
+            value_column.into(),
+            detectors.iter().map(|d| d.name.to_string()).collect::<Vec<_>>().into(),
+            methods.iter().map(|m| m.name.to_string()).collect::<Vec<_>>().into(),
+            seeds.into(),
+            pgrx::JsonB(serde_json::json!({"count": count, "length": length})).into(),
+        ],
+    )
+    .or_report()?
+    .ok_or_else(|| crate::error::internal("INSERT INTO anomdet.benchmarks returned no id"))?;
+
+    for method in &methods {
+        let params = Params::defaults(method.params);
+        let span = method.fixed_length.unwrap_or(length as usize).max((method.min_length)(&params));
+        for seed in 1..=seeds {
+            let case = inject_case(method, &params, &series, seed as i64, count as usize, span);
+            for detector in &detectors {
+                pgrx::check_for_interrupts!();
+                let started = Instant::now();
+                let (scores, flags) = score_case(detector, &case.values);
+                let metrics = evaluate(&case.labels, &scores, &flags);
+                let runtime_ms = started.elapsed().as_secs_f64() * 1000.0;
+                store(id, detector.name, method.name, seed, &metrics, &case.labels, runtime_ms)?;
+            }
+        }
+    }
+    Ok(id)
+}
+
+fn pick_detectors(names: Option<Vec<Option<String>>>) -> Result<Vec<&'static DetectorInfo>, ErrorReport> {
+    let Some(names) = names else { return Ok(registry().to_vec()) };
+    names
+        .into_iter()
+        .map(|n| {
+            let n = required("detectors", n)?;
+            find_detector(&n).ok_or_else(|| {
+                invalid_argument(
+                    format!("detectors: unknown detector \"{n}\""),
+                    format!("built-in detectors: {}", registry().iter().map(|d| d.name).collect::<Vec<_>>().join(", ")),
+                )
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .and_then(|v| {
+            if v.is_empty() {
+                Err(invalid_argument("detectors: name at least one", "or pass NULL for all"))
+            } else {
+                Ok(v)
+            }
+        })
+}
+
+fn pick_methods(names: Vec<Option<String>>) -> Result<Vec<&'static InjectorInfo>, ErrorReport> {
+    let methods = names
+        .into_iter()
+        .map(|n| {
+            let n = required("methods", n)?;
+            find_injector(&n).ok_or_else(|| {
+                invalid_argument(
+                    format!("methods: unknown injection method \"{n}\""),
+                    "SELECT name FROM anomdet.injectors()",
+                )
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if methods.is_empty() {
+        return Err(invalid_argument("methods: name at least one", "e.g. '{spike,mean}'"));
+    }
+    Ok(methods)
+}
+
+/// Refuse before any work when a series cannot hold the spans or feed a detector.
+fn check_lengths(
+    source: &Source,
+    series: &[SeriesRows],
+    detectors: &[&DetectorInfo],
+    methods: &[&InjectorInfo],
+    count: usize,
+    length: usize,
+) -> Result<(), ErrorReport> {
+    let shortest = series.iter().map(|s| s.ts.len()).min().unwrap_or(0);
+    if shortest == 0 {
+        return Err(error(
+            Code::ERRCODE_DATA_EXCEPTION,
+            format!("source: {} has no rows", source.qualified),
+            "load data first",
+        ));
+    }
+    let longest_span = methods
+        .iter()
+        .map(|m| m.fixed_length.unwrap_or(length).max((m.min_length)(&Params::defaults(m.params))))
+        .max()
+        .unwrap_or(length);
+    if count * longest_span > shortest {
+        return Err(invalid_argument(
+            format!("count × length: {count} spans of {longest_span} rows do not fit a series of {shortest} rows"),
+            "lower count or length",
+        ));
+    }
+    for d in detectors {
+        let needed = (d.min_points)(&Params::defaults(d.params));
+        if shortest < needed {
+            return Err(error(
+                Code::ERRCODE_DATA_EXCEPTION,
+                format!("detectors: {} needs at least {needed} rows, the shortest series has {shortest}", d.name),
+                "leave that detector out, or use a longer series",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// One injected variant of the data: every series concatenated (a gap row between series so
+/// no range runs across), with its labels.
+struct Case {
+    values: Vec<Vec<Option<f64>>>,
+    labels: Vec<bool>,
+}
+
+fn inject_case(
+    method: &InjectorInfo,
+    params: &Params,
+    series: &[SeriesRows],
+    seed: i64,
+    count: usize,
+    span: usize,
+) -> Case {
+    let mut values = Vec::with_capacity(series.len());
+    let mut labels = Vec::new();
+    for (s, rows) in series.iter().enumerate() {
+        let original = &rows.values[0];
+        let spans = place_random(original.len(), count, span, &mut placement_rng(seed, s)).unwrap_or_default();
+        let injected = inject_series_streams(method, params, original, &spans, seed, stream_base(s, 0));
+        let mut v = original.clone();
+        let mut l = vec![false; v.len()];
+        for (range, new) in spans.iter().zip(injected) {
+            v[range.clone()].copy_from_slice(&new);
+            l[range.clone()].iter_mut().for_each(|x| *x = true);
+        }
+        if s > 0 {
+            labels.push(false);
+        }
+        labels.extend(l);
+        values.push(v);
+    }
+    Case { values, labels }
+}
+
+/// Score each series in batch mode; NaN for unscored rows, and the same gap rows as `Case`.
+fn score_case(detector: &DetectorInfo, series: &[Vec<Option<f64>>]) -> (Vec<f64>, Vec<bool>) {
+    let params = Params::defaults(detector.params);
+    let (mut scores, mut flags) = (Vec::new(), Vec::new());
+    for (s, values) in series.iter().enumerate() {
+        if s > 0 {
+            scores.push(f64::NAN);
+            flags.push(false);
+        }
+        let valid: Vec<f64> = values.iter().flatten().copied().filter(|v| v.is_finite()).collect();
+        let mut scored = anomdet_core::score_series(detector, &params, Mode::Batch, &valid).into_iter();
+        for v in values {
+            let s = if v.is_some_and(f64::is_finite) { scored.next() } else { None };
+            scores.push(s.and_then(|s| s.score).unwrap_or(f64::NAN));
+            flags.push(s.and_then(|s| s.is_anomaly).unwrap_or(false));
+        }
+    }
+    (scores, flags)
+}
+
+fn store(
+    id: i64,
+    detector: &str,
+    method: &str,
+    seed: i32,
+    metrics: &[anomdet_core::evaluate::Metric],
+    labels: &[bool],
+    runtime_ms: f64,
+) -> Result<(), ErrorReport> {
+    let m: HashMap<&str, f64> = metrics.iter().map(|m| (m.name, m.value)).collect();
+    let get = |k: &str| m.get(k).copied().filter(|v| v.is_finite());
+    Spi::run_with_args(
+        "INSERT INTO anomdet.benchmark_results (benchmark_id, detector, method, seed, precision, recall, f1, pa_f1, \
+           event_f1, range_f1, roc_auc, pr_auc_ap, pr_auc_trapezoid, best_f1, mean_delay_rows, rows, labelled_rows, runtime_ms) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+        &[
+            id.into(),
+            detector.into(),
+            method.into(),
+            seed.into(),
+            get("precision").into(),
+            get("recall").into(),
+            get("f1").into(),
+            get("pa_f1").into(),
+            get("event_f1").into(),
+            get("range_f1").into(),
+            get("roc_auc").into(),
+            get("pr_auc_ap").into(),
+            get("pr_auc_trapezoid").into(),
+            get("best_f1").into(),
+            get("mean_delay_rows").into(),
+            (labels.len() as i64).into(),
+            (labels.iter().filter(|&&l| l).count() as i64).into(),
+            runtime_ms.into(),
+        ],
+    )
+    .or_report()
+}
