@@ -12,6 +12,7 @@ source scripts/cluster.sh
 cluster_start
 echo "demo: throwaway cluster on port $PGPORT under $CLUSTER_DIR"
 export PGTZ=UTC PGDATESTYLE=ISO
+mkdir -p demo-output && chmod 777 demo-output
 psql -X -q -v ON_ERROR_STOP=1 -c "CREATE DATABASE anomdet_demo"
 psql -X -q -v ON_ERROR_STOP=1 -d anomdet_demo -c "CREATE EXTENSION anomdet"
 for step in demo/[0-9]*.sql; do

@@ -5,12 +5,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 
-echo "== 0/3 lint (rustfmt, clippy -D warnings)"
+echo "== 0/4 lint (rustfmt, clippy -D warnings)"
 cargo fmt --all --check
 cargo clippy -q --all-targets -p anomdet-core -- -D warnings
 cargo clippy -q -p anomdet -- -D warnings
 
-echo "== 1/3 core unit tests (cargo test -p anomdet-core)"
+echo "== 1/4 core unit tests (cargo test -p anomdet-core)"
 cargo test -q -p anomdet-core 2>&1 | grep -E "^test result|FAILED|panicked" || true
 cargo test -q -p anomdet-core >/dev/null 2>&1 || { cargo test -p anomdet-core; exit 1; }
 
@@ -19,9 +19,11 @@ bash scripts/install.sh
 
 source scripts/cluster.sh
 cluster_start
-echo "== 2/3 golden SQL tests (pg_regress, cluster on port $PGPORT)"
+echo "== 2/4 golden SQL tests (pg_regress, cluster on port $PGPORT)"
 bash scripts/regress.sh
-echo "== 3/3 doc tests (docs/**/*.md)"
+echo "== 3/4 doc tests (docs/**/*.md)"
 python3 tests/doctest.py
+echo "== 4/4 reports rendered in headless Chromium"
+bash tests/render_report.sh
 cluster_stop
 echo "== all tests passed"

@@ -7,6 +7,7 @@ pub mod evaluate;
 pub mod generate;
 pub mod inject;
 pub mod jobs;
+pub mod report;
 
 use crate::error::{invalid_argument, param_error};
 use crate::relation::Source;
