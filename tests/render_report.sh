@@ -6,7 +6,7 @@ set -euo pipefail
 out=$(mktemp -d /tmp/anomdet-render.XXXXXX)
 chmod 755 "$out"
 db=render_report
-psql -X -q -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
+PGOPTIONS="-c client_min_messages=warning" psql -X -q -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
 psql -X -q -v ON_ERROR_STOP=1 -d $db >/dev/null <<'SQL'
 CREATE EXTENSION anomdet;
 SELECT anomdet.generate('metrics', 'ecg', length => 4000, period => 120, amplitude => 2, noise => 0.05, seed => 3);

@@ -236,8 +236,9 @@ fn store(
     let get = |k: &str| m.get(k).copied().filter(|v| v.is_finite());
     Spi::run_with_args(
         "INSERT INTO anomdet.benchmark_results (benchmark_id, detector, method, seed, precision, recall, f1, pa_f1, \
-           event_f1, range_f1, roc_auc, pr_auc_ap, pr_auc_trapezoid, best_f1, mean_delay_rows, rows, labelled_rows, runtime_ms) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+           event_f1, range_f1, roc_auc, pr_auc_ap, pr_auc_trapezoid, best_f1, mean_delay_rows, rows, labelled_rows, runtime_ms, \
+           vus_pr, vus_roc) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
         &[
             id.into(),
             detector.into(),
@@ -257,6 +258,8 @@ fn store(
             (labels.len() as i64).into(),
             (labels.iter().filter(|&&l| l).count() as i64).into(),
             runtime_ms.into(),
+            get("vus_pr").into(),
+            get("vus_roc").into(),
         ],
     )
     .or_report()

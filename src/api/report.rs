@@ -144,22 +144,23 @@ fn benchmark_report(id: i64) -> Result<String, ErrorReport> {
         ));
     }
     let overall = query_rows(
-        "SELECT rank::text, detector, round(pr_auc_ap::numeric, 3)::text, round(roc_auc::numeric, 3)::text, \
+        "SELECT rank::text, detector, round(vus_pr::numeric, 3)::text, round(pr_auc_ap::numeric, 3)::text, round(roc_auc::numeric, 3)::text, \
            round(best_f1::numeric, 3)::text, round(f1::numeric, 3)::text, round(range_f1::numeric, 3)::text, \
            round(pa_f1::numeric, 3)::text, round(runtime_ms::numeric, 1)::text, cells::text \
          FROM anomdet.leaderboard WHERE benchmark_id = $1 ORDER BY rank, detector",
         id,
-        10,
+        11,
     )?;
     let by_method = query_rows(
-        "SELECT method, rank::text, detector, round(pr_auc_ap::numeric, 3)::text, round(roc_auc::numeric, 3)::text, \
-           round(best_f1::numeric, 3)::text FROM anomdet.leaderboard_by_method WHERE benchmark_id = $1 ORDER BY method, rank, detector",
+        "SELECT method, rank::text, detector, round(vus_pr::numeric, 3)::text, round(pr_auc_ap::numeric, 3)::text, \
+           round(roc_auc::numeric, 3)::text, round(best_f1::numeric, 3)::text \
+         FROM anomdet.leaderboard_by_method WHERE benchmark_id = $1 ORDER BY method, rank, detector",
         id,
-        6,
+        7,
     )?;
     let sections = vec![
         table("benchmark", &["name", "source", "column", "detectors", "methods", "seeds", "placement"], &head),
-        "<h2>Leaderboard</h2><p class=\"legend\">Ranked by mean average precision over every method and seed. \
+        "<h2>Leaderboard</h2><p class=\"legend\">Ranked by mean VUS-PR over every method and seed. \
          best F1 is an oracle (an upper bound); PA-F1 is optimistic.</p>"
             .into(),
         table(
@@ -179,7 +180,7 @@ fn benchmark_report(id: i64) -> Result<String, ErrorReport> {
             &overall,
         ),
         "<h2>Per injection method</h2>".into(),
-        table("by-method", &["method", "rank", "detector", "PR-AUC (AP)", "ROC-AUC", "best F1"], &by_method),
+        table("by-method", &["method", "rank", "detector", "VUS-PR", "PR-AUC (AP)", "ROC-AUC", "best F1"], &by_method),
     ];
     Ok(page(&format!("anomdet benchmark {id}"), &sections))
 }

@@ -220,6 +220,8 @@ CREATE TABLE anomdet.benchmark_results (
     roc_auc          double precision,
     pr_auc_ap        double precision,
     pr_auc_trapezoid double precision,
+    vus_pr           double precision,
+    vus_roc          double precision,
     best_f1          double precision,
     mean_delay_rows  double precision,
     rows             bigint NOT NULL,
@@ -239,11 +241,13 @@ SELECT pg_catalog.pg_extension_config_dump('anomdet.benchmarks', '');
 SELECT pg_catalog.pg_extension_config_dump('anomdet.benchmarks_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('anomdet.benchmark_results', '');
 
--- Detectors ranked per benchmark: overall (mean over methods and seeds) by average precision.
+-- Detectors ranked per benchmark: overall (mean over methods and seeds) by VUS-PR.
 CREATE VIEW anomdet.leaderboard WITH (security_invoker = true) AS
 SELECT r.benchmark_id,
-       pg_catalog.rank() OVER (PARTITION BY r.benchmark_id ORDER BY pg_catalog.avg(r.pr_auc_ap) DESC NULLS LAST) AS rank,
+       pg_catalog.rank() OVER (PARTITION BY r.benchmark_id ORDER BY pg_catalog.avg(r.vus_pr) DESC NULLS LAST) AS rank,
        r.detector,
+       pg_catalog.avg(r.vus_pr) AS vus_pr,
+       pg_catalog.avg(r.vus_roc) AS vus_roc,
        pg_catalog.avg(r.pr_auc_ap) AS pr_auc_ap,
        pg_catalog.avg(r.roc_auc) AS roc_auc,
        pg_catalog.avg(r.best_f1) AS best_f1,
@@ -255,13 +259,14 @@ SELECT r.benchmark_id,
        pg_catalog.count(*) AS cells
 FROM anomdet.benchmark_results r
 GROUP BY r.benchmark_id, r.detector;
-COMMENT ON VIEW anomdet.leaderboard IS 'Detectors ranked by mean average precision over every method and seed of a benchmark';
+COMMENT ON VIEW anomdet.leaderboard IS 'Detectors ranked by mean VUS-PR over every method and seed of a benchmark';
 
 -- The same, per injection method.
 CREATE VIEW anomdet.leaderboard_by_method WITH (security_invoker = true) AS
 SELECT r.benchmark_id, r.method,
-       pg_catalog.rank() OVER (PARTITION BY r.benchmark_id, r.method ORDER BY pg_catalog.avg(r.pr_auc_ap) DESC NULLS LAST) AS rank,
+       pg_catalog.rank() OVER (PARTITION BY r.benchmark_id, r.method ORDER BY pg_catalog.avg(r.vus_pr) DESC NULLS LAST) AS rank,
        r.detector,
+       pg_catalog.avg(r.vus_pr) AS vus_pr,
        pg_catalog.avg(r.pr_auc_ap) AS pr_auc_ap,
        pg_catalog.avg(r.roc_auc) AS roc_auc,
        pg_catalog.avg(r.best_f1) AS best_f1,

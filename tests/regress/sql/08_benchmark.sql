@@ -11,10 +11,10 @@ SELECT checksum('bm_src') = (SELECT sum FROM bm_before) AS source_untouched,
        (SELECT count(*) FROM anomdet.injections WHERE relation = 'public.bm_src') AS injections_recorded;
 
 -- The leaderboard, overall and per method (rounded; the grid is deterministic).
-SELECT rank, detector, round(pr_auc_ap::numeric, 3) AS pr_auc_ap, round(roc_auc::numeric, 3) AS roc_auc,
-       round(best_f1::numeric, 3) AS best_f1, cells
+SELECT rank, detector, round(vus_pr::numeric, 3) AS vus_pr, round(pr_auc_ap::numeric, 3) AS pr_auc_ap,
+       round(roc_auc::numeric, 3) AS roc_auc, round(best_f1::numeric, 3) AS best_f1, cells
 FROM anomdet.leaderboard WHERE benchmark_id = :bench ORDER BY rank, detector;
-SELECT method, detector AS winner, round(pr_auc_ap::numeric, 3) AS pr_auc_ap
+SELECT method, detector AS winner, round(vus_pr::numeric, 3) AS vus_pr
 FROM anomdet.leaderboard_by_method WHERE benchmark_id = :bench AND rank = 1 ORDER BY method, detector;
 
 -- Same inputs, same results.

@@ -7,6 +7,7 @@ pub mod auc;
 pub mod delay;
 pub mod point;
 pub mod range;
+pub mod vus;
 
 use std::ops::Range;
 
@@ -45,6 +46,9 @@ pub struct Metric {
 
 /// Every metric for one labelled series: `labels` (truth), `scores` (NaN = unscored, treated as
 /// the lowest score) and `predicted` (the flags of the chosen threshold).
+/// Buffer length L of VUS: TSB-AD's default when no sliding window is given.
+pub const VUS_BUFFER: usize = 100;
+
 pub fn evaluate(labels: &[bool], scores: &[f64], predicted: &[bool]) -> Vec<Metric> {
     let clean: Vec<f64> = scores.iter().map(|&s| if s.is_nan() { f64::NEG_INFINITY } else { s }).collect();
     let p = point::prf(labels, predicted);
@@ -53,6 +57,8 @@ pub fn evaluate(labels: &[bool], scores: &[f64], predicted: &[bool]) -> Vec<Metr
     let rb = range::prf(labels, predicted, 0.0);
     let best = point::best_f1(labels, &clean);
     let delays = delay::delays(labels, predicted);
+    let (vus_roc, vus_pr) = vus::vus(labels, scores, VUS_BUFFER, vus::Thresholds::Exact);
+    let (tsb_roc, tsb_pr) = vus::vus(labels, scores, VUS_BUFFER, vus::Thresholds::Sampled(250));
     let m = |name, value, note| Metric { name, value, note };
     vec![
         m("precision", p.precision, "point-wise, at the chosen threshold"),
@@ -67,6 +73,10 @@ pub fn evaluate(labels: &[bool], scores: &[f64], predicted: &[bool]) -> Vec<Metr
         m("roc_auc", auc::roc_auc(labels, &clean), "threshold-free; 0.5 is random"),
         m("pr_auc_ap", auc::average_precision(labels, &clean), "threshold-free; step-wise average precision (TSB-AD)"),
         m("pr_auc_trapezoid", auc::pr_auc_trapezoid(labels, &clean), "threshold-free; trapezoid rule (TimeEval PrAUC)"),
+        m("vus_pr", vus_pr, "headline: volume under the range-PR surface, buffers 0..100 rows, every distinct score"),
+        m("vus_roc", vus_roc, "volume under the range-ROC surface, buffers 0..100 rows, every distinct score"),
+        m("vus_pr_tsbad", tsb_pr, "VUS-PR with TSB-AD's 250 sampled thresholds (its leaderboard's numbers)"),
+        m("vus_roc_tsbad", tsb_roc, "VUS-ROC with TSB-AD's 250 sampled thresholds"),
         m("best_f1", best.f1, "oracle: best point-wise F1 over all thresholds, an upper bound"),
         m("best_f1_threshold", best.threshold, "the score threshold of best_f1"),
         m("mean_delay_rows", delay::mean(&delays), "rows from a range's start to its first flag, detected ranges only"),
@@ -102,6 +112,8 @@ mod tests {
         for m in &out {
             match m.name {
                 "best_f1_threshold" | "contamination" | "mean_delay_rows" | "median_delay_rows" => {}
+                // Sampled thresholds can miss the perfect split on sparse labels (brief §3.6).
+                "vus_pr_tsbad" | "vus_roc_tsbad" => assert!(m.value > 0.5, "{} = {}", m.name, m.value),
                 _ => assert!((m.value - 1.0).abs() < 1e-12, "{} = {}", m.name, m.value),
             }
         }
