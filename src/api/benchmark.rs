@@ -237,8 +237,8 @@ fn store(
     Spi::run_with_args(
         "INSERT INTO anomdet.benchmark_results (benchmark_id, detector, method, seed, precision, recall, f1, pa_f1, \
            event_f1, range_f1, roc_auc, pr_auc_ap, pr_auc_trapezoid, best_f1, mean_delay_rows, rows, labelled_rows, runtime_ms, \
-           vus_pr, vus_roc) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
+           vus_pr, vus_roc, nab_standard) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)",
         &[
             id.into(),
             detector.into(),
@@ -260,6 +260,7 @@ fn store(
             runtime_ms.into(),
             get("vus_pr").into(),
             get("vus_roc").into(),
+            get("nab_standard").into(),
         ],
     )
     .or_report()

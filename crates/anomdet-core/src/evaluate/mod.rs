@@ -5,6 +5,7 @@
 
 pub mod auc;
 pub mod delay;
+pub mod nab;
 pub mod point;
 pub mod range;
 pub mod vus;
@@ -77,6 +78,13 @@ pub fn evaluate(labels: &[bool], scores: &[f64], predicted: &[bool]) -> Vec<Metr
         m("vus_roc", vus_roc, "volume under the range-ROC surface, buffers 0..100 rows, every distinct score"),
         m("vus_pr_tsbad", tsb_pr, "VUS-PR with TSB-AD's 250 sampled thresholds (its leaderboard's numbers)"),
         m("vus_roc_tsbad", tsb_roc, "VUS-ROC with TSB-AD's 250 sampled thresholds"),
+        m(
+            "nab_standard",
+            nab::nab(labels, scores, nab::STANDARD),
+            "NAB score, standard profile, best threshold: 0 = null detector, 100 = perfect",
+        ),
+        m("nab_low_fp", nab::nab(labels, scores, nab::REWARD_LOW_FP), "NAB score, reward-low-FP profile (A_FP 0.22)"),
+        m("nab_low_fn", nab::nab(labels, scores, nab::REWARD_LOW_FN), "NAB score, reward-low-FN profile (A_FN 2)"),
         m("best_f1", best.f1, "oracle: best point-wise F1 over all thresholds, an upper bound"),
         m("best_f1_threshold", best.threshold, "the score threshold of best_f1"),
         m("mean_delay_rows", delay::mean(&delays), "rows from a range's start to its first flag, detected ranges only"),
@@ -112,6 +120,8 @@ mod tests {
         for m in &out {
             match m.name {
                 "best_f1_threshold" | "contamination" | "mean_delay_rows" | "median_delay_rows" => {}
+                // Labels in the probationary period are not scored by NAB.
+                "nab_standard" | "nab_low_fp" | "nab_low_fn" => assert!(m.value.is_nan() || m.value > 99.0),
                 // Sampled thresholds can miss the perfect split on sparse labels (brief §3.6).
                 "vus_pr_tsbad" | "vus_roc_tsbad" => assert!(m.value > 0.5, "{} = {}", m.name, m.value),
                 _ => assert!((m.value - 1.0).abs() < 1e-12, "{} = {}", m.name, m.value),

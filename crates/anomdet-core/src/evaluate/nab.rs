@@ -1,0 +1,124 @@
+//! The NAB score (Lavin & Ahmad 2015; Numenta Anomaly Benchmark `sweeper.py`), with the labelled
+//! ranges as NAB's windows: early detections inside a window earn up to A_TP (scaled sigmoid of
+//! the position), a window without one costs A_FN, every false positive row costs up to A_FP
+//! (less when it follows a window closely). The threshold is the one that maximises the score
+//! (NAB's optimiser); the result is normalised so the null detector scores 0 and a perfect one 100.
+
+use super::runs;
+
+#[derive(Debug, Clone, Copy)]
+pub struct Profile {
+    pub a_tp: f64,
+    pub a_fn: f64,
+    pub a_fp: f64,
+}
+
+/// NAB's three application profiles (`config/profiles.json`).
+pub const STANDARD: Profile = Profile { a_tp: 1.0, a_fn: 1.0, a_fp: 0.11 };
+pub const REWARD_LOW_FP: Profile = Profile { a_tp: 1.0, a_fn: 1.0, a_fp: 0.22 };
+pub const REWARD_LOW_FN: Profile = Profile { a_tp: 1.0, a_fn: 2.0, a_fp: 0.11 };
+
+/// σ_A(y) = 2/(1 + e^{5y}) − 1, and −1 beyond y = 3.
+fn sigmoid(y: f64) -> f64 {
+    if y > 3.0 { -1.0 } else { 2.0 / (1.0 + (5.0 * y).exp()) - 1.0 }
+}
+
+/// The normalised NAB score, 0 = null detector, 100 = perfect. NaN without labelled ranges.
+pub fn nab(labels: &[bool], scores: &[f64], profile: Profile) -> f64 {
+    let n = labels.len();
+    let probation = ((0.15 * n as f64).floor() as usize).min(750);
+    let windows: Vec<_> = runs(labels).into_iter().filter(|w| w.start >= probation).collect();
+    if windows.is_empty() {
+        return f64::NAN;
+    }
+    // Each scored row's contribution if it fires: (window index, TP weight) or a FP cost.
+    let mut window_of = vec![None; n];
+    for (k, w) in windows.iter().enumerate() {
+        for t in w.clone() {
+            window_of[t] = Some(k);
+        }
+    }
+    let scale = sigmoid(-1.0);
+    let mut rows: Vec<(f64, usize)> = (probation..n).map(|t| (scores[t], t)).filter(|(s, _)| !s.is_nan()).collect();
+    rows.sort_by(|a, b| b.0.total_cmp(&a.0));
+
+    // Sweep thresholds from the top: rows become detections one score level at a time.
+    let mut best_in = vec![f64::NEG_INFINITY; windows.len()];
+    let window_total = |best: &[f64]| best.iter().map(|&b| b.max(-profile.a_fn)).sum::<f64>();
+    let mut fp_total = 0.0;
+    let mut windows_sum = window_total(&best_in); // nothing detected: −A_FN each
+    let mut best_score = windows_sum; // the null detector
+    let mut i = 0;
+    while i < rows.len() {
+        let level = rows[i].0;
+        while i < rows.len() && rows[i].0 == level {
+            let t = rows[i].1;
+            match window_of[t] {
+                Some(k) => {
+                    let w = &windows[k];
+                    let y = -((w.end - t) as f64) / w.len() as f64;
+                    let tp = profile.a_tp * sigmoid(y) / scale;
+                    if tp > best_in[k] {
+                        windows_sum += tp.max(-profile.a_fn) - best_in[k].max(-profile.a_fn);
+                        best_in[k] = tp;
+                    }
+                }
+                None => {
+                    // The nearest window before this row, if any.
+                    let prev = windows.iter().rev().find(|w| w.end <= t);
+                    fp_total += match prev {
+                        Some(w) => {
+                            let width = w.len() as f64;
+                            let y = if width > 1.0 { (t - (w.end - 1)) as f64 / (width - 1.0) } else { f64::INFINITY };
+                            profile.a_fp * sigmoid(y)
+                        }
+                        None => -profile.a_fp,
+                    };
+                }
+            }
+            i += 1;
+        }
+        best_score = best_score.max(fp_total + windows_sum);
+    }
+    let null = -(windows.len() as f64) * profile.a_fn;
+    let perfect = windows.len() as f64 * profile.a_tp;
+    100.0 * (best_score - null) / (perfect - null)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels(n: usize, windows: &[std::ops::Range<usize>]) -> Vec<bool> {
+        (0..n).map(|i| windows.iter().any(|w| w.contains(&i))).collect()
+    }
+
+    #[test]
+    fn null_perfect_and_late() {
+        let l = labels(2000, &[(1000..1100), (1500..1600)]);
+        // Perfect: fires exactly at each window's first row.
+        let perfect: Vec<f64> = (0..2000).map(|t| if t == 1000 || t == 1500 { 1.0 } else { 0.0 }).collect();
+        assert!((nab(&l, &perfect, STANDARD) - 100.0).abs() < 1e-9);
+        // Null: a constant score; the best threshold is to fire everywhere or nowhere → 0.
+        assert!((nab(&l, &vec![0.0; 2000], STANDARD) - 0.0).abs() < 1e-9);
+        // Late detections earn less than early ones.
+        let late: Vec<f64> = (0..2000).map(|t| if t == 1090 || t == 1590 { 1.0 } else { 0.0 }).collect();
+        let score = nab(&l, &late, STANDARD);
+        assert!(score > 50.0 && score < 100.0, "{score}");
+        // Rows in the probationary period (first 15%, at most 750) are ignored.
+        let early = labels(2000, &[(100..150)]);
+        assert!(nab(&early, &perfect, STANDARD).is_nan());
+    }
+
+    #[test]
+    fn false_positives_cost_more_in_the_low_fp_profile() {
+        let l = labels(3000, &[(2000..2100)]);
+        let noisy: Vec<f64> = (0..3000).map(|t| if t == 2000 || t % 997 == 0 { 1.0 } else { 0.0 }).collect();
+        let standard = nab(&l, &noisy, STANDARD);
+        let low_fp = nab(&l, &noisy, REWARD_LOW_FP);
+        assert!(low_fp < standard && low_fp > 0.0, "{low_fp} vs {standard}");
+        // The sigmoid at the window's left edge is exactly A_TP after scaling.
+        assert!((sigmoid(-1.0) / sigmoid(-1.0) - 1.0).abs() < 1e-12);
+        assert!((sigmoid(3.5) + 1.0).abs() < 1e-12);
+    }
+}
