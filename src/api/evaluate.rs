@@ -160,3 +160,49 @@ fn read_scored(job_id: i64, relid: pg_sys::Oid, column: &str) -> Result<Scored, 
         Ok((labels, scores, flags))
     })
 }
+
+/// Evaluate any scores against any labels, given as aligned arrays in time order (for results
+/// that are not a job, or labels that are not injections, such as NAB's windows).
+/// `flags` are the detector's own decisions; NULL flags count as not flagged, NULL scores as unscored.
+#[pg_extern(immutable, parallel_safe)]
+fn evaluate_arrays(
+    labels: Option<Vec<Option<bool>>>,
+    scores: Option<Vec<Option<f64>>>,
+    flags: default!(Option<Vec<Option<bool>>>, "NULL"),
+    threshold: default!(Option<&str>, "'oracle'"),
+) -> Result<TableIterator<'static, (name!(metric, String), name!(value, Option<f64>), name!(note, String))>, ErrorReport>
+{
+    let labels: Vec<bool> = required("labels", labels)?.into_iter().map(|l| l.unwrap_or(false)).collect();
+    let scores: Vec<f64> = required("scores", scores)?.into_iter().map(|s| s.unwrap_or(f64::NAN)).collect();
+    let threshold = Threshold::parse(required("threshold", threshold)?)?;
+    let own: Vec<bool> = match flags {
+        Some(f) => f.into_iter().map(|x| x.unwrap_or(false)).collect(),
+        None if matches!(threshold, Threshold::Detector) => {
+            return Err(invalid_argument(
+                "flags: threshold 'detector' needs the detector's flags",
+                "pass flags, or another threshold",
+            ));
+        }
+        None => vec![false; labels.len()],
+    };
+    if scores.len() != labels.len() || own.len() != labels.len() {
+        return Err(invalid_argument(
+            format!(
+                "labels, scores and flags must have the same length, got {}, {} and {}",
+                labels.len(),
+                scores.len(),
+                own.len()
+            ),
+            "build them with array_agg(... ORDER BY ts) over the same rows",
+        ));
+    }
+    if !labels.iter().any(|&l| l) {
+        return Err(error(Code::ERRCODE_DATA_EXCEPTION, "labels: no row is labelled", "there is nothing to detect"));
+    }
+    let predicted = threshold.flags(&labels, &scores, &own);
+    let rows: Vec<(String, Option<f64>, String)> = compute(&labels, &scores, &predicted)
+        .into_iter()
+        .map(|m| (m.name.to_string(), Some(m.value).filter(|v| !v.is_nan()), m.note.to_string()))
+        .collect();
+    Ok(TableIterator::new(rows))
+}
