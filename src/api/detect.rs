@@ -1,6 +1,6 @@
 //! `anomdet.detect(...)`: score a table ad hoc and return every row with its score.
 
-use super::{ScoreArgs, prepare};
+use super::SqlScoreArgs;
 use crate::error::required;
 use crate::json_arg::JsonArg;
 use crate::scoring::{ScoredRow, Sink};
@@ -83,20 +83,18 @@ fn detect(
     >,
     ErrorReport,
 > {
-    let relid = required("source", source)?.oid();
-    let params = required("params", params)?;
-    let args = ScoreArgs {
-        source: relid,
-        value_column: required("value_column", value_column)?,
-        detector: required("detector", detector)?,
-        params: Some(params.value("params")?),
+    let (source, parts) = SqlScoreArgs {
+        source,
+        value_column,
+        detector,
+        params,
         time_column,
         series_column,
-        mode: required("mode", mode)?,
-        on_invalid: required("on_invalid", on_invalid)?,
-        on_duplicate: required("on_duplicate", on_duplicate)?,
-    };
-    let (source, parts) = prepare(&args)?;
+        mode,
+        on_invalid,
+        on_duplicate,
+    }
+    .prepare()?;
     let mut sink = Collect { rows: Vec::new(), only_anomalies: required("only_anomalies", only_anomalies)? };
     parts.with_source(&source).run(&mut sink)?;
     Ok(TableIterator::new(sink.rows))

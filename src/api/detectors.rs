@@ -2,7 +2,6 @@
 
 use anomdet_core::registry;
 use pgrx::prelude::*;
-use serde_json::json;
 
 /// Every built-in detector: family, online and multivariate support, parameters, description.
 #[pg_extern(immutable, parallel_safe)]
@@ -20,25 +19,12 @@ fn detectors() -> TableIterator<
     let rows: Vec<_> = registry()
         .iter()
         .map(|d| {
-            let params: Vec<serde_json::Value> = d
-                .params
-                .iter()
-                .map(|p| {
-                    json!({
-                        "name": p.name,
-                        "type": p.kind.sql_name(),
-                        "default": p.default_json(),
-                        "range": p.range_text(),
-                        "description": p.description,
-                    })
-                })
-                .collect();
             (
                 d.name.to_string(),
                 d.family.to_string(),
                 d.online,
                 d.multivariate,
-                pgrx::JsonB(serde_json::Value::Array(params)),
+                super::params_json(d.params),
                 d.description.to_string(),
             )
         })

@@ -8,7 +8,6 @@ use crate::relation::{Source, check_can_update, column_type};
 use anomdet_core::inject::{find_injector, injectors as registry};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
-use serde_json::json;
 
 /// Every injection method with its parameters (name, type, default, range) and a description.
 #[pg_extern(immutable, parallel_safe)]
@@ -25,19 +24,11 @@ fn injectors() -> TableIterator<
     let rows: Vec<_> = registry()
         .iter()
         .map(|m| {
-            let params: Vec<serde_json::Value> = m
-                .params
-                .iter()
-                .map(|p| {
-                    json!({"name": p.name, "type": p.kind.sql_name(), "default": p.default_json(),
-                           "range": p.range_text(), "description": p.description})
-                })
-                .collect();
             (
                 m.name.to_string(),
                 m.family.to_string(),
                 m.row_by_row,
-                pgrx::JsonB(params.into()),
+                super::params_json(m.params),
                 m.description.to_string(),
             )
         })

@@ -1,6 +1,6 @@
 //! Recorded jobs: `run_batch` (AnomDet's run-batch), `cancel_job`, `job_results` (get-data).
 
-use super::{ScoreArgs, prepare};
+use super::SqlScoreArgs;
 use crate::error::required;
 use crate::error::{Code, OrReport, error, internal};
 use crate::json_arg::JsonArg;
@@ -81,20 +81,18 @@ fn run_batch(
     on_invalid: default!(Option<&str>, "'skip'"),
     on_duplicate: default!(Option<&str>, "'error'"),
 ) -> Result<i64, ErrorReport> {
-    let relid = required("source", source)?.oid();
-    let params = required("params", params)?;
-    let args = ScoreArgs {
-        source: relid,
-        value_column: required("value_column", value_column)?,
-        detector: required("detector", detector)?,
-        params: Some(params.value("params")?),
+    let (source, parts) = SqlScoreArgs {
+        source,
+        value_column,
+        detector,
+        params,
         time_column,
         series_column,
-        mode: required("mode", mode)?,
-        on_invalid: required("on_invalid", on_invalid)?,
-        on_duplicate: required("on_duplicate", on_duplicate)?,
-    };
-    let (source, parts) = prepare(&args)?;
+        mode,
+        on_invalid,
+        on_duplicate,
+    }
+    .prepare()?;
     let effective = parts.params.to_json(parts.detector.params);
     let job_id = Spi::get_one_with_args::<i64>(
         "INSERT INTO anomdet.jobs (name, kind, detector, params, mode, source_relid, source, time_column, value_column, \
@@ -105,8 +103,8 @@ fn run_batch(
             name.into(),
             parts.detector.name.into(),
             pgrx::JsonB(effective).into(),
-            args.mode.into(),
-            relid.into(),
+            mode.unwrap_or("batch").into(),
+            source.relid.into(),
             source.qualified.as_str().into(),
             source.time_column.as_str().into(),
             source.value_column.as_str().into(),

@@ -30,6 +30,39 @@ pub struct ScoreArgs<'a> {
     pub on_duplicate: &'a str,
 }
 
+/// The scoring arguments exactly as SQL passes them (any may be NULL), shared by `detect` and
+/// `run_batch`.
+pub struct SqlScoreArgs<'a> {
+    pub source: Option<pgrx::PgRelation>,
+    pub value_column: Option<&'a str>,
+    pub detector: Option<&'a str>,
+    pub params: Option<crate::json_arg::JsonArg>,
+    pub time_column: Option<&'a str>,
+    pub series_column: Option<&'a str>,
+    pub mode: Option<&'a str>,
+    pub on_invalid: Option<&'a str>,
+    pub on_duplicate: Option<&'a str>,
+}
+
+impl SqlScoreArgs<'_> {
+    /// Refuse NULLs by name, then validate everything (see `prepare`).
+    pub fn prepare(self) -> Result<(Source, PlanParts), ErrorReport> {
+        use crate::error::required;
+        let params = required("params", self.params)?;
+        prepare(&ScoreArgs {
+            source: required("source", self.source)?.oid(),
+            value_column: required("value_column", self.value_column)?,
+            detector: required("detector", self.detector)?,
+            params: Some(params.value("params")?),
+            time_column: self.time_column,
+            series_column: self.series_column,
+            mode: required("mode", self.mode)?,
+            on_invalid: required("on_invalid", self.on_invalid)?,
+            on_duplicate: required("on_duplicate", self.on_duplicate)?,
+        })
+    }
+}
+
 /// Validate detector, parameters and policies, then the source; nothing is read before this passes.
 pub fn prepare(args: &ScoreArgs<'_>) -> Result<(Source, PlanParts), ErrorReport> {
     let detector = find_detector(args.detector).ok_or_else(|| {
@@ -73,4 +106,16 @@ impl PlanParts {
             on_duplicate: self.on_duplicate,
         }
     }
+}
+
+/// Parameter declarations as the JSON array `detectors()` and `injectors()` show.
+pub fn params_json(specs: &[anomdet_core::ParamSpec]) -> pgrx::JsonB {
+    let list: Vec<serde_json::Value> = specs
+        .iter()
+        .map(|p| {
+            serde_json::json!({"name": p.name, "type": p.kind.sql_name(), "default": p.default_json(),
+                               "range": p.range_text(), "description": p.description})
+        })
+        .collect();
+    pgrx::JsonB(serde_json::Value::Array(list))
 }
