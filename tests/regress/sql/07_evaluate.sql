@@ -53,3 +53,11 @@ SELECT expect_error($$SELECT * FROM anomdet.evaluate_arrays('{t,f}', '{1}')$$);
 SELECT expect_error($$SELECT * FROM anomdet.evaluate_arrays('{f,f}', '{1,2}')$$);
 SELECT expect_error($$SELECT * FROM anomdet.evaluate_arrays('{t,f}', '{1,2}', threshold => 'detector')$$);
 SELECT expect_error($$SELECT * FROM anomdet.evaluate_arrays(NULL, '{1,2}')$$);
+
+-- Another user's job is invisible: evaluating or reporting it is refused like a missing one.
+CREATE ROLE anomdet_eve LOGIN;
+SET ROLE anomdet_eve;
+SELECT expect_error(format('SELECT * FROM anomdet.evaluate(%s)', :zjob));
+SELECT expect_error(format('SELECT anomdet.report(job_id => %s)', :zjob));
+RESET ROLE;
+DROP ROLE anomdet_eve;

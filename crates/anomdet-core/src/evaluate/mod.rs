@@ -129,3 +129,68 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod edge_cases {
+    use super::*;
+
+    fn metric(ms: &[Metric], name: &str) -> f64 {
+        ms.iter().find(|m| m.name == name).map(|m| m.value).unwrap_or(f64::NAN)
+    }
+
+    /// One labelled point at 50 and an adjacent pair of ranges 70..72 and 72..75 (which, being
+    /// adjacent, are one range: runs() merges them, as any boolean label column would).
+    fn labels() -> Vec<bool> {
+        (0..100).map(|i| i == 50 || (70..75).contains(&i)).collect()
+    }
+
+    #[test]
+    fn no_detections() {
+        let l = labels();
+        let ms = evaluate(&l, &[0.0; 100], &[false; 100]);
+        // Nothing flagged: precision is defined as 0, recall 0, F1 0, no delay to report.
+        for name in ["precision", "recall", "f1", "pa_f1", "event_recall", "range_precision", "range_recall"] {
+            assert_eq!(metric(&ms, name), 0.0, "{name}");
+        }
+        assert!(metric(&ms, "mean_delay_rows").is_nan());
+        // A constant score cannot rank anything: ROC-AUC is exactly chance.
+        assert_eq!(metric(&ms, "roc_auc"), 0.5);
+    }
+
+    #[test]
+    fn all_detections() {
+        let l = labels();
+        let ms = evaluate(&l, &[1.0; 100], &[true; 100]);
+        // 6 labelled rows of 100 flagged: precision 0.06, recall 1.
+        assert!((metric(&ms, "precision") - 0.06).abs() < 1e-12);
+        assert_eq!(metric(&ms, "recall"), 1.0);
+        assert_eq!(metric(&ms, "event_recall"), 1.0);
+        // One predicted range covering everything: range precision = 6/100 covered, split over
+        // 2 real ranges → reciprocal cardinality 1/2 → 0.03.
+        assert!((metric(&ms, "range_precision") - 0.03).abs() < 1e-12);
+        // Both real ranges are fully covered by one prediction each: range recall 1.
+        assert_eq!(metric(&ms, "range_recall"), 1.0);
+        assert_eq!(metric(&ms, "mean_delay_rows"), 0.0);
+    }
+
+    #[test]
+    fn single_point_event_and_delay() {
+        let l = labels();
+        let mut flags = vec![false; 100];
+        flags[50] = true; // the point event
+        flags[73] = true; // the range, 3 rows late
+        let scores: Vec<f64> = flags.iter().map(|&f| if f { 1.0 } else { 0.0 }).collect();
+        let ms = evaluate(&l, &scores, &flags);
+        assert_eq!(metric(&ms, "precision"), 1.0);
+        assert!((metric(&ms, "recall") - 2.0 / 6.0).abs() < 1e-12);
+        assert_eq!(metric(&ms, "event_recall"), 1.0);
+        assert_eq!(metric(&ms, "pa_f1"), 1.0); // PA credits the whole range for one hit
+        assert!((metric(&ms, "mean_delay_rows") - 1.5).abs() < 1e-12); // (0 + 3) / 2
+        assert!((metric(&ms, "median_delay_rows") - 1.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn adjacent_labels_are_one_range() {
+        assert_eq!(runs(&labels()), vec![50..51, 70..75]);
+    }
+}
