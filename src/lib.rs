@@ -15,6 +15,7 @@ mod api;
 mod error;
 pub mod injection;
 mod json_arg;
+mod rel_arg;
 mod relation;
 mod scan;
 mod scoring;

@@ -152,11 +152,14 @@ fn describe_relation(relid: pg_sys::Oid) -> Result<(String, String), ErrorReport
                 &[relid.into()],
             )
             .or_report()?;
-        match rows.first().get_two::<String, String>().or_report()? {
+        // An empty result (a dangling OID) must be the clean error below, not an SPI position error.
+        let found =
+            if rows.is_empty() { (None, None) } else { rows.first().get_two::<String, String>().or_report()? };
+        match found {
             (Some(name), Some(kind)) => Ok((name, kind)),
             _ => Err(error(
                 Code::ERRCODE_UNDEFINED_TABLE,
-                format!("source: relation with OID {relid:?} does not exist"),
+                format!("source: relation with OID {} does not exist", u32::from(relid)),
                 "pass an existing table",
             )),
         }

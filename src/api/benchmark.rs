@@ -21,7 +21,7 @@ use std::time::Instant;
 #[allow(clippy::too_many_arguments)]
 #[pg_extern(volatile, parallel_unsafe)]
 fn benchmark(
-    source: Option<pgrx::PgRelation>,
+    source: Option<crate::rel_arg::RelArg>,
     value_column: Option<&str>,
     detectors: default!(Option<Vec<Option<String>>>, "NULL"),
     methods: default!(Option<Vec<Option<String>>>, "'{spike,extremum,step,mean,variance,trend,platform,noise}'"),
@@ -32,7 +32,7 @@ fn benchmark(
     series_column: default!(Option<&str>, "NULL"),
     name: default!(Option<&str>, "NULL"),
 ) -> Result<i64, ErrorReport> {
-    let relid = required("source", source)?.oid();
+    let relid = required("source", source)?.0;
     let value_column = required("value_column", value_column)?;
     let detectors = pick_detectors(detectors)?;
     let methods = pick_methods(required("methods", methods)?)?;

@@ -57,7 +57,7 @@ impl Sink for Collect {
 #[allow(clippy::too_many_arguments, clippy::type_complexity)]
 #[pg_extern(volatile, parallel_restricted)]
 fn detect(
-    source: Option<pgrx::PgRelation>,
+    source: Option<crate::rel_arg::RelArg>,
     value_column: Option<&str>,
     detector: default!(Option<&str>, "'zscore'"),
     params: default!(Option<JsonArg>, "'{}'"),

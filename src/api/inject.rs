@@ -41,7 +41,7 @@ fn injectors() -> TableIterator<
 #[allow(clippy::too_many_arguments)]
 #[pg_extern(volatile, parallel_unsafe)]
 fn inject(
-    source: Option<pgrx::PgRelation>,
+    source: Option<crate::rel_arg::RelArg>,
     method: Option<&str>,
     columns: Option<Vec<Option<String>>>,
     params: default!(Option<JsonArg>, "'{}'"),
@@ -56,7 +56,7 @@ fn inject(
     time_column: default!(Option<&str>, "NULL"),
     target: default!(Option<&str>, "NULL"),
 ) -> Result<i64, ErrorReport> {
-    let relid = required("source", source)?.oid();
+    let relid = required("source", source)?.0;
     let method = required("method", method)?;
     let info = find_injector(method).ok_or_else(|| {
         invalid_argument(

@@ -70,7 +70,7 @@ fn must_propagate(code: PgSqlErrorCode) -> bool {
 #[allow(clippy::too_many_arguments)]
 #[pg_extern(volatile, parallel_unsafe)]
 fn run_batch(
-    source: Option<pgrx::PgRelation>,
+    source: Option<crate::rel_arg::RelArg>,
     value_column: Option<&str>,
     detector: default!(Option<&str>, "'zscore'"),
     params: default!(Option<JsonArg>, "'{}'"),

@@ -33,7 +33,7 @@ pub struct ScoreArgs<'a> {
 /// The scoring arguments exactly as SQL passes them (any may be NULL), shared by `detect` and
 /// `run_batch`.
 pub struct SqlScoreArgs<'a> {
-    pub source: Option<pgrx::PgRelation>,
+    pub source: Option<crate::rel_arg::RelArg>,
     pub value_column: Option<&'a str>,
     pub detector: Option<&'a str>,
     pub params: Option<crate::json_arg::JsonArg>,
@@ -50,7 +50,7 @@ impl SqlScoreArgs<'_> {
         use crate::error::required;
         let params = required("params", self.params)?;
         prepare(&ScoreArgs {
-            source: required("source", self.source)?.oid(),
+            source: required("source", self.source)?.0,
             value_column: required("value_column", self.value_column)?,
             detector: required("detector", self.detector)?,
             params: Some(params.value("params")?),

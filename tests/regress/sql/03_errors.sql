@@ -62,3 +62,9 @@ SELECT expect_error($$SELECT count(*) FROM anomdet.detect('big', 'v', 'mad')$$);
 SELECT expect_error($$SELECT count(*) FROM anomdet.detect('big', 'v', 'ewma', mode => 'online')$$);
 RESET statement_timeout;
 DROP TABLE big;
+
+-- A dangling regclass OID is a clean 42P01 for every function that takes a source.
+SELECT expect_error($$SELECT * FROM anomdet.detect(4294967000::oid::regclass, 'v')$$);
+SELECT expect_error($$SELECT anomdet.run_batch(4294967000::oid::regclass, 'v')$$);
+SELECT expect_error($$SELECT anomdet.inject(4294967000::oid::regclass, 'spike', '{v}', count => 1)$$);
+SELECT expect_error($$SELECT anomdet.benchmark(4294967000::oid::regclass, 'v')$$);
