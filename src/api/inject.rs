@@ -119,38 +119,42 @@ fn inject(
         copied_from: copied_from.as_deref(),
     })?;
 
-    let mut changed = 0i64;
+    // Every series' spans together: one write per column and one ledger insert each,
+    // however many series the table holds.
+    let (mut spans, mut ts, mut tids, mut keys) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut new: Vec<Vec<Option<String>>> = vec![Vec::new(); columns.len()];
     for (series_rows, change) in rows.iter().zip(&changes) {
-        let spans: Vec<(i64, i64, i32)> =
-            change.spans.iter().map(|s| (series_rows.ts[s.start], series_rows.ts[s.end - 1], s.len() as i32)).collect();
-        ledger::add_spans(id, series_rows.key.as_deref(), &spans)?;
-        let ts: Vec<i64> = change.spans.iter().flat_map(|s| series_rows.ts[s.clone()].iter().copied()).collect();
-        if ts.is_empty() {
-            continue;
+        for span in &change.spans {
+            let first = series_rows.ts[span.start];
+            spans.push((series_rows.key.clone(), first, series_rows.ts[span.end - 1], span.len() as i32));
+            ts.extend_from_slice(&series_rows.ts[span.clone()]);
+            tids.extend_from_slice(&series_rows.tids[span.clone()]);
+            keys.extend(std::iter::repeat_n(series_rows.key.clone(), span.len()));
         }
-        let mut tids: Vec<pg_sys::ItemPointerData> =
-            change.spans.iter().flat_map(|s| series_rows.tids[s.clone()].iter().copied()).collect();
-        let keys = vec![series_rows.key.clone(); ts.len()];
-        // Each column's write moves the rows to new versions; the cells record where the last
-        // write left them, as a hint for revert.
-        let mut recorded = Vec::with_capacity(columns.len());
-        for (c, column) in columns.iter().enumerate() {
-            let cast = table::value_cast(&column_type(source.relid, column)?);
-            let new: Vec<Option<String>> = change.values[c].iter().flatten().map(|&v| table::to_sql_text(v)).collect();
-            let refs = table::RowRefs { tids: &tids, ts: &ts, keys: &keys };
-            let written = table::write(&source, column, &cast, &refs, &new, None)?;
-            if written.len() < ts.len() {
-                return Err(concurrent_change(&source));
-            }
-            for (i, _, _, tid) in &written {
-                tids[*i] = *tid;
-            }
-            changed += written.len() as i64;
-            recorded.push(by_position(ts.len(), &written));
+        for (c, column_values) in change.values.iter().enumerate() {
+            new[c].extend(column_values.iter().flatten().map(|&v| table::to_sql_text(v)));
         }
-        for (column, (originals, injected)) in columns.iter().zip(recorded) {
-            ledger::add_cells(id, source.relid, column, keys.clone(), &ts, originals, injected, &tids)?;
+    }
+    ledger::add_spans(id, &spans)?;
+    // Each column's write moves the rows to new versions; the cells record where the last
+    // write left them, as a hint for revert.
+    let mut changed = 0i64;
+    let mut recorded = Vec::with_capacity(columns.len());
+    for (column, values) in columns.iter().zip(&new) {
+        let cast = table::value_cast(&column_type(source.relid, column)?);
+        let refs = table::RowRefs { tids: &tids, ts: &ts, keys: &keys };
+        let written = table::write(&source, column, &cast, &refs, values, None)?;
+        if written.len() < ts.len() {
+            return Err(concurrent_change(&source));
         }
+        for (i, _, _, tid) in &written {
+            tids[*i] = *tid;
+        }
+        changed += written.len() as i64;
+        recorded.push(by_position(ts.len(), &written));
+    }
+    for (column, (originals, injected)) in columns.iter().zip(recorded) {
+        ledger::add_cells(id, source.relid, column, keys.clone(), &ts, originals, injected, &tids)?;
     }
     ledger::close(id, changed)?;
     Ok(id)

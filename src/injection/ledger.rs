@@ -44,15 +44,17 @@ pub fn open(r: &Record<'_>) -> Result<i64, ErrorReport> {
     .ok_or_else(|| internal("INSERT INTO anomdet.injections returned no id"))
 }
 
-/// Record the labelled windows of one series: (first row time, last row time, rows) each.
-pub fn add_spans(id: i64, series: Option<&str>, spans: &[(i64, i64, i32)]) -> Result<(), ErrorReport> {
-    let starts: Vec<TimestampWithTimeZone> = spans.iter().map(|s| to_ts(s.0)).collect::<Result<_, _>>()?;
-    let ends: Vec<TimestampWithTimeZone> = spans.iter().map(|s| to_ts(s.1)).collect::<Result<_, _>>()?;
-    let rows: Vec<i32> = spans.iter().map(|s| s.2).collect();
+/// Record the labelled windows: (series key, first row time, last row time, rows) each.
+pub fn add_spans(id: i64, spans: &[(Option<String>, i64, i64, i32)]) -> Result<(), ErrorReport> {
+    let series: Vec<Option<String>> = spans.iter().map(|s| s.0.clone()).collect();
+    let starts: Vec<TimestampWithTimeZone> = spans.iter().map(|s| to_ts(s.1)).collect::<Result<_, _>>()?;
+    let ends: Vec<TimestampWithTimeZone> = spans.iter().map(|s| to_ts(s.2)).collect::<Result<_, _>>()?;
+    let rows: Vec<i32> = spans.iter().map(|s| s.3).collect();
     Spi::run_with_args(
         "INSERT INTO anomdet.injection_spans (injection_id, series, start_ts, end_ts, rows) \
-         SELECT $1, $2, v.* FROM ROWS FROM (pg_catalog.unnest($3::pg_catalog.timestamptz[]), \
-           pg_catalog.unnest($4::pg_catalog.timestamptz[]), pg_catalog.unnest($5::pg_catalog.int4[])) AS v",
+         SELECT $1, v.* FROM ROWS FROM (pg_catalog.unnest($2::pg_catalog.text[]), \
+           pg_catalog.unnest($3::pg_catalog.timestamptz[]), pg_catalog.unnest($4::pg_catalog.timestamptz[]), \
+           pg_catalog.unnest($5::pg_catalog.int4[])) AS v",
         &[id.into(), series.into(), starts.into(), ends.into(), rows.into()],
     )
     .or_report()
