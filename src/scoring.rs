@@ -326,13 +326,10 @@ impl Plan<'_> {
 /// Put a series read by a plain scan into time order; stable, so rows with equal timestamps keep
 /// their scan order, and free when the rows already arrived in order.
 fn sort_by_time(p: &mut Pending) {
-    if p.ts.windows(2).all(|w| w[0] <= w[1]) {
-        return;
+    if let Some(order) = anomdet_core::series::time_order(&p.ts) {
+        p.ts = anomdet_core::series::permute(&p.ts, &order);
+        p.values = anomdet_core::series::permute(&p.values, &order);
     }
-    let mut order: Vec<usize> = (0..p.ts.len()).collect();
-    order.sort_by_key(|&i| p.ts[i]);
-    p.ts = order.iter().map(|&i| p.ts[i]).collect();
-    p.values = order.iter().map(|&i| p.values[i]).collect();
 }
 
 fn count(rows: &[ScoredRow], summary: &mut Summary) {

@@ -103,7 +103,7 @@ fn evaluate(
             "run anomdet.run_batch again",
         ));
     }
-    let (labels, scores, flags) = read_scored(job_id, relid, &column)?;
+    let (labels, scores, flags) = flatten(&read_job_series(job_id, relid, &column)?);
     if !labels.iter().any(|&l| l) {
         return Err(error(
             Code::ERRCODE_DATA_EXCEPTION,
@@ -125,16 +125,22 @@ fn evaluate(
     Ok(TableIterator::new(rows))
 }
 
-/// The job's rows in series and time order: label, score (NaN when unscored), own flag.
-/// A gap row separates series so ranges never run from one series into the next.
-/// Labels, scores and the detector's own flags, aligned row by row.
-type Scored = (Vec<bool>, Vec<f64>, Vec<bool>);
+/// One series of a job's results beside the labels of its source column, in time order.
+pub(super) struct JobSeries {
+    pub key: Option<String>,
+    pub ts: Vec<String>,
+    pub values: Vec<Option<f64>>,
+    pub scores: Vec<Option<f64>>,
+    pub flags: Vec<bool>,
+    pub labels: Vec<bool>,
+}
 
-fn read_scored(job_id: i64, relid: pg_sys::Oid, column: &str) -> Result<Scored, ErrorReport> {
+/// A job's results per series, each row with its label (for `evaluate` and `report`).
+pub(super) fn read_job_series(job_id: i64, relid: pg_sys::Oid, column: &str) -> Result<Vec<JobSeries>, ErrorReport> {
     Spi::connect(|client| {
         let rows = client
             .select(
-                "SELECT r.series, (l.ts IS NOT NULL), r.score, coalesce(r.is_anomaly, false) \
+                "SELECT r.series, r.ts::text, r.value, r.score, coalesce(r.is_anomaly, false), (l.ts IS NOT NULL) \
                  FROM anomdet.results r \
                  LEFT JOIN (SELECT DISTINCT series, ts FROM anomdet.labels WHERE relid = $2 AND column_name = $3) l \
                    ON l.ts = r.ts AND l.series IS NOT DISTINCT FROM r.series \
@@ -143,22 +149,40 @@ fn read_scored(job_id: i64, relid: pg_sys::Oid, column: &str) -> Result<Scored, 
                 &[job_id.into(), relid.into(), column.into()],
             )
             .map_err(internal)?;
-        let (mut labels, mut scores, mut flags) = (Vec::new(), Vec::new(), Vec::new());
-        let mut last: Option<Option<String>> = None;
+        let mut out: Vec<JobSeries> = Vec::new();
         for row in rows {
-            let series: Option<String> = row.get(1).or_report()?;
-            if last.as_ref().is_some_and(|l| *l != series) {
-                labels.push(false);
-                scores.push(f64::NAN);
-                flags.push(false);
+            let key: Option<String> = row.get(1).or_report()?;
+            if out.last().is_none_or(|s| s.key != key) {
+                out.push(JobSeries { key, ts: vec![], values: vec![], scores: vec![], flags: vec![], labels: vec![] });
             }
-            last = Some(series);
-            labels.push(row.get::<bool>(2).or_report()?.unwrap_or(false));
-            scores.push(row.get::<f64>(3).or_report()?.unwrap_or(f64::NAN));
-            flags.push(row.get::<bool>(4).or_report()?.unwrap_or(false));
+            let s = out.last_mut().expect("pushed above");
+            s.ts.push(row.get::<String>(2).or_report()?.unwrap_or_default());
+            s.values.push(row.get(3).or_report()?);
+            s.scores.push(row.get(4).or_report()?);
+            s.flags.push(row.get::<bool>(5).or_report()?.unwrap_or(false));
+            s.labels.push(row.get::<bool>(6).or_report()?.unwrap_or(false));
         }
-        Ok((labels, scores, flags))
+        Ok(out)
     })
+}
+
+/// Labels, scores (NaN when unscored) and the detector's own flags, aligned row by row.
+pub(super) type Scored = (Vec<bool>, Vec<f64>, Vec<bool>);
+
+/// All series end to end, with a gap row between them so no range runs from one into the next.
+pub(super) fn flatten(series: &[JobSeries]) -> Scored {
+    let (mut labels, mut scores, mut flags) = (Vec::new(), Vec::new(), Vec::new());
+    for (i, s) in series.iter().enumerate() {
+        if i > 0 {
+            labels.push(false);
+            scores.push(f64::NAN);
+            flags.push(false);
+        }
+        labels.extend_from_slice(&s.labels);
+        scores.extend(s.scores.iter().map(|v| v.unwrap_or(f64::NAN)));
+        flags.extend_from_slice(&s.flags);
+    }
+    (labels, scores, flags)
 }
 
 /// Evaluate any scores against any labels, given as aligned arrays in time order (for results

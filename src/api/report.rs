@@ -1,5 +1,6 @@
 //! `anomdet.report(...)`: a self-contained HTML page (inline SVG) for a job or a benchmark.
 
+use super::evaluate::{flatten, read_job_series};
 use crate::error::{Code, OrReport, error, internal, invalid_argument};
 use anomdet_core::report::{SeriesPlot, escape, page, series_svg, table};
 use pgrx::pg_sys::panic::ErrorReport;
@@ -18,15 +19,6 @@ fn report(
         (None, Some(bench)) => benchmark_report(bench),
         _ => Err(invalid_argument("give exactly one of job_id or benchmark_id", "e.g. anomdet.report(job_id => 1)")),
     }
-}
-
-struct SeriesData {
-    key: Option<String>,
-    ts: Vec<String>,
-    values: Vec<Option<f64>>,
-    scores: Vec<Option<f64>>,
-    flags: Vec<bool>,
-    labels: Vec<bool>,
 }
 
 fn job_report(job_id: i64) -> Result<String, ErrorReport> {
@@ -52,8 +44,8 @@ fn job_report(job_id: i64) -> Result<String, ErrorReport> {
             "SELECT id, name, status FROM anomdet.jobs lists your jobs",
         )
     })?;
-    let relid: i64 = info[8].parse().unwrap_or_default();
-    let series = read_series(job_id, relid, &info[1])?;
+    let relid = pg_sys::Oid::from(info[8].parse::<u32>().unwrap_or_default());
+    let series = read_job_series(job_id, relid, &info[1])?;
     let mut row = vec![info[9].clone()];
     row.extend_from_slice(&info[..8]);
     let mut sections = vec![table(
@@ -79,10 +71,8 @@ fn job_report(job_id: i64) -> Result<String, ErrorReport> {
         sections.push(format!("<p>{} more series not plotted.</p>", series.len() - MAX_SERIES_PLOTTED));
     }
     // The evaluation, when the source column carries injected labels.
-    let labels: Vec<bool> = series.iter().flat_map(|s| s.labels.iter().copied()).collect();
+    let (labels, scores, flags) = flatten(&series);
     if labels.iter().any(|&l| l) {
-        let scores: Vec<f64> = series.iter().flat_map(|s| s.scores.iter().map(|v| v.unwrap_or(f64::NAN))).collect();
-        let flags: Vec<bool> = series.iter().flat_map(|s| s.flags.iter().copied()).collect();
         let rows: Vec<Vec<String>> = anomdet_core::evaluate::evaluate(&labels, &scores, &flags)
             .into_iter()
             .map(|m| {
@@ -97,36 +87,6 @@ fn job_report(job_id: i64) -> Result<String, ErrorReport> {
         sections.push(table("evaluation", &["metric", "value", "how to read it"], &rows));
     }
     Ok(page(&format!("anomdet job {job_id}: {} on {}.{}", info[2], info[0], info[1]), &sections))
-}
-
-fn read_series(job_id: i64, relid: i64, column: &str) -> Result<Vec<SeriesData>, ErrorReport> {
-    Spi::connect(|client| {
-        let rows = client
-            .select(
-                "SELECT r.series, r.ts::text, r.value, r.score, coalesce(r.is_anomaly, false), (l.ts IS NOT NULL) \
-                 FROM anomdet.results r \
-                 LEFT JOIN (SELECT DISTINCT series, ts FROM anomdet.labels WHERE relid = $2::pg_catalog.oid AND column_name = $3) l \
-                   ON l.ts = r.ts AND l.series IS NOT DISTINCT FROM r.series \
-                 WHERE r.job_id = $1 ORDER BY r.series, r.ts",
-                None,
-                &[job_id.into(), relid.into(), column.into()],
-            )
-            .map_err(internal)?;
-        let mut out: Vec<SeriesData> = Vec::new();
-        for row in rows {
-            let key: Option<String> = row.get(1).or_report()?;
-            if out.last().is_none_or(|s| s.key != key) {
-                out.push(SeriesData { key, ts: vec![], values: vec![], scores: vec![], flags: vec![], labels: vec![] });
-            }
-            let s = out.last_mut().expect("pushed above");
-            s.ts.push(row.get::<String>(2).or_report()?.unwrap_or_default());
-            s.values.push(row.get(3).or_report()?);
-            s.scores.push(row.get(4).or_report()?);
-            s.flags.push(row.get::<bool>(5).or_report()?.unwrap_or(false));
-            s.labels.push(row.get::<bool>(6).or_report()?.unwrap_or(false));
-        }
-        Ok(out)
-    })
 }
 
 fn benchmark_report(id: i64) -> Result<String, ErrorReport> {

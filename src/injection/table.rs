@@ -68,15 +68,13 @@ pub fn read(source: &Source, columns: &[String], only: Option<&str>) -> Result<V
 
 /// Time order for one series (free when the scan already returned it in order).
 fn sort_by_time(series: &mut SeriesRows) {
-    if series.ts.windows(2).all(|w| w[0] <= w[1]) {
-        return;
-    }
-    let mut order: Vec<usize> = (0..series.ts.len()).collect();
-    order.sort_unstable_by_key(|&i| series.ts[i]); // times are unique within a series
-    series.ts = order.iter().map(|&i| series.ts[i]).collect();
-    series.tids = order.iter().map(|&i| series.tids[i]).collect();
-    for column in &mut series.values {
-        *column = order.iter().map(|&i| column[i]).collect();
+    use anomdet_core::series::{permute, time_order};
+    if let Some(order) = time_order(&series.ts) {
+        series.ts = permute(&series.ts, &order);
+        series.tids = permute(&series.tids, &order);
+        for column in &mut series.values {
+            *column = permute(column, &order);
+        }
     }
 }
 

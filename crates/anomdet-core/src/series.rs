@@ -44,6 +44,22 @@ fn rank_of_union(na: usize, a: &dyn Fn(usize) -> f64, nb: usize, b: &dyn Fn(usiz
     }
 }
 
+/// The stable permutation that puts `ts` in ascending order, or None when it already is (the
+/// usual case: tables of metrics are mostly stored in arrival order).
+pub fn time_order(ts: &[i64]) -> Option<Vec<usize>> {
+    if ts.windows(2).all(|w| w[0] <= w[1]) {
+        return None;
+    }
+    let mut order: Vec<usize> = (0..ts.len()).collect();
+    order.sort_by_key(|&i| ts[i]);
+    Some(order)
+}
+
+/// `items` rearranged by a permutation from [`time_order`].
+pub fn permute<T: Copy>(items: &[T], order: &[usize]) -> Vec<T> {
+    order.iter().map(|&i| items[i]).collect()
+}
+
 /// Mean and sample standard deviation (ddof = 1) in one pass (Welford).
 pub fn mean_sd(xs: &[f64]) -> (f64, f64) {
     let mut acc = Welford::default();
@@ -139,6 +155,14 @@ mod tests {
                 assert_relative_eq!(mad_sorted(&w, med), quantile_sorted(&dev, 0.5));
             }
         }
+    }
+
+    #[test]
+    fn time_order_is_stable_and_lazy() {
+        assert_eq!(time_order(&[1, 2, 2, 5]), None);
+        let order = time_order(&[3, 1, 2, 1]).unwrap();
+        assert_eq!(order, vec![1, 3, 2, 0]); // the two 1s keep their order
+        assert_eq!(permute(&['d', 'a', 'c', 'b'], &order), vec!['a', 'b', 'c', 'd']);
     }
 
     #[test]
