@@ -237,8 +237,8 @@ fn store(
     Spi::run_with_args(
         "INSERT INTO anomdet.benchmark_results (benchmark_id, detector, method, seed, precision, recall, f1, pa_f1, \
            event_f1, range_f1, roc_auc, pr_auc_ap, pr_auc_trapezoid, best_f1, mean_delay_rows, rows, labelled_rows, runtime_ms, \
-           vus_pr, vus_roc, nab_standard) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)",
+           vus_pr, vus_roc, nab_standard, affiliation_f1) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)",
         &[
             id.into(),
             detector.into(),
@@ -261,6 +261,7 @@ fn store(
             get("vus_pr").into(),
             get("vus_roc").into(),
             get("nab_standard").into(),
+            get("affiliation_f1").into(),
         ],
     )
     .or_report()

@@ -3,6 +3,7 @@
 //! forms, and detection delay. Definitions follow `docs/evaluation.md` of the project brief;
 //! each function names the variant it computes.
 
+pub mod affiliation;
 pub mod auc;
 pub mod delay;
 pub mod nab;
@@ -56,6 +57,7 @@ pub fn evaluate(labels: &[bool], scores: &[f64], predicted: &[bool]) -> Vec<Metr
     let pa = point::prf(labels, &point::adjust(labels, predicted, 0.0));
     let ev = point::event_f1(labels, predicted);
     let rb = range::prf(labels, predicted, 0.0);
+    let af = affiliation::prf(labels, predicted);
     let best = point::best_f1(labels, &clean);
     let delays = delay::delays(labels, predicted);
     let (vus_roc, vus_pr) = vus::vus(labels, scores, VUS_BUFFER, vus::Thresholds::Exact);
@@ -71,6 +73,9 @@ pub fn evaluate(labels: &[bool], scores: &[f64], predicted: &[bool]) -> Vec<Metr
         m("range_precision", rb.precision, "Tatbul et al. 2018: flat bias, reciprocal cardinality"),
         m("range_recall", rb.recall, "Tatbul et al. 2018: flat bias, reciprocal cardinality, existence reward 0"),
         m("range_f1", rb.f1, "Tatbul et al. 2018"),
+        m("affiliation_precision", af.precision, "Huet et al. 2022, exact; NaN when nothing is flagged"),
+        m("affiliation_recall", af.recall, "Huet et al. 2022, exact; lenient: near misses score high"),
+        m("affiliation_f1", af.f1, "harmonic mean of the two; report, but do not rank by it"),
         m("roc_auc", auc::roc_auc(labels, &clean), "threshold-free; 0.5 is random"),
         m("pr_auc_ap", auc::average_precision(labels, &clean), "threshold-free; step-wise average precision (TSB-AD)"),
         m("pr_auc_trapezoid", auc::pr_auc_trapezoid(labels, &clean), "threshold-free; trapezoid rule (TimeEval PrAUC)"),

@@ -204,6 +204,28 @@ mod tests {
         }
     }
 
+    /// Golden values printed by TSB-AD 1.5 itself (`evaluation/basic_metrics.py`:
+    /// `generate_curve(labels, score, w, 'opt', 250)`, and `metric_ROC`/`metric_PR`, which are
+    /// scikit-learn's `roc_auc_score` and `average_precision_score`) on this deterministic series.
+    #[test]
+    fn agrees_with_tsb_ad() {
+        let n = 400;
+        let labels: Vec<bool> = (0..n).map(|i| (50..60).contains(&i) || i == 200 || (300..330).contains(&i)).collect();
+        let scores: Vec<f64> =
+            (0..n).map(|i| ((i * 37) % 101) as f64 / 101.0 + if labels[i] { 0.35 } else { 0.0 }).collect();
+        for (buffer, roc, pr) in [
+            (0, 0.7091740833842879, 0.37799404891174815),
+            (10, 0.7967180004209008, 0.44208817162164116),
+            (100, 0.9263358437968893, 0.6861308002342071),
+        ] {
+            let (r, p) = vus(&labels, &scores, buffer, Thresholds::Sampled(250));
+            assert!((r - roc).abs() < 1e-9 && (p - pr).abs() < 1e-9, "buffer {buffer}: {r} {p} vs {roc} {pr}");
+        }
+        let clean = scores.clone();
+        assert!((super::super::auc::roc_auc(&labels, &clean) - 0.7742373802568109).abs() < 1e-12);
+        assert!((super::super::auc::average_precision(&labels, &clean) - 0.48269046338852295).abs() < 1e-12);
+    }
+
     #[test]
     fn perfect_and_random_detectors() {
         let n = 2000;
