@@ -197,7 +197,8 @@ mod tests {
     /// run on these masks; it also reproduces the three hand-derived cases above.
     #[test]
     fn agrees_with_the_reference_implementation() {
-        let cases: [(usize, &[usize], &[usize], f64, f64); 2] = [
+        type Case<'a> = (usize, &'a [usize], &'a [usize], f64, f64);
+        let cases: [Case; 2] = [
             (
                 60,
                 &[5, 6, 7, 20, 21, 40],
