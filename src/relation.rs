@@ -20,6 +20,8 @@ pub struct Source {
     pub time_column: String,
     pub value_column: String,
     pub series_column: Option<String>,
+    /// Tables keep row ids (ctid) that writes use; views and foreign tables do not.
+    pub has_row_ids: bool,
 }
 
 struct Column {
@@ -85,6 +87,7 @@ impl Source {
             time_column: time.name.clone(),
             value_column: value.name.clone(),
             series_column: series.map(|c| c.name.clone()),
+            has_row_ids: matches!(kind.as_str(), "r" | "p" | "m"),
         };
         source.check_can_read()?;
         Ok(source)
@@ -250,6 +253,13 @@ pub fn column_type(relid: pg_sys::Oid, column: &str) -> Result<String, ErrorRepo
 
 /// Refuse early, before anything is written, when the caller may not update a column.
 pub fn check_can_update(source: &Source, column: &str) -> Result<(), ErrorReport> {
+    if !source.has_row_ids {
+        return Err(error(
+            Code::ERRCODE_WRONG_OBJECT_TYPE,
+            format!("source: {} is a view or foreign table; injection writes rows of a table", source.qualified),
+            "inject into the underlying table, or copy the rows with target => 'a_copy'",
+        ));
+    }
     let allowed = Spi::get_one_with_args::<bool>(
         "SELECT pg_catalog.has_column_privilege($1, $2, 'UPDATE')",
         &[source.relid.into(), column.into()],

@@ -12,6 +12,9 @@ CREATE EXTENSION anomdet;
 SELECT anomdet.generate('metrics', 'ecg', length => 4000, period => 120, amplitude => 2, noise => 0.05, seed => 3);
 SELECT anomdet.inject('metrics', 'spike', '{value}', '{"magnitude": 3}', seed => 1, count => 4);
 SELECT anomdet.inject('metrics', 'mean', '{value}', '{"magnitude": 6}', seed => 2, count => 1, length => 60);
+ALTER TABLE metrics ADD COLUMN load double precision;
+UPDATE metrics SET load = 50 + 10 * sin(extract(epoch FROM ts) / 3000);
+SELECT anomdet.inject('metrics', 'variance', '{load}', seed => 3, count => 2, length => 200);
 SELECT anomdet.run_batch('metrics', 'value', 'mad');
 SELECT anomdet.benchmark('metrics', 'value', seeds => 1);
 SQL
@@ -41,7 +44,7 @@ def png_size(p):
     return len(data), w, h
 problems = []
 for name, needles in {
-    "job": ['<svg', 'class="values"', 'class="scores"', 'class="label"', 'class="flag"', '<table class="evaluation">'],
+    "job": ['<svg', 'class="values"', 'class="scores"', 'class="label"', 'class="flag"', '<table class="evaluation">', '<h2>Other columns</h2>', '<title>load</title>'],
     "benchmark": ['<table class="leaderboard">', '<table class="by-method">'],
 }.items():
     size, w, h = png_size(out / f"{name}.png")

@@ -1,8 +1,10 @@
-//! `anomdet.benchmark(...)`: detectors × injection methods × seeds on one source column.
+//! `anomdet.benchmark(...)`: detectors × injection methods × seeds × datasets (the series of
+//! the source, one when it has no series key) on one value column.
 //!
-//! Injection happens in memory on a copy of the values read once, so the source table is never
-//! written; each cell is scored, evaluated against the spans it injected and stored with its
-//! runtime in `anomdet.benchmark_results`. `anomdet.leaderboard` ranks the detectors.
+//! Injection happens in memory on a copy of the values read once, so the source is never
+//! written (it may be a view); each cell is scored, evaluated against the spans it injected
+//! and stored with its runtime in `anomdet.benchmark_results`. `anomdet.leaderboard` ranks the
+//! detectors.
 
 use crate::error::{Code, OrReport, error, invalid_argument, required};
 use crate::injection::table::{self, SeriesRows};
@@ -66,18 +68,24 @@ fn benchmark(
     .or_report()?
     .ok_or_else(|| crate::error::internal("INSERT INTO anomdet.benchmarks returned no id"))?;
 
+    // Each series is a dataset: injected, scored and evaluated on its own, as benchmarks
+    // over many series (TSB-AD, NAB) do, so the leaderboard means are over datasets too.
     for method in &methods {
         let params = Params::defaults(method.params);
         let span = method.fixed_length.unwrap_or(length as usize).max((method.min_length)(&params));
         for seed in 1..=seeds {
-            let case = inject_case(method, &params, &series, seed as i64, count as usize, span);
-            for detector in &detectors {
-                pgrx::check_for_interrupts!();
-                let started = Instant::now();
-                let (scores, flags) = score_case(detector, &case.values);
-                let metrics = evaluate(&case.labels, &scores, &flags);
-                let runtime_ms = started.elapsed().as_secs_f64() * 1000.0;
-                store(id, detector.name, method.name, seed, &metrics, &case.labels, runtime_ms)?;
+            for (s, rows) in series.iter().enumerate() {
+                let dataset = rows.key.clone().unwrap_or_else(|| source.qualified.clone());
+                let case = inject_case(method, &params, &rows.values[0], s, seed as i64, count as usize, span);
+                for detector in &detectors {
+                    pgrx::check_for_interrupts!();
+                    let started = Instant::now();
+                    let (scores, flags) = score_case(detector, &case.values);
+                    let metrics = evaluate(&case.labels, &scores, &flags);
+                    let runtime_ms = started.elapsed().as_secs_f64() * 1000.0;
+                    let cell = Cell { id, detector: detector.name, method: method.name, seed, dataset: &dataset };
+                    store(&cell, &metrics, &case.labels, runtime_ms)?;
+                }
             }
         }
     }
@@ -167,67 +175,57 @@ fn check_lengths(
     Ok(())
 }
 
-/// One injected variant of the data: every series concatenated (a gap row between series so
-/// no range runs across), with its labels.
+/// One injected variant of one series, with its labels.
 struct Case {
-    values: Vec<Vec<Option<f64>>>,
+    values: Vec<Option<f64>>,
     labels: Vec<bool>,
 }
 
 fn inject_case(
     method: &InjectorInfo,
     params: &Params,
-    series: &[SeriesRows],
+    original: &[Option<f64>],
+    series_index: usize,
     seed: i64,
     count: usize,
     span: usize,
 ) -> Case {
-    let mut values = Vec::with_capacity(series.len());
-    let mut labels = Vec::new();
-    for (s, rows) in series.iter().enumerate() {
-        let original = &rows.values[0];
-        let spans = place_random(original.len(), count, span, &mut placement_rng(seed, s)).unwrap_or_default();
-        let injected = inject_series_streams(method, params, original, &spans, seed, stream_base(s, 0));
-        let mut v = original.clone();
-        let mut l = vec![false; v.len()];
-        for (range, new) in spans.iter().zip(injected) {
-            v[range.clone()].copy_from_slice(&new);
-            l[range.clone()].iter_mut().for_each(|x| *x = true);
-        }
-        if s > 0 {
-            labels.push(false);
-        }
-        labels.extend(l);
-        values.push(v);
+    let spans = place_random(original.len(), count, span, &mut placement_rng(seed, series_index)).unwrap_or_default();
+    let injected = inject_series_streams(method, params, original, &spans, seed, stream_base(series_index, 0));
+    let mut values = original.to_vec();
+    let mut labels = vec![false; values.len()];
+    for (range, new) in spans.iter().zip(injected) {
+        values[range.clone()].copy_from_slice(&new);
+        labels[range.clone()].iter_mut().for_each(|x| *x = true);
     }
     Case { values, labels }
 }
 
-/// Score each series in batch mode; NaN for unscored rows, and the same gap rows as `Case`.
-fn score_case(detector: &DetectorInfo, series: &[Vec<Option<f64>>]) -> (Vec<f64>, Vec<bool>) {
+/// Score one series in batch mode: NaN for unscored rows (NULL, NaN, warm-up), never flagged.
+fn score_case(detector: &DetectorInfo, values: &[Option<f64>]) -> (Vec<f64>, Vec<bool>) {
     let params = Params::defaults(detector.params);
-    let (mut scores, mut flags) = (Vec::new(), Vec::new());
-    for (s, values) in series.iter().enumerate() {
-        if s > 0 {
-            scores.push(f64::NAN);
-            flags.push(false);
-        }
-        let valid: Vec<f64> = values.iter().flatten().copied().filter(|v| v.is_finite()).collect();
-        let mut scored = anomdet_core::score_series(detector, &params, Mode::Batch, &valid).into_iter();
-        for v in values {
+    let valid: Vec<f64> = values.iter().flatten().copied().filter(|v| v.is_finite()).collect();
+    let mut scored = anomdet_core::score_series(detector, &params, Mode::Batch, &valid).into_iter();
+    values
+        .iter()
+        .map(|v| {
             let s = if v.is_some_and(f64::is_finite) { scored.next() } else { None };
-            scores.push(s.and_then(|s| s.score).unwrap_or(f64::NAN));
-            flags.push(s.and_then(|s| s.is_anomaly).unwrap_or(false));
-        }
-    }
-    (scores, flags)
+            (s.and_then(|s| s.score).unwrap_or(f64::NAN), s.and_then(|s| s.is_anomaly).unwrap_or(false))
+        })
+        .unzip()
+}
+
+/// Where one evaluated cell of the grid belongs.
+struct Cell<'a> {
+    id: i64,
+    detector: &'a str,
+    method: &'a str,
+    seed: i32,
+    dataset: &'a str,
 }
 
 fn store(
-    id: i64,
-    detector: &str,
-    method: &str,
-    seed: i32,
+    cell: &Cell,
     metrics: &[anomdet_core::evaluate::Metric],
     labels: &[bool],
     runtime_ms: f64,
@@ -237,13 +235,13 @@ fn store(
     Spi::run_with_args(
         "INSERT INTO anomdet.benchmark_results (benchmark_id, detector, method, seed, precision, recall, f1, pa_f1, \
            event_f1, range_f1, roc_auc, pr_auc_ap, pr_auc_trapezoid, best_f1, mean_delay_rows, rows, labelled_rows, runtime_ms, \
-           vus_pr, vus_roc, nab_standard, affiliation_f1) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)",
+           vus_pr, vus_roc, nab_standard, affiliation_f1, dataset) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)",
         &[
-            id.into(),
-            detector.into(),
-            method.into(),
-            seed.into(),
+            cell.id.into(),
+            cell.detector.into(),
+            cell.method.into(),
+            cell.seed.into(),
             get("precision").into(),
             get("recall").into(),
             get("f1").into(),
@@ -262,6 +260,7 @@ fn store(
             get("vus_roc").into(),
             get("nab_standard").into(),
             get("affiliation_f1").into(),
+            cell.dataset.into(),
         ],
     )
     .or_report()

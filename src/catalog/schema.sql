@@ -211,6 +211,7 @@ CREATE TABLE anomdet.benchmark_results (
     detector         text NOT NULL,
     method           text NOT NULL,
     seed             integer NOT NULL,
+    dataset          text NOT NULL,
     precision        double precision,
     recall           double precision,
     f1               double precision,
@@ -279,4 +280,17 @@ SELECT r.benchmark_id, r.method,
        pg_catalog.count(*) AS cells
 FROM anomdet.benchmark_results r
 GROUP BY r.benchmark_id, r.method, r.detector;
-GRANT SELECT ON anomdet.leaderboard, anomdet.leaderboard_by_method TO PUBLIC;
+-- The same, per dataset (each series of the source): which detector suits which data.
+CREATE VIEW anomdet.leaderboard_by_dataset WITH (security_invoker = true) AS
+SELECT r.benchmark_id, r.dataset,
+       pg_catalog.rank() OVER (PARTITION BY r.benchmark_id, r.dataset ORDER BY pg_catalog.avg(r.vus_pr) DESC NULLS LAST) AS rank,
+       r.detector,
+       pg_catalog.avg(r.vus_pr) AS vus_pr,
+       pg_catalog.avg(r.pr_auc_ap) AS pr_auc_ap,
+       pg_catalog.avg(r.roc_auc) AS roc_auc,
+       pg_catalog.avg(r.best_f1) AS best_f1,
+       pg_catalog.avg(r.nab_standard) AS nab_standard,
+       pg_catalog.count(*) AS cells
+FROM anomdet.benchmark_results r
+GROUP BY r.benchmark_id, r.dataset, r.detector;
+GRANT SELECT ON anomdet.leaderboard, anomdet.leaderboard_by_method, anomdet.leaderboard_by_dataset TO PUBLIC;

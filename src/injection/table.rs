@@ -29,7 +29,8 @@ pub fn read(source: &Source, columns: &[String], only: Option<&str>) -> Result<V
     let key = source.series_column.as_deref().map(quote_identifier);
     // Fixed-width columns first and the key (text) last, so most attributes are found at
     // cached offsets without a call into PostgreSQL.
-    let mut select = format!("SELECT {t}::pg_catalog.timestamptz, ctid");
+    let row_id = if source.has_row_ids { "ctid" } else { "NULL::pg_catalog.tid" };
+    let mut select = format!("SELECT {t}::pg_catalog.timestamptz, {row_id}");
     for c in columns {
         select.push_str(&format!(", {}::pg_catalog.float8", quote_identifier(c)));
     }

@@ -28,6 +28,27 @@ WHERE a.benchmark_id = :bench AND b.benchmark_id = :again
 SELECT anomdet.benchmark('bm_src', 'value', '{mad,ewma}', '{spike,missing,pattern_shift}', seeds => 1, length => 30) AS sub \gset
 SELECT detector, method FROM anomdet.benchmark_results WHERE benchmark_id = :sub ORDER BY 1, 2;
 
+-- Datasets: every series of a keyed source (here a view over two tables) is injected, scored and
+-- evaluated on its own; the source, being read only, may be a view.
+SELECT anomdet.generate('bm_other', 'random_walk', length => 1200, seed => 5) AS made;
+CREATE VIEW bm_both AS
+  SELECT 'sine'::text AS dataset, ts, value FROM bm_src
+  UNION ALL SELECT 'walk', ts, value FROM bm_other;
+SELECT anomdet.benchmark('bm_both', 'value', '{zscore,mad}', '{spike,step}', seeds => 2, series_column => 'dataset') AS multi \gset
+SELECT dataset, count(*) AS cells, min(rows) AS rows FROM anomdet.benchmark_results
+WHERE benchmark_id = :multi GROUP BY dataset ORDER BY dataset;
+-- A dataset's cells equal a benchmark of that dataset alone (same series index 0 for 'sine').
+SELECT anomdet.benchmark('bm_src', 'value', '{zscore,mad}', '{spike,step}', seeds => 2) AS alone \gset
+SELECT count(*) AS differing_cells FROM anomdet.benchmark_results a JOIN anomdet.benchmark_results b
+  USING (detector, method, seed)
+WHERE a.benchmark_id = :multi AND a.dataset = 'sine' AND b.benchmark_id = :alone
+  AND (a.vus_pr IS DISTINCT FROM b.vus_pr OR a.f1 IS DISTINCT FROM b.f1);
+SELECT dataset, detector, rank, cells FROM anomdet.leaderboard_by_dataset WHERE benchmark_id = :multi
+ORDER BY dataset, rank, detector;
+SELECT (SELECT cells FROM anomdet.leaderboard WHERE benchmark_id = :multi AND detector = 'mad') AS mad_cells_overall;
+-- Injection writes rows, so a view is refused there.
+SELECT expect_error($$SELECT anomdet.inject('bm_both', 'spike', '{value}', series_column => 'dataset', count => 1)$$);
+
 -- Bad input.
 SELECT expect_error($$SELECT anomdet.benchmark('bm_src', 'value', '{prophet}')$$);
 SELECT expect_error($$SELECT anomdet.benchmark('bm_src', 'value', methods => '{tsunami}')$$);

@@ -15,6 +15,29 @@ SELECT anomdet.report(benchmark_id => :bench) AS bhtml \gset
 SELECT :'bhtml' LIKE '%<table class="leaderboard">%' AS has_leaderboard,
        :'bhtml' LIKE '%<table class="by-method">%' AS has_by_method;
 
+-- Multi-column data: the page also plots the source's other numeric columns, each with its own
+-- injected windows (AnomDet's visualisation page).
+CREATE TABLE mc AS SELECT ts, value AS cpu, value * 2 + 10 AS mem, (value * 100)::integer AS io, 'x'::text AS note
+FROM rp WHERE series = 's1';
+SELECT anomdet.inject('mc', 'step', '{mem}', '{"magnitude": 5}', seed => 1, count => 2, length => 40) AS mem_inj \gset
+SELECT anomdet.run_batch('mc', 'cpu', 'zscore') AS mcjob \gset
+SELECT anomdet.report(job_id => :mcjob) AS mchtml \gset
+SELECT (length(:'mchtml') - length(replace(:'mchtml', '<svg', ''))) / 4 AS plots,
+       :'mchtml' LIKE '%<h2>Other columns</h2>%' AS has_other_columns,
+       :'mchtml' LIKE '%<title>mem</title>%' AND :'mchtml' LIKE '%<title>io</title>%' AS mem_and_io_plotted,
+       :'mchtml' NOT LIKE '%<title>note</title>%' AS text_column_skipped,
+       (length(:'mchtml') - length(replace(:'mchtml', 'class="label"', ''))) / 13 AS labelled_windows;
+-- A column the caller may not read is not plotted.
+CREATE ROLE anomdet_report_reader;
+GRANT SELECT (ts, cpu, mem) ON mc TO anomdet_report_reader;
+GRANT USAGE ON SCHEMA public TO anomdet_report_reader;
+SET ROLE anomdet_report_reader;
+SELECT anomdet.run_batch('mc', 'cpu', 'zscore') AS rjob \gset
+SELECT anomdet.report(job_id => :rjob) NOT LIKE '%<title>io</title>%' AS unreadable_column_not_plotted;
+RESET ROLE;
+DROP OWNED BY anomdet_report_reader;
+DROP ROLE anomdet_report_reader;
+
 -- Names a user chose are escaped, never interpreted.
 SELECT anomdet.run_batch('rp', 'value', 'zscore', series_column => 'series', name => '<script>alert(1)</script>') AS xjob \gset
 SELECT anomdet.benchmark('rp', 'value', '{zscore}', '{spike}', seeds => 1, series_column => 'series', name => '<b onmouseover=x>') AS xb \gset

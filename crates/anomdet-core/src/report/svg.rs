@@ -78,7 +78,10 @@ fn fmt(v: f64) -> String {
 pub fn series_svg(p: &SeriesPlot<'_>) -> String {
     let n = p.values.len().max(1);
     let buckets = n.min((WIDTH - 2.0 * PAD) as usize);
-    let height = PAD + VALUES_H + 20.0 + SCORES_H + PAD;
+    // A plot of a column no detector scored has no score track.
+    let scored = p.scores.iter().any(Option::is_some);
+    let below = if scored { 20.0 + SCORES_H } else { 0.0 };
+    let height = PAD + VALUES_H + below + PAD;
     let x_of = |i: usize| PAD + i as f64 / n as f64 * (WIDTH - 2.0 * PAD);
     let mut out = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"{height}\" viewBox=\"0 0 {WIDTH} {height}\" \
@@ -92,13 +95,15 @@ pub fn series_svg(p: &SeriesPlot<'_>) -> String {
         out.push_str(&format!(
             "<rect class=\"label\" x=\"{x0:.1}\" y=\"{PAD}\" width=\"{:.1}\" height=\"{:.0}\"/>",
             x1 - x0,
-            VALUES_H + 20.0 + SCORES_H
+            VALUES_H + below
         ));
     }
     let values = envelope(p.values, buckets);
     out.push_str(&track(&values, PAD, VALUES_H, "values"));
-    let scores = envelope(p.scores, buckets);
-    out.push_str(&track(&scores, PAD + VALUES_H + 20.0, SCORES_H, "scores"));
+    if scored {
+        let scores = envelope(p.scores, buckets);
+        out.push_str(&track(&scores, PAD + VALUES_H + 20.0, SCORES_H, "scores"));
+    }
     // Flags on the value track, at the flagged value's height.
     let (lo, hi) = range_of(&values);
     for (i, (&f, v)) in p.flags.iter().zip(p.values).enumerate() {
@@ -109,15 +114,18 @@ pub fn series_svg(p: &SeriesPlot<'_>) -> String {
     }
     out.push_str(&format!(
         "<text x=\"{PAD}\" y=\"{:.0}\" font-size=\"11\">{}</text><text x=\"{:.0}\" y=\"{:.0}\" font-size=\"11\" text-anchor=\"end\">{}</text>\
-         <text x=\"{PAD}\" y=\"{:.0}\" font-size=\"11\">values</text><text x=\"{PAD}\" y=\"{:.0}\" font-size=\"11\">score</text></svg>",
+         <text x=\"{PAD}\" y=\"{:.0}\" font-size=\"11\">values</text>",
         height - 12.0,
         escape(p.first),
         WIDTH - PAD,
         height - 12.0,
         escape(p.last),
         PAD - 6.0,
-        PAD + VALUES_H + 16.0,
     ));
+    if scored {
+        out.push_str(&format!("<text x=\"{PAD}\" y=\"{:.0}\" font-size=\"11\">score</text>", PAD + VALUES_H + 16.0));
+    }
+    out.push_str("</svg>");
     out
 }
 
@@ -148,5 +156,21 @@ mod tests {
         assert!(svg.contains("t &amp; &lt;x&gt;"));
         // The spike survives the reduction to pixel columns: the top of the value axis is 50.
         assert!(svg.contains(">50.00<"));
+    }
+
+    #[test]
+    fn unscored_column_has_no_score_track() {
+        let values: Vec<Option<f64>> = (0..100).map(|i| Some(i as f64)).collect();
+        let svg = series_svg(&SeriesPlot {
+            title: "mem",
+            first: "a",
+            last: "b",
+            values: &values,
+            scores: &[None; 100],
+            flags: &[false; 100],
+            labels: &[false; 100],
+        });
+        assert!(svg.contains("class=\"values\""));
+        assert!(!svg.contains("class=\"scores\"") && !svg.contains(">score<"));
     }
 }
