@@ -19,6 +19,7 @@ mod rel_arg;
 mod relation;
 mod scan;
 mod scoring;
+mod stream;
 mod subxact;
 
 ::pgrx::pg_module_magic!(name, version);

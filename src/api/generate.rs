@@ -173,7 +173,7 @@ fn insert_rows(
     Spi::run_with_args(&sql, &args).or_report()
 }
 
-fn make_hypertable(qualified: &str) -> Result<(), ErrorReport> {
+pub(crate) fn make_hypertable(qualified: &str) -> Result<(), ErrorReport> {
     let has_timescale =
         Spi::get_one::<bool>("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'timescaledb')")
             .or_report()?;

@@ -178,12 +178,13 @@ fn sqlstate(code: PgSqlErrorCode) -> String {
 #[pg_extern(volatile, parallel_unsafe)]
 fn cancel_job(job_id: Option<i64>) -> Result<bool, ErrorReport> {
     let job_id = required("job_id", job_id)?;
-    let row = Spi::get_two_with_args::<String, i32>(
-        "SELECT status, backend_pid FROM anomdet.jobs WHERE id = $1",
+    crate::stream::start::reap_lost_jobs()?;
+    let row = Spi::get_three_with_args::<String, i32, String>(
+        "SELECT status, backend_pid, kind FROM anomdet.jobs WHERE id = $1",
         &[job_id.into()],
     );
-    let (status, pid) = match row {
-        Ok((Some(status), pid)) => (status, pid),
+    let (status, pid, kind) = match row {
+        Ok((Some(status), pid, kind)) => (status, pid, kind),
         _ => {
             return Err(error(
                 Code::ERRCODE_UNDEFINED_OBJECT,
@@ -199,7 +200,9 @@ fn cancel_job(job_id: Option<i64>) -> Result<bool, ErrorReport> {
             "only queued or running jobs can be cancelled",
         ));
     }
-    if let Some(pid) = pid {
+    // A stream's worker sees the status change at its next batch (within a second); a batch
+    // job runs in some session's statement, which is cancelled.
+    if let (Some(pid), false) = (pid, kind.as_deref() == Some("stream")) {
         Spi::run_with_args("SELECT pg_catalog.pg_cancel_backend($1)", &[pid.into()]).or_report()?;
     }
     Spi::run_with_args(

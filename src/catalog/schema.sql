@@ -25,7 +25,16 @@ CREATE TABLE anomdet.jobs (
     finished_at   timestamptz,
     error         text,
     backend_pid   integer,
-    owner         name NOT NULL DEFAULT CURRENT_USER
+    owner         name NOT NULL DEFAULT CURRENT_USER,
+    -- Stream jobs: where rows are replayed, how fast, and live progress (updated each second).
+    target          text,
+    speedup         double precision,
+    stream_time     timestamptz,
+    lag_ms          double precision,
+    rows_per_second double precision,
+    progress_at     timestamptz,
+    latency_p50_ms  double precision,
+    latency_p99_ms  double precision
 );
 COMMENT ON TABLE anomdet.jobs IS 'Detection jobs (batch, stream, scheduled): one row each, visible to its owner';
 
@@ -38,7 +47,9 @@ CREATE TABLE anomdet.results (
     is_anomaly  boolean,
     expected    double precision,
     lower_bound double precision,
-    upper_bound double precision
+    upper_bound double precision,
+    -- Stream jobs, flagged rows: wall time from the row's insert into the target to its score.
+    latency_ms  double precision
 );
 CREATE INDEX results_job_ts_idx ON anomdet.results (job_id, ts);
 COMMENT ON TABLE anomdet.results IS 'Scored rows of detection jobs; query by job_id';
@@ -70,6 +81,45 @@ CREATE POLICY results_owner ON anomdet.results
 GRANT USAGE ON SCHEMA anomdet TO PUBLIC;
 REVOKE ALL ON FUNCTION anomdet._delete_job_results() FROM PUBLIC;
 GRANT SELECT, INSERT, UPDATE, DELETE ON anomdet.jobs TO PUBLIC;
+
+-- A stream job is alive while a process named after it runs; the worker sets that name first.
+CREATE FUNCTION anomdet._stream_alive(job_id bigint, pid integer) RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a
+                   WHERE a.pid OPERATOR(pg_catalog.=) $2
+                     AND a.application_name OPERATOR(pg_catalog.=) ('anomdet job ' OPERATOR(pg_catalog.||) $1::pg_catalog.text))
+$$;
+
+-- Stream jobs whose worker is gone (killed, crashed, server restarted) end as failed, with
+-- the reason. Runs with the caller's rights: row-level security limits it to their own jobs.
+-- A queued job gets 10 s for its worker to start and name itself.
+CREATE FUNCTION anomdet._reap_lost_jobs() RETURNS integer
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+    WITH lost AS (
+        UPDATE anomdet.jobs j
+           SET status = 'failed', finished_at = pg_catalog.clock_timestamp(), backend_pid = NULL,
+               error = 'no worker is running this job any more (killed, crashed, or the server restarted)'
+         WHERE j.kind OPERATOR(pg_catalog.=) 'stream' AND j.status OPERATOR(pg_catalog.=) ANY ('{queued,running}')
+           AND (j.status OPERATOR(pg_catalog.=) 'running'
+                OR j.created_at OPERATOR(pg_catalog.<) (pg_catalog.now() OPERATOR(pg_catalog.-) '10 seconds'::pg_catalog.interval))
+           AND NOT anomdet._stream_alive(j.id, j.backend_pid)
+        RETURNING 1)
+    SELECT pg_catalog.count(*)::pg_catalog.int4 FROM lost
+$$;
+
+-- Jobs in progress, with live stream progress; a stream whose worker is gone is not shown
+-- (and is marked failed by the next anomdet call that starts or cancels a job).
+CREATE VIEW anomdet.running_jobs WITH (security_invoker = true) AS
+SELECT j.id, j.name, j.kind, j.detector, j.source, j.value_column, j.target, j.speedup, j.status,
+       j.rows_read, j.rows_scored, j.anomalies, j.stream_time, j.lag_ms, j.rows_per_second,
+       j.latency_p50_ms, j.latency_p99_ms, j.started_at, j.progress_at, j.backend_pid
+FROM anomdet.jobs j
+WHERE j.status OPERATOR(pg_catalog.=) ANY ('{queued,running}')
+  AND (j.kind OPERATOR(pg_catalog.<>) 'stream' OR anomdet._stream_alive(j.id, j.backend_pid)
+       OR (j.status OPERATOR(pg_catalog.=) 'queued'
+           AND j.created_at OPERATOR(pg_catalog.>=) (pg_catalog.now() OPERATOR(pg_catalog.-) '10 seconds'::pg_catalog.interval)));
+GRANT SELECT ON anomdet.running_jobs TO PUBLIC;
+COMMENT ON VIEW anomdet.running_jobs IS 'Your queued and running jobs with live progress (AnomDet get-running)';
 GRANT SELECT, INSERT, DELETE ON anomdet.results TO PUBLIC;
 GRANT USAGE ON SEQUENCE anomdet.jobs_id_seq TO PUBLIC;
 

@@ -295,7 +295,7 @@ pub fn copy(source: &Source, target: &str, columns: &[String]) -> Result<Source,
 }
 
 /// Quote a possibly schema-qualified name given as text ("s.t", "\"Odd\".t").
-fn qualify(name: &str) -> Result<String, ErrorReport> {
+pub(crate) fn qualify(name: &str) -> Result<String, ErrorReport> {
     Spi::get_one_with_args::<String>(
         "SELECT pg_catalog.string_agg(pg_catalog.quote_ident(p), '.') FROM pg_catalog.unnest(pg_catalog.parse_ident($1)) AS p",
         &[name.into()],

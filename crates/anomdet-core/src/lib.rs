@@ -11,6 +11,7 @@ pub mod evaluate;
 pub mod inject;
 pub mod interrupt;
 pub mod params;
+pub mod replay;
 pub mod report;
 pub mod series;
 pub mod synth;

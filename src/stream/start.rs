@@ -1,0 +1,132 @@
+//! `anomdet.run_stream(...)`: check everything, create the target, record the job, start
+//! its worker, and return the job id at once.
+
+use super::application_name;
+use crate::api::SqlScoreArgs;
+use crate::error::{Code, OrReport, error, internal, invalid_argument, required};
+use crate::json_arg::JsonArg;
+use pgrx::bgworkers::BackgroundWorkerBuilder;
+use pgrx::pg_sys::panic::ErrorReport;
+use pgrx::prelude::*;
+
+/// Start a stream job: replay `source` into the new table `target` at `speedup` × the recorded
+/// cadence (NULL: as fast as possible), scoring every row online as it arrives.
+#[allow(clippy::too_many_arguments)]
+#[pg_extern(volatile, parallel_unsafe)]
+fn run_stream(
+    source: Option<crate::rel_arg::RelArg>,
+    value_column: Option<&str>,
+    target: Option<&str>,
+    detector: default!(Option<&str>, "'zscore'"),
+    params: default!(Option<JsonArg>, "'{}'"),
+    speedup: default!(Option<f64>, "NULL"),
+    time_column: default!(Option<&str>, "NULL"),
+    series_column: default!(Option<&str>, "NULL"),
+    name: default!(Option<&str>, "NULL"),
+) -> Result<i64, ErrorReport> {
+    let target = required("target", target)?;
+    if let Some(s) = speedup
+        && !(s.is_finite() && s > 0.0)
+    {
+        return Err(invalid_argument(
+            format!("speedup: must be a positive number, got {s}"),
+            "e.g. speedup => 1000 replays 1000× faster than recorded; NULL replays as fast as possible",
+        ));
+    }
+    let (source, parts) = SqlScoreArgs {
+        source,
+        value_column,
+        detector,
+        params,
+        time_column,
+        series_column,
+        mode: Some("online"),
+        on_invalid: Some("skip"),
+        on_duplicate: Some("error"),
+    }
+    .prepare()?;
+    reap_lost_jobs()?;
+    let target = create_target(target, source.series_column.is_some())?;
+    let effective = parts.params.to_json(parts.detector.params);
+    let job_id = Spi::get_one_with_args::<i64>(
+        "INSERT INTO anomdet.jobs (name, kind, detector, params, mode, source_relid, source, time_column, value_column, \
+           series_column, status, target, speedup) \
+         VALUES ($1, 'stream', $2, $3, 'online', $4, $5, $6, $7, $8, 'queued', $9, $10) RETURNING id",
+        &[
+            name.into(),
+            parts.detector.name.into(),
+            pgrx::JsonB(effective).into(),
+            source.relid.into(),
+            source.qualified.as_str().into(),
+            source.time_column.as_str().into(),
+            source.value_column.as_str().into(),
+            source.series_column.as_deref().into(),
+            target.as_str().into(),
+            speedup.into(),
+        ],
+    )
+    .or_report()?
+    .ok_or_else(|| internal("INSERT INTO anomdet.jobs returned no id"))?;
+    let pid = start_worker(job_id)?;
+    Spi::run_with_args("UPDATE anomdet.jobs SET backend_pid = $2 WHERE id = $1", &[job_id.into(), pid.into()])
+        .or_report()?;
+    Ok(job_id)
+}
+
+/// The replay target: a new table (a hypertable under TimescaleDB) owned by the caller.
+fn create_target(target: &str, keyed: bool) -> Result<String, ErrorReport> {
+    let exists = Spi::get_one_with_args::<bool>("SELECT pg_catalog.to_regclass($1) IS NOT NULL", &[target.into()])
+        .or_report()?;
+    if exists == Some(true) {
+        return Err(error(
+            Code::ERRCODE_DUPLICATE_TABLE,
+            format!("target: relation {target} already exists"),
+            "name a new table; a stream never writes into an existing one",
+        ));
+    }
+    let qualified = crate::injection::table::qualify(target)?;
+    let series = if keyed { ", series text" } else { "" };
+    Spi::run(&format!("CREATE TABLE {qualified} (ts timestamptz NOT NULL{series}, value double precision)"))
+        .or_report()?;
+    crate::api::generate::make_hypertable(&qualified)?;
+    Ok(qualified)
+}
+
+/// Register the dynamic worker and wait until it runs; its arguments are the job id and, in
+/// `extra`, the database, the owner and this transaction (the worker waits for its commit).
+fn start_worker(job_id: i64) -> Result<i32, ErrorReport> {
+    let xid = Spi::get_one::<String>("SELECT pg_catalog.pg_current_xact_id()::text")
+        .or_report()?
+        .ok_or_else(|| internal("no transaction id"))?;
+    // SAFETY: plain reads of this backend's globals.
+    let (db, user) = unsafe { (u32::from(pg_sys::MyDatabaseId), u32::from(pg_sys::GetUserId())) };
+    let worker = BackgroundWorkerBuilder::new(&application_name(job_id))
+        .set_type("anomdet stream")
+        .set_library("anomdet")
+        .set_function("anomdet_stream_main")
+        .enable_spi_access()
+        .set_argument(job_id.into_datum())
+        .set_extra(&format!("{db} {user} {xid}"))
+        // SAFETY: reading this backend's pid.
+        .set_notify_pid(unsafe { pg_sys::MyProcPid })
+        .load_dynamic()
+        .map_err(|_| {
+            error(
+                Code::ERRCODE_CONFIGURATION_LIMIT_EXCEEDED,
+                "run_stream: no background worker slot is free (max_worker_processes)",
+                "wait for a running stream to finish, cancel one with anomdet.cancel_job(id), or raise max_worker_processes",
+            )
+        })?;
+    worker.wait_for_startup().map_err(|status| {
+        error(
+            Code::ERRCODE_CONFIGURATION_LIMIT_EXCEEDED,
+            format!("run_stream: the background worker did not start ({status:?})"),
+            "see the server log; check max_worker_processes",
+        )
+    })
+}
+
+/// Mark stream jobs whose worker is gone (killed, crashed, server restarted) as failed.
+pub fn reap_lost_jobs() -> Result<(), ErrorReport> {
+    Spi::run("SELECT anomdet._reap_lost_jobs()").or_report()
+}

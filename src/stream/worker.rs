@@ -1,0 +1,349 @@
+//! The stream worker: replay, score, write, report progress; stop on cancel or shutdown.
+
+use super::txn::{Failure, in_transaction};
+use super::{ALERT_CHANNEL, application_name};
+use crate::error::{Code, OrReport, error, internal};
+use crate::injection::table::{self, SeriesRows};
+use crate::relation::Source;
+use anomdet_core::replay::{Pace, merged_order, percentile};
+use anomdet_core::{Detector, Scored, find_detector};
+use pgrx::bgworkers::{BackgroundWorker, SignalWakeFlags};
+use pgrx::pg_sys::panic::ErrorReport;
+use pgrx::prelude::*;
+use std::time::{Duration, Instant};
+
+/// Rows per transaction at most: small enough that cancel and shutdown are seen quickly.
+const MAX_BATCH: usize = 5_000;
+/// Progress is written at least this often, even while waiting for rows to fall due.
+const PROGRESS_EVERY: Duration = Duration::from_millis(500);
+/// The longest sleep between checks for cancel, shutdown and due rows.
+const NAP: Duration = Duration::from_millis(100);
+
+/// Entry point named in `run_stream`'s worker registration.
+#[pg_guard]
+#[unsafe(no_mangle)]
+pub extern "C-unwind" fn anomdet_stream_main(arg: pg_sys::Datum) {
+    let job_id = arg.value() as i64;
+    BackgroundWorker::attach_signal_handlers(SignalWakeFlags::SIGHUP | SignalWakeFlags::SIGTERM);
+    let Some((db, user, creator_xid)) = parse_extra(BackgroundWorker::get_extra()) else {
+        return;
+    };
+    BackgroundWorker::connect_worker_to_spi_by_oid(Some(db), Some(user));
+    set_application_name(job_id);
+    if !creator_committed(&creator_xid) {
+        return; // the job row was rolled back with its creator: nothing to run
+    }
+    let outcome = match in_transaction(|| Replay::load(job_id)) {
+        Ok(Some(mut replay)) => replay.run(),
+        Ok(None) => return, // cancelled before it started
+        Err(f) => Err(f),
+    };
+    let (status, message) = match outcome {
+        Ok(End::Finished) => ("succeeded", None),
+        Ok(End::Cancelled) => return, // cancel_job already wrote the status
+        Ok(End::Shutdown) => ("failed", Some("the server shut down while the stream ran".to_string())),
+        Err(f) => ("failed", Some(f.message)),
+    };
+    let _ = in_transaction(|| {
+        Spi::run_with_args(
+            "UPDATE anomdet.jobs SET status = $2, error = $3, finished_at = pg_catalog.clock_timestamp(), \
+               backend_pid = NULL WHERE id = $1 AND status IN ('queued', 'running')",
+            &[job_id.into(), status.into(), message.into()],
+        )
+        .or_report()
+    });
+}
+
+fn parse_extra(extra: &str) -> Option<(pg_sys::Oid, pg_sys::Oid, String)> {
+    let mut parts = extra.split_whitespace();
+    let db = parts.next()?.parse::<u32>().ok()?;
+    let user = parts.next()?.parse::<u32>().ok()?;
+    Some((pg_sys::Oid::from(db), pg_sys::Oid::from(user), parts.next()?.to_string()))
+}
+
+fn set_application_name(job_id: i64) {
+    let value = std::ffi::CString::new(application_name(job_id)).unwrap_or_default();
+    // SAFETY: valid NUL-terminated strings; a session-level SET of a user-settable option.
+    unsafe {
+        pg_sys::SetConfigOption(
+            c"application_name".as_ptr(),
+            value.as_ptr(),
+            pg_sys::GucContext::PGC_USERSET,
+            pg_sys::GucSource::PGC_S_SESSION,
+        );
+    }
+}
+
+/// Wait for the transaction that created the job: true once committed, false if it aborted
+/// or the server is shutting down.
+fn creator_committed(xid: &str) -> bool {
+    loop {
+        let status = in_transaction(|| {
+            Spi::get_one_with_args::<String>("SELECT pg_catalog.pg_xact_status($1::pg_catalog.xid8)", &[xid.into()])
+                .or_report()
+        });
+        match status {
+            Ok(Some(s)) if s == "committed" => return true,
+            Ok(Some(s)) if s == "in progress" => {}
+            _ => return false,
+        }
+        if !BackgroundWorker::wait_latch(Some(Duration::from_millis(20))) || BackgroundWorker::sigterm_received() {
+            return false;
+        }
+    }
+}
+
+enum End {
+    Finished,
+    Cancelled,
+    Shutdown,
+}
+
+/// One stream job in memory: the rows in replay order and a detector per series.
+struct Replay {
+    job_id: i64,
+    source_relid: pg_sys::Oid,
+    detector: &'static str,
+    target: String,
+    keyed: bool,
+    series: Vec<SeriesRows>,
+    detectors: Vec<Box<dyn Detector>>,
+    /// (series, row) in time order, and the timestamps in that order.
+    order: Vec<(u32, u32)>,
+    order_ts: Vec<i64>,
+    pace: Pace,
+    latencies_ms: Vec<f64>,
+    anomalies: i64,
+    scored: i64,
+}
+
+impl Replay {
+    /// Read the job and its source, and mark the job running; None when it is no longer queued.
+    fn load(job_id: i64) -> Result<Option<Replay>, ErrorReport> {
+        let row = Spi::connect(|client| -> Result<Option<Vec<Option<String>>>, ErrorReport> {
+            let t = client
+                .select(
+                    "SELECT status, source_relid::pg_catalog.int8::text, value_column, time_column, series_column, \
+                       detector, params::text, target, speedup::text FROM anomdet.jobs WHERE id = $1",
+                    Some(1),
+                    &[job_id.into()],
+                )
+                .or_report()?;
+            if t.is_empty() {
+                return Ok(None);
+            }
+            let r = t.first();
+            (1..=9).map(|i| r.get::<String>(i).or_report()).collect::<Result<Vec<_>, _>>().map(Some)
+        })?;
+        let Some(row) = row else { return Ok(None) };
+        let text = |i: usize| row[i].clone().unwrap_or_default();
+        if text(0) != "queued" {
+            return Ok(None);
+        }
+        let relid = pg_sys::Oid::from(text(1).parse::<u32>().map_err(internal)?);
+        let source = Source::resolve(relid, &text(2), Some(&text(3)), row[4].as_deref())?;
+        let info = find_detector(&text(5)).ok_or_else(|| internal(format!("unknown detector {}", text(5))))?;
+        let json: serde_json::Value = serde_json::from_str(&text(6)).map_err(internal)?;
+        let params = info.parse_params(Some(&json)).map_err(internal)?;
+        let speedup = row[8].as_deref().and_then(|s| s.parse::<f64>().ok());
+
+        let series = table::read(&source, std::slice::from_ref(&source.value_column), None)?;
+        let detectors = series.iter().map(|_| (info.build)(&params)).collect();
+        let all_ts: Vec<&[i64]> = series.iter().map(|s| s.ts.as_slice()).collect();
+        let order = merged_order(&all_ts);
+        let order_ts: Vec<i64> = order.iter().map(|&(s, i)| series[s as usize].ts[i as usize]).collect();
+        let pace = Pace { first_ts: order_ts.first().copied().unwrap_or(0), speedup };
+        // Cancelled while the source was read: leave the job as cancel_job left it.
+        let started = Spi::get_one_with_args::<bool>(
+            "WITH u AS (UPDATE anomdet.jobs SET status = 'running', started_at = pg_catalog.clock_timestamp(), \
+               series_count = $2, progress_at = pg_catalog.clock_timestamp() WHERE id = $1 AND status = 'queued' RETURNING 1) \
+             SELECT pg_catalog.count(*) > 0 FROM u",
+            &[job_id.into(), (series.len() as i64).into()],
+        );
+        if started.or_report()? != Some(true) {
+            return Ok(None);
+        }
+        Ok(Some(Replay {
+            job_id,
+            source_relid: relid,
+            detector: info.name,
+            target: text(7),
+            keyed: source.series_column.is_some(),
+            series,
+            detectors,
+            order,
+            order_ts,
+            pace,
+            latencies_ms: Vec::new(),
+            anomalies: 0,
+            scored: 0,
+        }))
+    }
+
+    fn run(&mut self) -> Result<End, Failure> {
+        let started = Instant::now();
+        let mut done = 0usize;
+        let mut last_progress = Instant::now();
+        while done < self.order.len() {
+            if BackgroundWorker::sigterm_received() {
+                return Ok(End::Shutdown);
+            }
+            let elapsed = started.elapsed().as_secs_f64();
+            let due = self.pace.due_count(&self.order_ts, done, elapsed, MAX_BATCH);
+            if due == 0 {
+                if last_progress.elapsed() >= PROGRESS_EVERY {
+                    if !in_transaction(|| self.report_progress(done, started))? {
+                        return Ok(End::Cancelled);
+                    }
+                    last_progress = Instant::now();
+                }
+                let wait = (self.pace.due_secs(self.order_ts[done]) - elapsed).max(0.001);
+                if !BackgroundWorker::wait_latch(Some(NAP.min(Duration::from_secs_f64(wait)))) {
+                    return Ok(End::Shutdown); // the postmaster died
+                }
+                continue;
+            }
+            let batch = done..done + due;
+            let still_running = in_transaction(|| {
+                self.write_batch(batch.clone())?;
+                self.report_progress(batch.end, started)
+            })?;
+            done = batch.end;
+            last_progress = Instant::now();
+            if !still_running {
+                return Ok(End::Cancelled);
+            }
+        }
+        in_transaction(|| self.report_progress(done, started))?;
+        Ok(End::Finished)
+    }
+
+    /// Insert the batch's rows into the target, score them, store the scores and alert.
+    fn write_batch(&mut self, batch: std::ops::Range<usize>) -> Result<(), ErrorReport> {
+        let n = batch.len();
+        let (mut ts, mut keys, mut values) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+        for &(s, i) in &self.order[batch.clone()] {
+            let rows = &self.series[s as usize];
+            ts.push(TimestampWithTimeZone::try_from(rows.ts[i as usize]).map_err(internal)?);
+            keys.push(rows.key.clone());
+            values.push(rows.values[0][i as usize]);
+        }
+        let insert = if self.keyed {
+            format!(
+                "INSERT INTO {} (ts, series, value) SELECT * FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.timestamptz[]), \
+                   pg_catalog.unnest($2::pg_catalog.text[]), pg_catalog.unnest($3::pg_catalog.float8[]))",
+                self.target
+            )
+        } else {
+            format!(
+                "INSERT INTO {} (ts, value) SELECT * FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.timestamptz[]), \
+                   pg_catalog.unnest($3::pg_catalog.float8[]))",
+                self.target
+            )
+        };
+        Spi::run_with_args(&insert, &[ts.clone().into(), keys.clone().into(), values.clone().into()]).map_err(|e| {
+            error(Code::ERRCODE_UNDEFINED_TABLE, format!("target {}: {e}", self.target), "was it dropped?")
+        })?;
+        let inserted = Instant::now();
+
+        let mut scored: Vec<Scored> = Vec::with_capacity(n);
+        let mut latency: Vec<Option<f64>> = Vec::with_capacity(n);
+        for (k, &(s, _)) in self.order[batch].iter().enumerate() {
+            let out = match values[k] {
+                Some(v) if v.is_finite() => self.detectors[s as usize].update(v),
+                _ => Scored::WARMUP,
+            };
+            let flagged = out.is_anomaly == Some(true);
+            latency.push(flagged.then(|| inserted.elapsed().as_secs_f64() * 1000.0));
+            scored.push(out);
+        }
+        for l in latency.iter().flatten() {
+            self.latencies_ms.push(*l);
+        }
+        self.scored += scored.iter().filter(|s| s.score.is_some()).count() as i64;
+        self.anomalies += scored.iter().filter(|s| s.is_anomaly == Some(true)).count() as i64;
+        self.store_results(ts, keys, values, &scored, latency)?;
+        self.check_source()
+    }
+
+    fn store_results(
+        &self,
+        ts: Vec<TimestampWithTimeZone>,
+        keys: Vec<Option<String>>,
+        values: Vec<Option<f64>>,
+        scored: &[Scored],
+        latency: Vec<Option<f64>>,
+    ) -> Result<(), ErrorReport> {
+        let column = |f: fn(&Scored) -> Option<f64>| scored.iter().map(f).collect::<Vec<_>>();
+        let flags: Vec<Option<bool>> = scored.iter().map(|s| s.is_anomaly).collect();
+        // One statement stores the batch and notifies for each flagged row (delivered at commit).
+        Spi::run_with_args(
+            "WITH stored AS (
+               INSERT INTO anomdet.results (job_id, series, ts, value, score, is_anomaly, expected, lower_bound, upper_bound, latency_ms)
+               SELECT $1, u.* FROM ROWS FROM (pg_catalog.unnest($2::pg_catalog.text[]), pg_catalog.unnest($3::pg_catalog.timestamptz[]),
+                 pg_catalog.unnest($4::pg_catalog.float8[]), pg_catalog.unnest($5::pg_catalog.float8[]), pg_catalog.unnest($6::pg_catalog.bool[]),
+                 pg_catalog.unnest($7::pg_catalog.float8[]), pg_catalog.unnest($8::pg_catalog.float8[]), pg_catalog.unnest($9::pg_catalog.float8[]),
+                 pg_catalog.unnest($10::pg_catalog.float8[])) AS u
+               RETURNING series, ts, value, score, is_anomaly)
+             SELECT pg_catalog.count(pg_catalog.pg_notify($11, pg_catalog.json_build_object(
+                 'job_id', $1, 'series', s.series, 'ts', s.ts, 'value', s.value, 'score', s.score, 'detector', $12)::text))
+             FROM stored s WHERE s.is_anomaly",
+            &[
+                self.job_id.into(),
+                keys.into(),
+                ts.into(),
+                values.into(),
+                column(|s| s.score).into(),
+                flags.into(),
+                column(|s| s.expected).into(),
+                column(|s| s.lower).into(),
+                column(|s| s.upper).into(),
+                latency.into(),
+                ALERT_CHANNEL.into(),
+                self.detector.into(),
+            ],
+        )
+        .or_report()
+    }
+
+    /// The source is read once at the start; a drop while replaying still ends the job.
+    fn check_source(&self) -> Result<(), ErrorReport> {
+        let exists = Spi::get_one_with_args::<bool>(
+            "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class WHERE oid = $1)",
+            &[self.source_relid.into()],
+        )
+        .or_report()?;
+        if exists == Some(true) {
+            Ok(())
+        } else {
+            Err(error(Code::ERRCODE_UNDEFINED_TABLE, "the source table was dropped while the stream ran", ""))
+        }
+    }
+
+    /// Write live progress; false when the job is no longer running (cancelled).
+    fn report_progress(&self, done: usize, started: Instant) -> Result<bool, ErrorReport> {
+        let elapsed = started.elapsed().as_secs_f64();
+        let stream_ts = done.checked_sub(1).map(|i| self.order_ts[i]);
+        // Lag: how far behind schedule the last written row was written.
+        let lag_ms = stream_ts.map(|t| ((elapsed - self.pace.due_secs(t)) * 1000.0).max(0.0));
+        let p = |q: f64| Some(percentile(&self.latencies_ms, q)).filter(|v| v.is_finite());
+        let still = Spi::get_one_with_args::<bool>(
+            "WITH u AS (UPDATE anomdet.jobs SET rows_read = $2, rows_scored = $3, anomalies = $4, \
+               stream_time = $5, lag_ms = $6, rows_per_second = $7, progress_at = pg_catalog.clock_timestamp(), \
+               latency_p50_ms = $8, latency_p99_ms = $9 \
+             WHERE id = $1 AND status = 'running' RETURNING 1) SELECT pg_catalog.count(*) > 0 FROM u",
+            &[
+                self.job_id.into(),
+                (done as i64).into(),
+                self.scored.into(),
+                self.anomalies.into(),
+                stream_ts.map(TimestampWithTimeZone::try_from).transpose().map_err(internal)?.into(),
+                lag_ms.into(),
+                (done as f64 / elapsed.max(1e-9)).into(),
+                p(0.5).into(),
+                p(0.99).into(),
+            ],
+        );
+        Ok(still.or_report()? == Some(true))
+    }
+}
