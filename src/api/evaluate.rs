@@ -137,18 +137,23 @@ pub(super) struct JobSeries {
 
 /// A job's results per series, each row with its label (for `evaluate` and `report`).
 pub(super) fn read_job_series(job_id: i64, relid: pg_sys::Oid, column: &str) -> Result<Vec<JobSeries>, ErrorReport> {
+    // A stream job's scores live in its target; other jobs' in anomdet.results, read directly.
+    let stream = Spi::get_one_with_args::<bool>(
+        "SELECT coalesce((SELECT kind = 'stream' FROM anomdet.jobs WHERE id = $1), false)",
+        &[job_id.into()],
+    )
+    .or_report()?
+    .unwrap_or(false);
+    let rows_of_job = if stream { "anomdet._job_rows($1) r" } else { "anomdet.results r WHERE r.job_id = $1" };
+    let sql = format!(
+        "SELECT r.series, r.ts::text, r.value, r.score, coalesce(r.is_anomaly, false), (l.ts IS NOT NULL) \
+         FROM (SELECT * FROM {rows_of_job}) r \
+         LEFT JOIN (SELECT DISTINCT series, ts FROM anomdet.labels WHERE relid = $2 AND column_name = $3) l \
+           ON l.ts = r.ts AND l.series IS NOT DISTINCT FROM r.series \
+         ORDER BY r.series, r.ts"
+    );
     Spi::connect(|client| {
-        let rows = client
-            .select(
-                "SELECT r.series, r.ts::text, r.value, r.score, coalesce(r.is_anomaly, false), (l.ts IS NOT NULL) \
-                 FROM anomdet.results r \
-                 LEFT JOIN (SELECT DISTINCT series, ts FROM anomdet.labels WHERE relid = $2 AND column_name = $3) l \
-                   ON l.ts = r.ts AND l.series IS NOT DISTINCT FROM r.series \
-                 WHERE r.job_id = $1 ORDER BY r.series, r.ts",
-                None,
-                &[job_id.into(), relid.into(), column.into()],
-            )
-            .map_err(internal)?;
+        let rows = client.select(&sql, None, &[job_id.into(), relid.into(), column.into()]).map_err(internal)?;
         let mut out: Vec<JobSeries> = Vec::new();
         for row in rows {
             let key: Option<String> = row.get(1).or_report()?;

@@ -216,14 +216,41 @@ fn cancel_job(job_id: Option<i64>) -> Result<bool, ErrorReport> {
 
 extension_sql!(
     r#"
+CREATE FUNCTION anomdet._job_rows(job_id bigint) RETURNS SETOF anomdet.results
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+-- Every scored row of a job. A stream job keeps its scores in its target table and only the
+-- flagged rows (with expected value, bounds and latency) in anomdet.results.
+DECLARE
+    j record;
+BEGIN
+    SELECT kind, target_relid, series_column IS NOT NULL AS keyed INTO j FROM anomdet.jobs WHERE id OPERATOR(pg_catalog.=) $1;
+    IF j.kind IS DISTINCT FROM 'stream' THEN
+        RETURN QUERY SELECT r.* FROM anomdet.results r WHERE r.job_id OPERATOR(pg_catalog.=) $1;
+        RETURN;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) j.target_relid) THEN
+        RAISE EXCEPTION 'job %: its target table was dropped, and with it the scores', $1
+            USING ERRCODE = 'undefined_table', HINT = 'the flagged rows remain in anomdet.results';
+    END IF;
+    -- The target is named by OID, so the text is quoted by regclass output, never by the user.
+    RETURN QUERY EXECUTE pg_catalog.format(
+        'SELECT $1, %1$s, t.ts, t.value, t.score, t.is_anomaly, r.expected, r.lower_bound, r.upper_bound, r.latency_ms
+           FROM %2$s t LEFT JOIN anomdet.results r
+             ON r.job_id OPERATOR(pg_catalog.=) $1 AND r.ts OPERATOR(pg_catalog.=) t.ts
+            AND r.series IS NOT DISTINCT FROM %1$s',
+        CASE WHEN j.keyed THEN 't.series' ELSE 'NULL::pg_catalog.text' END, j.target_relid::pg_catalog.regclass)
+    USING $1;
+END $$;
+
 CREATE FUNCTION anomdet.job_results(job_id bigint, since timestamptz DEFAULT NULL)
 RETURNS SETOF anomdet.results
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT r.* FROM anomdet.results r
-    WHERE r.job_id OPERATOR(pg_catalog.=) $1
-      AND ($2 IS NULL OR r.ts OPERATOR(pg_catalog.>) $2)
+    SELECT r.* FROM anomdet._job_rows($1) r
+    WHERE ($2 IS NULL OR r.ts OPERATOR(pg_catalog.>) $2)
     ORDER BY r.series, r.ts
 $$;
 COMMENT ON FUNCTION anomdet.job_results(bigint, timestamptz) IS

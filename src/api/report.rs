@@ -97,7 +97,7 @@ const MAX_COLUMNS_PLOTTED: usize = 8;
 fn other_columns(job_id: i64, relid: pg_sys::Oid, scored: &str) -> Result<Vec<String>, ErrorReport> {
     let job = query_rows(
         "SELECT time_column, coalesce(series_column, ''), \
-           (SELECT coalesce(min(series), '') FROM anomdet.results WHERE job_id = $1) FROM anomdet.jobs WHERE id = $1",
+           (SELECT coalesce(min(series), '') FROM anomdet._job_rows($1)) FROM anomdet.jobs WHERE id = $1",
         job_id,
         3,
     )?;

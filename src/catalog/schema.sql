@@ -28,6 +28,7 @@ CREATE TABLE anomdet.jobs (
     owner         name NOT NULL DEFAULT CURRENT_USER,
     -- Stream jobs: where rows are replayed, how fast, and live progress (updated each second).
     target          text,
+    target_relid    oid,
     speedup         double precision,
     stream_time     timestamptz,
     lag_ms          double precision,
@@ -48,7 +49,8 @@ CREATE TABLE anomdet.results (
     expected    double precision,
     lower_bound double precision,
     upper_bound double precision,
-    -- Stream jobs, flagged rows: wall time from the row's insert into the target to its score.
+    -- Stream jobs (which keep only flagged rows here, every score being in the target):
+    -- wall time from the row's arrival (when it fell due) to its score being written.
     latency_ms  double precision
 );
 CREATE INDEX results_job_ts_idx ON anomdet.results (job_id, ts);

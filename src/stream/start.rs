@@ -46,12 +46,12 @@ fn run_stream(
     }
     .prepare()?;
     reap_lost_jobs()?;
-    let target = create_target(target, source.series_column.is_some())?;
+    let (target, target_relid) = create_target(target, source.series_column.is_some())?;
     let effective = parts.params.to_json(parts.detector.params);
     let job_id = Spi::get_one_with_args::<i64>(
         "INSERT INTO anomdet.jobs (name, kind, detector, params, mode, source_relid, source, time_column, value_column, \
-           series_column, status, target, speedup) \
-         VALUES ($1, 'stream', $2, $3, 'online', $4, $5, $6, $7, $8, 'queued', $9, $10) RETURNING id",
+           series_column, status, target, target_relid, speedup) \
+         VALUES ($1, 'stream', $2, $3, 'online', $4, $5, $6, $7, $8, 'queued', $9, $10, $11) RETURNING id",
         &[
             name.into(),
             parts.detector.name.into(),
@@ -62,6 +62,7 @@ fn run_stream(
             source.value_column.as_str().into(),
             source.series_column.as_deref().into(),
             target.as_str().into(),
+            target_relid.into(),
             speedup.into(),
         ],
     )
@@ -74,7 +75,7 @@ fn run_stream(
 }
 
 /// The replay target: a new table (a hypertable under TimescaleDB) owned by the caller.
-fn create_target(target: &str, keyed: bool) -> Result<String, ErrorReport> {
+fn create_target(target: &str, keyed: bool) -> Result<(String, pg_sys::Oid), ErrorReport> {
     let exists = Spi::get_one_with_args::<bool>("SELECT pg_catalog.to_regclass($1) IS NOT NULL", &[target.into()])
         .or_report()?;
     if exists == Some(true) {
@@ -86,10 +87,20 @@ fn create_target(target: &str, keyed: bool) -> Result<String, ErrorReport> {
     }
     let qualified = crate::injection::table::qualify(target)?;
     let series = if keyed { ", series text" } else { "" };
-    Spi::run(&format!("CREATE TABLE {qualified} (ts timestamptz NOT NULL{series}, value double precision)"))
-        .or_report()?;
+    // The score travels with its row: one write per row, readable by any dashboard.
+    Spi::run(&format!(
+        "CREATE TABLE {qualified} (ts timestamptz NOT NULL{series}, value double precision, \
+           score double precision, is_anomaly boolean)"
+    ))
+    .or_report()?;
     crate::api::generate::make_hypertable(&qualified)?;
-    Ok(qualified)
+    let relid = Spi::get_one_with_args::<pg_sys::Oid>(
+        "SELECT $1::pg_catalog.regclass::pg_catalog.oid",
+        &[qualified.as_str().into()],
+    )
+    .or_report()?
+    .ok_or_else(|| internal("the new target vanished"))?;
+    Ok((qualified, relid))
 }
 
 /// Register the dynamic worker and wait until it runs; its arguments are the job id and, in

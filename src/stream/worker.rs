@@ -13,7 +13,7 @@ use pgrx::prelude::*;
 use std::time::{Duration, Instant};
 
 /// Rows per transaction at most: small enough that cancel and shutdown are seen quickly.
-const MAX_BATCH: usize = 5_000;
+const MAX_BATCH: usize = 10_000;
 /// Progress is written at least this often, even while waiting for rows to fall due.
 const PROGRESS_EVERY: Duration = Duration::from_millis(500);
 /// The longest sleep between checks for cancel, shutdown and due rows.
@@ -205,7 +205,7 @@ impl Replay {
             }
             let batch = done..done + due;
             let still_running = in_transaction(|| {
-                self.write_batch(batch.clone())?;
+                self.write_batch(batch.clone(), started)?;
                 self.report_progress(batch.end, started)
             })?;
             done = batch.end;
@@ -218,86 +218,90 @@ impl Replay {
         Ok(End::Finished)
     }
 
-    /// Insert the batch's rows into the target, score them, store the scores and alert.
-    fn write_batch(&mut self, batch: std::ops::Range<usize>) -> Result<(), ErrorReport> {
+    /// Score the batch's rows, write them with their scores into the target, keep the flagged
+    /// ones (with latency) in anomdet.results and alert on them.
+    fn write_batch(&mut self, batch: std::ops::Range<usize>, started: Instant) -> Result<(), ErrorReport> {
         let n = batch.len();
         let (mut ts, mut keys, mut values) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+        let mut scored: Vec<Scored> = Vec::with_capacity(n);
         for &(s, i) in &self.order[batch.clone()] {
             let rows = &self.series[s as usize];
-            ts.push(TimestampWithTimeZone::try_from(rows.ts[i as usize]).map_err(internal)?);
-            keys.push(rows.key.clone());
-            values.push(rows.values[0][i as usize]);
-        }
-        let insert = if self.keyed {
-            format!(
-                "INSERT INTO {} (ts, series, value) SELECT * FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.timestamptz[]), \
-                   pg_catalog.unnest($2::pg_catalog.text[]), pg_catalog.unnest($3::pg_catalog.float8[]))",
-                self.target
-            )
-        } else {
-            format!(
-                "INSERT INTO {} (ts, value) SELECT * FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.timestamptz[]), \
-                   pg_catalog.unnest($3::pg_catalog.float8[]))",
-                self.target
-            )
-        };
-        Spi::run_with_args(&insert, &[ts.clone().into(), keys.clone().into(), values.clone().into()]).map_err(|e| {
-            error(Code::ERRCODE_UNDEFINED_TABLE, format!("target {}: {e}", self.target), "was it dropped?")
-        })?;
-        let inserted = Instant::now();
-
-        let mut scored: Vec<Scored> = Vec::with_capacity(n);
-        let mut latency: Vec<Option<f64>> = Vec::with_capacity(n);
-        for (k, &(s, _)) in self.order[batch].iter().enumerate() {
-            let out = match values[k] {
+            let value = rows.values[0][i as usize];
+            ts.push(rows.ts[i as usize]);
+            keys.push(rows.key.as_deref());
+            values.push(value);
+            scored.push(match value {
                 Some(v) if v.is_finite() => self.detectors[s as usize].update(v),
                 _ => Scored::WARMUP,
-            };
-            let flagged = out.is_anomaly == Some(true);
-            latency.push(flagged.then(|| inserted.elapsed().as_secs_f64() * 1000.0));
-            scored.push(out);
+            });
         }
-        for l in latency.iter().flatten() {
-            self.latencies_ms.push(*l);
-        }
+        let stamps = ts.iter().map(|&t| TimestampWithTimeZone::try_from(t)).collect::<Result<Vec<_>, _>>();
+        let stamps = stamps.map_err(internal)?;
+        let scores: Vec<Option<f64>> = scored.iter().map(|s| s.score).collect();
+        let flags: Vec<Option<bool>> = scored.iter().map(|s| s.is_anomaly).collect();
+        let keyed = if self.keyed { ", series" } else { "" };
+        let key_arg = if self.keyed { ", pg_catalog.unnest($5::pg_catalog.text[])" } else { "" };
+        let insert = format!(
+            "INSERT INTO {} (ts, value, score, is_anomaly{keyed}) SELECT * FROM ROWS FROM ( \
+               pg_catalog.unnest($1::pg_catalog.timestamptz[]), pg_catalog.unnest($2::pg_catalog.float8[]), \
+               pg_catalog.unnest($3::pg_catalog.float8[]), pg_catalog.unnest($4::pg_catalog.bool[]){key_arg})",
+            self.target
+        );
+        let key_texts: Vec<Option<String>> =
+            if self.keyed { keys.iter().map(|k| k.map(str::to_string)).collect() } else { Vec::new() };
+        Spi::run_with_args(
+            &insert,
+            &[stamps.clone().into(), values.clone().into(), scores.into(), flags.into(), key_texts.into()],
+        )
+        .map_err(|e| error(Code::ERRCODE_UNDEFINED_TABLE, format!("target {}: {e}", self.target), "was it dropped?"))?;
+
+        // Latency: from the moment a row fell due (its arrival) to now, its score written.
+        let now = started.elapsed().as_secs_f64();
+        let flagged: Vec<usize> = (0..n).filter(|&k| scored[k].is_anomaly == Some(true)).collect();
         self.scored += scored.iter().filter(|s| s.score.is_some()).count() as i64;
-        self.anomalies += scored.iter().filter(|s| s.is_anomaly == Some(true)).count() as i64;
-        self.store_results(ts, keys, values, &scored, latency)?;
+        self.anomalies += flagged.len() as i64;
+        if !flagged.is_empty() {
+            let latency: Vec<f64> =
+                flagged.iter().map(|&k| (now - self.pace.due_secs(ts[k])).max(0.0) * 1000.0).collect();
+            self.latencies_ms.extend_from_slice(&latency);
+            self.store_flagged(&flagged, &stamps, &keys, &values, &scored, latency)?;
+        }
         self.check_source()
     }
 
-    fn store_results(
+    fn store_flagged(
         &self,
-        ts: Vec<TimestampWithTimeZone>,
-        keys: Vec<Option<String>>,
-        values: Vec<Option<f64>>,
+        flagged: &[usize],
+        stamps: &[TimestampWithTimeZone],
+        keys: &[Option<&str>],
+        values: &[Option<f64>],
         scored: &[Scored],
-        latency: Vec<Option<f64>>,
+        latency: Vec<f64>,
     ) -> Result<(), ErrorReport> {
-        let column = |f: fn(&Scored) -> Option<f64>| scored.iter().map(f).collect::<Vec<_>>();
-        let flags: Vec<Option<bool>> = scored.iter().map(|s| s.is_anomaly).collect();
-        // One statement stores the batch and notifies for each flagged row (delivered at commit).
+        let pick = |f: fn(&Scored) -> Option<f64>| flagged.iter().map(|&k| f(&scored[k])).collect::<Vec<_>>();
+        // One statement stores them and notifies for each (delivered at commit).
         Spi::run_with_args(
             "WITH stored AS (
                INSERT INTO anomdet.results (job_id, series, ts, value, score, is_anomaly, expected, lower_bound, upper_bound, latency_ms)
-               SELECT $1, u.* FROM ROWS FROM (pg_catalog.unnest($2::pg_catalog.text[]), pg_catalog.unnest($3::pg_catalog.timestamptz[]),
-                 pg_catalog.unnest($4::pg_catalog.float8[]), pg_catalog.unnest($5::pg_catalog.float8[]), pg_catalog.unnest($6::pg_catalog.bool[]),
-                 pg_catalog.unnest($7::pg_catalog.float8[]), pg_catalog.unnest($8::pg_catalog.float8[]), pg_catalog.unnest($9::pg_catalog.float8[]),
-                 pg_catalog.unnest($10::pg_catalog.float8[])) AS u
-               RETURNING series, ts, value, score, is_anomaly)
-             SELECT pg_catalog.count(pg_catalog.pg_notify($11, pg_catalog.json_build_object(
-                 'job_id', $1, 'series', s.series, 'ts', s.ts, 'value', s.value, 'score', s.score, 'detector', $12)::text))
-             FROM stored s WHERE s.is_anomaly",
+               SELECT $1, u.series, u.ts, u.value, u.score, true, u.e, u.l, u.h, u.lat
+               FROM ROWS FROM (pg_catalog.unnest($2::pg_catalog.text[]), pg_catalog.unnest($3::pg_catalog.timestamptz[]),
+                 pg_catalog.unnest($4::pg_catalog.float8[]), pg_catalog.unnest($5::pg_catalog.float8[]),
+                 pg_catalog.unnest($6::pg_catalog.float8[]), pg_catalog.unnest($7::pg_catalog.float8[]),
+                 pg_catalog.unnest($8::pg_catalog.float8[]), pg_catalog.unnest($9::pg_catalog.float8[])) AS u(series, ts, value, score, e, l, h, lat)
+               RETURNING series, ts, value, score, latency_ms)
+             SELECT pg_catalog.count(pg_catalog.pg_notify($10, pg_catalog.json_build_object(
+                 'job_id', $1, 'series', s.series, 'ts', s.ts, 'value', s.value, 'score', s.score,
+                 'detector', $11, 'latency_ms', s.latency_ms)::text))
+             FROM stored s",
             &[
                 self.job_id.into(),
-                keys.into(),
-                ts.into(),
-                values.into(),
-                column(|s| s.score).into(),
-                flags.into(),
-                column(|s| s.expected).into(),
-                column(|s| s.lower).into(),
-                column(|s| s.upper).into(),
+                flagged.iter().map(|&k| keys[k].map(str::to_string)).collect::<Vec<_>>().into(),
+                flagged.iter().map(|&k| stamps[k]).collect::<Vec<_>>().into(),
+                flagged.iter().map(|&k| values[k]).collect::<Vec<_>>().into(),
+                pick(|s| s.score).into(),
+                pick(|s| s.expected).into(),
+                pick(|s| s.lower).into(),
+                pick(|s| s.upper).into(),
                 latency.into(),
                 ALERT_CHANNEL.into(),
                 self.detector.into(),

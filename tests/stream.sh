@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# Stream jobs and their faults, tested from client connections on throwaway clusters (a
+# worker's commits are invisible inside a #[pg_test]'s rolled-back transaction). Covers:
+# a full replay and its results; live progress; NOTIFY alerts; cancel within 1 s; target and
+# source dropped mid-run; worker slots exhausted; SIGKILL of the worker; fast shutdown within
+# 5 s; and the same replay with the library preloaded. Usage: bash tests/stream.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/cluster.sh
+
+failures=0
+pass() { echo "  ok   $1"; }
+fail() { echo "  FAIL $1"; failures=$((failures + 1)); }
+check() {  # check "what" "$actual" "$expected"
+    if [ "$2" = "$3" ]; then pass "$1 ($2)"; else fail "$1: got '$2', expected '$3'"; fi
+}
+q() { psql -X -qAt -v ON_ERROR_STOP=1 -d stream_test -c "$1"; }
+now() { date +%s.%N; }
+elapsed_ms() { python3 -c "print(int((float('$2') - float('$1')) * 1000))"; }
+# Poll `sql` (a boolean) every 0.1 s until true or `seconds` pass; echoes the wait in ms.
+wait_for() {
+    local sql=$1 seconds=$2 t0
+    t0=$(now)
+    while [ "$(q "$sql")" != t ]; do
+        if [ "$(elapsed_ms "$t0" "$(now)")" -gt $((seconds * 1000)) ]; then echo timeout; return 0; fi
+        sleep 0.1
+    done
+    elapsed_ms "$t0" "$(now)"
+}
+new_db() {
+    PGOPTIONS="-c client_min_messages=warning" psql -X -q -c "DROP DATABASE IF EXISTS stream_test" -c "CREATE DATABASE stream_test" >/dev/null
+    q "CREATE EXTENSION anomdet" >/dev/null
+    # 20,000 rows a minute apart with 40 labelled spikes, and a slow 3,000-row series.
+    q "SELECT anomdet.generate('src', 'sine', length => 20000, period => 200, amplitude => 3, level => 20, noise => 0.2, seed => 1)" >/dev/null
+    q "SELECT anomdet.inject('src', 'spike', '{value}', '{\"magnitude\": 5}', seed => 2, count => 40)" >/dev/null
+    q "SELECT anomdet.generate('slow', 'sine', length => 3000, period => 100, amplitude => 3, level => 20, noise => 0.2, seed => 3)" >/dev/null
+}
+status_of() { q "SELECT status FROM anomdet.jobs WHERE id = $1"; }
+
+full_replay() {  # $1: label
+    local job waited
+    job=$(q "SELECT anomdet.run_stream('src', 'value', 'replayed', 'zscore')")
+    waited=$(wait_for "SELECT status <> 'running' AND status <> 'queued' FROM anomdet.jobs WHERE id = $job" 60)
+    check "$1: full-speed replay ends succeeded" "$(status_of "$job")" succeeded
+    check "$1: every row replayed into the target" "$(q "SELECT count(*) FROM replayed")" 20000
+    check "$1: every row carries its score in the target" "$(q "SELECT count(score) FROM replayed")" 19970
+    check "$1: job_results() reads the target's scores" "$(q "SELECT count(*) FROM anomdet.job_results($job)")" 20000
+    check "$1: only flagged rows are kept in results" "$(q "SELECT count(*) = (SELECT anomalies FROM anomdet.jobs WHERE id = $job) AND bool_and(is_anomaly) FROM anomdet.results WHERE job_id = $job")" t
+    check "$1: progress counts match" "$(q "SELECT rows_read = 20000 AND anomalies > 0 AND latency_p50_ms >= 0 AND latency_p99_ms >= latency_p50_ms FROM anomdet.jobs WHERE id = $job")" t
+    check "$1: flagged rows carry latency, expected value and bounds" "$(q "SELECT bool_and(latency_ms >= 0 AND expected IS NOT NULL AND lower_bound < upper_bound) FROM anomdet.results WHERE job_id = $job")" t
+    check "$1: scores equal the online detect() of the source" "$(q "SELECT count(*) FROM anomdet.job_results($job) r FULL JOIN anomdet.detect('src', 'value', 'zscore', mode => 'online') d USING (ts) WHERE r.score IS DISTINCT FROM d.score OR r.is_anomaly IS DISTINCT FROM d.is_anomaly")" 0
+    check "$1: evaluate() works on the stream job" "$(q "SELECT value > 0.5 FROM anomdet.evaluate($job) WHERE metric = 'event_recall'")" t
+    echo "  ..   $1: 20,000 rows replayed in ${waited} ms ($(q "SELECT round(rows_per_second) FROM anomdet.jobs WHERE id = $job") rows/s, p50 $(q "SELECT round(latency_p50_ms::numeric, 3) FROM anomdet.jobs WHERE id = $job") ms, p99 $(q "SELECT round(latency_p99_ms::numeric, 3) FROM anomdet.jobs WHERE id = $job") ms)"
+}
+
+echo "== stream jobs without shared_preload_libraries"
+cluster_start "max_worker_processes = 6"
+new_db
+full_replay "plain"
+
+# Alerts: a client LISTENing receives one JSON notification per flagged row.
+psql -X -d stream_test -c "LISTEN anomdet_alerts" -c "SELECT pg_sleep(4)" -c "SELECT 1" >"$CLUSTER_DIR/listen.out" 2>&1 &
+listener=$!
+sleep 0.5
+job=$(q "SELECT anomdet.run_stream('src', 'value', 'alerted', 'zscore')")
+wait_for "SELECT status = 'succeeded' FROM anomdet.jobs WHERE id = $job" 30 >/dev/null
+wait $listener
+check "NOTIFY: one alert per flagged row" "$(grep -c 'Asynchronous notification "anomdet_alerts"' "$CLUSTER_DIR/listen.out")" "$(q "SELECT anomalies FROM anomdet.jobs WHERE id = $job")"
+check "NOTIFY: the payload is JSON naming the job" "$(grep -m1 -o "\"job_id\" : $job" "$CLUSTER_DIR/listen.out" | head -1)" "\"job_id\" : $job"
+
+# Live progress at speed-up 6000 (a minute of recorded time per 10 ms): ~100 rows a second.
+job=$(q "SELECT anomdet.run_stream('slow', 'value', 'paced', 'ewma', speedup => 6000)")
+sleep 1.5
+first=$(q "SELECT rows_read FROM anomdet.running_jobs WHERE id = $job")
+check "progress: shown in running_jobs, written within the last second" "$(q "SELECT progress_at > clock_timestamp() - interval '1 second' AND stream_time IS NOT NULL AND rows_per_second > 0 FROM anomdet.running_jobs WHERE id = $job")" t
+check "progress: the pace follows the speed-up (80..130 rows/s)" "$(q "SELECT rows_per_second BETWEEN 80 AND 130 FROM anomdet.jobs WHERE id = $job")" t
+sleep 1
+check "progress: rows_read grows" "$(q "SELECT rows_read > $first FROM anomdet.jobs WHERE id = $job")" t
+check "results since a timestamp while it runs" "$(q "SELECT count(*) > 0 FROM anomdet.job_results($job, '2024-01-01 00:30+00')")" t
+
+# Cancel: the status is cancelled at once, the worker is gone and writing stops within 1 s.
+t0=$(now)
+q "SELECT anomdet.cancel_job($job)" >/dev/null
+gone=$(wait_for "SELECT NOT anomdet._stream_alive($job, (SELECT pid FROM pg_stat_activity WHERE application_name = 'anomdet job $job'))" 5)
+check "cancel: status cancelled" "$(status_of "$job")" cancelled
+check "cancel: worker exits within 1 s" "$([ "$gone" != timeout ] && [ "$gone" -le 1000 ] && echo yes || echo "no ($gone ms)")" yes
+rows=$(q "SELECT count(*) FROM paced")
+sleep 0.5
+check "cancel: rows already written stay, no more arrive" "$(q "SELECT count(*) FROM paced")" "$rows"
+check "cancel: rows were written before the cancel" "$([ "$rows" -gt 0 ] && echo yes)" yes
+
+# The target dropped mid-run, then the source dropped mid-run: failed, with a message.
+job=$(q "SELECT anomdet.run_stream('slow', 'value', 'doomed', 'zscore', speedup => 6000)")
+sleep 0.5
+q "DROP TABLE doomed"
+wait_for "SELECT status = 'failed' FROM anomdet.jobs WHERE id = $job" 5 >/dev/null
+check "target dropped: job failed" "$(status_of "$job")" failed
+check "target dropped: the error says so" "$(q "SELECT error LIKE '%doomed%' FROM anomdet.jobs WHERE id = $job")" t
+q "CREATE TABLE slow_copy AS SELECT * FROM slow" >/dev/null
+job=$(q "SELECT anomdet.run_stream('slow_copy', 'value', 'orphan', 'zscore', speedup => 6000)")
+sleep 0.5
+q "DROP TABLE slow_copy"
+wait_for "SELECT status = 'failed' FROM anomdet.jobs WHERE id = $job" 5 >/dev/null
+check "source dropped: job failed" "$(status_of "$job")" failed
+check "source dropped: the error says so" "$(q "SELECT error LIKE '%source table was dropped%' FROM anomdet.jobs WHERE id = $job")" t
+
+# Worker slots exhausted: a clear 53400 at start, and nothing left behind by the failed call.
+for i in 1 2 3 4 5 6; do
+    out=$(psql -X -qAt -v VERBOSITY=verbose -d stream_test -c "SELECT anomdet.run_stream('slow', 'value', 'busy_$i', 'zscore', speedup => 60)" 2>&1 || true)
+    case "$out" in *"no background worker slot"*) break ;; esac
+done
+check "slots exhausted: clear 53400 error naming max_worker_processes" "$(echo "$out" | grep -q '53400: run_stream: no background worker slot is free (max_worker_processes)' && echo yes || echo "$out")" yes
+check "slots exhausted: the failed call left no table" "$(q "SELECT to_regclass('busy_$i') IS NULL")" t
+q "SELECT anomdet.cancel_job(id) FROM anomdet.running_jobs" >/dev/null
+check "slots exhausted: no job row for the failed call" "$(q "SELECT count(*) FROM anomdet.jobs WHERE target LIKE '%busy_$i'")" 0
+
+# SIGKILL of the worker: the postmaster restarts every backend; the job is not shown as
+# running, and the next job call marks it failed with the reason.
+job=$(q "SELECT anomdet.run_stream('slow', 'value', 'killed', 'zscore', speedup => 600)")
+sleep 0.5
+pid=$(q "SELECT backend_pid FROM anomdet.jobs WHERE id = $job")
+kill -9 "$pid"
+for _ in $(seq 50); do pg_isready -q -h "$PGHOST" -p "$PGPORT" && q "SELECT 1" >/dev/null 2>&1 && break; sleep 0.2; done
+check "SIGKILL: not shown in running_jobs" "$(q "SELECT count(*) FROM anomdet.running_jobs WHERE id = $job")" 0
+q "SELECT anomdet._reap_lost_jobs()" >/dev/null
+check "SIGKILL: failed, with the reason" "$(q "SELECT status || ': ' || error FROM anomdet.jobs WHERE id = $job" | cut -c1-41)" "failed: no worker is running this job any"
+
+# Fast shutdown while a stream runs: stops within 5 s; after restart the job is failed.
+job=$(q "SELECT anomdet.run_stream('slow', 'value', 'interrupted', 'zscore', speedup => 600)")
+sleep 0.5
+t0=$(now)
+as_postgres "$PG_BIN/pg_ctl" -D "$CLUSTER_DIR/data" -m fast -w stop >/dev/null
+stop_ms=$(elapsed_ms "$t0" "$(now)")
+check "fast shutdown within 5 s" "$([ "$stop_ms" -le 5000 ] && echo yes || echo "no ($stop_ms ms)")" yes
+as_postgres "$PG_BIN/pg_ctl" -D "$CLUSTER_DIR/data" -l "$CLUSTER_DIR/server.log" -w start >/dev/null
+check "shutdown: the job ended failed, with the reason" "$(q "SELECT status || ': ' || error FROM anomdet.jobs WHERE id = $job")" "failed: the server shut down while the stream ran"
+cluster_stop
+
+echo "== stream jobs with shared_preload_libraries = 'anomdet'"
+cluster_start "shared_preload_libraries = 'anomdet'"
+new_db
+full_replay "preloaded"
+cluster_stop
+
+if [ "$failures" -gt 0 ]; then
+    echo "stream: $failures check(s) failed"
+    exit 1
+fi
+echo "stream: all checks passed"
