@@ -8,6 +8,7 @@ pub mod generate;
 pub mod inject;
 pub mod jobs;
 pub mod report;
+pub mod schedule;
 
 use crate::error::{invalid_argument, param_error};
 use crate::relation::Source;

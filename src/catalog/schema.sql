@@ -296,6 +296,28 @@ SELECT pg_catalog.pg_extension_config_dump('anomdet.benchmarks', '');
 SELECT pg_catalog.pg_extension_config_dump('anomdet.benchmarks_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('anomdet.benchmark_results', '');
 
+-- Scheduled detection (anomdet.score_new_rows / anomdet.scheduled_detect): one watermark per
+-- (owner, source, column, detector, parameters); its job collects the scores in anomdet.results.
+CREATE TABLE anomdet.watermarks (
+    job_id        bigint PRIMARY KEY,
+    source_relid  oid NOT NULL,
+    value_column  text NOT NULL,
+    detector      text NOT NULL,
+    params        jsonb NOT NULL,
+    series_column text,
+    watermark     timestamptz,
+    runs          bigint NOT NULL DEFAULT 0,
+    last_run      timestamptz,
+    owner         name NOT NULL DEFAULT CURRENT_USER,
+    UNIQUE (owner, source_relid, value_column, detector, params)
+);
+COMMENT ON TABLE anomdet.watermarks IS 'Scheduled detection: the newest scored time per source, column and detector';
+ALTER TABLE anomdet.watermarks ENABLE ROW LEVEL SECURITY;
+CREATE POLICY watermarks_owner ON anomdet.watermarks
+    USING (owner OPERATOR(pg_catalog.=) CURRENT_USER) WITH CHECK (owner OPERATOR(pg_catalog.=) CURRENT_USER);
+GRANT SELECT, INSERT, UPDATE, DELETE ON anomdet.watermarks TO PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('anomdet.watermarks', '');
+
 -- Detectors ranked per benchmark: overall (mean over methods and seeds) by VUS-PR.
 CREATE VIEW anomdet.leaderboard WITH (security_invoker = true) AS
 SELECT r.benchmark_id,

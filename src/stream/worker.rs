@@ -320,7 +320,11 @@ impl Replay {
         if exists == Some(true) {
             Ok(())
         } else {
-            Err(error(Code::ERRCODE_UNDEFINED_TABLE, "the source table was dropped while the stream ran", ""))
+            Err(error(
+                Code::ERRCODE_UNDEFINED_TABLE,
+                "the source table was dropped while the stream ran",
+                "rows written so far stay in the target",
+            ))
         }
     }
 
