@@ -63,8 +63,8 @@ impl Config {
             })?,
         };
         Ok(Config {
-            source: required("config.source", text("source")?)?,
-            value_column: required("config.value_column", text("value_column")?)?,
+            source: needed("source", text("source")?)?,
+            value_column: needed("value_column", text("value_column")?)?,
             detector: text("detector")?.unwrap_or_else(|| "zscore".into()),
             params: obj.get("params").cloned().unwrap_or_else(|| serde_json::json!({})),
             time_column: text("time_column")?,
@@ -72,6 +72,15 @@ impl Config {
             lookback,
         })
     }
+}
+
+fn needed(key: &str, value: Option<String>) -> Result<String, ErrorReport> {
+    value.ok_or_else(|| {
+        invalid_argument(
+            format!("config: \"{key}\" is required"),
+            r#"e.g. {"source": "metrics", "value_column": "value", "detector": "zscore"}"#,
+        )
+    })
 }
 
 /// Score the rows of `config.source` newer than its watermark; returns how many were scored.

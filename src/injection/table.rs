@@ -272,8 +272,10 @@ fn with_nested_loops<T>(body: impl FnOnce() -> Result<T, ErrorReport>) -> Result
 /// Create `target` as a copy of the source (structure, defaults, indexes, then rows) and
 /// return it as a new Source. The copy is owned by the caller.
 pub fn copy(source: &Source, target: &str, columns: &[String]) -> Result<Source, ErrorReport> {
-    let exists = Spi::get_one_with_args::<bool>("SELECT pg_catalog.to_regclass($1) IS NOT NULL", &[target.into()])
-        .or_report()?;
+    let qualified = qualify(target)?;
+    let exists =
+        Spi::get_one_with_args::<bool>("SELECT pg_catalog.to_regclass($1) IS NOT NULL", &[qualified.as_str().into()])
+            .or_report()?;
     if exists == Some(true) {
         return Err(error(
             Code::ERRCODE_DUPLICATE_TABLE,
@@ -281,7 +283,6 @@ pub fn copy(source: &Source, target: &str, columns: &[String]) -> Result<Source,
             "choose a new name; injection never overwrites an existing table",
         ));
     }
-    let qualified = qualify(target)?;
     Spi::run(&format!("CREATE TABLE {qualified} (LIKE {} INCLUDING ALL)", source.qualified)).or_report()?;
     Spi::run(&format!("INSERT INTO {qualified} SELECT * FROM {}", source.qualified)).or_report()?;
     let relid = Spi::get_one_with_args::<pg_sys::Oid>(
@@ -296,10 +297,22 @@ pub fn copy(source: &Source, target: &str, columns: &[String]) -> Result<Source,
 
 /// Quote a possibly schema-qualified name given as text ("s.t", "\"Odd\".t").
 pub(crate) fn qualify(name: &str) -> Result<String, ErrorReport> {
-    Spi::get_one_with_args::<String>(
-        "SELECT pg_catalog.string_agg(pg_catalog.quote_ident(p), '.') FROM pg_catalog.unnest(pg_catalog.parse_ident($1)) AS p",
-        &[name.into()],
-    )
-    .or_report()?
-    .ok_or_else(|| crate::error::invalid_argument(format!("target: \"{name}\" is not a valid table name"), "pass a name like 'public.metrics_injected'"))
+    let bad = || {
+        error(
+            Code::ERRCODE_INVALID_NAME,
+            format!("target: \"{name}\" is not a valid table name"),
+            "pass a name like 'metrics_copy' or 'public.\"Metrics Copy\"' (double quotes inside keep case and spaces)",
+        )
+    };
+    // parse_ident raises on bad syntax; catch it so the error names the argument.
+    let parsed = crate::subxact::in_subtransaction(|| {
+        Spi::get_one_with_args::<String>(
+            "SELECT pg_catalog.string_agg(pg_catalog.quote_ident(p), '.') FROM pg_catalog.unnest(pg_catalog.parse_ident($1)) AS p",
+            &[name.into()],
+        )
+    });
+    match parsed {
+        Ok(Ok(Some(q))) => Ok(q),
+        _ => Err(bad()),
+    }
 }

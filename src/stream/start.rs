@@ -76,8 +76,10 @@ fn run_stream(
 
 /// The replay target: a new table (a hypertable under TimescaleDB) owned by the caller.
 fn create_target(target: &str, keyed: bool) -> Result<(String, pg_sys::Oid), ErrorReport> {
-    let exists = Spi::get_one_with_args::<bool>("SELECT pg_catalog.to_regclass($1) IS NOT NULL", &[target.into()])
-        .or_report()?;
+    let qualified = crate::injection::table::qualify(target)?;
+    let exists =
+        Spi::get_one_with_args::<bool>("SELECT pg_catalog.to_regclass($1) IS NOT NULL", &[qualified.as_str().into()])
+            .or_report()?;
     if exists == Some(true) {
         return Err(error(
             Code::ERRCODE_DUPLICATE_TABLE,
@@ -85,7 +87,6 @@ fn create_target(target: &str, keyed: bool) -> Result<(String, pg_sys::Oid), Err
             "name a new table; a stream never writes into an existing one",
         ));
     }
-    let qualified = crate::injection::table::qualify(target)?;
     let series = if keyed { ", series text" } else { "" };
     // The score travels with its row: one write per row, readable by any dashboard.
     Spi::run(&format!(
