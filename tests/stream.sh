@@ -68,6 +68,15 @@ wait $listener
 check "NOTIFY: one alert per flagged row" "$(grep -c 'Asynchronous notification "anomdet_alerts"' "$CLUSTER_DIR/listen.out")" "$(q "SELECT anomalies FROM anomdet.jobs WHERE id = $job")"
 check "NOTIFY: the payload is JSON naming the job" "$(grep -m1 -o "\"job_id\" : $job" "$CLUSTER_DIR/listen.out" | head -1)" "\"job_id\" : $job"
 
+# Anomalies planted as rows pass: labelled on the target like anomdet.inject, evaluated, undone.
+job=$(q "SELECT anomdet.run_stream('slow', 'value', 'planted', 'zscore', inject => '{\"method\": \"spike\", \"params\": {\"magnitude\": 6}, \"count\": 8, \"seed\": 4}')")
+wait_for "SELECT status = 'succeeded' FROM anomdet.jobs WHERE id = $job" 30 >/dev/null
+check "inject: 8 labelled rows on the target" "$(q "SELECT count(*) FROM anomdet.labels WHERE relid = 'planted'::regclass")" 8
+check "inject: exactly the labelled rows differ from the source" "$(q "SELECT count(*) FILTER (WHERE p.value IS DISTINCT FROM s.value) = 8 AND bool_and((p.value IS DISTINCT FROM s.value) = (l.ts IS NOT NULL)) FROM planted p JOIN slow s USING (ts) LEFT JOIN anomdet.labels l ON l.relid = 'planted'::regclass AND l.ts = p.ts")" t
+check "inject: evaluate() uses the planted labels" "$(q "SELECT value FROM anomdet.evaluate($job) WHERE metric = 'labelled_ranges'")" 8
+check "inject: revert_injection restores the replayed values" "$(q "SELECT anomdet.revert_injection((SELECT injection_id FROM anomdet.labels WHERE relid = 'planted'::regclass LIMIT 1))")" 8
+check "inject: after revert the target equals the source" "$(q "SELECT count(*) FROM planted p JOIN slow s USING (ts) WHERE p.value IS DISTINCT FROM s.value")" 0
+
 # Live progress at speed-up 6000 (a minute of recorded time per 10 ms): ~100 rows a second.
 job=$(q "SELECT anomdet.run_stream('slow', 'value', 'paced', 'ewma', speedup => 6000)")
 sleep 1.5

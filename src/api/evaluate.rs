@@ -138,22 +138,30 @@ pub(super) struct JobSeries {
 /// A job's results per series, each row with its label (for `evaluate` and `report`).
 pub(super) fn read_job_series(job_id: i64, relid: pg_sys::Oid, column: &str) -> Result<Vec<JobSeries>, ErrorReport> {
     // A stream job's scores live in its target; other jobs' in anomdet.results, read directly.
-    let stream = Spi::get_one_with_args::<bool>(
-        "SELECT coalesce((SELECT kind = 'stream' FROM anomdet.jobs WHERE id = $1), false)",
+    // Its labels: the source column's, and those injected into the target as rows passed.
+    let target = Spi::get_one_with_args::<pg_sys::Oid>(
+        "SELECT target_relid FROM anomdet.jobs WHERE id = $1 AND kind = 'stream'",
         &[job_id.into()],
-    )
-    .or_report()?
-    .unwrap_or(false);
+    );
+    let target = match target {
+        Ok(t) => t,
+        Err(pgrx::spi::SpiError::InvalidPosition) => None,
+        Err(e) => return Err(internal(e)),
+    };
+    let stream = target.is_some();
     let rows_of_job = if stream { "anomdet._job_rows($1) r" } else { "anomdet.results r WHERE r.job_id = $1" };
     let sql = format!(
         "SELECT r.series, r.ts::text, r.value, r.score, coalesce(r.is_anomaly, false), (l.ts IS NOT NULL) \
          FROM (SELECT * FROM {rows_of_job}) r \
-         LEFT JOIN (SELECT DISTINCT series, ts FROM anomdet.labels WHERE relid = $2 AND column_name = $3) l \
+         LEFT JOIN (SELECT DISTINCT series, ts FROM anomdet.labels \
+                    WHERE (relid = $2 AND column_name = $3) OR (relid = $4 AND column_name = 'value')) l \
            ON l.ts = r.ts AND l.series IS NOT DISTINCT FROM r.series \
          ORDER BY r.series, r.ts"
     );
     Spi::connect(|client| {
-        let rows = client.select(&sql, None, &[job_id.into(), relid.into(), column.into()]).map_err(internal)?;
+        let rows = client
+            .select(&sql, None, &[job_id.into(), relid.into(), column.into(), target.into()])
+            .map_err(internal)?;
         let mut out: Vec<JobSeries> = Vec::new();
         for row in rows {
             let key: Option<String> = row.get(1).or_report()?;

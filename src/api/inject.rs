@@ -154,7 +154,16 @@ fn inject(
         recorded.push(by_position(ts.len(), &written));
     }
     for (column, (originals, injected)) in columns.iter().zip(recorded) {
-        ledger::add_cells(id, source.relid, column, keys.clone(), &ts, originals, injected, &tids)?;
+        ledger::add_cells(
+            id,
+            source.relid,
+            column,
+            keys.clone(),
+            &ts,
+            originals,
+            injected,
+            tids.iter().copied().map(Some).collect(),
+        )?;
     }
     ledger::close(id, changed)?;
     Ok(id)

@@ -30,6 +30,7 @@ CREATE TABLE anomdet.jobs (
     target          text,
     target_relid    oid,
     speedup         double precision,
+    inject          jsonb,
     stream_time     timestamptz,
     lag_ms          double precision,
     rows_per_second double precision,

@@ -69,14 +69,14 @@ pub fn add_cells(
     ts: &[i64],
     originals: Vec<Option<String>>,
     injected: Vec<Option<String>>,
-    tids: &[pg_sys::ItemPointerData],
+    tids: Vec<Option<pg_sys::ItemPointerData>>,
 ) -> Result<(), ErrorReport> {
     let stamps: Vec<TimestampWithTimeZone> = ts.iter().map(|&t| to_ts(t)).collect::<Result<_, _>>()?;
     Spi::run_with_args(
         "INSERT INTO anomdet.injection_cells (injection_id, relid, column_name, series, ts, original, injected, tid) \
          SELECT $1, $2, $3, v.* FROM ROWS FROM (pg_catalog.unnest($4::pg_catalog.text[]), pg_catalog.unnest($5::pg_catalog.timestamptz[]), \
            pg_catalog.unnest($6::pg_catalog.text[]), pg_catalog.unnest($7::pg_catalog.text[]), pg_catalog.unnest($8::pg_catalog.tid[])) AS v",
-        &[id.into(), relid.into(), column.into(), keys.into(), stamps.into(), originals.into(), injected.into(), tids.to_vec().into()],
+        &[id.into(), relid.into(), column.into(), keys.into(), stamps.into(), originals.into(), injected.into(), tids.into()],
     )
     .or_report()
 }

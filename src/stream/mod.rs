@@ -5,6 +5,7 @@
 //! a superuser), waits for the transaction that created the job to commit, and commits one
 //! batch of rows at a time, so progress, results and NOTIFY alerts are visible while it runs.
 
+mod injection;
 pub mod start;
 mod txn;
 pub mod worker;

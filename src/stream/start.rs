@@ -10,7 +10,8 @@ use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 
 /// Start a stream job: replay `source` into the new table `target` at `speedup` × the recorded
-/// cadence (NULL: as fast as possible), scoring every row online as it arrives.
+/// cadence (NULL: as fast as possible), scoring every row online as it arrives; `inject`
+/// plants labelled anomalies in the replayed values.
 #[allow(clippy::too_many_arguments)]
 #[pg_extern(volatile, parallel_unsafe)]
 fn run_stream(
@@ -23,8 +24,14 @@ fn run_stream(
     time_column: default!(Option<&str>, "NULL"),
     series_column: default!(Option<&str>, "NULL"),
     name: default!(Option<&str>, "NULL"),
+    inject: default!(Option<JsonArg>, "NULL"),
 ) -> Result<i64, ErrorReport> {
     let target = required("target", target)?;
+    // Checked now, applied by the worker: a bad spec fails the call, not the job.
+    let inject = inject.map(|j| j.value("inject").cloned()).transpose()?;
+    if let Some(spec) = &inject {
+        super::injection::Spec::parse(spec)?;
+    }
     if let Some(s) = speedup
         && !(s.is_finite() && s > 0.0)
     {
@@ -50,8 +57,8 @@ fn run_stream(
     let effective = parts.params.to_json(parts.detector.params);
     let job_id = Spi::get_one_with_args::<i64>(
         "INSERT INTO anomdet.jobs (name, kind, detector, params, mode, source_relid, source, time_column, value_column, \
-           series_column, status, target, target_relid, speedup) \
-         VALUES ($1, 'stream', $2, $3, 'online', $4, $5, $6, $7, $8, 'queued', $9, $10, $11) RETURNING id",
+           series_column, status, target, target_relid, speedup, inject) \
+         VALUES ($1, 'stream', $2, $3, 'online', $4, $5, $6, $7, $8, 'queued', $9, $10, $11, $12) RETURNING id",
         &[
             name.into(),
             parts.detector.name.into(),
@@ -64,6 +71,7 @@ fn run_stream(
             target.as_str().into(),
             target_relid.into(),
             speedup.into(),
+            inject.map(pgrx::JsonB).into(),
         ],
     )
     .or_report()?

@@ -124,7 +124,8 @@ impl Replay {
             let t = client
                 .select(
                     "SELECT status, source_relid::pg_catalog.int8::text, value_column, time_column, series_column, \
-                       detector, params::text, target, speedup::text FROM anomdet.jobs WHERE id = $1",
+                       detector, params::text, target, speedup::text, inject::text, target_relid::pg_catalog.int8::text \
+                     FROM anomdet.jobs WHERE id = $1",
                     Some(1),
                     &[job_id.into()],
                 )
@@ -133,7 +134,7 @@ impl Replay {
                 return Ok(None);
             }
             let r = t.first();
-            (1..=9).map(|i| r.get::<String>(i).or_report()).collect::<Result<Vec<_>, _>>().map(Some)
+            (1..=11).map(|i| r.get::<String>(i).or_report()).collect::<Result<Vec<_>, _>>().map(Some)
         })?;
         let Some(row) = row else { return Ok(None) };
         let text = |i: usize| row[i].clone().unwrap_or_default();
@@ -147,7 +148,13 @@ impl Replay {
         let params = info.parse_params(Some(&json)).map_err(internal)?;
         let speedup = row[8].as_deref().and_then(|s| s.parse::<f64>().ok());
 
-        let series = table::read(&source, std::slice::from_ref(&source.value_column), None)?;
+        let mut series = table::read(&source, std::slice::from_ref(&source.value_column), None)?;
+        if let Some(spec) = row[9].as_deref() {
+            let json: serde_json::Value = serde_json::from_str(spec).map_err(internal)?;
+            let target_relid = pg_sys::Oid::from(text(10).parse::<u32>().map_err(internal)?);
+            let target = Source::resolve(target_relid, "value", Some("ts"), row[4].as_ref().map(|_| "series"))?;
+            super::injection::Spec::parse(&json)?.apply(&mut series, &target)?;
+        }
         let detectors = series.iter().map(|_| (info.build)(&params)).collect();
         let all_ts: Vec<&[i64]> = series.iter().map(|s| s.ts.as_slice()).collect();
         let order = merged_order(&all_ts);

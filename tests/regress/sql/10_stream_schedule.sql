@@ -12,6 +12,14 @@ SELECT expect_error($$SELECT anomdet.run_stream('metrics', 'value', 'replay', 'z
 SELECT expect_error($$SELECT anomdet.run_stream('metrics', 'nope', 'replay')$$);
 SELECT expect_error($$SELECT anomdet.run_stream(99999::regclass, 'value', 'replay')$$);
 SELECT expect_error($$SELECT anomdet.run_stream('metrics', 'value', 'no such schema.x.y')$$);
+SELECT expect_error($$SELECT anomdet.run_stream('metrics', 'value', 'replay', inject => '{"method": "tsunami", "count": 1}')$$);
+SELECT expect_error($$SELECT anomdet.run_stream('metrics', 'value', 'replay', inject => '{"params": {}}')$$);
+SELECT expect_error($$SELECT anomdet.run_stream('metrics', 'value', 'replay', inject => '{"method": "spike"}')$$);
+SELECT expect_error($$SELECT anomdet.run_stream('metrics', 'value', 'replay', inject => '{"method": "spike", "count": 2, "percent": 1}')$$);
+SELECT expect_error($$SELECT anomdet.run_stream('metrics', 'value', 'replay', inject => '{"method": "spike", "count": 1e12}')$$);
+SELECT expect_error($$SELECT anomdet.run_stream('metrics', 'value', 'replay', inject => '{"method": "spike", "count": 1, "where": "x"}')$$);
+SELECT expect_error($$SELECT anomdet.run_stream('metrics', 'value', 'replay', inject => '{"method": "spike", "count": 1, "params": {"magnitude": "big"}}')$$);
+SELECT expect_error($$SELECT anomdet.run_stream('metrics', 'value', 'replay', inject => '[]')$$);
 SELECT count(*) - :jobs_before AS jobs_created, to_regclass('replay') IS NULL AS no_target_left FROM anomdet.jobs;
 
 -- The progress view: columns a client polls.
