@@ -131,8 +131,17 @@ pid=$(q "SELECT backend_pid FROM anomdet.jobs WHERE id = $job")
 kill -9 "$pid"
 for _ in $(seq 50); do pg_isready -q -h "$PGHOST" -p "$PGPORT" && q "SELECT 1" >/dev/null 2>&1 && break; sleep 0.2; done
 check "SIGKILL: not shown in running_jobs" "$(q "SELECT count(*) FROM anomdet.running_jobs WHERE id = $job")" 0
+check "SIGKILL: the job list shows it failed, with the reason, at once" "$(q "SELECT status || ': ' || error FROM anomdet.jobs WHERE id = $job" | cut -c1-41)" "failed: no worker is running this job any"
 q "SELECT anomdet._reap_lost_jobs()" >/dev/null
-check "SIGKILL: failed, with the reason" "$(q "SELECT status || ': ' || error FROM anomdet.jobs WHERE id = $job" | cut -c1-41)" "failed: no worker is running this job any"
+check "SIGKILL: the next job call records it" "$(q "SELECT status FROM anomdet.job_records WHERE id = $job")" failed
+
+# Immediate shutdown (a crash) and restart: the same.
+job=$(q "SELECT anomdet.run_stream('slow', 'value', 'crashed', 'zscore', speedup => 600)")
+sleep 0.5
+as_postgres "$PG_BIN/pg_ctl" -D "$CLUSTER_DIR/data" -m immediate -w stop >/dev/null
+as_postgres "$PG_BIN/pg_ctl" -D "$CLUSTER_DIR/data" -l "$CLUSTER_DIR/server.log" -w start >/dev/null
+check "server crash and restart: the job shows failed, with the reason" "$(q "SELECT status || ': ' || error FROM anomdet.jobs WHERE id = $job" | cut -c1-41)" "failed: no worker is running this job any"
+check "server crash and restart: not in running_jobs" "$(q "SELECT count(*) FROM anomdet.running_jobs")" 0
 
 # Fast shutdown while a stream runs: stops within 5 s; after restart the job is failed.
 job=$(q "SELECT anomdet.run_stream('slow', 'value', 'interrupted', 'zscore', speedup => 600)")

@@ -95,7 +95,7 @@ fn run_batch(
     .prepare()?;
     let effective = parts.params.to_json(parts.detector.params);
     let job_id = Spi::get_one_with_args::<i64>(
-        "INSERT INTO anomdet.jobs (name, kind, detector, params, mode, source_relid, source, time_column, value_column, \
+        "INSERT INTO anomdet.job_records (name, kind, detector, params, mode, source_relid, source, time_column, value_column, \
            series_column, status, started_at, backend_pid) \
          VALUES ($1, 'batch', $2, $3, $4, $5, $6, $7, $8, $9, 'running', pg_catalog.clock_timestamp(), pg_catalog.pg_backend_pid()) \
          RETURNING id",
@@ -112,7 +112,7 @@ fn run_batch(
         ],
     )
     .or_report()?
-    .ok_or_else(|| internal("INSERT INTO anomdet.jobs returned no id"))?;
+    .ok_or_else(|| internal("INSERT INTO anomdet.job_records returned no id"))?;
 
     // Our own errors are raised inside the subtransaction so that they, like PostgreSQL's,
     // arrive here with their SQLSTATE.
@@ -138,7 +138,7 @@ fn run_batch(
 
 fn finish(job_id: i64, status: &str, s: &Summary, err: Option<&str>) -> Result<(), ErrorReport> {
     Spi::run_with_args(
-        "UPDATE anomdet.jobs SET status = $2, rows_read = $3, rows_scored = $4, anomalies = $5, series_count = $6, \
+        "UPDATE anomdet.job_records SET status = $2, rows_read = $3, rows_scored = $4, anomalies = $5, series_count = $6, \
            error = $7, finished_at = pg_catalog.clock_timestamp(), backend_pid = NULL WHERE id = $1",
         &[
             job_id.into(),
@@ -206,7 +206,7 @@ fn cancel_job(job_id: Option<i64>) -> Result<bool, ErrorReport> {
         Spi::run_with_args("SELECT pg_catalog.pg_cancel_backend($1)", &[pid.into()]).or_report()?;
     }
     Spi::run_with_args(
-        "UPDATE anomdet.jobs SET status = 'cancelled', finished_at = pg_catalog.clock_timestamp(), \
+        "UPDATE anomdet.job_records SET status = 'cancelled', finished_at = pg_catalog.clock_timestamp(), \
            error = 'cancelled by ' || CURRENT_USER, backend_pid = NULL WHERE id = $1",
         &[job_id.into()],
     )

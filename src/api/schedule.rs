@@ -138,7 +138,7 @@ fn score_new_rows(config: Option<JsonArg>) -> Result<i64, ErrorReport> {
     Spi::run_with_args(
         "WITH w AS (UPDATE anomdet.watermarks SET watermark = coalesce($2, watermark), runs = runs + 1, \
            last_run = pg_catalog.clock_timestamp() WHERE job_id = $1) \
-         UPDATE anomdet.jobs SET rows_read = rows_read + $3, rows_scored = rows_scored + $4, anomalies = anomalies + $5, \
+         UPDATE anomdet.job_records SET rows_read = rows_read + $3, rows_scored = rows_scored + $4, anomalies = anomalies + $5, \
            finished_at = pg_catalog.clock_timestamp(), status = 'succeeded' WHERE id = $1",
         &[
             job_id.into(),
@@ -177,7 +177,7 @@ fn lock_watermark(
     // First run: a 'scheduled' job collects the scores. A concurrent first run may win the
     // insert; then this one waits for it and reads its row.
     Spi::run_with_args(
-        "WITH j AS (INSERT INTO anomdet.jobs (name, kind, detector, params, mode, source_relid, source, time_column, \
+        "WITH j AS (INSERT INTO anomdet.job_records (name, kind, detector, params, mode, source_relid, source, time_column, \
              value_column, series_column, status, started_at) \
            VALUES ('scheduled ' || $3 || ' on ' || $5 || '.' || $2, 'scheduled', $3, $4, 'online', $1, $5, $6, $2, $7, \
              'running', pg_catalog.clock_timestamp()) RETURNING id) \
@@ -196,7 +196,7 @@ fn lock_watermark(
     .or_report()?;
     // A losing insert leaves an orphan job row; remove it.
     Spi::run(
-        "DELETE FROM anomdet.jobs j WHERE j.kind = 'scheduled' AND j.owner = CURRENT_USER AND j.created_at = pg_catalog.now() \
+        "DELETE FROM anomdet.job_records j WHERE j.kind = 'scheduled' AND j.owner = CURRENT_USER AND j.created_at = pg_catalog.now() \
          AND NOT EXISTS (SELECT 1 FROM anomdet.watermarks w WHERE w.job_id = j.id)",
     )
     .or_report()?;

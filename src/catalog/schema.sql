@@ -2,7 +2,9 @@
 -- Every user may create jobs; row-level security shows and lets change only one's own rows.
 -- Both tables are registered with pg_extension_config_dump so pg_dump keeps their rows.
 
-CREATE TABLE anomdet.jobs (
+-- The rows behind the anomdet.jobs view (below), which shows a stream whose worker is gone as
+-- failed at once, whoever reads it and whether or not anything has reaped it yet.
+CREATE TABLE anomdet.job_records (
     id            bigserial PRIMARY KEY,
     name          text,
     kind          text NOT NULL CHECK (kind IN ('batch', 'stream', 'scheduled')),
@@ -38,7 +40,7 @@ CREATE TABLE anomdet.jobs (
     latency_p50_ms  double precision,
     latency_p99_ms  double precision
 );
-COMMENT ON TABLE anomdet.jobs IS 'Detection jobs (batch, stream, scheduled): one row each, visible to its owner';
+COMMENT ON TABLE anomdet.job_records IS 'Detection jobs as stored; read them through the anomdet.jobs view';
 
 CREATE TABLE anomdet.results (
     job_id      bigint NOT NULL,
@@ -68,22 +70,22 @@ BEGIN
     DELETE FROM anomdet.results r USING deleted_jobs d WHERE r.job_id OPERATOR(pg_catalog.=) d.id;
     RETURN NULL;
 END $$;
-CREATE TRIGGER jobs_delete_results AFTER DELETE ON anomdet.jobs
+CREATE TRIGGER jobs_delete_results AFTER DELETE ON anomdet.job_records
     REFERENCING OLD TABLE AS deleted_jobs FOR EACH STATEMENT EXECUTE FUNCTION anomdet._delete_job_results();
 
-ALTER TABLE anomdet.jobs ENABLE ROW LEVEL SECURITY;
+ALTER TABLE anomdet.job_records ENABLE ROW LEVEL SECURITY;
 ALTER TABLE anomdet.results ENABLE ROW LEVEL SECURITY;
 
-CREATE POLICY jobs_owner ON anomdet.jobs
+CREATE POLICY jobs_owner ON anomdet.job_records
     USING (owner OPERATOR(pg_catalog.=) CURRENT_USER)
     WITH CHECK (owner OPERATOR(pg_catalog.=) CURRENT_USER);
 CREATE POLICY results_owner ON anomdet.results
-    USING (EXISTS (SELECT 1 FROM anomdet.jobs j WHERE j.id OPERATOR(pg_catalog.=) job_id))
-    WITH CHECK (EXISTS (SELECT 1 FROM anomdet.jobs j WHERE j.id OPERATOR(pg_catalog.=) job_id));
+    USING (EXISTS (SELECT 1 FROM anomdet.job_records j WHERE j.id OPERATOR(pg_catalog.=) job_id))
+    WITH CHECK (EXISTS (SELECT 1 FROM anomdet.job_records j WHERE j.id OPERATOR(pg_catalog.=) job_id));
 
 GRANT USAGE ON SCHEMA anomdet TO PUBLIC;
 REVOKE ALL ON FUNCTION anomdet._delete_job_results() FROM PUBLIC;
-GRANT SELECT, INSERT, UPDATE, DELETE ON anomdet.jobs TO PUBLIC;
+GRANT SELECT, INSERT, UPDATE, DELETE ON anomdet.job_records TO PUBLIC;
 
 -- A stream job is alive while a process named after it runs; the worker sets that name first.
 CREATE FUNCTION anomdet._stream_alive(job_id bigint, pid integer) RETURNS boolean
@@ -93,41 +95,61 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
                      AND a.application_name OPERATOR(pg_catalog.=) ('anomdet job ' OPERATOR(pg_catalog.||) $1::pg_catalog.text))
 $$;
 
--- Stream jobs whose worker is gone (killed, crashed, server restarted) end as failed, with
--- the reason. Runs with the caller's rights: row-level security limits it to their own jobs.
--- A queued job gets 10 s for its worker to start and name itself.
+-- A stream job is lost when it should be running but no worker runs it (killed, crashed, the
+-- server restarted). A queued job gets 10 s for its worker to start and name itself.
+CREATE FUNCTION anomdet._stream_lost(kind text, status text, created_at timestamptz, job_id bigint, pid integer)
+RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT $1 OPERATOR(pg_catalog.=) 'stream' AND $2 OPERATOR(pg_catalog.=) ANY ('{queued,running}')
+       AND ($2 OPERATOR(pg_catalog.=) 'running'
+            OR $3 OPERATOR(pg_catalog.<) (pg_catalog.now() OPERATOR(pg_catalog.-) '10 seconds'::pg_catalog.interval))
+       AND NOT anomdet._stream_alive($4, $5)
+$$;
+
+-- The job list. A lost stream reads as failed with the reason, before anything records it.
+-- Simple enough to stay updatable: users delete (and rename) their jobs through it.
+CREATE VIEW anomdet.jobs WITH (security_invoker = true) AS
+SELECT j.id, j.name, j.kind, j.detector, j.params, j.mode, j.source_relid, j.source, j.time_column,
+       j.value_column, j.series_column,
+       CASE WHEN anomdet._stream_lost(j.kind, j.status, j.created_at, j.id, j.backend_pid) THEN 'failed'
+            ELSE j.status END AS status,
+       j.rows_read, j.rows_scored, j.anomalies, j.series_count, j.created_at, j.started_at, j.finished_at,
+       CASE WHEN anomdet._stream_lost(j.kind, j.status, j.created_at, j.id, j.backend_pid)
+            THEN 'no worker is running this job any more (killed, crashed, or the server restarted)'
+            ELSE j.error END AS error,
+       j.backend_pid, j.owner, j.target, j.target_relid, j.speedup, j.inject, j.stream_time, j.lag_ms,
+       j.rows_per_second, j.progress_at, j.latency_p50_ms, j.latency_p99_ms
+FROM anomdet.job_records j;
+COMMENT ON VIEW anomdet.jobs IS 'Detection jobs (batch, stream, scheduled): one row each, visible to its owner';
+GRANT SELECT, INSERT, UPDATE, DELETE ON anomdet.jobs TO PUBLIC;
+
+-- Records what the view already shows for lost streams (called by run_stream and cancel_job).
+-- Runs with the caller's rights: row-level security limits it to their own jobs.
 CREATE FUNCTION anomdet._reap_lost_jobs() RETURNS integer
 LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
     WITH lost AS (
-        UPDATE anomdet.jobs j
+        UPDATE anomdet.job_records j
            SET status = 'failed', finished_at = pg_catalog.clock_timestamp(), backend_pid = NULL,
                error = 'no worker is running this job any more (killed, crashed, or the server restarted)'
-         WHERE j.kind OPERATOR(pg_catalog.=) 'stream' AND j.status OPERATOR(pg_catalog.=) ANY ('{queued,running}')
-           AND (j.status OPERATOR(pg_catalog.=) 'running'
-                OR j.created_at OPERATOR(pg_catalog.<) (pg_catalog.now() OPERATOR(pg_catalog.-) '10 seconds'::pg_catalog.interval))
-           AND NOT anomdet._stream_alive(j.id, j.backend_pid)
+         WHERE anomdet._stream_lost(j.kind, j.status, j.created_at, j.id, j.backend_pid)
         RETURNING 1)
     SELECT pg_catalog.count(*)::pg_catalog.int4 FROM lost
 $$;
 
--- Jobs in progress, with live stream progress; a stream whose worker is gone is not shown
--- (and is marked failed by the next anomdet call that starts or cancels a job).
+-- Jobs in progress, with live stream progress (a lost stream is failed, so not shown).
 CREATE VIEW anomdet.running_jobs WITH (security_invoker = true) AS
 SELECT j.id, j.name, j.kind, j.detector, j.source, j.value_column, j.target, j.speedup, j.status,
        j.rows_read, j.rows_scored, j.anomalies, j.stream_time, j.lag_ms, j.rows_per_second,
        j.latency_p50_ms, j.latency_p99_ms, j.started_at, j.progress_at, j.backend_pid
 FROM anomdet.jobs j
-WHERE j.status OPERATOR(pg_catalog.=) ANY ('{queued,running}')
-  AND (j.kind OPERATOR(pg_catalog.<>) 'stream' OR anomdet._stream_alive(j.id, j.backend_pid)
-       OR (j.status OPERATOR(pg_catalog.=) 'queued'
-           AND j.created_at OPERATOR(pg_catalog.>=) (pg_catalog.now() OPERATOR(pg_catalog.-) '10 seconds'::pg_catalog.interval)));
+WHERE j.status OPERATOR(pg_catalog.=) ANY ('{queued,running}');
 GRANT SELECT ON anomdet.running_jobs TO PUBLIC;
 COMMENT ON VIEW anomdet.running_jobs IS 'Your queued and running jobs with live progress (AnomDet get-running)';
 GRANT SELECT, INSERT, DELETE ON anomdet.results TO PUBLIC;
-GRANT USAGE ON SEQUENCE anomdet.jobs_id_seq TO PUBLIC;
+GRANT USAGE ON SEQUENCE anomdet.job_records_id_seq TO PUBLIC;
 
-SELECT pg_catalog.pg_extension_config_dump('anomdet.jobs', '');
-SELECT pg_catalog.pg_extension_config_dump('anomdet.jobs_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('anomdet.job_records', '');
+SELECT pg_catalog.pg_extension_config_dump('anomdet.job_records_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('anomdet.results', '');
 
 -- Injections: the ground truth. One row per inject() call; its spans (the labelled windows)

@@ -56,7 +56,7 @@ fn run_stream(
     let (target, target_relid) = create_target(target, source.series_column.is_some())?;
     let effective = parts.params.to_json(parts.detector.params);
     let job_id = Spi::get_one_with_args::<i64>(
-        "INSERT INTO anomdet.jobs (name, kind, detector, params, mode, source_relid, source, time_column, value_column, \
+        "INSERT INTO anomdet.job_records (name, kind, detector, params, mode, source_relid, source, time_column, value_column, \
            series_column, status, target, target_relid, speedup, inject) \
          VALUES ($1, 'stream', $2, $3, 'online', $4, $5, $6, $7, $8, 'queued', $9, $10, $11, $12) RETURNING id",
         &[
@@ -75,9 +75,9 @@ fn run_stream(
         ],
     )
     .or_report()?
-    .ok_or_else(|| internal("INSERT INTO anomdet.jobs returned no id"))?;
+    .ok_or_else(|| internal("INSERT INTO anomdet.job_records returned no id"))?;
     let pid = start_worker(job_id)?;
-    Spi::run_with_args("UPDATE anomdet.jobs SET backend_pid = $2 WHERE id = $1", &[job_id.into(), pid.into()])
+    Spi::run_with_args("UPDATE anomdet.job_records SET backend_pid = $2 WHERE id = $1", &[job_id.into(), pid.into()])
         .or_report()?;
     Ok(job_id)
 }

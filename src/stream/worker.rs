@@ -46,7 +46,7 @@ pub extern "C-unwind" fn anomdet_stream_main(arg: pg_sys::Datum) {
     };
     let _ = in_transaction(|| {
         Spi::run_with_args(
-            "UPDATE anomdet.jobs SET status = $2, error = $3, finished_at = pg_catalog.clock_timestamp(), \
+            "UPDATE anomdet.job_records SET status = $2, error = $3, finished_at = pg_catalog.clock_timestamp(), \
                backend_pid = NULL WHERE id = $1 AND status IN ('queued', 'running')",
             &[job_id.into(), status.into(), message.into()],
         )
@@ -162,7 +162,7 @@ impl Replay {
         let pace = Pace { first_ts: order_ts.first().copied().unwrap_or(0), speedup };
         // Cancelled while the source was read: leave the job as cancel_job left it.
         let started = Spi::get_one_with_args::<bool>(
-            "WITH u AS (UPDATE anomdet.jobs SET status = 'running', started_at = pg_catalog.clock_timestamp(), \
+            "WITH u AS (UPDATE anomdet.job_records SET status = 'running', started_at = pg_catalog.clock_timestamp(), \
                series_count = $2, progress_at = pg_catalog.clock_timestamp() WHERE id = $1 AND status = 'queued' RETURNING 1) \
              SELECT pg_catalog.count(*) > 0 FROM u",
             &[job_id.into(), (series.len() as i64).into()],
@@ -343,7 +343,7 @@ impl Replay {
         let lag_ms = stream_ts.map(|t| ((elapsed - self.pace.due_secs(t)) * 1000.0).max(0.0));
         let p = |q: f64| Some(percentile(&self.latencies_ms, q)).filter(|v| v.is_finite());
         let still = Spi::get_one_with_args::<bool>(
-            "WITH u AS (UPDATE anomdet.jobs SET rows_read = $2, rows_scored = $3, anomalies = $4, \
+            "WITH u AS (UPDATE anomdet.job_records SET rows_read = $2, rows_scored = $3, anomalies = $4, \
                stream_time = $5, lag_ms = $6, rows_per_second = $7, progress_at = pg_catalog.clock_timestamp(), \
                latency_p50_ms = $8, latency_p99_ms = $9 \
              WHERE id = $1 AND status = 'running' RETURNING 1) SELECT pg_catalog.count(*) > 0 FROM u",

@@ -55,8 +55,10 @@ SELECT count(*) AS visible_results FROM anomdet.results;
 SELECT expect_error($$SELECT anomdet.run_batch('metrics', 'value')$$);
 SELECT expect_error($$SELECT * FROM anomdet.detect('metrics', 'value')$$);
 -- Bob's attempt to change alice's job touches nothing.
-WITH changed AS (UPDATE anomdet.jobs SET status = 'failed' WHERE id = :alice_job RETURNING 1)
+WITH changed AS (UPDATE anomdet.jobs SET name = 'hijacked' WHERE id = :alice_job RETURNING 1)
 SELECT count(*) AS rows_bob_changed FROM changed;
+WITH changed AS (UPDATE anomdet.job_records SET status = 'failed' WHERE id = :alice_job RETURNING 1)
+SELECT count(*) AS rows_bob_changed_underneath FROM changed;
 SELECT count(*) AS bobs_jobs FROM anomdet.jobs;
 RESET ROLE;
 
