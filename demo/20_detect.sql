@@ -1,11 +1,12 @@
--- Step 2: ad hoc detection with every built-in detector, batch and online, timed
+-- Step 2: ad hoc detection with every built-in detector, batch and (where it has one) online, timed
 CREATE TEMP TABLE demo_summary (detector text, mode text, rows_scored bigint, flagged bigint,
                                 planted_found int, ms numeric);
 DO $$
-DECLARE d record; m text; t0 timestamptz;
+DECLARE d record; m text; t0 timestamptz; modes text[];
 BEGIN
-  FOR d IN SELECT name FROM anomdet.detectors() ORDER BY name LOOP
-    FOREACH m IN ARRAY ARRAY['batch', 'online'] LOOP
+  FOR d IN SELECT name, online FROM anomdet.detectors() ORDER BY name LOOP
+    modes := CASE WHEN d.online THEN ARRAY['batch', 'online'] ELSE ARRAY['batch'] END;
+    FOREACH m IN ARRAY modes LOOP
       t0 := clock_timestamp();
       CREATE TEMP TABLE demo_scored AS SELECT * FROM anomdet.detect('demo_metrics', 'value', d.name, mode => m);
       INSERT INTO demo_summary

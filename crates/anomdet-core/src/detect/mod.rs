@@ -6,10 +6,17 @@
 //! - **batch**: [`Detector::score_batch`] sees the whole series and may look both ways
 //!   (a global mean, a centred window). It defaults to running the online mode.
 
+mod cusum;
 mod ewma;
+mod fences;
+mod gesd;
 mod iqr;
+mod level_shift;
 mod mad;
+mod page_hinkley;
+mod persist;
 mod rolling;
+mod volatility_shift;
 mod zscore;
 
 use crate::params::{ParamError, ParamSpec, Params};
@@ -94,11 +101,22 @@ impl DetectorInfo {
     }
 }
 
-static REGISTRY: [&DetectorInfo; 4] = [&zscore::INFO, &mad::INFO, &iqr::INFO, &ewma::INFO];
+static REGISTRY: &[&DetectorInfo] = &[
+    &zscore::INFO,
+    &mad::INFO,
+    &iqr::INFO,
+    &ewma::INFO,
+    &gesd::INFO,
+    &cusum::INFO,
+    &page_hinkley::INFO,
+    &persist::INFO,
+    &level_shift::INFO,
+    &volatility_shift::INFO,
+];
 
 /// Every built-in detector, in listing order.
 pub fn registry() -> &'static [&'static DetectorInfo] {
-    &REGISTRY
+    REGISTRY
 }
 
 pub fn find_detector(name: &str) -> Option<&'static DetectorInfo> {
@@ -128,8 +146,18 @@ mod tests {
     /// Adding a detector is one file plus one line in REGISTRY; this catches a forgotten line.
     #[test]
     fn every_declared_detector_is_registered() {
-        let sources =
-            [include_str!("zscore.rs"), include_str!("mad.rs"), include_str!("iqr.rs"), include_str!("ewma.rs")];
+        let sources = [
+            include_str!("zscore.rs"),
+            include_str!("mad.rs"),
+            include_str!("iqr.rs"),
+            include_str!("ewma.rs"),
+            include_str!("gesd.rs"),
+            include_str!("cusum.rs"),
+            include_str!("page_hinkley.rs"),
+            include_str!("persist.rs"),
+            include_str!("level_shift.rs"),
+            include_str!("volatility_shift.rs"),
+        ];
         let declared: usize = sources.iter().map(|s| s.matches(": DetectorInfo = DetectorInfo {").count()).sum();
         assert_eq!(declared, registry().len());
     }
@@ -143,14 +171,38 @@ mod tests {
         assert!(find_detector("nope").is_none());
     }
 
+    /// What each detector is designed to find; every registered detector is in one list.
+    const FOR_SPIKES: &[&str] = &["zscore", "mad", "iqr", "ewma", "gesd", "persist"];
+    const FOR_LEVEL_SHIFTS: &[&str] = &["cusum", "page_hinkley", "level_shift"];
+    const FOR_VOLATILITY: &[&str] = &["volatility_shift"];
+
+    fn modes(d: &DetectorInfo) -> Vec<Mode> {
+        if d.online { vec![Mode::Batch, Mode::Online] } else { vec![Mode::Batch] }
+    }
+
+    fn noise(i: usize) -> f64 {
+        ((i * 7919) % 1000) as f64 / 1000.0 - 0.5
+    }
+
     #[test]
-    fn every_detector_flags_an_obvious_spike_in_both_modes() {
+    fn every_detector_has_a_designed_purpose() {
+        for d in registry() {
+            assert!(
+                [FOR_SPIKES, FOR_LEVEL_SHIFTS, FOR_VOLATILITY].iter().any(|l| l.contains(&d.name)),
+                "{} is in no list",
+                d.name
+            );
+        }
+    }
+
+    #[test]
+    fn spike_detectors_flag_an_obvious_spike_in_each_mode() {
         // A gentle sine with one huge spike: every detector must flag it and little else.
         let mut xs: Vec<f64> = (0..400).map(|i| (i as f64 / 10.0).sin()).collect();
         xs[300] = 25.0;
-        for d in registry() {
+        for d in registry().iter().filter(|d| FOR_SPIKES.contains(&d.name)) {
             let params = Params::defaults(d.params);
-            for mode in [Mode::Batch, Mode::Online] {
+            for mode in modes(d) {
                 let out = score_series(d, &params, mode, &xs);
                 assert_eq!(out.len(), xs.len());
                 assert_eq!(out[300].is_anomaly, Some(true), "{} {:?} missed the spike", d.name, mode);
@@ -161,11 +213,46 @@ mod tests {
     }
 
     #[test]
+    fn change_detectors_flag_a_level_shift_near_its_start() {
+        let xs: Vec<f64> = (0..1000).map(|i| 10.0 + noise(i) + if i >= 500 { 3.0 } else { 0.0 }).collect();
+        for d in registry().iter().filter(|d| FOR_LEVEL_SHIFTS.contains(&d.name)) {
+            for mode in modes(d) {
+                let out = score_series(d, &Params::defaults(d.params), mode, &xs);
+                let flagged: Vec<usize> = (0..xs.len()).filter(|&i| out[i].is_anomaly == Some(true)).collect();
+                assert!(
+                    flagged.first().is_some_and(|&f| (490..530).contains(&f)),
+                    "{} {:?}: {flagged:?}",
+                    d.name,
+                    mode
+                );
+                assert!(flagged.len() <= 20, "{} {:?} flagged {}", d.name, mode, flagged.len());
+            }
+        }
+    }
+
+    #[test]
+    fn volatility_detectors_flag_rising_noise() {
+        let xs: Vec<f64> = (0..1000).map(|i| noise(i) * if i >= 500 { 8.0 } else { 1.0 }).collect();
+        for d in registry().iter().filter(|d| FOR_VOLATILITY.contains(&d.name)) {
+            for mode in modes(d) {
+                let out = score_series(d, &Params::defaults(d.params), mode, &xs);
+                let flagged: Vec<usize> = (0..xs.len()).filter(|&i| out[i].is_anomaly == Some(true)).collect();
+                assert!(
+                    flagged.first().is_some_and(|&f| (485..515).contains(&f)),
+                    "{} {:?}: {flagged:?}",
+                    d.name,
+                    mode
+                );
+            }
+        }
+    }
+
+    #[test]
     fn scores_are_finite_on_constant_series() {
         let xs = vec![5.0; 200];
         for d in registry() {
             let params = Params::defaults(d.params);
-            for mode in [Mode::Batch, Mode::Online] {
+            for mode in modes(d) {
                 for s in score_series(d, &params, mode, &xs) {
                     if let Some(score) = s.score {
                         assert!(score.is_finite(), "{} {:?}", d.name, mode);

@@ -1,0 +1,52 @@
+//! ADTK's last stage, shared by its detectors here: a series of differences d (NaN where
+//! undefined) is judged by interquartile-range fences fitted on d itself (ADTK
+//! `InterQuartileRangeAD`): flagged above Q3 + c·IQR or below Q1 − c·IQR, per `side`.
+//! The score is the distance beyond the median in IQRs, so it ranks every value.
+
+use super::Scored;
+use crate::series::{floor_scale, quantile_sorted};
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Side {
+    Both,
+    Positive,
+}
+
+/// Quartiles of the finite values of `d`, or None when there are none.
+pub fn quartiles(d: &[f64]) -> Option<(f64, f64, f64)> {
+    let mut finite: Vec<f64> = d.iter().copied().filter(|v| v.is_finite()).collect();
+    if finite.is_empty() {
+        return None;
+    }
+    finite.sort_by(f64::total_cmp);
+    Some((quantile_sorted(&finite, 0.25), quantile_sorted(&finite, 0.5), quantile_sorted(&finite, 0.75)))
+}
+
+/// Judge one difference against fences; `base` turns the fences into bounds on the value
+/// (value = base + d), when the detector can say so.
+pub fn judge(d: f64, q: (f64, f64, f64), c: f64, side: Side, base: Option<f64>) -> Scored {
+    if !d.is_finite() {
+        return Scored::WARMUP;
+    }
+    let (q1, median, q3) = q;
+    let iqr = floor_scale(q3 - q1, median);
+    let (low, high) = (q1 - c * iqr, q3 + c * iqr);
+    let flagged = d > high || (side == Side::Both && d < low);
+    let score = match side {
+        Side::Both => (d - median).abs() / iqr,
+        Side::Positive => ((d - median) / iqr).max(0.0),
+    };
+    Scored {
+        score: Some(score),
+        is_anomaly: Some(flagged),
+        expected: base.map(|b| b + median),
+        lower: base.filter(|_| side == Side::Both).map(|b| b + low),
+        upper: base.map(|b| b + high),
+    }
+}
+
+/// Batch: fences fitted on all of `d`, each value judged.
+pub fn judge_all(d: &[f64], bases: Option<&[f64]>, c: f64, side: Side) -> Vec<Scored> {
+    let Some(q) = quartiles(d) else { return vec![Scored::WARMUP; d.len()] };
+    d.iter().enumerate().map(|(i, &v)| judge(v, q, c, side, bases.map(|b| b[i]))).collect()
+}
