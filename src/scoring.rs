@@ -297,7 +297,7 @@ impl Plan<'_> {
                     p.valid_in_series,
                     self.detector.name
                 ),
-                "use a smaller window or warmup in params, or a longer series",
+                "lower the length parameters in params (window, warmup, n_init...), or use a longer series",
             ));
         }
         match self.mode {

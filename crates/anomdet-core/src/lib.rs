@@ -8,6 +8,7 @@
 
 pub mod detect;
 pub mod evaluate;
+pub mod evt;
 pub mod inject;
 pub mod interrupt;
 pub mod params;

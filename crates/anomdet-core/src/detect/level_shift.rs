@@ -32,7 +32,9 @@ struct LevelShift {
 pub fn medians_before(xs: &[f64], w: usize) -> Vec<f64> {
     let mut window = TrailingWindow::new(w);
     xs.iter()
-        .map(|&x| {
+        .enumerate()
+        .map(|(i, &x)| {
+            crate::interrupt::check_every(i);
             let m = if window.is_full() { crate::series::quantile_sorted(window.sorted(), 0.5) } else { f64::NAN };
             window.push(x);
             m

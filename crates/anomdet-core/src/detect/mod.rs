@@ -7,6 +7,7 @@
 //!   (a global mean, a centred window). It defaults to running the online mode.
 
 mod cusum;
+mod dspot;
 mod ewma;
 mod fences;
 mod gesd;
@@ -16,6 +17,7 @@ mod mad;
 mod page_hinkley;
 mod persist;
 mod rolling;
+mod spot;
 mod volatility_shift;
 mod zscore;
 
@@ -112,6 +114,8 @@ static REGISTRY: &[&DetectorInfo] = &[
     &persist::INFO,
     &level_shift::INFO,
     &volatility_shift::INFO,
+    &spot::INFO,
+    &dspot::INFO,
 ];
 
 /// Every built-in detector, in listing order.
@@ -157,6 +161,8 @@ mod tests {
             include_str!("persist.rs"),
             include_str!("level_shift.rs"),
             include_str!("volatility_shift.rs"),
+            include_str!("spot.rs"),
+            include_str!("dspot.rs"),
         ];
         let declared: usize = sources.iter().map(|s| s.matches(": DetectorInfo = DetectorInfo {").count()).sum();
         assert_eq!(declared, registry().len());
@@ -172,7 +178,7 @@ mod tests {
     }
 
     /// What each detector is designed to find; every registered detector is in one list.
-    const FOR_SPIKES: &[&str] = &["zscore", "mad", "iqr", "ewma", "gesd", "persist"];
+    const FOR_SPIKES: &[&str] = &["zscore", "mad", "iqr", "ewma", "gesd", "persist", "spot", "dspot"];
     const FOR_LEVEL_SHIFTS: &[&str] = &["cusum", "page_hinkley", "level_shift"];
     const FOR_VOLATILITY: &[&str] = &["volatility_shift"];
 
@@ -198,14 +204,15 @@ mod tests {
     #[test]
     fn spike_detectors_flag_an_obvious_spike_in_each_mode() {
         // A gentle sine with one huge spike: every detector must flag it and little else.
-        let mut xs: Vec<f64> = (0..400).map(|i| (i as f64 / 10.0).sin()).collect();
-        xs[300] = 25.0;
+        // Long enough for the calibration of the extreme-value detectors (1000 values).
+        let mut xs: Vec<f64> = (0..3000).map(|i| (i as f64 / 10.0).sin()).collect();
+        xs[2500] = 25.0;
         for d in registry().iter().filter(|d| FOR_SPIKES.contains(&d.name)) {
             let params = Params::defaults(d.params);
             for mode in modes(d) {
                 let out = score_series(d, &params, mode, &xs);
                 assert_eq!(out.len(), xs.len());
-                assert_eq!(out[300].is_anomaly, Some(true), "{} {:?} missed the spike", d.name, mode);
+                assert_eq!(out[2500].is_anomaly, Some(true), "{} {:?} missed the spike", d.name, mode);
                 let flagged = out.iter().filter(|s| s.is_anomaly == Some(true)).count();
                 assert!(flagged <= 12, "{} {:?} flagged {flagged} points", d.name, mode);
             }

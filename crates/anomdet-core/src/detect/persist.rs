@@ -3,11 +3,11 @@
 //! fits the fences on every d of the series, as ADTK's fit_detect does; online mode fits them
 //! on the last `history` deviations, so it adapts and never looks ahead.
 
-use super::fences::{Side, judge, judge_all, quartiles};
+use super::fences::{Side, judge, judge_all};
 use super::{Detector, DetectorInfo, Scored};
 use crate::params::{Bound, ParamSpec};
+use crate::series::quantile_sorted;
 use crate::window::TrailingWindow;
-use std::collections::VecDeque;
 
 const PARAMS: &[ParamSpec] = &[
     ParamSpec::int("window", 1.0, 1.0, 100_000.0, "values before each value whose median it is compared with"),
@@ -28,9 +28,8 @@ pub static INFO: DetectorInfo = DetectorInfo {
         Box::new(Persist {
             window,
             c: p.float("c"),
-            history: p.int("history"),
             recent: TrailingWindow::new(window),
-            deviations: VecDeque::new(),
+            deviations: TrailingWindow::new(p.int("history")),
         })
     },
 };
@@ -38,9 +37,9 @@ pub static INFO: DetectorInfo = DetectorInfo {
 struct Persist {
     window: usize,
     c: f64,
-    history: usize,
     recent: TrailingWindow,
-    deviations: VecDeque<f64>,
+    /// The last `history` deviations, kept sorted.
+    deviations: TrailingWindow,
 }
 
 fn median(sorted: &[f64]) -> f64 {
@@ -53,16 +52,12 @@ impl Detector for Persist {
         if self.recent.is_full() {
             let base = median(self.recent.sorted());
             let d = x - base;
-            if self.deviations.len() >= 10 {
-                let past: Vec<f64> = self.deviations.iter().copied().collect();
-                if let Some(q) = quartiles(&past) {
-                    out = judge(d, q, self.c, Side::Both, Some(base));
-                }
+            let past = self.deviations.sorted();
+            if past.len() >= 10 {
+                let q = (quantile_sorted(past, 0.25), quantile_sorted(past, 0.5), quantile_sorted(past, 0.75));
+                out = judge(d, q, self.c, Side::Both, Some(base));
             }
-            self.deviations.push_back(d);
-            if self.deviations.len() > self.history {
-                self.deviations.pop_front();
-            }
+            self.deviations.push(d);
         }
         self.recent.push(x);
         out
@@ -71,7 +66,8 @@ impl Detector for Persist {
     fn score_batch(&mut self, xs: &[f64]) -> Vec<Scored> {
         let mut window = TrailingWindow::new(self.window);
         let (mut d, mut bases) = (Vec::with_capacity(xs.len()), Vec::with_capacity(xs.len()));
-        for &x in xs {
+        for (i, &x) in xs.iter().enumerate() {
+            crate::interrupt::check_every(i);
             let base = if window.is_full() { median(window.sorted()) } else { f64::NAN };
             d.push(x - base);
             bases.push(base);

@@ -44,6 +44,7 @@ fn rolling_sd_from(xs: &[f64], w: usize) -> Vec<f64> {
     let sd = |s: f64, q: f64| ((q - s * s / w as f64) / (w - 1) as f64).max(0.0).sqrt();
     out[0] = sd(s, q);
     for i in 1..=n - w {
+        crate::interrupt::check_every(i);
         let (old, new) = (xs[i - 1] - shift, xs[i + w - 1] - shift);
         s += new - old;
         q += new * new - old * old;
