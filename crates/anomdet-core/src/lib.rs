@@ -14,6 +14,7 @@ pub mod interrupt;
 pub mod params;
 pub mod replay;
 pub mod report;
+pub mod seasonal;
 pub mod series;
 pub mod synth;
 pub mod window;

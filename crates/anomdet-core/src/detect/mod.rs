@@ -6,11 +6,13 @@
 //! - **batch**: [`Detector::score_batch`] sees the whole series and may look both ways
 //!   (a global mean, a centred window). It defaults to running the online mode.
 
+mod ar_residual;
 mod cusum;
 mod dspot;
 mod ewma;
 mod fences;
 mod gesd;
+mod holt_winters;
 mod iqr;
 mod level_shift;
 mod mad;
@@ -116,6 +118,8 @@ static REGISTRY: &[&DetectorInfo] = &[
     &volatility_shift::INFO,
     &spot::INFO,
     &dspot::INFO,
+    &holt_winters::INFO,
+    &ar_residual::INFO,
 ];
 
 /// Every built-in detector, in listing order.
@@ -163,6 +167,8 @@ mod tests {
             include_str!("volatility_shift.rs"),
             include_str!("spot.rs"),
             include_str!("dspot.rs"),
+            include_str!("holt_winters.rs"),
+            include_str!("ar_residual.rs"),
         ];
         let declared: usize = sources.iter().map(|s| s.matches(": DetectorInfo = DetectorInfo {").count()).sum();
         assert_eq!(declared, registry().len());
@@ -178,7 +184,8 @@ mod tests {
     }
 
     /// What each detector is designed to find; every registered detector is in one list.
-    const FOR_SPIKES: &[&str] = &["zscore", "mad", "iqr", "ewma", "gesd", "persist", "spot", "dspot"];
+    const FOR_SPIKES: &[&str] =
+        &["zscore", "mad", "iqr", "ewma", "gesd", "persist", "spot", "dspot", "holt_winters", "ar_residual"];
     const FOR_LEVEL_SHIFTS: &[&str] = &["cusum", "page_hinkley", "level_shift"];
     const FOR_VOLATILITY: &[&str] = &["volatility_shift"];
 
