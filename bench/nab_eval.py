@@ -57,10 +57,10 @@ def main():
         return sum(xs) / len(xs) if xs else float("nan")
 
     print(f"NAB subset: {len({r[0] for r in rows})} labelled files, online mode, default parameters, detector's own threshold for F1")
-    print(f"{'detector':<8} {'NAB std (best θ)':>17} {'VUS-PR':>8} {'ROC-AUC':>8} {'F1':>6} {'event recall':>13}")
+    print(f"{'detector':<13} {'NAB std (best θ)':>17} {'VUS-PR':>8} {'ROC-AUC':>8} {'F1':>6} {'event recall':>13}")
     for d in detectors:
         ms = [r[2] for r in rows if r[1] == d]
-        print(f"{d:<8} {mean([m['nab_standard'] for m in ms]):17.1f} {mean([m['vus_pr'] for m in ms]):8.3f} "
+        print(f"{d:<13} {mean([m['nab_standard'] for m in ms]):17.1f} {mean([m['vus_pr'] for m in ms]):8.3f} "
               f"{mean([m['roc_auc'] for m in ms]):8.3f} {mean([m['f1'] for m in ms]):6.3f} {mean([m['event_recall'] for m in ms]):13.3f}")
     print()
     print(f"{'file':<58} " + " ".join(f"{d:>8}" for d in detectors) + "   (NAB standard per file)")
