@@ -9,7 +9,8 @@ fn main() {
         (0..n).map(|i| 50.0 + 10.0 * (i as f64 / 500.0).sin() + ((i * 7919) % 101) as f64 / 101.0).collect();
     println!("{:<8} {:<7} {:>14}", "detector", "mode", "points/s");
     for d in registry() {
-        for mode in [Mode::Batch, Mode::Online] {
+        let modes: &[Mode] = if d.online { &[Mode::Batch, Mode::Online] } else { &[Mode::Batch] };
+        for &mode in modes {
             let params = Params::defaults(d.params);
             let mut times: Vec<f64> = (0..5)
                 .map(|_| {
