@@ -16,6 +16,7 @@ pub mod replay;
 pub mod report;
 pub mod seasonal;
 pub mod series;
+pub mod stl;
 pub mod synth;
 pub mod window;
 

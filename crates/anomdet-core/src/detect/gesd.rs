@@ -61,6 +61,7 @@ pub struct EsdSteps {
 pub fn esd(xs: &[f64], max_steps: usize, alpha: f64, robust: bool) -> EsdSteps {
     let mut order: Vec<usize> = (0..xs.len()).collect();
     order.sort_by(|&a, &b| xs[a].total_cmp(&xs[b]));
+    let sorted: Vec<f64> = order.iter().map(|&i| xs[i]).collect();
     // Sums about a shift keep the running variance accurate.
     let shift = xs.iter().sum::<f64>() / xs.len().max(1) as f64;
     let (mut sum, mut sq) = (0.0, 0.0);
@@ -73,9 +74,10 @@ pub fn esd(xs: &[f64], max_steps: usize, alpha: f64, robust: bool) -> EsdSteps {
     let stats = |lo: usize, hi: usize, sum: f64, sq: f64| -> (f64, f64) {
         let n = (hi - lo) as f64;
         if robust {
-            let left: Vec<f64> = order[lo..hi].iter().map(|&i| xs[i]).collect();
-            let median = crate::series::quantile_sorted(&left, 0.5);
-            (median, 1.4826 * crate::series::mad_sorted(&left, median))
+            // The values left are a contiguous run of the sorted values: O(log n) per step.
+            let left = &sorted[lo..hi];
+            let median = crate::series::quantile_sorted(left, 0.5);
+            (median, 1.4826 * crate::series::mad_sorted(left, median))
         } else {
             let mean = sum / n;
             (mean + shift, ((sq - sum * mean) / (n - 1.0)).max(0.0).sqrt())

@@ -1,0 +1,121 @@
+//! Seasonal residual by STL: the series is decomposed robustly (crate::stl, Cleveland et al.
+//! 1990) with `period` (0: the autocorrelation peak, up to a third of the series); the
+//! season periodic by default (`seasonal` = 0, as Twitter's S-H-ESD; 7 or more lets it
+//! evolve), and the residual is scored robustly, |R − median R| / (1.4826 · MAD R), and the expected value is
+//! seasonal + trend. Batch only (the decomposition smooths both ways).
+
+use super::{Detector, DetectorInfo, Scored};
+use crate::params::{Bound, ParamSpec};
+use crate::series::{floor_scale, mad_sorted, quantile_sorted};
+
+const PARAMS: &[ParamSpec] = &[
+    ParamSpec::int("period", 0.0, 0.0, 1_000_000.0, "season length in rows; 0: found from the autocorrelation"),
+    ParamSpec::float(
+        "threshold",
+        3.5,
+        Bound::excl(0.0),
+        Bound::incl(1e6),
+        "robust z-score of the residual that flags a value",
+    ),
+    ParamSpec::int(
+        "seasonal",
+        0.0,
+        0.0,
+        1_000_001.0,
+        "0: a periodic season, every cycle the same; else the seasonal smoother in cycles (odd, at least 3)",
+    ),
+    ParamSpec::flag("robust", true, "robustness iterations (outliers do not bend season and trend)"),
+];
+
+pub static INFO: DetectorInfo = DetectorInfo {
+    name: "stl",
+    family: "seasonal",
+    online: false,
+    multivariate: false,
+    params: PARAMS,
+    description: "STL decomposition (robust loess); the residual scored by robust z-score",
+    min_points: |p| (2 * p.int("period")).max(8),
+    build: |p| {
+        Box::new(Stl {
+            period: p.int("period"),
+            threshold: p.float("threshold"),
+            seasonal: p.int("seasonal"),
+            robust: p.flag("robust"),
+        })
+    },
+};
+
+struct Stl {
+    period: usize,
+    threshold: f64,
+    seasonal: usize,
+    robust: bool,
+}
+
+/// The given period, or the detected one (None: no seasonality found).
+pub fn period_of(xs: &[f64], given: usize) -> Option<usize> {
+    if given >= 2 {
+        return (xs.len() >= 2 * given).then_some(given);
+    }
+    // Autocorrelation of at most the first 10,000 values, lags up to a third of them: periods
+    // up to 3,333 rows, at a bounded cost whatever the series' length.
+    let head = &xs[..xs.len().min(10_000)];
+    crate::seasonal::detect_period(head, head.len() / 3, 0.3)
+}
+
+impl Detector for Stl {
+    fn update(&mut self, _x: f64) -> Scored {
+        Scored::WARMUP // batch only
+    }
+
+    fn score_batch(&mut self, xs: &[f64]) -> Vec<Scored> {
+        let (fitted, residual): (Vec<f64>, Vec<f64>) = match period_of(xs, self.period) {
+            Some(p) => {
+                let window = (self.seasonal > 0).then_some(self.seasonal);
+                let d = crate::stl::stl(xs, p, window, self.robust);
+                (0..xs.len()).map(|i| (d.seasonal[i] + d.trend[i], d.residual[i])).unzip()
+            }
+            None => {
+                // No season: the residual around the median.
+                let mut s = xs.to_vec();
+                s.sort_by(f64::total_cmp);
+                let m = quantile_sorted(&s, 0.5);
+                xs.iter().map(|&x| (m, x - m)).unzip()
+            }
+        };
+        let mut sorted = residual.clone();
+        sorted.sort_by(f64::total_cmp);
+        let center = quantile_sorted(&sorted, 0.5);
+        let scale = floor_scale(1.4826 * mad_sorted(&sorted, center), center);
+        xs.iter()
+            .zip(fitted.iter().zip(&residual))
+            .map(|(_, (&f, &r))| {
+                let score = (r - center).abs() / scale;
+                Scored {
+                    score: Some(score),
+                    is_anomaly: Some(score > self.threshold),
+                    expected: Some(f + center),
+                    lower: Some(f + center - self.threshold * scale),
+                    upper: Some(f + center + self.threshold * scale),
+                }
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_a_dip_that_stays_inside_the_seasonal_range() {
+        let noise = crate::detect::tests::white_noise(1200, 0.2);
+        let mut xs: Vec<f64> =
+            (0..1200).map(|i| 20.0 + 5.0 * (2.0 * std::f64::consts::PI * i as f64 / 48.0).sin() + noise[i]).collect();
+        xs[612] -= 4.0; // at a seasonal trough
+        let out = (INFO.build)(&crate::Params::defaults(PARAMS)).score_batch(&xs);
+        let flagged: Vec<usize> = (0..xs.len()).filter(|&i| out[i].is_anomaly == Some(true)).collect();
+        assert_eq!(flagged, vec![612]);
+        assert!((out[700].expected.unwrap() - xs[700]).abs() < 0.5);
+    }
+}
