@@ -1,7 +1,7 @@
 //! `anomdet.generate(...)`: a new table (a hypertable when TimescaleDB is installed) holding a
 //! seeded synthetic series; registered in `anomdet.generated` and listed by `anomdet.datasets`.
 
-use crate::error::{Code, OrReport, error, internal, invalid_argument, required};
+use crate::error::{OrReport, internal, invalid_argument, required};
 use anomdet_core::synth::{KINDS, Spec, generate as synthesize};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
@@ -114,22 +114,7 @@ fn finite(name: &str, v: f64) -> Result<f64, ErrorReport> {
 }
 
 fn create_table(target: &str, channels: i32, keyed: bool) -> Result<String, ErrorReport> {
-    let qualified = Spi::get_one_with_args::<String>(
-        "SELECT pg_catalog.string_agg(pg_catalog.quote_ident(p), '.') FROM pg_catalog.unnest(pg_catalog.parse_ident($1)) AS p",
-        &[target.into()],
-    )
-    .or_report()?
-    .ok_or_else(|| invalid_argument(format!("target: \"{target}\" is not a valid table name"), "e.g. 'public.synthetic'"))?;
-    let exists =
-        Spi::get_one_with_args::<bool>("SELECT pg_catalog.to_regclass($1) IS NOT NULL", &[qualified.as_str().into()])
-            .or_report()?;
-    if exists == Some(true) {
-        return Err(error(
-            Code::ERRCODE_DUPLICATE_TABLE,
-            format!("target: relation {qualified} already exists"),
-            "choose a new name, or drop the old table",
-        ));
-    }
+    let qualified = crate::injection::table::new_table_name(target, "choose a new name, or drop the old table")?;
     let mut cols = vec!["ts pg_catalog.timestamptz NOT NULL".to_string()];
     if keyed {
         cols.push("series pg_catalog.text NOT NULL".into());

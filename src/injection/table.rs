@@ -272,17 +272,7 @@ fn with_nested_loops<T>(body: impl FnOnce() -> Result<T, ErrorReport>) -> Result
 /// Create `target` as a copy of the source (structure, defaults, indexes, then rows) and
 /// return it as a new Source. The copy is owned by the caller.
 pub fn copy(source: &Source, target: &str, columns: &[String]) -> Result<Source, ErrorReport> {
-    let qualified = qualify(target)?;
-    let exists =
-        Spi::get_one_with_args::<bool>("SELECT pg_catalog.to_regclass($1) IS NOT NULL", &[qualified.as_str().into()])
-            .or_report()?;
-    if exists == Some(true) {
-        return Err(error(
-            Code::ERRCODE_DUPLICATE_TABLE,
-            format!("target: relation {target} already exists"),
-            "choose a new name; injection never overwrites an existing table",
-        ));
-    }
+    let qualified = new_table_name(target, "choose a new name; injection never overwrites an existing table")?;
     Spi::run(&format!("CREATE TABLE {qualified} (LIKE {} INCLUDING ALL)", source.qualified)).or_report()?;
     Spi::run(&format!("INSERT INTO {qualified} SELECT * FROM {}", source.qualified)).or_report()?;
     let relid = Spi::get_one_with_args::<pg_sys::Oid>(
@@ -293,6 +283,19 @@ pub fn copy(source: &Source, target: &str, columns: &[String]) -> Result<Source,
     .ok_or_else(|| internal("copy vanished"))?;
     let first = columns.first().map(String::as_str).unwrap_or_default();
     Source::resolve(relid, first, Some(&source.time_column), source.series_column.as_deref())
+}
+
+/// The quoted name for a table the caller is about to create as `target`: it must parse and
+/// must not exist yet (42P07, with `hint` saying why we never overwrite).
+pub(crate) fn new_table_name(target: &str, hint: &str) -> Result<String, ErrorReport> {
+    let qualified = qualify(target)?;
+    let exists =
+        Spi::get_one_with_args::<bool>("SELECT pg_catalog.to_regclass($1) IS NOT NULL", &[qualified.as_str().into()])
+            .or_report()?;
+    if exists == Some(true) {
+        return Err(error(Code::ERRCODE_DUPLICATE_TABLE, format!("target: relation {target} already exists"), hint));
+    }
+    Ok(qualified)
 }
 
 /// Quote a possibly schema-qualified name given as text ("s.t", "\"Odd\".t").

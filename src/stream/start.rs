@@ -84,17 +84,10 @@ fn run_stream(
 
 /// The replay target: a new table (a hypertable under TimescaleDB) owned by the caller.
 fn create_target(target: &str, keyed: bool) -> Result<(String, pg_sys::Oid), ErrorReport> {
-    let qualified = crate::injection::table::qualify(target)?;
-    let exists =
-        Spi::get_one_with_args::<bool>("SELECT pg_catalog.to_regclass($1) IS NOT NULL", &[qualified.as_str().into()])
-            .or_report()?;
-    if exists == Some(true) {
-        return Err(error(
-            Code::ERRCODE_DUPLICATE_TABLE,
-            format!("target: relation {target} already exists"),
-            "name a new table; a stream never writes into an existing one",
-        ));
-    }
+    let qualified = crate::injection::table::new_table_name(
+        target,
+        "name a new table; a stream never writes into an existing one",
+    )?;
     let series = if keyed { ", series text" } else { "" };
     // The score travels with its row: one write per row, readable by any dashboard.
     Spi::run(&format!(

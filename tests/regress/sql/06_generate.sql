@@ -40,3 +40,4 @@ SELECT expect_error($$SELECT anomdet.generate('gen_x', length => 100000000, seri
 SELECT expect_error($$SELECT anomdet.generate(NULL)$$);
 SELECT expect_error($$SELECT anomdet.generate('no_such_schema.t')$$);
 SELECT count(*) AS nothing_half_made FROM pg_class WHERE relname = 'gen_x';
+SELECT expect_error($$SELECT anomdet.generate('no such schema.x.y')$$);
