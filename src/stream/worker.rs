@@ -5,7 +5,7 @@ use super::{ALERT_CHANNEL, application_name};
 use crate::error::{Code, OrReport, error, internal};
 use crate::injection::table::{self, SeriesRows};
 use crate::relation::Source;
-use anomdet_core::replay::{Pace, merged_order, percentile};
+use anomdet_core::replay::{Pace, merged_order, percentiles};
 use anomdet_core::{Detector, Scored, find_detector};
 use pgrx::bgworkers::{BackgroundWorker, SignalWakeFlags};
 use pgrx::pg_sys::panic::ErrorReport;
@@ -341,7 +341,8 @@ impl Replay {
         let stream_ts = done.checked_sub(1).map(|i| self.order_ts[i]);
         // Lag: how far behind schedule the last written row was written.
         let lag_ms = stream_ts.map(|t| ((elapsed - self.pace.due_secs(t)) * 1000.0).max(0.0));
-        let p = |q: f64| Some(percentile(&self.latencies_ms, q)).filter(|v| v.is_finite());
+        let ps = percentiles(&self.latencies_ms, &[0.5, 0.99]);
+        let p = |i: usize| Some(ps[i]).filter(|v| v.is_finite());
         let still = Spi::get_one_with_args::<bool>(
             "WITH u AS (UPDATE anomdet.job_records SET rows_read = $2, rows_scored = $3, anomalies = $4, \
                stream_time = $5, lag_ms = $6, rows_per_second = $7, progress_at = pg_catalog.clock_timestamp(), \
@@ -355,8 +356,8 @@ impl Replay {
                 stream_ts.map(TimestampWithTimeZone::try_from).transpose().map_err(internal)?.into(),
                 lag_ms.into(),
                 (done as f64 / elapsed.max(1e-9)).into(),
-                p(0.5).into(),
-                p(0.99).into(),
+                p(0).into(),
+                p(1).into(),
             ],
         );
         Ok(still.or_report()? == Some(true))

@@ -38,12 +38,17 @@ impl Pace {
 
 /// The p-quantile (0..=1) of unsorted values by linear interpolation; NaN when empty.
 pub fn percentile(values: &[f64], q: f64) -> f64 {
+    percentiles(values, &[q])[0]
+}
+
+/// Several quantiles of unsorted values from one sort; NaN each when empty.
+pub fn percentiles(values: &[f64], qs: &[f64]) -> Vec<f64> {
     if values.is_empty() {
-        return f64::NAN;
+        return vec![f64::NAN; qs.len()];
     }
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
-    crate::series::quantile_sorted(&sorted, q)
+    qs.iter().map(|&q| crate::series::quantile_sorted(&sorted, q)).collect()
 }
 
 #[cfg(test)]

@@ -170,11 +170,10 @@ mod tests {
         assert!((ar.phi[0] - 0.6).abs() < 0.05 && (ar.phi[1] + 0.3).abs() < 0.05, "{:?}", ar.phi);
     }
 
-    /// Levinson-Durbin by hand for AR(1) on autocovariances r0 = 2, r1 = 1: φ = 0.5, σ² = 1.5.
+    /// AR(1) by hand: for 1, −1, 1, … (n = 100, mean 0) the biased autocovariances are
+    /// r0 = 1 and r1 = −99/100, so Yule-Walker gives φ1 = r1 / r0 = −0.99.
     #[test]
     fn first_order_by_hand() {
-        // 0, 2, 0, 2, … has r1/r0 = −1; instead build from a series whose lag-1 ratio is
-        // known exactly: the alternating series gives φ1 = −(n−1)/n.
         let xs: Vec<f64> = (0..100).map(|i| if i % 2 == 0 { 1.0 } else { -1.0 }).collect();
         let ar = fit_ar(&xs, 1);
         assert!((ar.phi[0] + 0.99).abs() < 1e-12, "{:?}", ar.phi);

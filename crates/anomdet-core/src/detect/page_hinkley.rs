@@ -113,28 +113,25 @@ impl Detector for PageHinkley {
                 for v in first {
                     last = self.step(v / scale);
                 }
-                return match last {
-                    Some((statistic, flagged, mean)) => Scored {
-                        score: Some(statistic),
-                        is_anomaly: Some(flagged),
-                        expected: Some(mean * scale),
-                        lower: None,
-                        upper: None,
-                    },
-                    None => Scored::WARMUP,
-                };
+                return as_scored(last, scale);
             }
         };
-        match self.step(x / scale) {
-            Some((statistic, flagged, mean)) => Scored {
-                score: Some(statistic),
-                is_anomaly: Some(flagged),
-                expected: Some(mean * scale),
-                lower: None,
-                upper: None,
-            },
-            None => Scored::WARMUP,
-        }
+        let step = self.step(x / scale);
+        as_scored(step, scale)
+    }
+}
+
+/// A step's (statistic, signal, mean) as a score, the mean back in the values' units.
+fn as_scored(step: Option<(f64, bool, f64)>, scale: f64) -> Scored {
+    match step {
+        Some((statistic, flagged, mean)) => Scored {
+            score: Some(statistic),
+            is_anomaly: Some(flagged),
+            expected: Some(mean * scale),
+            lower: None,
+            upper: None,
+        },
+        None => Scored::WARMUP,
     }
 }
 

@@ -12,7 +12,7 @@ use crate::window::TrailingWindow;
 const PARAMS: &[ParamSpec] = &[
     ParamSpec::int("window", 1.0, 1.0, 100_000.0, "values before each value whose median it is compared with"),
     ParamSpec::float("c", 3.0, Bound::excl(0.0), Bound::incl(1e6), "fence width in interquartile ranges"),
-    ParamSpec::int("history", 1000.0, 10.0, 1e7, "online: past deviations the fences are fitted on"),
+    ParamSpec::int("history", 1000.0, 10.0, 100_000.0, "online: past deviations the fences are fitted on"),
 ];
 
 pub static INFO: DetectorInfo = DetectorInfo {
