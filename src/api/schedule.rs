@@ -171,8 +171,11 @@ fn lock_watermark(
     };
     let find = "SELECT job_id, watermark FROM anomdet.watermarks WHERE source_relid = $1 AND value_column = $2 \
                 AND detector = $3 AND params = $4 AND owner = CURRENT_USER FOR UPDATE";
-    if let Ok((Some(job), watermark)) = key(find) {
-        return Ok((job, watermark));
+    match key(find) {
+        Ok((Some(job), watermark)) => return Ok((job, watermark)),
+        // No row yet (the usual first run) comes back as an empty result.
+        Ok((None, _)) | Err(pgrx::spi::SpiError::InvalidPosition) => {}
+        Err(e) => return Err(internal(e)),
     }
     // First run: a 'scheduled' job collects the scores. A concurrent first run may win the
     // insert; then this one waits for it and reads its row.
@@ -222,23 +225,25 @@ fn read_new_rows(
     let t = quote_identifier(&source.time_column);
     let v = quote_identifier(&source.value_column);
     let rel = &source.qualified;
-    let (key, partition) = match &source.series_column {
+    let (key, same_series) = match &source.series_column {
         Some(k) => {
             let k = quote_identifier(k);
-            (format!("{k}::pg_catalog.text"), format!("PARTITION BY {k}"))
+            (format!("{k}::pg_catalog.text"), format!(" AND {k}::pg_catalog.text IS NOT DISTINCT FROM s.k"))
         }
         None => ("NULL::pg_catalog.text".to_string(), String::new()),
     };
-    // The warm-up rows: numbered back from the watermark within each series.
+    // The new rows, then, only for series that have some, the `lookback` rows before the
+    // watermark, newest first with a LIMIT: a run reads what it needs, not the whole history
+    // (a time index serves both parts). Warm-up rows sort before new ones within a series.
     let sql = format!(
-        "SELECT k, ts, v, NOT new FROM ( \
-           SELECT {key} AS k, {t}::pg_catalog.timestamptz AS ts, {v}::pg_catalog.float8 AS v, false AS new, \
-                  pg_catalog.row_number() OVER ({partition} ORDER BY {t} DESC) AS back \
-             FROM {rel} WHERE $1 IS NOT NULL AND {t} <= $1 \
-         ) old WHERE back <= $2 \
+        "WITH fresh AS ( \
+           SELECT {key} AS k, {t}::pg_catalog.timestamptz AS ts, {v}::pg_catalog.float8 AS v FROM {rel} \
+            WHERE {t} IS NOT NULL AND ($1 IS NULL OR {t} > $1)) \
+         SELECT k, ts, v, false FROM fresh \
          UNION ALL \
-         SELECT {key}, {t}::pg_catalog.timestamptz, {v}::pg_catalog.float8, false FROM {rel} \
-          WHERE {t} IS NOT NULL AND ($1 IS NULL OR {t} > $1) \
+         SELECT w.k, w.ts, w.v, true FROM (SELECT DISTINCT k FROM fresh) s CROSS JOIN LATERAL ( \
+           SELECT {key} AS k, {t}::pg_catalog.timestamptz AS ts, {v}::pg_catalog.float8 AS v FROM {rel} \
+            WHERE $1 IS NOT NULL AND {t} <= $1{same_series} ORDER BY {t} DESC LIMIT $2) w \
          ORDER BY 1, 2"
     );
     Spi::connect(|client| {
