@@ -121,6 +121,9 @@ done
 check "slots exhausted: clear 53400 error naming max_worker_processes" "$(echo "$out" | grep -q '53400: run_stream: no background worker slot is free (max_worker_processes)' && echo yes || echo "$out")" yes
 check "slots exhausted: the failed call left no table" "$(q "SELECT to_regclass('busy_$i') IS NULL")" t
 q "SELECT anomdet.cancel_job(id) FROM anomdet.running_jobs" >/dev/null
+# Cancelled workers leave within a second; their slots are free again after that.
+freed=$(wait_for "SELECT count(*) = 0 FROM pg_stat_activity WHERE backend_type = 'anomdet stream'" 5)
+check "slots exhausted: cancelling frees the slots within 1 s" "$([ "$freed" != timeout ] && [ "$freed" -le 1000 ] && echo yes || echo "no ($freed ms)")" yes
 check "slots exhausted: no job row for the failed call" "$(q "SELECT count(*) FROM anomdet.jobs WHERE target LIKE '%busy_$i'")" 0
 
 # SIGKILL of the worker: the postmaster restarts every backend; the job is not shown as
