@@ -40,6 +40,15 @@ pub fn param_error(listing: &str, name: &str, e: ParamError) -> ErrorReport {
             format!("SELECT params FROM anomdet.{listing}() WHERE name = '{name}' shows every parameter with its range")
         }
         ParamError::NotAnObject(_) => "pass a JSON object of named parameters, or '{}' for all defaults".to_string(),
+        ParamError::BadMember { valid, .. } if !valid.is_empty() => {
+            format!("detectors that can be members: {}", valid.join(", "))
+        }
+        ParamError::BadMember { .. } => {
+            "a member is a detector name or {\"detector\": name, \"params\": {...}}".to_string()
+        }
+        ParamError::InMember { detector, .. } => {
+            format!("SELECT params FROM anomdet.detectors() WHERE name = '{detector}' shows that member's parameters")
+        }
     };
     invalid_argument(format!("params: {e}"), hint)
 }

@@ -12,6 +12,8 @@ compile_error!("anomdet must be built with panic = \"unwind\" so errors become c
 use pgrx::prelude::*;
 
 mod api;
+mod chosen_detector;
+mod custom_detector;
 mod error;
 pub mod injection;
 mod json_arg;

@@ -4,9 +4,10 @@
 //! Memory: batch mode holds one series at a time (it needs the whole series by definition);
 //! online mode holds one chunk, so it stays flat however large the table is.
 
+use crate::chosen_detector::ChosenDetector;
 use crate::error::{Code, error, internal};
 use crate::relation::Source;
-use anomdet_core::{Detector, DetectorInfo, Mode, Params, Scored};
+use anomdet_core::{Detector, Mode, Scored};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 
@@ -58,8 +59,7 @@ impl DuplicatePolicy {
 /// Everything needed to score one source.
 pub struct Plan<'a> {
     pub source: &'a Source,
-    pub detector: &'static DetectorInfo,
-    pub params: Params,
+    pub detector: &'a ChosenDetector,
     pub mode: Mode,
     pub on_invalid: InvalidPolicy,
     pub on_duplicate: DuplicatePolicy,
@@ -127,8 +127,8 @@ impl Plan<'_> {
         let mut state = RunState::default();
         let sql = self.source.select_sql(!self.reads_unordered());
         let keyed = self.source.series_column.is_some();
-        if sink.writes_with_spi() {
-            // The sink runs SQL while rows arrive: read through a cursor, a batch at a time.
+        if sink.writes_with_spi() || self.detector.runs_sql() {
+            // The sink or the detector runs SQL while rows arrive: read through a cursor, a batch at a time.
             Spi::connect(|client| -> Result<(), ErrorReport> {
                 let mut cursor = client.try_open_cursor(sql.as_str(), &[]).map_err(internal)?;
                 loop {
@@ -210,7 +210,7 @@ impl Plan<'_> {
                 ts: Vec::new(),
                 values: Vec::new(),
                 valid_in_series: 0,
-                detector: (self.detector.build)(&self.params),
+                detector: self.detector.build(),
             });
         }
         let p = state.pending.as_mut().expect("set above");
@@ -286,7 +286,7 @@ impl Plan<'_> {
                 return Err(duplicate_error(self.source, p.key.as_deref(), w[0]));
             }
         }
-        let needed = (self.detector.min_points)(&self.params);
+        let needed = self.detector.min_points();
         if p.valid_in_series < needed {
             return Err(error(
                 Code::ERRCODE_DATA_EXCEPTION,
@@ -295,7 +295,7 @@ impl Plan<'_> {
                     self.source.qualified,
                     series_label(p.key.as_deref()),
                     p.valid_in_series,
-                    self.detector.name
+                    self.detector.name()
                 ),
                 "lower the length parameters in params (window, warmup, n_init...), or use a longer series",
             ));

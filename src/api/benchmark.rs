@@ -6,6 +6,7 @@
 //! and stored with its runtime in `anomdet.benchmark_results`. `anomdet.leaderboard` ranks the
 //! detectors.
 
+use crate::chosen_detector::ChosenDetector;
 use crate::error::{Code, OrReport, error, invalid_argument, required};
 use crate::injection::table::{self, SeriesRows};
 use crate::relation::Source;
@@ -13,7 +14,7 @@ use anomdet_core::evaluate::evaluate;
 use anomdet_core::inject::{
     InjectorInfo, find_injector, inject_series_streams, place_random, placement_rng, stream_base,
 };
-use anomdet_core::{DetectorInfo, Mode, Params, find_detector, registry};
+use anomdet_core::{Params, registry};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use std::collections::HashMap;
@@ -59,7 +60,7 @@ fn benchmark(
             relid.into(),
             source.qualified.as_str().into(),
             value_column.into(),
-            detectors.iter().map(|d| d.name.to_string()).collect::<Vec<_>>().into(),
+            detectors.iter().map(|d| d.name().to_string()).collect::<Vec<_>>().into(),
             methods.iter().map(|m| m.name.to_string()).collect::<Vec<_>>().into(),
             seeds.into(),
             pgrx::JsonB(serde_json::json!({"count": count, "length": length})).into(),
@@ -83,7 +84,7 @@ fn benchmark(
                     let (scores, flags) = score_case(detector, &case.values);
                     let metrics = evaluate(&case.labels, &scores, &flags);
                     let runtime_ms = started.elapsed().as_secs_f64() * 1000.0;
-                    let cell = Cell { id, detector: detector.name, method: method.name, seed, dataset: &dataset };
+                    let cell = Cell { id, detector: detector.name(), method: method.name, seed, dataset: &dataset };
                     store(&cell, &metrics, &case.labels, runtime_ms)?;
                 }
             }
@@ -92,27 +93,30 @@ fn benchmark(
     Ok(id)
 }
 
-fn pick_detectors(names: Option<Vec<Option<String>>>) -> Result<Vec<&'static DetectorInfo>, ErrorReport> {
-    let Some(names) = names else { return Ok(registry().to_vec()) };
-    names
-        .into_iter()
-        .map(|n| {
-            let n = required("detectors", n)?;
-            find_detector(&n).ok_or_else(|| {
-                invalid_argument(
-                    format!("detectors: unknown detector \"{n}\""),
-                    format!("built-in detectors: {}", registry().iter().map(|d| d.name).collect::<Vec<_>>().join(", ")),
+/// The named detectors (built-in or registered), or by default every built-in one plus the
+/// caller's own registered detectors, each with its default parameters.
+fn pick_detectors(names: Option<Vec<Option<String>>>) -> Result<Vec<ChosenDetector>, ErrorReport> {
+    let Some(names) = names else {
+        let mut all: Vec<ChosenDetector> = registry().iter().map(|d| ChosenDetector::builtin_defaults(d)).collect();
+        let own = Spi::connect(|client| -> Result<Vec<String>, ErrorReport> {
+            let rows = client
+                .select(
+                    "SELECT name FROM anomdet.custom_detectors WHERE owner OPERATOR(pg_catalog.=) CURRENT_USER ORDER BY name",
+                    None,
+                    &[],
                 )
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()
-        .and_then(|v| {
-            if v.is_empty() {
-                Err(invalid_argument("detectors: name at least one", "or pass NULL for all"))
-            } else {
-                Ok(v)
-            }
-        })
+                .or_report()?;
+            rows.map(|r| r.get::<String>(1).or_report().map(Option::unwrap_or_default)).collect()
+        })?;
+        for name in own {
+            all.push(ChosenDetector::resolve("detectors", &name, None)?);
+        }
+        return Ok(all);
+    };
+    if names.is_empty() {
+        return Err(invalid_argument("detectors: name at least one", "or pass NULL for all"));
+    }
+    names.into_iter().map(|n| ChosenDetector::resolve("detectors", &required("detectors", n)?, None)).collect()
 }
 
 fn pick_methods(names: Vec<Option<String>>) -> Result<Vec<&'static InjectorInfo>, ErrorReport> {
@@ -138,7 +142,7 @@ fn pick_methods(names: Vec<Option<String>>) -> Result<Vec<&'static InjectorInfo>
 fn check_lengths(
     source: &Source,
     series: &[SeriesRows],
-    detectors: &[&DetectorInfo],
+    detectors: &[ChosenDetector],
     methods: &[&InjectorInfo],
     count: usize,
     length: usize,
@@ -163,11 +167,11 @@ fn check_lengths(
         ));
     }
     for d in detectors {
-        let needed = (d.min_points)(&Params::defaults(d.params));
+        let needed = d.min_points();
         if shortest < needed {
             return Err(error(
                 Code::ERRCODE_DATA_EXCEPTION,
-                format!("detectors: {} needs at least {needed} rows, the shortest series has {shortest}", d.name),
+                format!("detectors: {} needs at least {needed} rows, the shortest series has {shortest}", d.name()),
                 "leave that detector out, or use a longer series",
             ));
         }
@@ -202,10 +206,9 @@ fn inject_case(
 }
 
 /// Score one series in batch mode: NaN for unscored rows (NULL, NaN, warm-up), never flagged.
-fn score_case(detector: &DetectorInfo, values: &[Option<f64>]) -> (Vec<f64>, Vec<bool>) {
-    let params = Params::defaults(detector.params);
+fn score_case(detector: &ChosenDetector, values: &[Option<f64>]) -> (Vec<f64>, Vec<bool>) {
     let valid: Vec<f64> = values.iter().flatten().copied().filter(|v| v.is_finite()).collect();
-    let mut scored = anomdet_core::score_series(detector, &params, Mode::Batch, &valid).into_iter();
+    let mut scored = detector.build().score_batch(&valid).into_iter();
     values
         .iter()
         .map(|v| {

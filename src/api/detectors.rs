@@ -1,22 +1,28 @@
-//! `anomdet.detectors()`: what is built in, with every parameter and its range.
+//! `anomdet.detectors()`: the built-in detectors with every parameter and its range, then the
+//! registered (SQL) detectors the caller may use.
 
 use anomdet_core::registry;
+use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 
-/// Every built-in detector: family, online and multivariate support, parameters, description.
-#[pg_extern(immutable, parallel_safe)]
-fn detectors() -> TableIterator<
-    'static,
-    (
-        name!(name, String),
-        name!(family, String),
-        name!(online, bool),
-        name!(multivariate, bool),
-        name!(params, pgrx::JsonB),
-        name!(description, String),
-    ),
+/// Every detector: family, online and multivariate support, parameters, description.
+#[allow(clippy::type_complexity)]
+#[pg_extern(stable, parallel_safe)]
+fn detectors() -> Result<
+    TableIterator<
+        'static,
+        (
+            name!(name, String),
+            name!(family, String),
+            name!(online, bool),
+            name!(multivariate, bool),
+            name!(params, pgrx::JsonB),
+            name!(description, String),
+        ),
+    >,
+    ErrorReport,
 > {
-    let rows: Vec<_> = registry()
+    let mut rows: Vec<_> = registry()
         .iter()
         .map(|d| {
             (
@@ -29,5 +35,8 @@ fn detectors() -> TableIterator<
             )
         })
         .collect();
-    TableIterator::new(rows)
+    for (name, params, description) in super::custom::listed()? {
+        rows.push((name, super::custom::FAMILY.to_string(), false, false, params, description));
+    }
+    Ok(TableIterator::new(rows))
 }

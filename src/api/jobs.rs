@@ -93,7 +93,7 @@ fn run_batch(
         on_duplicate,
     }
     .prepare()?;
-    let effective = parts.params.to_json(parts.detector.params);
+    let effective = parts.detector.params_json();
     let job_id = Spi::get_one_with_args::<i64>(
         "INSERT INTO anomdet.job_records (name, kind, detector, params, mode, source_relid, source, time_column, value_column, \
            series_column, status, started_at, backend_pid) \
@@ -101,7 +101,7 @@ fn run_batch(
          RETURNING id",
         &[
             name.into(),
-            parts.detector.name.into(),
+            parts.detector.name().into(),
             pgrx::JsonB(effective).into(),
             mode.unwrap_or("batch").into(),
             source.relid.into(),

@@ -1,6 +1,7 @@
 //! The SQL surface: thin `#[pg_extern]` wrappers that parse arguments and call the layers below.
 
 pub mod benchmark;
+pub mod custom;
 pub mod detect;
 pub mod detectors;
 pub mod evaluate;
@@ -10,11 +11,12 @@ pub mod jobs;
 pub mod report;
 pub mod schedule;
 
-use crate::error::{invalid_argument, param_error};
+use crate::chosen_detector::ChosenDetector;
+use crate::error::invalid_argument;
 use crate::relation::Source;
 use crate::scoring::{DuplicatePolicy, InvalidPolicy, Plan};
 
-use anomdet_core::{Mode, find_detector, registry};
+use anomdet_core::Mode;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 
@@ -66,42 +68,35 @@ impl SqlScoreArgs<'_> {
 
 /// Validate detector, parameters and policies, then the source; nothing is read before this passes.
 pub fn prepare(args: &ScoreArgs<'_>) -> Result<(Source, PlanParts), ErrorReport> {
-    let detector = find_detector(args.detector).ok_or_else(|| {
-        invalid_argument(
-            format!("detector: unknown detector \"{}\"", args.detector),
-            format!("built-in detectors: {}", registry().iter().map(|d| d.name).collect::<Vec<_>>().join(", ")),
-        )
-    })?;
-    let params = detector.parse_params(args.params).map_err(|e| param_error("detectors", detector.name, e))?;
+    let detector = ChosenDetector::resolve("detector", args.detector, args.params)?;
     let mode = Mode::parse(args.mode)
         .ok_or_else(|| invalid_argument(format!("mode: unknown mode \"{}\"", args.mode), "use 'batch' or 'online'"))?;
-    if mode == Mode::Online && !detector.online {
+    if mode == Mode::Online && !detector.supports_online() {
         return Err(invalid_argument(
-            format!("mode: detector {} has no online mode", detector.name),
-            "SELECT name FROM anomdet.detectors() WHERE online lists the online detectors",
+            format!("mode: detector {} with these params has no online mode", detector.name()),
+            "SELECT name FROM anomdet.detectors() WHERE online lists the online detectors; an ensemble is online \
+             when all its members are",
         ));
     }
     let on_invalid = InvalidPolicy::parse(args.on_invalid)?;
     let on_duplicate = DuplicatePolicy::parse(args.on_duplicate)?;
     let source = Source::resolve(args.source, args.value_column, args.time_column, args.series_column)?;
-    Ok((source, PlanParts { detector, params, mode, on_invalid, on_duplicate }))
+    Ok((source, PlanParts { detector, mode, on_invalid, on_duplicate }))
 }
 
 /// A plan without its source, so the source can be owned by the caller.
 pub struct PlanParts {
-    pub detector: &'static anomdet_core::DetectorInfo,
-    pub params: anomdet_core::Params,
+    pub detector: ChosenDetector,
     pub mode: Mode,
     pub on_invalid: InvalidPolicy,
     pub on_duplicate: DuplicatePolicy,
 }
 
 impl PlanParts {
-    pub fn with_source<'a>(&self, source: &'a Source) -> Plan<'a> {
+    pub fn with_source<'a>(&'a self, source: &'a Source) -> Plan<'a> {
         Plan {
             source,
-            detector: self.detector,
-            params: self.params.clone(),
+            detector: &self.detector,
             mode: self.mode,
             on_invalid: self.on_invalid,
             on_duplicate: self.on_duplicate,

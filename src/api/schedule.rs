@@ -8,10 +8,11 @@
 //! run's scores equal those of one online pass over the whole series, as long as the
 //! detector's memory fits in `lookback` rows.
 
+use crate::chosen_detector::ChosenDetector;
 use crate::error::{Code, OrReport, error, internal, invalid_argument, required};
 use crate::json_arg::JsonArg;
 use crate::relation::Source;
-use anomdet_core::{Scored, find_detector, registry};
+use anomdet_core::Scored;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use pgrx::spi::quote_identifier;
@@ -88,20 +89,16 @@ fn needed(key: &str, value: Option<String>) -> Result<String, ErrorReport> {
 #[pg_extern(volatile, parallel_unsafe)]
 fn score_new_rows(config: Option<JsonArg>) -> Result<i64, ErrorReport> {
     let config = Config::parse(required("config", config)?.value("config")?)?;
-    let info = find_detector(&config.detector).ok_or_else(|| {
-        invalid_argument(
-            format!("config.detector: unknown detector \"{}\"", config.detector),
-            format!("built-in detectors: {}", registry().iter().map(|d| d.name).collect::<Vec<_>>().join(", ")),
-        )
-    })?;
-    if !info.online {
+    let detector = ChosenDetector::resolve("config.detector", &config.detector, Some(&config.params))?;
+    if !detector.supports_online() {
         return Err(invalid_argument(
-            format!("config.detector: {} has no online mode, which scheduled scoring needs", info.name),
-            "SELECT name FROM anomdet.detectors() WHERE online",
+            format!(
+                "config.detector: {} with these params has no online mode, which scheduled scoring needs",
+                detector.name()
+            ),
+            "SELECT name FROM anomdet.detectors() WHERE online (an ensemble is online when all its members are)",
         ));
     }
-    let params =
-        info.parse_params(Some(&config.params)).map_err(|e| crate::error::param_error("detectors", info.name, e))?;
     let relid = Spi::get_one_with_args::<pg_sys::Oid>(
         "SELECT pg_catalog.to_regclass($1)::pg_catalog.oid",
         &[config.source.as_str().into()],
@@ -116,16 +113,16 @@ fn score_new_rows(config: Option<JsonArg>) -> Result<i64, ErrorReport> {
     })?;
     let source =
         Source::resolve(relid, &config.value_column, config.time_column.as_deref(), config.series_column.as_deref())?;
-    let effective = params.to_json(info.params);
-    let (job_id, watermark) = lock_watermark(&source, info.name, &effective)?;
+    let effective = detector.params_json();
+    let (job_id, watermark) = lock_watermark(&source, detector.name(), &effective)?;
 
     let rows = read_new_rows(&source, watermark, config.lookback)?;
     let mut out = Vec::new();
     for series in rows {
-        let mut detector = (info.build)(&params);
+        let mut scorer = detector.build();
         for (i, (ts, value)) in series.rows.iter().enumerate() {
             let scored = match value {
-                Some(v) if v.is_finite() => detector.update(*v),
+                Some(v) if v.is_finite() => scorer.update(*v),
                 _ => Scored::WARMUP,
             };
             if i >= series.warmup {

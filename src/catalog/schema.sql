@@ -391,3 +391,29 @@ SELECT r.benchmark_id, r.dataset,
 FROM anomdet.benchmark_results r
 GROUP BY r.benchmark_id, r.dataset, r.detector;
 GRANT SELECT ON anomdet.leaderboard, anomdet.leaderboard_by_method, anomdet.leaderboard_by_dataset TO PUBLIC;
+
+-- Detectors registered from SQL (anomdet.register_detector): a function of the owner's that turns
+-- an array of values into an array of scores. Private to the owner unless shared; only the owner
+-- changes or removes it. regprocedure keeps the reference valid across pg_dump and restore.
+CREATE TABLE anomdet.custom_detectors (
+    name        text PRIMARY KEY CHECK (name ~ '^[a-z][a-z0-9_]{0,62}$'),
+    function    regprocedure NOT NULL,
+    threshold   double precision,
+    min_points  integer NOT NULL DEFAULT 1 CHECK (min_points BETWEEN 1 AND 10000000),
+    description text NOT NULL DEFAULT '',
+    shared      boolean NOT NULL DEFAULT false,
+    owner       name NOT NULL DEFAULT CURRENT_USER,
+    created_at  timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE anomdet.custom_detectors IS 'Detectors registered from SQL: function(values float8[] [, params jsonb]) -> float8[] scores';
+ALTER TABLE anomdet.custom_detectors ENABLE ROW LEVEL SECURITY;
+CREATE POLICY custom_detectors_visible ON anomdet.custom_detectors FOR SELECT
+    USING (owner OPERATOR(pg_catalog.=) CURRENT_USER OR shared);
+CREATE POLICY custom_detectors_insert ON anomdet.custom_detectors FOR INSERT
+    WITH CHECK (owner OPERATOR(pg_catalog.=) CURRENT_USER);
+CREATE POLICY custom_detectors_update ON anomdet.custom_detectors FOR UPDATE
+    USING (owner OPERATOR(pg_catalog.=) CURRENT_USER) WITH CHECK (owner OPERATOR(pg_catalog.=) CURRENT_USER);
+CREATE POLICY custom_detectors_delete ON anomdet.custom_detectors FOR DELETE
+    USING (owner OPERATOR(pg_catalog.=) CURRENT_USER);
+GRANT SELECT, INSERT, UPDATE, DELETE ON anomdet.custom_detectors TO PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('anomdet.custom_detectors', '');

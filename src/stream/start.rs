@@ -54,14 +54,14 @@ fn run_stream(
     .prepare()?;
     reap_lost_jobs()?;
     let (target, target_relid) = create_target(target, source.series_column.is_some())?;
-    let effective = parts.params.to_json(parts.detector.params);
+    let effective = parts.detector.params_json();
     let job_id = Spi::get_one_with_args::<i64>(
         "INSERT INTO anomdet.job_records (name, kind, detector, params, mode, source_relid, source, time_column, value_column, \
            series_column, status, target, target_relid, speedup, inject) \
          VALUES ($1, 'stream', $2, $3, 'online', $4, $5, $6, $7, $8, 'queued', $9, $10, $11, $12) RETURNING id",
         &[
             name.into(),
-            parts.detector.name.into(),
+            parts.detector.name().into(),
             pgrx::JsonB(effective).into(),
             source.relid.into(),
             source.qualified.as_str().into(),

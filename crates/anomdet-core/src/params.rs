@@ -10,6 +10,11 @@ pub enum ParamKind {
     Int,
     Float,
     Bool,
+    /// One of these words; stored as its index.
+    Choice(&'static [&'static str]),
+    /// A list of other detectors, each a name or `{"detector": name, "params": {...}}`; these
+    /// names are the default. Kept in [`Params::members`], checked by the detector registry.
+    Detectors(&'static [&'static str]),
 }
 
 impl ParamKind {
@@ -18,6 +23,8 @@ impl ParamKind {
             ParamKind::Int => "integer",
             ParamKind::Float => "float",
             ParamKind::Bool => "boolean",
+            ParamKind::Choice(_) => "text",
+            ParamKind::Detectors(_) => "detector list",
         }
     }
 }
@@ -63,14 +70,40 @@ impl ParamSpec {
         ParamSpec { name, kind: ParamKind::Bool, default, min: Bound::incl(0.0), max: Bound::incl(1.0), description }
     }
 
+    pub const fn choice(
+        name: &'static str,
+        options: &'static [&'static str],
+        default: usize,
+        description: &'static str,
+    ) -> Self {
+        let last = options.len() as f64 - 1.0;
+        let kind = ParamKind::Choice(options);
+        ParamSpec { name, kind, default: default as f64, min: Bound::incl(0.0), max: Bound::incl(last), description }
+    }
+
+    pub const fn detectors(name: &'static str, default: &'static [&'static str], description: &'static str) -> Self {
+        let kind = ParamKind::Detectors(default);
+        ParamSpec { name, kind, default: f64::NAN, min: Bound::incl(1.0), max: Bound::incl(32.0), description }
+    }
+
     /// The allowed range in interval notation, e.g. `(0, 1]` or `[2, 100000]`.
     pub fn range_text(&self) -> String {
+        match self.kind {
+            ParamKind::Choice(options) => return format!("one of {}", options.join(", ")),
+            ParamKind::Detectors(_) => {
+                return format!("{} to {} detectors", fmt_num(self.min.value), fmt_num(self.max.value));
+            }
+            _ => {}
+        }
         let lo = if self.min.inclusive { '[' } else { '(' };
         let hi = if self.max.inclusive { ']' } else { ')' };
         format!("{lo}{}, {}{hi}", fmt_num(self.min.value), fmt_num(self.max.value))
     }
 
     pub fn default_json(&self) -> Value {
+        if let ParamKind::Detectors(names) = self.kind {
+            return Value::from(names.to_vec());
+        }
         if self.default.is_nan() {
             return Value::Null; // "not set": the method documents what it does instead
         }
@@ -78,6 +111,8 @@ impl ParamSpec {
             ParamKind::Int => Value::from(self.default as i64),
             ParamKind::Float => Value::from(self.default),
             ParamKind::Bool => Value::from(self.default != 0.0),
+            ParamKind::Choice(options) => Value::from(options[self.default as usize]),
+            ParamKind::Detectors(_) => unreachable!("returned above"),
         }
     }
 
@@ -109,20 +144,32 @@ pub enum ParamError {
     WrongType { name: String, expected: String, got: String },
     #[error("parameter \"{name}\" is {value}, outside its allowed range {range}")]
     OutOfRange { name: String, value: String, range: String },
+    #[error("parameter \"{name}\": member {index} is {problem}")]
+    BadMember { name: String, index: usize, problem: String, valid: Vec<String> },
+    #[error("parameter \"{name}\": member {index} ({detector}): {source}")]
+    InMember { name: String, index: usize, detector: String, source: Box<ParamError> },
+}
+
+/// One member of a detector list, as given (its parameters are checked by the registry).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Member {
+    pub detector: String,
+    pub params: Option<Value>,
 }
 
 /// Validated parameter values: every declared parameter is present (default or given).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Params {
     values: BTreeMap<&'static str, f64>,
+    members: Vec<Member>,
 }
 
 impl Params {
     /// Parse `json` against `specs`; `None` or `{}` gives all defaults.
     pub fn parse(detector: &str, specs: &[ParamSpec], json: Option<&Value>) -> Result<Params, ParamError> {
-        let mut values: BTreeMap<&'static str, f64> = specs.iter().map(|s| (s.name, s.default)).collect();
+        let mut params = Params::defaults(specs);
         let object = match json {
-            None | Some(Value::Null) => return Ok(Params { values }),
+            None | Some(Value::Null) => return Ok(params),
             Some(Value::Object(map)) => map,
             Some(other) => return Err(ParamError::NotAnObject(json_kind(other).into())),
         };
@@ -132,6 +179,10 @@ impl Params {
                 name: key.clone(),
                 valid: specs.iter().map(|s| s.name.to_string()).collect(),
             })?;
+            if let ParamKind::Detectors(_) = spec.kind {
+                params.members = parse_members(spec, raw)?;
+                continue;
+            }
             let value = coerce(spec, raw)?;
             if !spec.admits(value) {
                 return Err(ParamError::OutOfRange {
@@ -140,14 +191,25 @@ impl Params {
                     range: spec.range_text(),
                 });
             }
-            values.insert(spec.name, value);
+            params.values.insert(spec.name, value);
         }
-        Ok(Params { values })
+        Ok(params)
     }
 
     /// Defaults only (for listing and tests).
     pub fn defaults(specs: &[ParamSpec]) -> Params {
-        Params { values: specs.iter().map(|s| (s.name, s.default)).collect() }
+        let mut members = Vec::new();
+        for spec in specs {
+            if let ParamKind::Detectors(names) = spec.kind {
+                members = names.iter().map(|n| Member { detector: n.to_string(), params: None }).collect();
+            }
+        }
+        Params { values: specs.iter().map(|s| (s.name, s.default)).collect(), members }
+    }
+
+    /// The detector list of a detector that combines others (empty for every other detector).
+    pub fn members(&self) -> &[Member] {
+        &self.members
     }
 
     pub fn float(&self, name: &str) -> f64 {
@@ -172,6 +234,16 @@ impl Params {
                 ParamKind::Float if v.is_nan() => Value::Null,
                 ParamKind::Float => Value::from(v),
                 ParamKind::Bool => Value::from(v != 0.0),
+                ParamKind::Choice(options) => Value::from(options[v as usize]),
+                ParamKind::Detectors(_) => Value::Array(
+                    self.members
+                        .iter()
+                        .map(|m| {
+                            let params = m.params.clone().unwrap_or_else(|| Value::Object(Default::default()));
+                            serde_json::json!({"detector": m.detector, "params": params})
+                        })
+                        .collect(),
+                ),
             };
             map.insert(spec.name.to_string(), json);
         }
@@ -211,7 +283,56 @@ fn coerce(spec: &ParamSpec, raw: &Value) -> Result<f64, ParamError> {
             }
         }
         ParamKind::Float => raw.as_f64().ok_or_else(|| wrong("a number")),
+        ParamKind::Choice(options) => {
+            let expected = format!("one of {}", options.join(", "));
+            let word = raw.as_str().ok_or_else(|| wrong(&expected))?;
+            options.iter().position(|o| *o == word).map(|i| i as f64).ok_or_else(|| ParamError::OutOfRange {
+                name: spec.name.into(),
+                value: raw.to_string(),
+                range: spec.range_text(),
+            })
+        }
+        ParamKind::Detectors(_) => unreachable!("detector lists are parsed by parse_members"),
     }
+}
+
+/// A detector list: a non-empty array of names or `{"detector": name, "params": {...}}` objects.
+fn parse_members(spec: &ParamSpec, raw: &Value) -> Result<Vec<Member>, ParamError> {
+    let expected = "an array of detector names or {\"detector\": name, \"params\": {...}} objects";
+    let wrong = || ParamError::WrongType {
+        name: spec.name.to_string(),
+        expected: expected.to_string(),
+        got: format!("{} ({raw})", json_kind(raw)),
+    };
+    let items = raw.as_array().ok_or_else(wrong)?;
+    if !spec.admits(items.len() as f64) {
+        let value = format!("a list of {}", items.len());
+        return Err(ParamError::OutOfRange { name: spec.name.into(), value, range: spec.range_text() });
+    }
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let bad = |problem: String| ParamError::BadMember {
+                name: spec.name.into(),
+                index: i + 1,
+                problem,
+                valid: Vec::new(),
+            };
+            match item {
+                Value::String(name) => Ok(Member { detector: name.clone(), params: None }),
+                Value::Object(map) => {
+                    if let Some(extra) = map.keys().find(|k| *k != "detector" && *k != "params") {
+                        return Err(bad(format!("an object with an unknown key \"{extra}\"")));
+                    }
+                    let name = map.get("detector").and_then(Value::as_str);
+                    let name = name.ok_or_else(|| bad("an object without a \"detector\" name".into()))?;
+                    Ok(Member { detector: name.to_string(), params: map.get("params").cloned() })
+                }
+                other => Err(bad(format!("{} ({other}), not a name or an object", json_kind(other)))),
+            }
+        })
+        .collect()
 }
 
 impl fmt::Display for ParamKind {

@@ -9,6 +9,7 @@
 mod ar_residual;
 mod cusum;
 mod dspot;
+mod ensemble;
 mod ewma;
 mod fences;
 mod gesd;
@@ -102,8 +103,44 @@ pub struct DetectorInfo {
 }
 
 impl DetectorInfo {
+    /// Parse and check parameters; a detector list is checked member by member against the registry.
     pub fn parse_params(&self, json: Option<&serde_json::Value>) -> Result<Params, ParamError> {
-        Params::parse(&format!("detector {}", self.name), self.params, json)
+        let params = Params::parse(&format!("detector {}", self.name), self.params, json)?;
+        let list = self.params.iter().find(|s| matches!(s.kind, crate::params::ParamKind::Detectors(_)));
+        if let Some(list) = list {
+            for (i, member) in params.members().iter().enumerate() {
+                let bad = |problem: String, valid: Vec<String>| ParamError::BadMember {
+                    name: list.name.into(),
+                    index: i + 1,
+                    problem,
+                    valid,
+                };
+                let info = find_detector(&member.detector).ok_or_else(|| {
+                    let valid = REGISTRY.iter().filter(|d| !d.combines()).map(|d| d.name.to_string()).collect();
+                    bad(format!("\"{}\", not a built-in detector", member.detector), valid)
+                })?;
+                if info.combines() {
+                    return Err(bad(format!("{}, which cannot be nested", info.name), Vec::new()));
+                }
+                info.parse_params(member.params.as_ref()).map_err(|e| ParamError::InMember {
+                    name: list.name.into(),
+                    index: i + 1,
+                    detector: info.name.into(),
+                    source: Box::new(e),
+                })?;
+            }
+        }
+        Ok(params)
+    }
+
+    /// True for a detector built from a list of other detectors.
+    pub fn combines(&self) -> bool {
+        self.params.iter().any(|s| matches!(s.kind, crate::params::ParamKind::Detectors(_)))
+    }
+
+    /// Whether these parameters allow online mode: a combination is online when all its members are.
+    pub fn supports_online(&self, params: &Params) -> bool {
+        self.online && params.members().iter().all(|m| find_detector(&m.detector).is_some_and(|d| d.online))
     }
 }
 
@@ -124,6 +161,7 @@ static REGISTRY: &[&DetectorInfo] = &[
     &ar_residual::INFO,
     &stl::INFO,
     &shesd::INFO,
+    &ensemble::INFO,
 ];
 
 /// Every built-in detector, in listing order.
@@ -189,6 +227,7 @@ pub(crate) mod tests {
             include_str!("ar_residual.rs"),
             include_str!("stl.rs"),
             include_str!("shesd.rs"),
+            include_str!("ensemble.rs"),
         ];
         let declared: usize = sources.iter().map(|s| s.matches(": DetectorInfo = DetectorInfo {").count()).sum();
         assert_eq!(declared, registry().len());
@@ -217,12 +256,13 @@ pub(crate) mod tests {
         "ar_residual",
         "stl",
         "shesd",
+        "ensemble",
     ];
     const FOR_LEVEL_SHIFTS: &[&str] = &["cusum", "page_hinkley", "level_shift"];
     const FOR_VOLATILITY: &[&str] = &["volatility_shift"];
 
     fn modes(d: &DetectorInfo) -> Vec<Mode> {
-        if d.online { vec![Mode::Batch, Mode::Online] } else { vec![Mode::Batch] }
+        if d.supports_online(&Params::defaults(d.params)) { vec![Mode::Batch, Mode::Online] } else { vec![Mode::Batch] }
     }
 
     fn noise(i: usize) -> f64 {

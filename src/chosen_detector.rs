@@ -1,0 +1,87 @@
+//! A detector picked by name: a built-in one from the core registry, or one a user registered
+//! with `anomdet.register_detector` (a SQL function). Everything that scores goes through this,
+//! so a registered detector works wherever a built-in one does in batch mode.
+
+use crate::custom_detector::SqlDetector;
+use crate::error::{invalid_argument, param_error};
+use anomdet_core::{Detector, DetectorInfo, Params, registry};
+use pgrx::pg_sys::panic::ErrorReport;
+
+#[derive(Clone)]
+pub enum ChosenDetector {
+    Builtin { info: &'static DetectorInfo, params: Params },
+    Sql(SqlDetector),
+}
+
+impl ChosenDetector {
+    /// Find `name` (built-ins first, then the registered detectors the caller may see) and
+    /// check `params` against it; `argument` names the SQL argument in errors.
+    pub fn resolve(argument: &str, name: &str, params: Option<&serde_json::Value>) -> Result<Self, ErrorReport> {
+        if let Some(info) = anomdet_core::find_detector(name) {
+            let params = info.parse_params(params).map_err(|e| param_error("detectors", info.name, e))?;
+            return Ok(ChosenDetector::Builtin { info, params });
+        }
+        match SqlDetector::find(name, params)? {
+            Some(sql) => Ok(ChosenDetector::Sql(sql)),
+            None => Err(unknown(argument, name)),
+        }
+    }
+
+    /// A built-in detector with its default parameters.
+    pub fn builtin_defaults(info: &'static DetectorInfo) -> Self {
+        ChosenDetector::Builtin { info, params: Params::defaults(info.params) }
+    }
+
+    pub fn name(&self) -> &str {
+        match self {
+            ChosenDetector::Builtin { info, .. } => info.name,
+            ChosenDetector::Sql(sql) => &sql.name,
+        }
+    }
+
+    pub fn supports_online(&self) -> bool {
+        match self {
+            ChosenDetector::Builtin { info, params } => info.supports_online(params),
+            ChosenDetector::Sql(_) => false,
+        }
+    }
+
+    /// The fewest usable values a series needs.
+    pub fn min_points(&self) -> usize {
+        match self {
+            ChosenDetector::Builtin { info, params } => (info.min_points)(params),
+            ChosenDetector::Sql(sql) => sql.min_points,
+        }
+    }
+
+    /// A fresh detector for one series.
+    pub fn build(&self) -> Box<dyn Detector> {
+        match self {
+            ChosenDetector::Builtin { info, params } => (info.build)(params),
+            ChosenDetector::Sql(sql) => Box::new(sql.clone()),
+        }
+    }
+
+    /// True when scoring runs SQL, so rows must not be scored inside a running scan.
+    pub fn runs_sql(&self) -> bool {
+        matches!(self, ChosenDetector::Sql(_))
+    }
+
+    /// The effective parameters, as a job records them.
+    pub fn params_json(&self) -> serde_json::Value {
+        match self {
+            ChosenDetector::Builtin { info, params } => params.to_json(info.params),
+            ChosenDetector::Sql(sql) => sql.params.clone(),
+        }
+    }
+}
+
+pub fn unknown(argument: &str, name: &str) -> ErrorReport {
+    invalid_argument(
+        format!("{argument}: unknown detector \"{name}\""),
+        format!(
+            "built-in detectors: {}; SELECT name FROM anomdet.detectors() also lists the registered ones you may use",
+            registry().iter().map(|d| d.name).collect::<Vec<_>>().join(", ")
+        ),
+    )
+}
