@@ -6,6 +6,10 @@
 //!   ties), in (0, 1]; scale-free and insensitive to a member's outliers.
 //! - `normalize = robust`: (score − median) / (1.4826 × MAD) of the member's scores.
 //!
+//! The default is rank and max: on the benchmark grid (16 methods × 3 datasets) the mean of
+//! ranks scored below every member (VUS-PR 0.160 against mad's 0.231) because one confident member
+//! is averaged away by indifferent ones, while the maximum of ranks beat every member (0.246).
+//!
 //! Batch mode normalises over the whole series; online mode against the member's last `window`
 //! scores, before the current one joins them. A point is flagged when at least `votes` members
 //! flag it (by default a majority), so each member keeps its own calibrated threshold.
@@ -25,7 +29,7 @@ const PARAMS: &[ParamSpec] = &[
         "detectors to combine: names, or {\"detector\": name, \"params\": {...}} objects",
     ),
     ParamSpec::choice("normalize", NORMALIZE, 0, "how member scores are put on one scale: rank or robust"),
-    ParamSpec::choice("aggregate", AGGREGATE, 0, "how normalised member scores are combined: mean or max"),
+    ParamSpec::choice("aggregate", AGGREGATE, 1, "how normalised member scores are combined: mean or max"),
     ParamSpec::int("votes", 0.0, 0.0, 32.0, "flag when at least this many members flag; 0 means a majority"),
     ParamSpec::int("window", 1000.0, 10.0, 100_000.0, "online mode: normalise against each member's last scores"),
 ];
@@ -206,7 +210,8 @@ mod tests {
     #[test]
     fn two_members_average_their_ranks_and_vote() {
         let xs = white_noise(500, 1.0);
-        let p = INFO.parse_params(Some(&json!({"members": ["zscore", "mad"], "votes": 2}))).unwrap();
+        let p =
+            INFO.parse_params(Some(&json!({"members": ["zscore", "mad"], "votes": 2, "aggregate": "mean"}))).unwrap();
         let out = (INFO.build)(&p).score_batch(&xs);
         let z = score_alone("zscore", &xs);
         let m = score_alone("mad", &xs);
