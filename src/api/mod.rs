@@ -2,6 +2,7 @@
 
 pub mod benchmark;
 pub mod custom;
+pub mod decompose;
 pub mod detect;
 pub mod detectors;
 pub mod evaluate;

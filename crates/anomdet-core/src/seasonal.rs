@@ -28,6 +28,18 @@ pub fn detect_period(xs: &[f64], max_lag: usize, min_acf: f64) -> Option<usize> 
         .max_by(|&a, &b| acf[a].total_cmp(&acf[b]))
 }
 
+/// The given period (≥ 2, when the series holds two full cycles), or the one detected by
+/// autocorrelation (`given` 0 or 1); `None`: no seasonality to use.
+pub fn period_of(xs: &[f64], given: usize) -> Option<usize> {
+    if given >= 2 {
+        return (xs.len() >= 2 * given).then_some(given);
+    }
+    // Autocorrelation of at most the first 10,000 values, lags up to a third of them: periods
+    // up to 3,333 rows, at a bounded cost whatever the series' length.
+    let head = &xs[..xs.len().min(10_000)];
+    detect_period(head, head.len() / 3, 0.3)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

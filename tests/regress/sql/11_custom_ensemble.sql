@@ -116,3 +116,22 @@ SELECT expect_error($$SELECT anomdet.unregister_detector('never_registered')$$);
 REVOKE ALL ON metrics FROM anomdet_dan, anomdet_eve;
 REVOKE ALL ON FUNCTION global_z(float8[], jsonb) FROM anomdet_dan;
 DROP ROLE anomdet_dan, anomdet_eve;
+
+-- decompose: the STL components as columns; value = trend + seasonal + residual, and they are
+-- exactly what the stl detector scores (its expected value is trend + seasonal + the median residual).
+SELECT period, count(*) AS rows, max(abs(value - trend - seasonal - residual)) < 1e-9 AS adds_up
+FROM anomdet.decompose('metrics', 'value') GROUP BY period;
+WITH d AS (SELECT * FROM anomdet.decompose('metrics', 'value', period => 126)),
+     m AS (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY residual) AS median FROM d)
+SELECT count(*) AS rows, count(*) FILTER (WHERE abs(s.expected - (d.trend + d.seasonal + m.median)) > 1e-9) AS differing_expected
+FROM d CROSS JOIN m JOIN anomdet.detect('metrics', 'value', 'stl', '{"period": 126}') s USING (ts);
+SELECT series, period, count(*) AS rows, count(trend) AS decomposed
+FROM anomdet.decompose('fleet', 'cpu', series_column => 'host', seasonal => 7) GROUP BY series, period ORDER BY series;
+SELECT expect_error($$SELECT anomdet.decompose('metrics', 'value', period => 1)$$);
+SELECT expect_error($$SELECT anomdet.decompose('metrics', 'value', period => 600)$$);
+SELECT expect_error($$SELECT anomdet.decompose('metrics', 'value', seasonal => 2)$$);
+SELECT expect_error($$SELECT anomdet.decompose('metrics', 'value', robust => NULL)$$);
+SELECT expect_error($$SELECT anomdet.decompose('metrics', 'nope')$$);
+CREATE TABLE flat AS SELECT ts, 1.0::float8 AS value FROM metrics;
+SELECT expect_error($$SELECT anomdet.decompose('flat', 'value')$$);
+DROP TABLE flat;

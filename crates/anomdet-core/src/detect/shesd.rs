@@ -5,9 +5,9 @@
 //! Batch only.
 
 use super::gesd::{esd, esd_scores};
-use super::stl::period_of;
 use super::{Detector, DetectorInfo, Scored};
 use crate::params::{Bound, ParamSpec};
+use crate::seasonal::period_of;
 use crate::series::quantile_sorted;
 
 const PARAMS: &[ParamSpec] = &[

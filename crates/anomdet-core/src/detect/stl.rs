@@ -52,24 +52,13 @@ struct Stl {
     robust: bool,
 }
 
-/// The given period, or the detected one (None: no seasonality found).
-pub fn period_of(xs: &[f64], given: usize) -> Option<usize> {
-    if given >= 2 {
-        return (xs.len() >= 2 * given).then_some(given);
-    }
-    // Autocorrelation of at most the first 10,000 values, lags up to a third of them: periods
-    // up to 3,333 rows, at a bounded cost whatever the series' length.
-    let head = &xs[..xs.len().min(10_000)];
-    crate::seasonal::detect_period(head, head.len() / 3, 0.3)
-}
-
 impl Detector for Stl {
     fn update(&mut self, _x: f64) -> Scored {
         Scored::WARMUP // batch only
     }
 
     fn score_batch(&mut self, xs: &[f64]) -> Vec<Scored> {
-        let (fitted, residual): (Vec<f64>, Vec<f64>) = match period_of(xs, self.period) {
+        let (fitted, residual): (Vec<f64>, Vec<f64>) = match crate::seasonal::period_of(xs, self.period) {
             Some(p) => {
                 let window = (self.seasonal > 0).then_some(self.seasonal);
                 let d = crate::stl::stl(xs, p, window, self.robust);
