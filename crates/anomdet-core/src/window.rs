@@ -22,6 +22,23 @@ impl SortedWindow {
         debug_assert!(at < self.sorted.len() && self.sorted[at].total_cmp(&x).is_eq());
         self.sorted.remove(at);
     }
+    /// Remove `old` (which must be present) and insert `new` with one shift of the values
+    /// between their positions, instead of a remove and an insert that shift half the window each.
+    pub fn replace(&mut self, old: f64, new: f64) {
+        let v = &mut self.sorted;
+        let i = v.partition_point(|x| x.total_cmp(&old).is_lt());
+        debug_assert!(i < v.len() && v[i].total_cmp(&old).is_eq());
+        let below_new = v.partition_point(|x| x.total_cmp(&new).is_lt());
+        if below_new > i {
+            // `new` goes above old's slot: the values in between move down one.
+            v.copy_within(i + 1..below_new, i);
+            v[below_new - 1] = new;
+        } else {
+            // `new` goes at or below old's slot: the values in between move up one.
+            v.copy_within(below_new..i, below_new + 1);
+            v[below_new] = new;
+        }
+    }
     pub fn as_slice(&self) -> &[f64] {
         &self.sorted
     }
@@ -78,10 +95,11 @@ impl TrailingWindow {
     }
     pub fn push(&mut self, x: f64) {
         self.arrival.push_back(x);
-        self.sorted.insert(x);
         if self.arrival.len() > self.capacity {
             let old = self.arrival.pop_front().expect("non-empty");
-            self.sorted.remove(old);
+            self.sorted.replace(old, x);
+        } else {
+            self.sorted.insert(x);
         }
     }
 }
@@ -89,6 +107,25 @@ impl TrailingWindow {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn replace_keeps_the_window_sorted_like_remove_then_insert() {
+        let values = crate::detect::tests::white_noise(2000, 10.0);
+        // Rounded so that ties (and replacing a value by an equal one) happen often.
+        let values: Vec<f64> = values.iter().map(|v| v.round()).collect();
+        let mut fast = TrailingWindow::new(50);
+        let mut naive: Vec<f64> = Vec::new();
+        for (i, &x) in values.iter().enumerate() {
+            fast.push(x);
+            naive.push(x);
+            if naive.len() > 50 {
+                naive.remove(0);
+            }
+            let mut expected = naive.clone();
+            expected.sort_by(f64::total_cmp);
+            assert_eq!(fast.sorted(), expected.as_slice(), "after value {i}");
+        }
+    }
 
     #[test]
     fn centered_windows_are_clipped_at_the_ends() {

@@ -69,6 +69,10 @@ struct Ensemble {
     normalize: Normalize,
     use_max: bool,
     votes_needed: usize,
+    /// Reused per point, so online mode allocates nothing.
+    results: Vec<Scored>,
+    normalised: Vec<Option<f64>>,
+    expected: Vec<f64>,
 }
 
 impl Ensemble {
@@ -82,27 +86,28 @@ impl Ensemble {
             normalize: if p.int("normalize") == 0 { Normalize::Rank } else { Normalize::Robust },
             use_max: p.int("aggregate") == 1,
             votes_needed: if votes == 0 { k / 2 + 1 } else { votes.min(k) },
+            results: Vec::with_capacity(k),
+            normalised: Vec::with_capacity(k),
+            expected: Vec::with_capacity(k),
         }
     }
 
-    /// One point: the members' results and their normalised scores, in member order.
-    fn combine(&self, results: &[Scored], normalised: &[Option<f64>]) -> Scored {
-        let present: Vec<f64> = normalised.iter().flatten().copied().collect();
-        if present.is_empty() {
+    /// One point from `self.results` and `self.normalised` (the members' results and their
+    /// normalised scores, in member order).
+    fn combine(&mut self) -> Scored {
+        let present = self.normalised.iter().flatten().copied();
+        let (count, sum, max) = present.fold((0usize, 0.0, f64::NEG_INFINITY), |(c, s, m), v| (c + 1, s + v, m.max(v)));
+        if count == 0 {
             return Scored::WARMUP;
         }
-        let score = if self.use_max {
-            present.iter().copied().fold(f64::NEG_INFINITY, f64::max)
-        } else {
-            present.iter().sum::<f64>() / present.len() as f64
-        };
-        let votes = results.iter().filter(|r| r.is_anomaly == Some(true)).count();
-        let mut expected: Vec<f64> = results.iter().filter_map(|r| r.expected).collect();
-        expected.sort_by(f64::total_cmp);
+        let votes = self.results.iter().filter(|r| r.is_anomaly == Some(true)).count();
+        self.expected.clear();
+        self.expected.extend(self.results.iter().filter_map(|r| r.expected));
+        self.expected.sort_by(f64::total_cmp);
         Scored {
-            score: Some(score),
+            score: Some(if self.use_max { max } else { sum / count as f64 }),
             is_anomaly: Some(votes >= self.votes_needed),
-            expected: (!expected.is_empty()).then(|| quantile_sorted(&expected, 0.5)),
+            expected: (!self.expected.is_empty()).then(|| quantile_sorted(&self.expected, 0.5)),
             lower: None,
             upper: None,
         }
@@ -130,18 +135,18 @@ fn normalise(how: Normalize, sorted: &[f64], score: f64) -> Option<f64> {
 
 impl Detector for Ensemble {
     fn update(&mut self, x: f64) -> Scored {
-        let results: Vec<Scored> = self.members.iter_mut().map(|m| m.update(x)).collect();
-        let normalised: Vec<Option<f64>> = results
-            .iter()
-            .zip(&mut self.history)
-            .map(|(r, history)| {
-                let s = r.score.filter(|s| s.is_finite())?;
+        self.results.clear();
+        self.results.extend(self.members.iter_mut().map(|m| m.update(x)));
+        self.normalised.clear();
+        for (r, history) in self.results.iter().zip(&mut self.history) {
+            let z = r.score.filter(|s| s.is_finite()).and_then(|s| {
                 let z = normalise(self.normalize, history.sorted(), s);
                 history.push(s);
                 z
-            })
-            .collect();
-        self.combine(&results, &normalised)
+            });
+            self.normalised.push(z);
+        }
+        self.combine()
     }
 
     fn score_batch(&mut self, xs: &[f64]) -> Vec<Scored> {
@@ -160,9 +165,11 @@ impl Detector for Ensemble {
         (0..xs.len())
             .map(|i| {
                 crate::interrupt::check_every(i);
-                let results: Vec<Scored> = per_member.iter().map(|m| m[i]).collect();
-                let row: Vec<Option<f64>> = normalised.iter().map(|m| m[i]).collect();
-                self.combine(&results, &row)
+                self.results.clear();
+                self.results.extend(per_member.iter().map(|m| m[i]));
+                self.normalised.clear();
+                self.normalised.extend(normalised.iter().map(|m| m[i]));
+                self.combine()
             })
             .collect()
     }

@@ -138,11 +138,8 @@ impl Detector for HoltWinters {
         if self.buffer.len() < self.warmup {
             return Scored::WARMUP;
         }
-        let period = if self.period > 0 {
-            self.period
-        } else {
-            crate::seasonal::detect_period(&self.buffer, self.buffer.len() / 3, 0.3).unwrap_or(1)
-        };
+        let period =
+            if self.period > 0 { self.period } else { crate::seasonal::period_of(&self.buffer, 0).unwrap_or(1) };
         self.state = Some(State::start(&self.buffer, period));
         // Replay the warm-up through the model to settle the error scale; not scored.
         for v in std::mem::take(&mut self.buffer) {
