@@ -8,7 +8,7 @@ PGRX_VERSION=0.18.1
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 
 need_apt=()
-for pkg in postgresql-15 postgresql-server-dev-15 libclang-dev clang sudo postgresql-15-cron chromium; do
+for pkg in postgresql-15 postgresql-server-dev-15 libclang-dev clang sudo postgresql-15-cron chromium python3-venv; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then
@@ -25,4 +25,12 @@ fi
 if ! grep -q "pg15" "${PGRX_HOME:-$HOME/.pgrx}/config.toml" 2>/dev/null; then
     cargo pgrx init --pg15 "$PG_CONFIG" >/dev/null
 fi
+# Python tools the tests use, pinned, in a venv of their own (pgspot checks the install script).
+TOOLS=${ANOMDET_TOOLS:-$HOME/.cache/anomdet-tools}
+if ! "$TOOLS/bin/pgspot" --version 2>/dev/null | grep -q "0.9.4"; then
+    echo "setup: installing pgspot 0.9.4 into $TOOLS"
+    python3 -m venv "$TOOLS"
+    "$TOOLS/bin/pip" install -q "pgspot==0.9.4"
+fi
+
 echo "setup: ready (cargo-pgrx $PGRX_VERSION, $($PG_CONFIG --version))"

@@ -17,6 +17,8 @@ cargo test -q -p anomdet-core >/dev/null 2>&1 || { cargo test -p anomdet-core; e
 
 echo "== building and installing the extension"
 bash scripts/install.sh
+echo "== pgspot on the install and upgrade scripts"
+bash scripts/pgspot.sh
 
 source scripts/cluster.sh
 cluster_start

@@ -7,17 +7,17 @@
 CREATE TABLE anomdet.job_records (
     id            bigserial PRIMARY KEY,
     name          text,
-    kind          text NOT NULL CHECK (kind IN ('batch', 'stream', 'scheduled')),
+    kind          text NOT NULL CHECK (kind OPERATOR(pg_catalog.=) ANY ('{batch,stream,scheduled}'::pg_catalog.text[])),
     detector      text NOT NULL,
     params        jsonb NOT NULL DEFAULT '{}',
-    mode          text NOT NULL CHECK (mode IN ('batch', 'online')),
+    mode          text NOT NULL CHECK (mode OPERATOR(pg_catalog.=) ANY ('{batch,online}'::pg_catalog.text[])),
     source_relid  oid NOT NULL,
     source        text NOT NULL,
     time_column   text NOT NULL,
     value_column  text NOT NULL,
     series_column text,
     status        text NOT NULL DEFAULT 'queued'
-                  CHECK (status IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')),
+                  CHECK (status OPERATOR(pg_catalog.=) ANY ('{queued,running,succeeded,failed,cancelled}'::pg_catalog.text[])),
     rows_read     bigint NOT NULL DEFAULT 0,
     rows_scored   bigint NOT NULL DEFAULT 0,
     anomalies     bigint NOT NULL DEFAULT 0,
@@ -167,7 +167,7 @@ CREATE TABLE anomdet.injections (
     placement     jsonb NOT NULL,
     seed          bigint NOT NULL,
     copied_from   text,
-    status        text NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'reverted')),
+    status        text NOT NULL DEFAULT 'active' CHECK (status OPERATOR(pg_catalog.=) ANY ('{active,reverted}'::pg_catalog.text[])),
     rows_changed  bigint NOT NULL DEFAULT 0,
     owner         name NOT NULL DEFAULT CURRENT_USER,
     created_at    timestamptz NOT NULL DEFAULT pg_catalog.now(),
@@ -249,9 +249,9 @@ SELECT c.oid::pg_catalog.regclass AS relation,
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
 LEFT JOIN anomdet.generated g ON g.relid OPERATOR(pg_catalog.=) c.oid
-WHERE c.relkind OPERATOR(pg_catalog.=) ANY ('{r,p,v,m,f}'::"char"[])
+WHERE c.relkind OPERATOR(pg_catalog.=) ANY ('{r,p,v,m,f}'::pg_catalog."char"[])
   AND n.nspname OPERATOR(pg_catalog.<>) ALL ('{pg_catalog,information_schema,anomdet,_timescaledb_catalog,_timescaledb_internal,_timescaledb_functions,_timescaledb_cache,_timescaledb_config,timescaledb_information,timescaledb_experimental}'::pg_catalog.name[])
-  AND n.nspname::pg_catalog.text NOT LIKE 'pg\_%'
+  AND n.nspname::pg_catalog.text OPERATOR(pg_catalog.!~~) 'pg\_%'
   AND pg_catalog.has_table_privilege(c.oid, 'SELECT')
   AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a WHERE a.attrelid OPERATOR(pg_catalog.=) c.oid AND a.attnum OPERATOR(pg_catalog.>) 0
               AND NOT a.attisdropped AND a.atttypid OPERATOR(pg_catalog.=) ANY ('{timestamptz,timestamp,date}'::pg_catalog.regtype[]))
@@ -396,10 +396,10 @@ GRANT SELECT ON anomdet.leaderboard, anomdet.leaderboard_by_method, anomdet.lead
 -- an array of values into an array of scores. Private to the owner unless shared; only the owner
 -- changes or removes it. regprocedure keeps the reference valid across pg_dump and restore.
 CREATE TABLE anomdet.custom_detectors (
-    name        text PRIMARY KEY CHECK (name ~ '^[a-z][a-z0-9_]{0,62}$'),
+    name        text PRIMARY KEY CHECK (name OPERATOR(pg_catalog.~) '^[a-z][a-z0-9_]{0,62}$'),
     function    regprocedure NOT NULL,
     threshold   double precision,
-    min_points  integer NOT NULL DEFAULT 1 CHECK (min_points BETWEEN 1 AND 10000000),
+    min_points  integer NOT NULL DEFAULT 1 CHECK (min_points OPERATOR(pg_catalog.>=) 1 AND min_points OPERATOR(pg_catalog.<=) 10000000),
     description text NOT NULL DEFAULT '',
     shared      boolean NOT NULL DEFAULT false,
     owner       name NOT NULL DEFAULT CURRENT_USER,
