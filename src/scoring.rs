@@ -339,7 +339,7 @@ fn count(rows: &[ScoredRow], summary: &mut Summary) {
     }
 }
 
-fn series_label(key: Option<&str>) -> String {
+pub fn series_label(key: Option<&str>) -> String {
     key.map(|k| format!(" (series \"{k}\")")).unwrap_or_default()
 }
 
