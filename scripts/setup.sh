@@ -25,12 +25,13 @@ fi
 if ! grep -q "pg15" "${PGRX_HOME:-$HOME/.pgrx}/config.toml" 2>/dev/null; then
     cargo pgrx init --pg15 "$PG_CONFIG" >/dev/null
 fi
-# Python tools the tests use, pinned, in a venv of their own (pgspot checks the install script).
+# Python tools the tests use, pinned, in a venv of their own: pgspot checks the install script,
+# psycopg drives the bad-input sweep.
 TOOLS=${ANOMDET_TOOLS:-$HOME/.cache/anomdet-tools}
-if ! "$TOOLS/bin/pgspot" --version 2>/dev/null | grep -q "0.9.4"; then
-    echo "setup: installing pgspot 0.9.4 into $TOOLS"
+if ! "$TOOLS/bin/pgspot" --version 2>/dev/null | grep -q "0.9.4" || ! "$TOOLS/bin/python" -c "import psycopg" 2>/dev/null; then
+    echo "setup: installing pgspot 0.9.4 and psycopg 3 into $TOOLS"
     python3 -m venv "$TOOLS"
-    "$TOOLS/bin/pip" install -q "pgspot==0.9.4"
+    "$TOOLS/bin/pip" install -q "pgspot==0.9.4" "psycopg[binary]==3.2.13"
 fi
 
 echo "setup: ready (cargo-pgrx $PGRX_VERSION, $($PG_CONFIG --version))"

@@ -76,7 +76,20 @@ fn generate(
         ));
     }
     let seed = required("seed", seed)?;
-    let start: i64 = required("start_time", start_time)?.into_inner();
+    let start_time = required("start_time", start_time)?;
+    if start_time.is_infinity() || start_time.is_neg_infinity() {
+        return Err(invalid_argument(format!("start_time: must be a finite time, got {start_time}"), "e.g. '2024-01-01'"));
+    }
+    let start: i64 = start_time.into_inner();
+    // The last row's time must exist too: a timestamptz ends in 294276 AD.
+    let last = step.checked_mul(i64::from(length) - 1).and_then(|span| start.checked_add(span));
+    if last.and_then(|t| TimestampWithTimeZone::try_from(t).ok()).is_none_or(|t| t.is_infinity()) {
+        return Err(crate::error::error(
+            crate::error::Code::ERRCODE_DATETIME_FIELD_OVERFLOW,
+            format!("start_time, every, length: {length} rows every {every} from {start_time} end beyond the timestamp range"),
+            "start earlier, or use fewer rows or a shorter interval",
+        ));
+    }
 
     let qualified = create_table(target, channels, series > 1)?;
     for s in 0..series as usize {

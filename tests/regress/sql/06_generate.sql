@@ -41,3 +41,6 @@ SELECT expect_error($$SELECT anomdet.generate(NULL)$$);
 SELECT expect_error($$SELECT anomdet.generate('no_such_schema.t')$$);
 SELECT count(*) AS nothing_half_made FROM pg_class WHERE relname = 'gen_x';
 SELECT expect_error($$SELECT anomdet.generate('no such schema.x.y')$$);
+-- Times outside the timestamp range: a clean error, not an internal one.
+SELECT expect_error($$SELECT anomdet.generate('g_inf', start_time => 'infinity')$$);
+SELECT expect_error($$SELECT anomdet.generate('g_far', start_time => '294276-12-01', every => '1 day', length => 100)$$);
