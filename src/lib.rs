@@ -21,6 +21,7 @@ mod rel_arg;
 mod relation;
 mod scan;
 mod scoring;
+mod search_path;
 mod stream;
 mod subxact;
 

@@ -35,6 +35,7 @@ fn benchmark(
     series_column: default!(Option<&str>, "NULL"),
     name: default!(Option<&str>, "NULL"),
 ) -> Result<i64, ErrorReport> {
+    let _path = crate::search_path::pin();
     let relid = required("source", source)?.0;
     let value_column = required("value_column", value_column)?;
     let detectors = pick_detectors(detectors)?;

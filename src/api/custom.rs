@@ -17,6 +17,7 @@ fn register_detector(
     shared: default!(Option<bool>, "false"),
     replace: default!(Option<bool>, "false"),
 ) -> Result<String, ErrorReport> {
+    let _path = crate::search_path::pin();
     let name = required("name", name)?;
     let function = required("function", function)?;
     let min_points = required("min_points", min_points)?;
@@ -82,6 +83,7 @@ fn register_detector(
 /// Remove detector `name`; only the role that registered it may.
 #[pg_extern(volatile, parallel_unsafe)]
 fn unregister_detector(name: Option<&str>) -> Result<bool, ErrorReport> {
+    let _path = crate::search_path::pin();
     let name = required("name", name)?;
     let removed = Spi::get_one_with_args::<i64>(
         "WITH d AS (DELETE FROM anomdet.custom_detectors WHERE name OPERATOR(pg_catalog.=) $1 \
@@ -151,10 +153,12 @@ fn resolve_function(function: &str) -> Result<pg_sys::Oid, ErrorReport> {
     let lookup = if function.contains('(') { "to_regprocedure" } else { "to_regproc" };
     // A malformed signature is an error in to_regprocedure: answer it like "not found".
     let oid = in_subtransaction(|| {
-        Spi::get_one_with_args::<pg_sys::Oid>(
-            &format!("SELECT pg_catalog.{lookup}($1)::pg_catalog.oid"),
-            &[function.into()],
-        )
+        crate::search_path::as_caller(|| {
+            Spi::get_one_with_args::<pg_sys::Oid>(
+                &format!("SELECT pg_catalog.{lookup}($1)::pg_catalog.oid"),
+                &[function.into()],
+            )
+        })
     })
     .unwrap_or(Ok(None))
     .or_report()?;

@@ -35,6 +35,7 @@ fn decompose(
     >,
     ErrorReport,
 > {
+    let _path = crate::search_path::pin();
     let relid = required("source", source)?.0;
     let value_column = required("value_column", value_column)?;
     let period = required("period", period)?;

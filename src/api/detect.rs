@@ -83,6 +83,7 @@ fn detect(
     >,
     ErrorReport,
 > {
+    let _path = crate::search_path::pin();
     let (source, parts) = SqlScoreArgs {
         source,
         value_column,

@@ -22,6 +22,7 @@ fn detectors() -> Result<
     >,
     ErrorReport,
 > {
+    let _path = crate::search_path::pin();
     let mut rows: Vec<_> = registry()
         .iter()
         .map(|d| {

@@ -80,6 +80,7 @@ fn evaluate(
     threshold: default!(Option<&str>, "'detector'"),
 ) -> Result<TableIterator<'static, (name!(metric, String), name!(value, Option<f64>), name!(note, String))>, ErrorReport>
 {
+    let _path = crate::search_path::pin();
     let job_id = required("job_id", job_id)?;
     let threshold = Threshold::parse(required("threshold", threshold)?)?;
     let job = Spi::get_three_with_args::<pg_sys::Oid, String, String>(

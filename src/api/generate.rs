@@ -29,6 +29,7 @@ fn generate(
     start_time: default!(Option<TimestampWithTimeZone>, "'2024-01-01 00:00:00+00'"),
     coefficients: default!(Option<Vec<Option<f64>>>, "'{0,1}'"),
 ) -> Result<String, ErrorReport> {
+    let _path = crate::search_path::pin();
     let target = required("target", target)?;
     let kind = required("kind", kind)?;
     if !KINDS.contains(&kind) {
@@ -78,7 +79,10 @@ fn generate(
     let seed = required("seed", seed)?;
     let start_time = required("start_time", start_time)?;
     if start_time.is_infinity() || start_time.is_neg_infinity() {
-        return Err(invalid_argument(format!("start_time: must be a finite time, got {start_time}"), "e.g. '2024-01-01'"));
+        return Err(invalid_argument(
+            format!("start_time: must be a finite time, got {start_time}"),
+            "e.g. '2024-01-01'",
+        ));
     }
     let start: i64 = start_time.into_inner();
     // The last row's time must exist too: a timestamptz ends in 294276 AD.
@@ -86,7 +90,9 @@ fn generate(
     if last.and_then(|t| TimestampWithTimeZone::try_from(t).ok()).is_none_or(|t| t.is_infinity()) {
         return Err(crate::error::error(
             crate::error::Code::ERRCODE_DATETIME_FIELD_OVERFLOW,
-            format!("start_time, every, length: {length} rows every {every} from {start_time} end beyond the timestamp range"),
+            format!(
+                "start_time, every, length: {length} rows every {every} from {start_time} end beyond the timestamp range"
+            ),
             "start earlier, or use fewer rows or a shorter interval",
         ));
     }

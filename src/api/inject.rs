@@ -56,6 +56,7 @@ fn inject(
     time_column: default!(Option<&str>, "NULL"),
     target: default!(Option<&str>, "NULL"),
 ) -> Result<i64, ErrorReport> {
+    let _path = crate::search_path::pin();
     let relid = required("source", source)?.0;
     let method = required("method", method)?;
     let info = find_injector(method).ok_or_else(|| {
@@ -193,5 +194,6 @@ fn by_position(n: usize, written: &[table::Written]) -> (Vec<Option<String>>, Ve
 /// changed by someone after the injection stop the revert unless `force` is true.
 #[pg_extern(volatile, parallel_unsafe)]
 fn revert_injection(injection_id: Option<i64>, force: default!(Option<bool>, "false")) -> Result<i64, ErrorReport> {
+    let _path = crate::search_path::pin();
     ledger::revert(required("injection_id", injection_id)?, required("force", force)?)
 }

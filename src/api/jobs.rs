@@ -81,6 +81,7 @@ fn run_batch(
     on_invalid: default!(Option<&str>, "'skip'"),
     on_duplicate: default!(Option<&str>, "'error'"),
 ) -> Result<i64, ErrorReport> {
+    let _path = crate::search_path::pin();
     let (source, parts) = SqlScoreArgs {
         source,
         value_column,
@@ -177,6 +178,7 @@ fn sqlstate(code: PgSqlErrorCode) -> String {
 /// Cancel a job of yours that is queued or running. Finished jobs are left as they are.
 #[pg_extern(volatile, parallel_unsafe)]
 fn cancel_job(job_id: Option<i64>) -> Result<bool, ErrorReport> {
+    let _path = crate::search_path::pin();
     let job_id = required("job_id", job_id)?;
     crate::stream::start::reap_lost_jobs()?;
     let row = Spi::get_three_with_args::<String, i32, String>(

@@ -14,6 +14,7 @@ fn report(
     job_id: default!(Option<i64>, "NULL"),
     benchmark_id: default!(Option<i64>, "NULL"),
 ) -> Result<String, ErrorReport> {
+    let _path = crate::search_path::pin();
     match (job_id, benchmark_id) {
         (Some(job), None) => job_report(job),
         (None, Some(bench)) => benchmark_report(bench),

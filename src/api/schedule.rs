@@ -88,6 +88,7 @@ fn needed(key: &str, value: Option<String>) -> Result<String, ErrorReport> {
 /// Scores go to `anomdet.results` under the schedule's job (see `anomdet.watermarks`).
 #[pg_extern(volatile, parallel_unsafe)]
 fn score_new_rows(config: Option<JsonArg>) -> Result<i64, ErrorReport> {
+    let _path = crate::search_path::pin();
     let config = Config::parse(required("config", config)?.value("config")?)?;
     let detector = ChosenDetector::resolve("config.detector", &config.detector, Some(&config.params))?;
     if !detector.supports_online() {
@@ -99,10 +100,12 @@ fn score_new_rows(config: Option<JsonArg>) -> Result<i64, ErrorReport> {
             "SELECT name FROM anomdet.detectors() WHERE online (an ensemble is online when all its members are)",
         ));
     }
-    let relid = Spi::get_one_with_args::<pg_sys::Oid>(
-        "SELECT pg_catalog.to_regclass($1)::pg_catalog.oid",
-        &[config.source.as_str().into()],
-    )
+    let relid = crate::search_path::as_caller(|| {
+        Spi::get_one_with_args::<pg_sys::Oid>(
+            "SELECT pg_catalog.to_regclass($1)::pg_catalog.oid",
+            &[config.source.as_str().into()],
+        )
+    })
     .or_report()?
     .ok_or_else(|| {
         error(

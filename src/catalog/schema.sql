@@ -2,6 +2,24 @@
 -- Every user may create jobs; row-level security shows and lets change only one's own rows.
 -- Both tables are registered with pg_extension_config_dump so pg_dump keeps their rows.
 
+-- A schema named anomdet that another role made, or that already holds objects, would let its
+-- owner drop or replace ours later: refuse to install into it (CVE-2022-2625's lesson).
+DO $guard$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_namespace n
+               WHERE n.nspname OPERATOR(pg_catalog.=) 'anomdet'
+                 AND n.nspowner OPERATOR(pg_catalog.<>) (SELECT r.oid FROM pg_catalog.pg_roles r
+                                                          WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER))
+       OR EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+                  WHERE n.nspname OPERATOR(pg_catalog.=) 'anomdet')
+       OR EXISTS (SELECT 1 FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) p.pronamespace
+                  WHERE n.nspname OPERATOR(pg_catalog.=) 'anomdet') THEN
+        RAISE EXCEPTION 'schema anomdet already exists and was not made by this installation'
+            USING ERRCODE = '42P06', HINT = 'drop or rename that schema, then CREATE EXTENSION anomdet';
+    END IF;
+END
+$guard$;
+
 -- The rows behind the anomdet.jobs view (below), which shows a stream whose worker is gone as
 -- failed at once, whoever reads it and whether or not anything has reaped it yet.
 CREATE TABLE anomdet.job_records (

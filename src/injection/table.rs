@@ -289,6 +289,23 @@ pub fn copy(source: &Source, target: &str, columns: &[String]) -> Result<Source,
 /// must not exist yet (42P07, with `hint` saying why we never overwrite).
 pub(crate) fn new_table_name(target: &str, hint: &str) -> Result<String, ErrorReport> {
     let qualified = qualify(target)?;
+    // An unqualified name goes where the caller's CREATE TABLE would put it: made explicit here,
+    // because our own statements run with a pinned search_path (crate::search_path).
+    let qualified = if qualified.contains('.') {
+        qualified
+    } else {
+        let schema = crate::search_path::as_caller(|| {
+            Spi::get_one::<String>("SELECT pg_catalog.quote_ident(pg_catalog.current_schema())").or_report()
+        })?;
+        let schema = schema.ok_or_else(|| {
+            error(
+                Code::ERRCODE_INVALID_SCHEMA_NAME,
+                format!("target: no schema to create {target} in: your search_path names none that exists"),
+                "qualify the name, e.g. 'public.my_table'",
+            )
+        })?;
+        format!("{schema}.{qualified}")
+    };
     let exists =
         Spi::get_one_with_args::<bool>("SELECT pg_catalog.to_regclass($1) IS NOT NULL", &[qualified.as_str().into()])
             .or_report()?;

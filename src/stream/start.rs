@@ -26,6 +26,7 @@ fn run_stream(
     name: default!(Option<&str>, "NULL"),
     inject: default!(Option<JsonArg>, "NULL"),
 ) -> Result<i64, ErrorReport> {
+    let _path = crate::search_path::pin();
     let target = required("target", target)?;
     // Checked now, applied by the worker: a bad spec fails the call, not the job.
     let inject = inject.map(|j| j.value("inject").cloned()).transpose()?;

@@ -30,6 +30,16 @@ pub extern "C-unwind" fn anomdet_stream_main(arg: pg_sys::Datum) {
     };
     BackgroundWorker::connect_worker_to_spi_by_oid(Some(db), Some(user));
     set_application_name(job_id);
+    // The worker resolves everything by OID: its own SQL never needs the owner's search_path.
+    // SAFETY: as in set_application_name.
+    unsafe {
+        pg_sys::SetConfigOption(
+            c"search_path".as_ptr(),
+            c"pg_catalog, pg_temp".as_ptr(),
+            pg_sys::GucContext::PGC_USERSET,
+            pg_sys::GucSource::PGC_S_SESSION,
+        );
+    }
     if !creator_committed(&creator_xid) {
         return; // the job row was rolled back with its creator: nothing to run
     }
