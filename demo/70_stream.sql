@@ -24,9 +24,9 @@ FROM anomdet.running_jobs WHERE id = :paced;
 SELECT anomdet.cancel_job(:paced) AS cancelled;
 
 \echo 'Scheduled detection: the first run scores everything, the next only what arrived since:'
-CREATE TABLE demo_metrics AS SELECT ts, value FROM demo_feed WHERE ts < '2024-01-20';
-SELECT anomdet.score_new_rows('{"source": "demo_metrics", "value_column": "value", "detector": "ewma"}') AS first_run;
-INSERT INTO demo_metrics SELECT ts, value FROM demo_feed WHERE ts >= '2024-01-20' AND ts < '2024-01-21';
-CALL anomdet.scheduled_detect(0, '{"source": "demo_metrics", "value_column": "value", "detector": "ewma"}');
+CREATE TABLE demo_sched AS SELECT ts, value FROM demo_feed WHERE ts < '2024-01-20';
+SELECT anomdet.score_new_rows('{"source": "demo_sched", "value_column": "value", "detector": "ewma"}') AS first_run;
+INSERT INTO demo_sched SELECT ts, value FROM demo_feed WHERE ts >= '2024-01-20' AND ts < '2024-01-21';
+CALL anomdet.scheduled_detect(0, '{"source": "demo_sched", "value_column": "value", "detector": "ewma"}');
 SELECT detector, watermark, runs, (SELECT rows_read FROM anomdet.jobs WHERE id = w.job_id) AS rows_scored_in_total
 FROM anomdet.watermarks w;

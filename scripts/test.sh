@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # Run every test tier: lint, core unit tests, golden SQL tests, doc tests, the bad-input sweep,
-# rendered reports, stream-job fault tests and pg_cron scheduling.
+# cancellation of long calls, rendered reports, stream-job fault tests, pg_cron scheduling and
+# the README's demo.
 # Installs what is missing first. Usage: bash scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 
-echo "== 0/7 lint (rustfmt, clippy -D warnings)"
+echo "== 0/9 lint (rustfmt, clippy -D warnings)"
 cargo fmt --all --check
 cargo clippy -q --all-targets -p anomdet-core -- -D warnings
 cargo clippy -q -p anomdet -- -D warnings
 
-echo "== 1/7 core unit tests (cargo test -p anomdet-core)"
+echo "== 1/9 core unit tests (cargo test -p anomdet-core)"
 cargo test -q -p anomdet-core 2>&1 | grep -E "^test result|FAILED|panicked" || true
 cargo test -q -p anomdet-core >/dev/null 2>&1 || { cargo test -p anomdet-core; exit 1; }
 
@@ -22,17 +23,21 @@ bash scripts/pgspot.sh
 
 source scripts/cluster.sh
 cluster_start
-echo "== 2/7 golden SQL tests (pg_regress, cluster on port $PGPORT)"
+echo "== 2/9 golden SQL tests (pg_regress, cluster on port $PGPORT)"
 bash scripts/regress.sh
-echo "== 3/7 doc tests (docs/**/*.md)"
+echo "== 3/9 doc tests (docs/**/*.md)"
 python3 tests/doctest.py
-echo "== 4/7 bad-input sweep: every function, every argument, every edge value and column kind"
+echo "== 4/9 bad-input sweep: every function, every argument, every edge value and column kind"
 "${ANOMDET_TOOLS:-$HOME/.cache/anomdet-tools}/bin/python" tests/bad_input.py
-echo "== 5/7 reports rendered in headless Chromium"
+echo "== 5/9 long calls stop within 1 s of statement_timeout or pg_cancel_backend"
+"${ANOMDET_TOOLS:-$HOME/.cache/anomdet-tools}/bin/python" tests/cancel.py
+echo "== 6/9 reports rendered in headless Chromium"
 bash tests/render_report.sh
 cluster_stop
-echo "== 6/7 stream jobs and their faults, from client connections (own clusters)"
+echo "== 7/9 stream jobs and their faults, from client connections (own clusters)"
 bash tests/stream.sh
-echo "== 7/7 scheduled detection under pg_cron (own cluster, about two minutes)"
+echo "== 8/9 scheduled detection under pg_cron (own cluster, about two minutes)"
 bash tests/schedule.sh
+echo "== 9/9 the README's demo, end to end (own cluster)"
+bash scripts/demo.sh >/dev/null
 echo "== all tests passed"

@@ -125,6 +125,7 @@ fn inject(
     let (mut spans, mut ts, mut tids, mut keys) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut new: Vec<Vec<Option<String>>> = vec![Vec::new(); columns.len()];
     for (series_rows, change) in rows.iter().zip(&changes) {
+        pgrx::check_for_interrupts!();
         for span in &change.spans {
             let first = series_rows.ts[span.start];
             spans.push((series_rows.key.clone(), first, series_rows.ts[span.end - 1], span.len() as i32));

@@ -164,7 +164,14 @@ pub fn inject_series_streams(
             let original = &series[span.clone()];
             let mut injector = (info.build)(params, &ctx, span.len(), rng(seed, stream_base + k as u64 + 1));
             injector.prepare(original);
-            original.iter().enumerate().map(|(i, &x)| injector.apply(i, x)).collect()
+            original
+                .iter()
+                .enumerate()
+                .map(|(i, &x)| {
+                    crate::interrupt::check_every(i);
+                    injector.apply(i, x)
+                })
+                .collect()
         })
         .collect()
 }

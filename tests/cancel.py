@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""Long calls stop promptly (reliability checklist C3, F5): every function that loops over many
+rows or array elements is started on a large input, then stopped by statement_timeout (1 s) and,
+separately, by pg_cancel_backend from a second session after 1 s. Each must end with 57014
+within 1 s of the stop, leave the connection usable, and write nothing (the tables it would
+write are checked). Usage: python tests/cancel.py (PGHOST/PGPORT set)."""
+import sys
+import threading
+import time
+
+import psycopg
+
+DB = "anomdet_cancel"
+ROWS = 3_000_000
+
+FIXTURES = f"""
+CREATE EXTENSION anomdet;
+CREATE TABLE big AS SELECT timestamptz '2024-01-01' + i * interval '1 second' AS ts,
+       sin(i / 500.0) + (i % 97) / 97.0 AS value, (i % 4)::text AS host
+FROM generate_series(1, {ROWS}) AS i;
+CREATE TABLE big_copy AS SELECT * FROM big;
+"""
+
+# Calls that take well over a second on this input when nothing stops them.
+LONG_CALLS = {
+    "detect stl": "SELECT count(*) FROM anomdet.detect('big', 'value', 'stl')",
+    "detect online keyed": "SELECT count(*) FROM anomdet.detect('big', 'value', 'mad', series_column => 'host', mode => 'online')",
+    "run_batch shesd": "SELECT anomdet.run_batch('big', 'value', 'shesd')",
+    "decompose": "SELECT count(*) FROM anomdet.decompose('big', 'value', period => 3142)",
+    "benchmark": "SELECT anomdet.benchmark('big', 'value', '{stl,ensemble}', '{spike,mean}', seeds => 3)",
+    "inject in place": "SELECT anomdet.inject('big_copy', 'noise', '{value}', seed => 1, percent => 90)",
+    "generate": "SELECT anomdet.generate('gen_big', length => 50000000)",
+    "evaluate_arrays": "SELECT count(*) FROM anomdet.evaluate_arrays("
+                       "(SELECT array_agg(i % 100 = 0) FROM generate_series(1, 3000000) i), "
+                       "(SELECT array_agg(random()) FROM generate_series(1, 3000000) i))",
+    "score_new_rows": "SELECT anomdet.score_new_rows('{\"source\": \"big\", \"value_column\": \"value\", \"detector\": \"ensemble\", \"series_column\": \"host\"}')",
+}
+SLACK = 1.0  # seconds allowed after the stop
+
+
+def checksum(conn):
+    return conn.execute(
+        "SELECT (SELECT md5(string_agg(value::text, ',' ORDER BY ts)) FROM big_copy), "
+        "(SELECT count(*) FROM anomdet.job_records), (SELECT count(*) FROM anomdet.injections), "
+        "(SELECT count(*) FROM anomdet.benchmark_results), to_regclass('gen_big') IS NULL").fetchone()
+
+
+def stopped_by_timeout(conn, sql):
+    conn.execute("SET statement_timeout = '1s'")
+    started = time.monotonic()
+    try:
+        conn.execute(sql)
+        return None, time.monotonic() - started
+    except psycopg.errors.Error as e:
+        return e.sqlstate, time.monotonic() - started - 1.0
+    finally:
+        conn.execute("RESET statement_timeout")
+
+
+def stopped_by_cancel(conn, admin, sql):
+    pid = conn.info.backend_pid
+    timer = threading.Timer(1.0, lambda: admin.execute("SELECT pg_cancel_backend(%s)", [pid]))
+    started = time.monotonic()
+    timer.start()
+    try:
+        conn.execute(sql)
+        return None, time.monotonic() - started
+    except psycopg.errors.Error as e:
+        return e.sqlstate, time.monotonic() - started - 1.0
+    finally:
+        timer.join()
+
+
+def main():
+    admin = psycopg.connect(dbname="postgres", autocommit=True)
+    admin.execute(f"DROP DATABASE IF EXISTS {DB}")
+    admin.execute(f"CREATE DATABASE {DB}")
+    conn = psycopg.connect(dbname=DB, autocommit=True)
+    conn.execute(FIXTURES)
+    before = checksum(conn)
+    failures = []
+    for name, sql in LONG_CALLS.items():
+        for how in ("statement_timeout", "pg_cancel_backend"):
+            if how == "statement_timeout":
+                state, late = stopped_by_timeout(conn, sql)
+            else:
+                state, late = stopped_by_cancel(conn, admin, sql)
+            ok = state == "57014" and late <= SLACK
+            print(f"  {'ok' if ok else 'FAIL':4} {name:<22} {how:<18} {state or 'finished'} "
+                  f"{'after' if state else 'in'} {late:.2f} s{' past the stop' if state else ''}")
+            if not ok:
+                failures.append((name, how))
+            conn.execute("SELECT 1")  # the session is still usable
+    after = checksum(conn)
+    if after != before:
+        failures.append(("stopped calls wrote something", f"{before} -> {after}"))
+        print(f"  FAIL something was written: {before} -> {after}")
+    conn.close()
+    admin.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
+    print(f"cancel: {2 * len(LONG_CALLS)} stops, {len(failures)} failures")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
