@@ -1,18 +1,18 @@
 #!/usr/bin/env bash
 # Run every test tier: lint, core unit tests, golden SQL tests, doc tests, the bad-input sweep,
-# cancellation of long calls, rendered reports, stream-job fault tests, pg_cron scheduling and
+# cancellation of long calls, dump and restore, rendered reports, stream-job fault tests, pg_cron scheduling and
 # the README's demo.
 # Installs what is missing first. Usage: bash scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 
-echo "== 0/9 lint (rustfmt, clippy -D warnings)"
+echo "== 0/10 lint (rustfmt, clippy -D warnings)"
 cargo fmt --all --check
 cargo clippy -q --all-targets -p anomdet-core -- -D warnings
 cargo clippy -q -p anomdet -- -D warnings
 
-echo "== 1/9 core unit tests (cargo test -p anomdet-core)"
+echo "== 1/10 core unit tests (cargo test -p anomdet-core)"
 cargo test -q -p anomdet-core 2>&1 | grep -E "^test result|FAILED|panicked" || true
 cargo test -q -p anomdet-core >/dev/null 2>&1 || { cargo test -p anomdet-core; exit 1; }
 
@@ -23,21 +23,23 @@ bash scripts/pgspot.sh
 
 source scripts/cluster.sh
 cluster_start
-echo "== 2/9 golden SQL tests (pg_regress, cluster on port $PGPORT)"
+echo "== 2/10 golden SQL tests (pg_regress, cluster on port $PGPORT)"
 bash scripts/regress.sh
-echo "== 3/9 doc tests (docs/**/*.md)"
+echo "== 3/10 doc tests (docs/**/*.md)"
 python3 tests/doctest.py
-echo "== 4/9 bad-input sweep: every function, every argument, every edge value and column kind"
+echo "== 4/10 bad-input sweep: every function, every argument, every edge value and column kind"
 "${ANOMDET_TOOLS:-$HOME/.cache/anomdet-tools}/bin/python" tests/bad_input.py
-echo "== 5/9 long calls stop within 1 s of statement_timeout or pg_cancel_backend"
+echo "== 5/10 long calls stop within 1 s of statement_timeout or pg_cancel_backend"
 "${ANOMDET_TOOLS:-$HOME/.cache/anomdet-tools}/bin/python" tests/cancel.py
-echo "== 6/9 reports rendered in headless Chromium"
+echo "== 6/10 pg_dump and pg_restore keep the catalog; the restored ledger reverts exactly"
+bash tests/dump_restore.sh
+echo "== 7/10 reports rendered in headless Chromium"
 bash tests/render_report.sh
 cluster_stop
-echo "== 7/9 stream jobs and their faults, from client connections (own clusters)"
+echo "== 8/10 stream jobs and their faults, from client connections (own clusters)"
 bash tests/stream.sh
-echo "== 8/9 scheduled detection under pg_cron (own cluster, about two minutes)"
+echo "== 9/10 scheduled detection under pg_cron (own cluster, about two minutes)"
 bash tests/schedule.sh
-echo "== 9/9 the README's demo, end to end (own cluster)"
+echo "== 10/10 the README's demo, end to end (own cluster)"
 bash scripts/demo.sh >/dev/null
 echo "== all tests passed"

@@ -27,7 +27,7 @@ fn job_report(job_id: i64) -> Result<String, ErrorReport> {
         let t = client
             .select(
                 "SELECT source, value_column, detector, params::text, mode, status, rows_scored::text, anomalies::text, \
-                   source_relid::pg_catalog.int8::text, coalesce(name, '') FROM anomdet.jobs WHERE id = $1",
+                   source_relid::pg_catalog.oid::pg_catalog.int8::text, coalesce(name, '') FROM anomdet.jobs WHERE id = $1",
                 Some(1),
                 &[job_id.into()],
             )

@@ -1,6 +1,8 @@
 -- anomdet catalog: jobs and their results.
 -- Every user may create jobs; row-level security shows and lets change only one's own rows.
--- Both tables are registered with pg_extension_config_dump so pg_dump keeps their rows.
+-- Both tables are registered with pg_extension_config_dump so pg_dump keeps their rows; relations
+-- are referenced as regclass, which pg_dump writes by name, so a restore points them at the
+-- restored tables (an oid column would keep the old database's numbers).
 
 -- A schema named anomdet that another role made, or that already holds objects, would let its
 -- owner drop or replace ours later: refuse to install into it (CVE-2022-2625's lesson).
@@ -29,7 +31,7 @@ CREATE TABLE anomdet.job_records (
     detector      text NOT NULL,
     params        jsonb NOT NULL DEFAULT '{}',
     mode          text NOT NULL CHECK (mode OPERATOR(pg_catalog.=) ANY ('{batch,online}'::pg_catalog.text[])),
-    source_relid  oid NOT NULL,
+    source_relid  regclass NOT NULL,
     source        text NOT NULL,
     time_column   text NOT NULL,
     value_column  text NOT NULL,
@@ -48,7 +50,7 @@ CREATE TABLE anomdet.job_records (
     owner         name NOT NULL DEFAULT CURRENT_USER,
     -- Stream jobs: where rows are replayed, how fast, and live progress (updated each second).
     target          text,
-    target_relid    oid,
+    target_relid    regclass,
     speedup         double precision,
     inject          jsonb,
     stream_time     timestamptz,
@@ -175,7 +177,7 @@ SELECT pg_catalog.pg_extension_config_dump('anomdet.results', '');
 -- column type round-trips exactly) make revert_injection() lossless.
 CREATE TABLE anomdet.injections (
     id            bigserial PRIMARY KEY,
-    relid         oid NOT NULL,
+    relid         regclass NOT NULL,
     relation      text NOT NULL,
     time_column   text NOT NULL,
     series_column text,
@@ -205,7 +207,7 @@ COMMENT ON TABLE anomdet.injection_spans IS 'Labelled windows of each injection 
 
 CREATE TABLE anomdet.injection_cells (
     injection_id bigint NOT NULL,
-    relid        oid NOT NULL,
+    relid        regclass NOT NULL,
     column_name  text NOT NULL,
     series       text,
     ts           timestamptz NOT NULL,
@@ -219,7 +221,7 @@ COMMENT ON TABLE anomdet.injection_cells IS 'Every injected cell with its origin
 
 -- Datasets made by generate().
 CREATE TABLE anomdet.generated (
-    relid      oid PRIMARY KEY,
+    relid      regclass PRIMARY KEY,
     relation   text NOT NULL,
     spec       jsonb NOT NULL,
     owner      name NOT NULL DEFAULT CURRENT_USER,
@@ -289,7 +291,7 @@ SELECT pg_catalog.pg_extension_config_dump('anomdet.generated', '');
 CREATE TABLE anomdet.benchmarks (
     id           bigserial PRIMARY KEY,
     name         text,
-    relid        oid NOT NULL,
+    relid        regclass NOT NULL,
     source       text NOT NULL,
     value_column text NOT NULL,
     detectors    text[] NOT NULL,
@@ -341,7 +343,7 @@ SELECT pg_catalog.pg_extension_config_dump('anomdet.benchmark_results', '');
 -- (owner, source, column, detector, parameters); its job collects the scores in anomdet.results.
 CREATE TABLE anomdet.watermarks (
     job_id        bigint PRIMARY KEY,
-    source_relid  oid NOT NULL,
+    source_relid  regclass NOT NULL,
     value_column  text NOT NULL,
     detector      text NOT NULL,
     params        jsonb NOT NULL,

@@ -125,7 +125,7 @@ pub fn revert(id: i64, force: bool) -> Result<i64, ErrorReport> {
     let (relid, time_column, series_column) = Spi::connect(|c| {
         let t = c
             .select(
-                "SELECT relid, time_column, series_column FROM anomdet.injections WHERE id = $1",
+                "SELECT relid::pg_catalog.oid, time_column, series_column FROM anomdet.injections WHERE id = $1",
                 Some(1),
                 &[id.into()],
             )

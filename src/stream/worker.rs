@@ -133,8 +133,8 @@ impl Replay {
         let row = Spi::connect(|client| -> Result<Option<Vec<Option<String>>>, ErrorReport> {
             let t = client
                 .select(
-                    "SELECT status, source_relid::pg_catalog.int8::text, value_column, time_column, series_column, \
-                       detector, params::text, target, speedup::text, inject::text, target_relid::pg_catalog.int8::text \
+                    "SELECT status, source_relid::pg_catalog.oid::pg_catalog.int8::text, value_column, time_column, series_column, \
+                       detector, params::text, target, speedup::text, inject::text, target_relid::pg_catalog.oid::pg_catalog.int8::text \
                      FROM anomdet.jobs WHERE id = $1",
                     Some(1),
                     &[job_id.into()],
