@@ -2,7 +2,7 @@
 # Stream jobs and their faults, tested from client connections on throwaway clusters (a
 # worker's commits are invisible inside a #[pg_test]'s rolled-back transaction). Covers:
 # a full replay and its results; live progress; NOTIFY alerts; cancel within 1 s; target and
-# source dropped mid-run; worker slots exhausted; SIGKILL of the worker; fast shutdown within
+# source dropped mid-run; DROP EXTENSION mid-run; worker slots exhausted; SIGKILL of the worker; fast shutdown within
 # 5 s; and the same replay with the library preloaded. Usage: bash tests/stream.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -112,6 +112,21 @@ q "DROP TABLE slow_copy"
 wait_for "SELECT status = 'failed' FROM anomdet.jobs WHERE id = $job" 5 >/dev/null
 check "source dropped: job failed" "$(status_of "$job")" failed
 check "source dropped: the error says so" "$(q "SELECT error LIKE '%source table was dropped%' FROM anomdet.jobs WHERE id = $job")" t
+
+# DROP EXTENSION while a stream runs (E7): the worker stops, nothing crashes, and after CREATE
+# EXTENSION a new stream runs to the end.
+crashes_before=$(grep -c "terminated by signal" "$CLUSTER_DIR/server.log" || true)
+job=$(q "SELECT anomdet.run_stream('slow', 'value', 'unhooked', 'zscore', speedup => 600)")
+sleep 0.5
+q "DROP EXTENSION anomdet CASCADE" >/dev/null
+gone=$(wait_for "SELECT count(*) = 0 FROM pg_stat_activity WHERE application_name = 'anomdet job $job'" 5)
+check "DROP EXTENSION mid-run: the worker exits within 2 s" "$([ "$gone" != timeout ] && [ "$gone" -le 2000 ] && echo yes || echo "no ($gone ms)")" yes
+check "DROP EXTENSION mid-run: no process crashed" "$(grep -c "terminated by signal" "$CLUSTER_DIR/server.log" || true)" "$crashes_before"
+check "DROP EXTENSION mid-run: rows written before it stay" "$(q "SELECT count(*) > 0 FROM unhooked")" t
+q "CREATE EXTENSION anomdet" >/dev/null
+job=$(q "SELECT anomdet.run_stream('slow', 'value', 'rehooked', 'zscore')")
+wait_for "SELECT status = 'succeeded' FROM anomdet.jobs WHERE id = $job" 10 >/dev/null
+check "CREATE EXTENSION again: a new stream runs to the end" "$(q "SELECT status || ' ' || rows_read FROM anomdet.jobs WHERE id = $job")" "succeeded 3000"
 
 # Worker slots exhausted: a clear 53400 at start, and nothing left behind by the failed call.
 for i in 1 2 3 4 5 6; do

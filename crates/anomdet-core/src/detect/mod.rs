@@ -19,6 +19,8 @@ mod level_shift;
 mod mad;
 mod page_hinkley;
 mod persist;
+#[cfg(test)]
+mod reference_tests;
 mod rolling;
 mod shesd;
 mod spot;
