@@ -22,7 +22,8 @@ echo "== pgspot on the install and upgrade scripts"
 bash scripts/pgspot.sh
 
 source scripts/cluster.sh
-cluster_start
+# Verbose error logging puts each error's SQLSTATE in the server log, scanned after the tiers.
+cluster_start "log_error_verbosity = verbose"
 echo "== 2/10 golden SQL tests (pg_regress, cluster on port $PGPORT)"
 bash scripts/regress.sh
 echo "== 3/10 doc tests (docs/**/*.md)"
@@ -35,6 +36,10 @@ echo "== 6/10 pg_dump and pg_restore keep the catalog; the restored ledger rever
 bash tests/dump_restore.sh
 echo "== 7/10 reports rendered in headless Chromium"
 bash tests/render_report.sh
+echo "== the server log of tiers 2-7: no internal error (XX000), no crashed process"
+bad=$(grep -cE "ERROR:  XX000|terminated by signal|PANIC" "$CLUSTER_DIR/server.log" || true)
+if [ "$bad" != 0 ]; then grep -E -B2 "ERROR:  XX000|terminated by signal|PANIC" "$CLUSTER_DIR/server.log" | head -40; exit 1; fi
+echo "server log: $(grep -c "ERROR:" "$CLUSTER_DIR/server.log") errors logged, none internal, no process crashed"
 cluster_stop
 echo "== 8/10 stream jobs and their faults, from client connections (own clusters)"
 bash tests/stream.sh

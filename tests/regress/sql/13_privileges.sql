@@ -74,6 +74,26 @@ SET ROLE anomdet_t_super;
 SELECT call, expect_error(sql) AS superuser FROM matrix_calls WHERE call < 'i' ORDER BY call;
 RESET ROLE;
 
+-- B6: privileges revoked after a schedule started: the next run is refused (42501) and changes
+-- neither the watermark nor the results.
+CREATE TABLE drift AS SELECT ts, value FROM metrics;
+GRANT SELECT ON drift TO anomdet_t_reader;
+SET ROLE anomdet_t_reader;
+SELECT anomdet.score_new_rows('{"source": "drift", "value_column": "value", "detector": "mad"}') AS first_run;
+RESET ROLE;
+INSERT INTO drift SELECT ts + interval '1 day', value FROM metrics;
+REVOKE SELECT ON drift FROM anomdet_t_reader;
+SET ROLE anomdet_t_reader;
+SELECT watermark AS watermark_before, runs AS runs_before, job_id AS drift_job,
+       (SELECT count(*) FROM anomdet.results r WHERE r.job_id = w.job_id) AS results_before
+FROM anomdet.watermarks w WHERE source_relid = 'drift'::regclass \gset
+SELECT expect_error($$SELECT anomdet.score_new_rows('{"source": "drift", "value_column": "value", "detector": "mad"}')$$);
+SELECT watermark = :'watermark_before' AS watermark_unchanged, runs = :runs_before AS runs_unchanged,
+       (SELECT count(*) FROM anomdet.results WHERE job_id = :drift_job) = :results_before AS results_unchanged
+FROM anomdet.watermarks WHERE job_id = :drift_job;
+RESET ROLE;
+DROP TABLE drift;
+
 -- B2: FORCE ROW LEVEL SECURITY on a tenant table: tenant A scores and injects only its rows.
 CREATE TABLE tenant_metrics AS
 SELECT ts, value, CASE WHEN ts < '2024-01-01 08:00:00+00' THEN 'anomdet_t_reader' ELSE 'other' END AS tenant FROM metrics;
