@@ -16,6 +16,8 @@ import sys
 
 import psycopg
 
+from pgtest import drop_database, fresh_database
+
 DB = "anomdet_bad_input"
 
 FIXTURES = """
@@ -141,11 +143,7 @@ def run_case(conn, sql):
 
 
 def main():
-    admin = psycopg.connect(dbname="postgres", autocommit=True)
-    admin.execute(f"DROP DATABASE IF EXISTS {DB}")
-    admin.execute(f"CREATE DATABASE {DB}")
-    conn = psycopg.connect(dbname=DB, autocommit=True)
-    conn.execute(FIXTURES)
+    admin, conn = fresh_database(DB, FIXTURES)
     sigs = signatures(conn)
     missing = set(sigs) - set(BASELINE) - set(PROCEDURES)
     if missing:
@@ -176,7 +174,7 @@ def main():
         check(call_sql(name, sigs[name][0], BASELINE[name] | overrides))
     cases = sum(states.values())
     conn.close()
-    admin.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
+    drop_database(admin, DB)
     summary = ", ".join(f"{s} {n}" for s, n in sorted(states.items(), key=lambda x: -x[1]))
     print(f"bad_input: {cases} cases over {len(sigs)} functions; outcomes: {summary}")
     for state, sql in failures:

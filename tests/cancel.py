@@ -6,9 +6,8 @@ within 1 s of the stop, leave the connection usable, and write nothing (the tabl
 write are checked). Usage: python tests/cancel.py (PGHOST/PGPORT set)."""
 import sys
 import threading
-import time
 
-import psycopg
+from pgtest import drop_database, fresh_database, stopped
 
 DB = "anomdet_cancel"
 ROWS = 3_000_000
@@ -47,12 +46,8 @@ def checksum(conn):
 
 def stopped_by_timeout(conn, sql):
     conn.execute("SET statement_timeout = '1s'")
-    started = time.monotonic()
     try:
-        conn.execute(sql)
-        return None, time.monotonic() - started
-    except psycopg.errors.Error as e:
-        return e.sqlstate, time.monotonic() - started - 1.0
+        return stopped(conn, sql, 1.0)
     finally:
         conn.execute("RESET statement_timeout")
 
@@ -60,23 +55,15 @@ def stopped_by_timeout(conn, sql):
 def stopped_by_cancel(conn, admin, sql):
     pid = conn.info.backend_pid
     timer = threading.Timer(1.0, lambda: admin.execute("SELECT pg_cancel_backend(%s)", [pid]))
-    started = time.monotonic()
     timer.start()
     try:
-        conn.execute(sql)
-        return None, time.monotonic() - started
-    except psycopg.errors.Error as e:
-        return e.sqlstate, time.monotonic() - started - 1.0
+        return stopped(conn, sql, 1.0)
     finally:
         timer.join()
 
 
 def main():
-    admin = psycopg.connect(dbname="postgres", autocommit=True)
-    admin.execute(f"DROP DATABASE IF EXISTS {DB}")
-    admin.execute(f"CREATE DATABASE {DB}")
-    conn = psycopg.connect(dbname=DB, autocommit=True)
-    conn.execute(FIXTURES)
+    admin, conn = fresh_database(DB, FIXTURES)
     before = checksum(conn)
     failures = []
     for name, sql in LONG_CALLS.items():
@@ -96,7 +83,7 @@ def main():
         failures.append(("stopped calls wrote something", f"{before} -> {after}"))
         print(f"  FAIL something was written: {before} -> {after}")
     conn.close()
-    admin.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
+    drop_database(admin, DB)
     print(f"cancel: {2 * len(LONG_CALLS)} stops, {len(failures)} failures")
     return 1 if failures else 0
 

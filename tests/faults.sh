@@ -11,8 +11,14 @@ check() {  # check "what" "$actual" "$expected"
     if [ "$2" = "$3" ]; then echo "  ok   $1 ($2)"; else echo "  FAIL $1: got '$2', expected '$3'"; failures=$((failures + 1)); fi
 }
 q() { psql -X -qAt -v ON_ERROR_STOP=1 -d faults -c "$1"; }
-wait_ready() {
-    for _ in $(seq 100); do q "SELECT 1" >/dev/null 2>&1 && return 0; sleep 0.2; done
+ready_count() { grep -c "database system is ready to accept connections" "$CLUSTER_DIR/server.log" || true; }
+# Wait until the server has restarted after a crash: one more "ready" line in its log than
+# `$1` (a query right after the kill can still reach the server before it notices the crash).
+wait_restarted() {
+    for _ in $(seq 150); do
+        [ "$(ready_count)" -gt "$1" ] && q "SELECT 1" >/dev/null 2>&1 && return 0
+        sleep 0.2
+    done
     echo "  FAIL the server did not come back"; exit 1
 }
 # Start an injection of 90% of 2M rows in the background; echo its backend pid once it runs.
@@ -37,16 +43,18 @@ q "CREATE TABLE big AS SELECT timestamptz '2024-01-01' + i * interval '1 second'
 before=$(state)
 
 pid=$(start_injection 1)
+readies=$(ready_count)
 kill -9 "$pid"
-wait
-wait_ready
+wait || true
+wait_restarted "$readies"
 check "SIGKILL mid-injection: table and ledger as before" "$(state)" "$before"
 
 pid=$(start_injection 2)
+readies=$(ready_count)
 as_postgres "$PG_BIN/pg_ctl" -D "$CLUSTER_DIR/data" -m immediate -w stop >/dev/null
 wait || true
 as_postgres "$PG_BIN/pg_ctl" -D "$CLUSTER_DIR/data" -l "$CLUSTER_DIR/server.log" -w start >/dev/null
-wait_ready
+wait_restarted "$readies"
 check "immediate shutdown mid-injection: table and ledger as before" "$(state)" "$before"
 
 # And the table still takes an injection and its exact revert afterwards.
