@@ -288,10 +288,10 @@ pub fn copy(source: &Source, target: &str, columns: &[String]) -> Result<Source,
 /// The quoted name for a table the caller is about to create as `target`: it must parse and
 /// must not exist yet (42P07, with `hint` saying why we never overwrite).
 pub(crate) fn new_table_name(target: &str, hint: &str) -> Result<String, ErrorReport> {
-    let qualified = qualify(target)?;
+    let (qualified, parts) = qualify(target)?;
     // An unqualified name goes where the caller's CREATE TABLE would put it: made explicit here,
     // because our own statements run with a pinned search_path (crate::search_path).
-    let qualified = if qualified.contains('.') {
+    let qualified = if parts > 1 {
         qualified
     } else {
         let schema = crate::search_path::as_caller(|| {
@@ -315,8 +315,9 @@ pub(crate) fn new_table_name(target: &str, hint: &str) -> Result<String, ErrorRe
     Ok(qualified)
 }
 
-/// Quote a possibly schema-qualified name given as text ("s.t", "\"Odd\".t").
-pub(crate) fn qualify(name: &str) -> Result<String, ErrorReport> {
+/// Quote a possibly schema-qualified name given as text ("s.t", "\"Odd\".t"); with the number of
+/// its parts (a quoted name may itself hold a dot).
+fn qualify(name: &str) -> Result<(String, i64), ErrorReport> {
     let bad = || {
         error(
             Code::ERRCODE_INVALID_NAME,
@@ -326,13 +327,14 @@ pub(crate) fn qualify(name: &str) -> Result<String, ErrorReport> {
     };
     // parse_ident raises on bad syntax; catch it so the error names the argument.
     let parsed = crate::subxact::in_subtransaction(|| {
-        Spi::get_one_with_args::<String>(
-            "SELECT pg_catalog.string_agg(pg_catalog.quote_ident(p), '.') FROM pg_catalog.unnest(pg_catalog.parse_ident($1)) AS p",
+        Spi::get_two_with_args::<String, i64>(
+            "SELECT pg_catalog.string_agg(pg_catalog.quote_ident(p), '.'), pg_catalog.count(*) \
+             FROM pg_catalog.unnest(pg_catalog.parse_ident($1)) AS p",
             &[name.into()],
         )
     });
     match parsed {
-        Ok(Ok(Some(q))) => Ok(q),
+        Ok(Ok((Some(q), Some(parts)))) => Ok((q, parts)),
         _ => Err(bad()),
     }
 }

@@ -34,6 +34,8 @@ SELECT md5(string_agg("Value ""x"""::text, ',' ORDER BY "time; DROP")) = :'unico
 -- New tables with odd names: generate and an injected copy; a schedule on the unicode table.
 SELECT anomdet.generate('"Ünïcode"."new ""table""; --"', length => 20) AS generated;
 SELECT count(*) AS generated_rows FROM "Ünïcode"."new ""table""; --";
+-- A quoted name holding a dot is one name, created where an unqualified CREATE TABLE would go.
+SELECT anomdet.generate('"dotted.name"', length => 5) AS generated_dotted;
 SELECT anomdet.inject('"Ünïcode"."select"', 'spike', '{"Value \"x\""}', seed => 1, count => 1,
                       time_column => 'time; DROP', target => '"odd schema; DROP TABLE metrics; --"."copy ""of"" select"') IS NOT NULL AS copied;
 SELECT count(*) AS copy_rows FROM "odd schema; DROP TABLE metrics; --"."copy ""of"" select";
@@ -42,3 +44,4 @@ SELECT count(*) AS metrics_still_there FROM metrics;
 
 DROP SCHEMA "odd schema; DROP TABLE metrics; --" CASCADE;
 DROP SCHEMA "Ünïcode" CASCADE;
+DROP TABLE "dotted.name";
