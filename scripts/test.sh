@@ -27,7 +27,7 @@ cluster_start "log_error_verbosity = verbose"
 echo "== 2/10 golden SQL tests (pg_regress, cluster on port $PGPORT)"
 bash scripts/regress.sh
 echo "== concurrency specs (PostgreSQL's isolation tester)"
-bash tests/isolation.sh
+bash scripts/regress.sh --isolation
 echo "== 3/10 doc tests (docs/**/*.md)"
 python3 tests/doctest.py
 echo "== 4/10 bad-input sweep: every function, every argument, every edge value and column kind"
