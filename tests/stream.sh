@@ -2,7 +2,8 @@
 # Stream jobs and their faults, tested from client connections on throwaway clusters (a
 # worker's commits are invisible inside a #[pg_test]'s rolled-back transaction). Covers:
 # a full replay and its results; live progress; NOTIFY alerts; cancel within 1 s; target and
-# source dropped mid-run; DROP EXTENSION mid-run; worker slots exhausted; SIGKILL of the worker; fast shutdown within
+# source dropped mid-run; DROP EXTENSION mid-run; pg_terminate_backend and pg_cancel_backend on the
+# worker; databases dropped or renamed under it; worker slots exhausted; SIGKILL of the worker; fast shutdown within
 # 5 s; and the same replay with the library preloaded. Usage: bash tests/stream.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -128,6 +129,42 @@ job=$(q "SELECT anomdet.run_stream('slow', 'value', 'rehooked', 'zscore')")
 wait_for "SELECT status = 'succeeded' FROM anomdet.jobs WHERE id = $job" 10 >/dev/null
 check "CREATE EXTENSION again: a new stream runs to the end" "$(q "SELECT status || ' ' || rows_read FROM anomdet.jobs WHERE id = $job")" "succeeded 3000"
 
+# pg_terminate_backend and pg_cancel_backend on the worker (E2): it leaves within 2 s and the job
+# records why (failed on SIGTERM, which a shutdown also sends; cancelled on a cancel).
+for sig in terminate cancel; do
+    job=$(q "SELECT anomdet.run_stream('slow', 'value', 'signalled_$sig', 'zscore', speedup => 600)")
+    wait_for "SELECT status = 'running' AND rows_read > 0 FROM anomdet.jobs WHERE id = $job" 5 >/dev/null
+    pid=$(q "SELECT backend_pid FROM anomdet.jobs WHERE id = $job")
+    q "SELECT pg_${sig}_backend($pid)" >/dev/null
+    gone=$(wait_for "SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = $pid" 5)
+    check "pg_${sig}_backend: the worker exits within 2 s" "$([ "$gone" != timeout ] && [ "$gone" -le 2000 ] && echo yes || echo "no ($gone ms)")" yes
+    expected=$([ $sig = terminate ] && echo "failed: the worker was stopped by SIGTERM" || echo "cancelled: the worker was sent a cancel")
+    check "pg_${sig}_backend: the job records why" "$(q "SELECT status || ': ' || error FROM anomdet.job_records WHERE id = $job" | cut -c1-${#expected})" "$expected"
+done
+
+# Databases changing under running workers (E6): dropping another database is not held up by
+# them; renaming theirs fails at once (PostgreSQL's rule while anyone is connected); dropping
+# theirs WITH (FORCE) stops them promptly.
+q "CREATE DATABASE other_db" >/dev/null
+job=$(q "SELECT anomdet.run_stream('slow', 'value', 'bystander', 'zscore', speedup => 300)")
+t0=$(now)
+q "DROP DATABASE other_db" >/dev/null
+check "DROP DATABASE of another database with a worker running: within 2 s" "$([ "$(elapsed_ms "$t0" "$(now)")" -le 2000 ] && echo yes)" yes
+check "DROP DATABASE of another database: the stream runs on" "$(status_of "$job")" running
+q "SELECT anomdet.cancel_job($job)" >/dev/null
+psql -X -q -c "CREATE DATABASE doomed_db" >/dev/null
+psql -X -qAt -d doomed_db -c "CREATE EXTENSION anomdet" -c "SELECT anomdet.generate('s', 'sine', length => 3000, period => 100, seed => 3)" >/dev/null
+psql -X -qAt -d doomed_db -c "SELECT anomdet.run_stream('s', 'value', 't', 'zscore', speedup => 300)" >/dev/null
+wait_for "SELECT count(*) = 1 FROM pg_stat_activity WHERE datname = 'doomed_db' AND backend_type = 'anomdet stream'" 5 >/dev/null
+t0=$(now)
+out=$(psql -X -qAt -v VERBOSITY=verbose -c "ALTER DATABASE doomed_db RENAME TO renamed_db" 2>&1 || true)
+# (PostgreSQL itself waits up to 5 s for other sessions to leave before refusing.)
+check "ALTER DATABASE RENAME under a worker: 55006 after PostgreSQL's 5 s wait" "$(echo "$out" | grep -q 55006 && [ "$(elapsed_ms "$t0" "$(now)")" -le 6000 ] && echo yes || echo "$out")" yes
+t0=$(now)
+psql -X -q -c "DROP DATABASE doomed_db WITH (FORCE)"
+check "DROP DATABASE WITH (FORCE) under a worker: within 5 s" "$([ "$(elapsed_ms "$t0" "$(now)")" -le 5000 ] && echo yes)" yes
+check "DROP DATABASE WITH (FORCE): the worker is gone" "$(q "SELECT count(*) FROM pg_stat_activity WHERE datname = 'doomed_db'")" 0
+
 # Worker slots exhausted: a clear 53400 at start, and nothing left behind by the failed call.
 for i in 1 2 3 4 5 6; do
     out=$(psql -X -qAt -v VERBOSITY=verbose -d stream_test -c "SELECT anomdet.run_stream('slow', 'value', 'busy_$i', 'zscore', speedup => 60)" 2>&1 || true)
@@ -169,7 +206,7 @@ as_postgres "$PG_BIN/pg_ctl" -D "$CLUSTER_DIR/data" -m fast -w stop >/dev/null
 stop_ms=$(elapsed_ms "$t0" "$(now)")
 check "fast shutdown within 5 s" "$([ "$stop_ms" -le 5000 ] && echo yes || echo "no ($stop_ms ms)")" yes
 as_postgres "$PG_BIN/pg_ctl" -D "$CLUSTER_DIR/data" -l "$CLUSTER_DIR/server.log" -w start >/dev/null
-check "shutdown: the job ended failed, with the reason" "$(q "SELECT status || ': ' || error FROM anomdet.jobs WHERE id = $job")" "failed: the server shut down while the stream ran"
+check "shutdown: the job ended failed, with the reason" "$(q "SELECT status || ': ' || error FROM anomdet.jobs WHERE id = $job")" "failed: the worker was stopped by SIGTERM (pg_terminate_backend, or the server shutting down)"
 cluster_stop
 
 echo "== stream jobs with shared_preload_libraries = 'anomdet'"

@@ -1,6 +1,6 @@
 //! The stream worker: replay, score, write, report progress; stop on cancel or shutdown.
 
-use super::txn::{Failure, in_transaction};
+use super::txn::{Failure, catching, in_transaction};
 use super::{ALERT_CHANNEL, application_name};
 use crate::error::{Code, OrReport, error, internal};
 use crate::injection::table::{self, SeriesRows};
@@ -18,6 +18,10 @@ const MAX_BATCH: usize = 10_000;
 const PROGRESS_EVERY: Duration = Duration::from_millis(500);
 /// The longest sleep between checks for cancel, shutdown and due rows.
 const NAP: Duration = Duration::from_millis(100);
+
+/// Why a job ended on SIGTERM: PostgreSQL sends it both for pg_terminate_backend and at shutdown.
+const TERMINATED: &str = "the worker was stopped by SIGTERM (pg_terminate_backend, or the server shutting down)";
+const CANCEL_SIGNALLED: &str = "the worker was sent a cancel (pg_cancel_backend); rows written so far stay";
 
 /// Entry point named in `run_stream`'s worker registration.
 #[pg_guard]
@@ -51,7 +55,8 @@ pub extern "C-unwind" fn anomdet_stream_main(arg: pg_sys::Datum) {
     let (status, message) = match outcome {
         Ok(End::Finished) => ("succeeded", None),
         Ok(End::Cancelled) => return, // cancel_job already wrote the status
-        Ok(End::Shutdown) => ("failed", Some("the server shut down while the stream ran".to_string())),
+        Ok(End::Terminated) => ("failed", Some(TERMINATED.to_string())),
+        Err(f) if f.is_cancel_signal() => ("cancelled", Some(CANCEL_SIGNALLED.to_string())),
         Err(f) => ("failed", Some(f.message)),
     };
     let _ = in_transaction(|| {
@@ -97,7 +102,7 @@ fn creator_committed(xid: &str) -> bool {
             Ok(Some(s)) if s == "in progress" => {}
             _ => return false,
         }
-        if !BackgroundWorker::wait_latch(Some(Duration::from_millis(20))) || BackgroundWorker::sigterm_received() {
+        if !matches!(nap(Duration::from_millis(20)), Ok(true)) {
             return false;
         }
     }
@@ -105,8 +110,28 @@ fn creator_committed(xid: &str) -> bool {
 
 enum End {
     Finished,
+    /// By cancel_job, which recorded it.
     Cancelled,
-    Shutdown,
+    /// By SIGTERM or the postmaster's death.
+    Terminated,
+}
+
+/// Sleep until the latch is set or `timeout` passes, then take pending interrupts: a query
+/// cancel comes back as an Err (pgrx's wait_latch would let it end the process unrecorded),
+/// and barriers (DROP DATABASE elsewhere) are absorbed. False when the worker must stop.
+fn nap(timeout: Duration) -> Result<bool, Failure> {
+    let flags = (pg_sys::WL_LATCH_SET | pg_sys::WL_TIMEOUT | pg_sys::WL_POSTMASTER_DEATH) as i32;
+    let millis = timeout.as_millis().min(i32::MAX as u128) as _;
+    // SAFETY: the worker's own latch, in its main thread.
+    let events = unsafe {
+        let events = pg_sys::WaitLatch(pg_sys::MyLatch, flags, millis, pg_sys::PG_WAIT_EXTENSION);
+        pg_sys::ResetLatch(pg_sys::MyLatch);
+        events
+    };
+    catching(|| {
+        pg_sys::check_for_interrupts!();
+    })?;
+    Ok(events & pg_sys::WL_POSTMASTER_DEATH as i32 == 0 && !BackgroundWorker::sigterm_received())
 }
 
 /// One stream job in memory: the rows in replay order and a detector per series.
@@ -203,7 +228,7 @@ impl Replay {
         let mut last_progress = Instant::now();
         while done < self.order.len() {
             if BackgroundWorker::sigterm_received() {
-                return Ok(End::Shutdown);
+                return Ok(End::Terminated);
             }
             let elapsed = started.elapsed().as_secs_f64();
             let due = self.pace.due_count(&self.order_ts, done, elapsed, MAX_BATCH);
@@ -215,8 +240,8 @@ impl Replay {
                     last_progress = Instant::now();
                 }
                 let wait = (self.pace.due_secs(self.order_ts[done]) - elapsed).max(0.001);
-                if !BackgroundWorker::wait_latch(Some(NAP.min(Duration::from_secs_f64(wait)))) {
-                    return Ok(End::Shutdown); // the postmaster died
+                if !nap(NAP.min(Duration::from_secs_f64(wait)))? {
+                    return Ok(End::Terminated);
                 }
                 continue;
             }
