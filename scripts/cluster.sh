@@ -28,6 +28,9 @@ cluster_start() {
         echo "unix_socket_directories = '$CLUSTER_DIR'"
         echo "fsync = off"
         echo "jit = off"
+        # Throwaway lab clusters run everything as the postgres superuser, stream jobs included;
+        # production leaves this off (docs/security.md, B8). Tests that check the default SET it off.
+        echo "anomdet.allow_superuser_jobs = on"
         for line in "$@"; do echo "$line"; done
     } | as_postgres tee -a "$CLUSTER_DIR/data/postgresql.conf" >/dev/null
     as_postgres "$PG_BIN/pg_ctl" -D "$CLUSTER_DIR/data" -l "$CLUSTER_DIR/server.log" -w start >/dev/null \

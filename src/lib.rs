@@ -22,6 +22,7 @@ mod relation;
 mod scan;
 mod scoring;
 mod search_path;
+mod settings;
 mod stream;
 mod subxact;
 
@@ -33,6 +34,7 @@ extension_sql_file!("catalog/schema.sql", name = "catalog", bootstrap);
 #[pg_guard]
 pub extern "C-unwind" fn _PG_init() {
     anomdet_core::interrupt::set_hook(check_interrupts);
+    settings::define();
 }
 
 fn check_interrupts() {

@@ -28,6 +28,7 @@ fn run_stream(
 ) -> Result<i64, ErrorReport> {
     let _path = crate::search_path::pin();
     let target = required("target", target)?;
+    refuse_superuser_job()?;
     // Checked now, applied by the worker: a bad spec fails the call, not the job.
     let inject = inject.map(|j| j.value("inject").cloned()).transpose()?;
     if let Some(spec) = &inject {
@@ -143,4 +144,20 @@ fn start_worker(job_id: i64) -> Result<i32, ErrorReport> {
 /// Mark stream jobs whose worker is gone (killed, crashed, server restarted) as failed.
 pub fn reap_lost_jobs() -> Result<(), ErrorReport> {
     Spi::run("SELECT anomdet._reap_lost_jobs()").or_report()
+}
+
+/// B8: a worker runs as the role that started it; a superuser's would bypass every privilege
+/// and row-level security policy, so that needs an explicit opt-in.
+fn refuse_superuser_job() -> Result<(), ErrorReport> {
+    // SAFETY: reads the current role's catalog flag, in a transaction.
+    let superuser = unsafe { pg_sys::superuser() };
+    if superuser && !crate::settings::ALLOW_SUPERUSER_JOBS.get() {
+        return Err(error(
+            Code::ERRCODE_INSUFFICIENT_PRIVILEGE,
+            "run_stream: the stream's worker would run as a superuser, and anomdet.allow_superuser_jobs is off",
+            "start it as a role without superuser that has the table privileges it needs (SET ROLE works), \
+             or SET anomdet.allow_superuser_jobs = on to allow it",
+        ));
+    }
+    Ok(())
 }

@@ -20,6 +20,17 @@ SELECT expect_error($$SELECT anomdet.run_stream('metrics', 'value', 'replay', in
 SELECT expect_error($$SELECT anomdet.run_stream('metrics', 'value', 'replay', inject => '{"method": "spike", "count": 1, "where": "x"}')$$);
 SELECT expect_error($$SELECT anomdet.run_stream('metrics', 'value', 'replay', inject => '{"method": "spike", "count": 1, "params": {"magnitude": "big"}}')$$);
 SELECT expect_error($$SELECT anomdet.run_stream('metrics', 'value', 'replay', inject => '[]')$$);
+-- B8: a superuser's stream would run as superuser, so it needs an opt-in. Off by default
+-- (boot_val); this lab cluster opts in in postgresql.conf; only a superuser can change it.
+SELECT boot_val, context FROM pg_settings WHERE name = 'anomdet.allow_superuser_jobs';
+SET anomdet.allow_superuser_jobs = off;
+SELECT expect_error($$SELECT anomdet.run_stream('metrics', 'value', 'replay')$$);
+RESET anomdet.allow_superuser_jobs;
+CREATE ROLE regress_b8;
+SET ROLE regress_b8;
+SELECT expect_error($$SET anomdet.allow_superuser_jobs = on$$);
+RESET ROLE;
+DROP ROLE regress_b8;
 SELECT count(*) - :jobs_before AS jobs_created, to_regclass('replay') IS NULL AS no_target_left FROM anomdet.jobs;
 
 -- The progress view: columns a client polls.
