@@ -43,9 +43,10 @@ bad=$(grep -cE "ERROR:  XX000|terminated by signal|PANIC" "$CLUSTER_DIR/server.l
 if [ "$bad" != 0 ]; then grep -E -B2 "ERROR:  XX000|terminated by signal|PANIC" "$CLUSTER_DIR/server.log" | head -40; exit 1; fi
 echo "server log: $(grep -c "ERROR:" "$CLUSTER_DIR/server.log") errors logged, none internal, no process crashed"
 cluster_stop
-echo "== 8/10 stream jobs and their faults, and injections under crashes (own clusters)"
+echo "== 8/10 stream jobs and their faults, injections under crashes, a hot standby (own clusters)"
 bash tests/stream.sh
 bash tests/faults.sh
+bash tests/standby.sh
 echo "== 9/10 scheduled detection under pg_cron (own cluster, about two minutes)"
 bash tests/schedule.sh
 echo "== 10/10 the README's demo, end to end (own cluster)"

@@ -23,6 +23,7 @@ mod scan;
 mod scoring;
 mod search_path;
 mod settings;
+mod sql;
 mod stream;
 mod subxact;
 

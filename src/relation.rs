@@ -121,7 +121,7 @@ impl Source {
         let mut needed = vec![self.time_column.clone(), self.value_column.clone()];
         needed.extend(self.series_column.clone());
         for column in needed {
-            let allowed = Spi::get_one_with_args::<bool>(
+            let allowed = crate::sql::read_one::<bool>(
                 "SELECT pg_catalog.has_column_privilege($1, $2, 'SELECT')",
                 &[self.relid.into(), column.as_str().into()],
             )
@@ -224,13 +224,15 @@ fn default_time_column<'a>(
 }
 
 fn hypertable_time_dimension(relid: pg_sys::Oid) -> Result<Option<String>, ErrorReport> {
-    let has_timescale =
-        Spi::get_one::<bool>("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'timescaledb')")
-            .or_report()?;
+    let has_timescale = crate::sql::read_one::<bool>(
+        "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'timescaledb')",
+        &[],
+    )
+    .or_report()?;
     if has_timescale != Some(true) {
         return Ok(None);
     }
-    Spi::get_one_with_args::<String>(
+    crate::sql::read_one::<String>(
         "SELECT (SELECT d.column_name::pg_catalog.text FROM timescaledb_information.dimensions d \
          JOIN pg_catalog.pg_class c ON c.relname = d.hypertable_name \
          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace AND n.nspname = d.hypertable_schema \
@@ -242,7 +244,7 @@ fn hypertable_time_dimension(relid: pg_sys::Oid) -> Result<Option<String>, Error
 
 /// The exact SQL type of a column (with its type modifier), for casting values written back.
 pub fn column_type(relid: pg_sys::Oid, column: &str) -> Result<String, ErrorReport> {
-    Spi::get_one_with_args::<String>(
+    crate::sql::read_one::<String>(
         "SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a \
          WHERE a.attrelid = $1 AND a.attname = $2 AND NOT a.attisdropped",
         &[relid.into(), column.into()],
@@ -260,7 +262,7 @@ pub fn check_can_update(source: &Source, column: &str) -> Result<(), ErrorReport
             "inject into the underlying table, or copy the rows with target => 'a_copy'",
         ));
     }
-    let allowed = Spi::get_one_with_args::<bool>(
+    let allowed = crate::sql::read_one::<bool>(
         "SELECT pg_catalog.has_column_privilege($1, $2, 'UPDATE')",
         &[source.relid.into(), column.into()],
     )

@@ -53,7 +53,7 @@ fn benchmark(
     let series = table::read(&source, &[value_column.to_string()], None)?;
     check_lengths(&source, &series, &detectors, &methods, count as usize, length as usize)?;
 
-    let id = Spi::get_one_with_args::<i64>(
+    let id = crate::sql::write_one::<i64>(
         "INSERT INTO anomdet.benchmarks (name, relid, source, value_column, detectors, methods, seeds, placement) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         &[
@@ -236,7 +236,7 @@ fn store(
 ) -> Result<(), ErrorReport> {
     let m: HashMap<&str, f64> = metrics.iter().map(|m| (m.name, m.value)).collect();
     let get = |k: &str| m.get(k).copied().filter(|v| v.is_finite());
-    Spi::run_with_args(
+    crate::sql::write(
         "INSERT INTO anomdet.benchmark_results (benchmark_id, detector, method, seed, precision, recall, f1, pa_f1, \
            event_f1, range_f1, roc_auc, pr_auc_ap, pr_auc_trapezoid, best_f1, mean_delay_rows, rows, labelled_rows, runtime_ms, \
            vus_pr, vus_roc, nab_standard, affiliation_f1, dataset) \

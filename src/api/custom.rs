@@ -35,7 +35,7 @@ fn register_detector(
     check_signature(oid, function)?;
 
     // Our own detector under this name: replaced only when asked.
-    let own = Spi::get_one_with_args::<bool>(
+    let own = crate::sql::read_one::<bool>(
         "SELECT (SELECT owner OPERATOR(pg_catalog.=) CURRENT_USER FROM anomdet.custom_detectors \
          WHERE name OPERATOR(pg_catalog.=) $1)",
         &[name.into()],
@@ -54,7 +54,7 @@ fn register_detector(
     }
     let args = [name.into(), oid.into(), threshold.into(), min_points.into(), description.into(), shared.into()];
     if own == Some(true) {
-        Spi::run_with_args(
+        crate::sql::write(
             "UPDATE anomdet.custom_detectors SET function = $2::pg_catalog.regprocedure, threshold = $3, min_points = $4, \
                description = $5, shared = $6, created_at = pg_catalog.now() WHERE name OPERATOR(pg_catalog.=) $1",
             &args,
@@ -64,7 +64,7 @@ fn register_detector(
     }
     // A private detector of another role is invisible here but still holds the name.
     let inserted = in_subtransaction(|| {
-        Spi::run_with_args(
+        crate::sql::write(
             "INSERT INTO anomdet.custom_detectors (name, function, threshold, min_points, description, shared) \
              VALUES ($1, $2::pg_catalog.regprocedure, $3, $4, $5, $6)",
             &args,
@@ -85,7 +85,7 @@ fn register_detector(
 fn unregister_detector(name: Option<&str>) -> Result<bool, ErrorReport> {
     let _path = crate::search_path::pin();
     let name = required("name", name)?;
-    let removed = Spi::get_one_with_args::<i64>(
+    let removed = crate::sql::write_one::<i64>(
         "WITH d AS (DELETE FROM anomdet.custom_detectors WHERE name OPERATOR(pg_catalog.=) $1 \
            AND owner OPERATOR(pg_catalog.=) CURRENT_USER RETURNING 1) SELECT pg_catalog.count(*) FROM d",
         &[name.into()],
@@ -94,7 +94,7 @@ fn unregister_detector(name: Option<&str>) -> Result<bool, ErrorReport> {
     if removed.unwrap_or(0) > 0 {
         return Ok(true);
     }
-    let owner = Spi::get_one_with_args::<String>(
+    let owner = crate::sql::read_one::<String>(
         "SELECT (SELECT owner::pg_catalog.text FROM anomdet.custom_detectors WHERE name OPERATOR(pg_catalog.=) $1)",
         &[name.into()],
     )
@@ -154,7 +154,7 @@ fn resolve_function(function: &str) -> Result<pg_sys::Oid, ErrorReport> {
     // A malformed signature is an error in to_regprocedure: answer it like "not found".
     let oid = in_subtransaction(|| {
         crate::search_path::as_caller(|| {
-            Spi::get_one_with_args::<pg_sys::Oid>(
+            crate::sql::read_one::<pg_sys::Oid>(
                 &format!("SELECT pg_catalog.{lookup}($1)::pg_catalog.oid"),
                 &[function.into()],
             )

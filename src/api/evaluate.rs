@@ -83,7 +83,7 @@ fn evaluate(
     let _path = crate::search_path::pin();
     let job_id = required("job_id", job_id)?;
     let threshold = Threshold::parse(required("threshold", threshold)?)?;
-    let job = Spi::get_three_with_args::<pg_sys::Oid, String, String>(
+    let job = crate::sql::read_three::<pg_sys::Oid, String, String>(
         "SELECT source_relid::pg_catalog.oid, value_column, status FROM anomdet.jobs WHERE id = $1",
         &[job_id.into()],
     );
@@ -140,7 +140,7 @@ pub(super) struct JobSeries {
 pub(super) fn read_job_series(job_id: i64, relid: pg_sys::Oid, column: &str) -> Result<Vec<JobSeries>, ErrorReport> {
     // A stream job's scores live in its target; other jobs' in anomdet.results, read directly.
     // Its labels: the source column's, and those injected into the target as rows passed.
-    let target = Spi::get_one_with_args::<pg_sys::Oid>(
+    let target = crate::sql::read_one::<pg_sys::Oid>(
         "SELECT target_relid::pg_catalog.oid FROM anomdet.jobs WHERE id = $1 AND kind = 'stream'",
         &[job_id.into()],
     );

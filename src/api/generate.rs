@@ -111,7 +111,7 @@ fn generate(
     let info = json!({"kind": kind, "length": length, "every": every.to_string(), "period": spec.period,
         "amplitude": spec.amplitude, "noise": spec.noise, "trend": spec.trend, "level": spec.offset,
         "channels": channels, "series": series, "seed": seed, "coefficients": spec.coefficients});
-    Spi::run_with_args(
+    crate::sql::write(
         "INSERT INTO anomdet.generated (relid, relation, spec) VALUES ($1::pg_catalog.regclass, $1, $2)",
         &[qualified.as_str().into(), pgrx::JsonB(info).into()],
     )
@@ -143,7 +143,7 @@ fn create_table(target: &str, channels: i32, keyed: bool) -> Result<String, Erro
     } else {
         cols.extend((1..=channels).map(|c| format!("value_{c} pg_catalog.float8")));
     }
-    Spi::run(&format!("CREATE TABLE {qualified} ({})", cols.join(", "))).or_report()?;
+    crate::sql::write(&format!("CREATE TABLE {qualified} ({})", cols.join(", ")), &[]).or_report()?;
     Ok(qualified)
 }
 
@@ -174,22 +174,25 @@ fn insert_rows(
     for column in values {
         args.push(column[from..to].to_vec().into());
     }
-    Spi::run_with_args(&sql, &args).or_report()
+    crate::sql::write(&sql, &args).or_report()
 }
 
 pub(crate) fn make_hypertable(qualified: &str) -> Result<(), ErrorReport> {
-    let has_timescale =
-        Spi::get_one::<bool>("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'timescaledb')")
-            .or_report()?;
+    let has_timescale = crate::sql::read_one::<bool>(
+        "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'timescaledb')",
+        &[],
+    )
+    .or_report()?;
     if has_timescale == Some(true) {
         // TimescaleDB's functions live in the schema it was installed into; name it explicitly.
-        let schema = Spi::get_one::<String>(
+        let schema = crate::sql::read_one::<String>(
             "SELECT pg_catalog.quote_ident(n.nspname) FROM pg_catalog.pg_extension e \
              JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'timescaledb'",
+            &[],
         )
         .or_report()?
         .unwrap_or_else(|| "public".into());
-        Spi::run_with_args(
+        crate::sql::write(
             &format!("SELECT {schema}.create_hypertable($1::pg_catalog.regclass, 'ts', migrate_data => true)"),
             &[qualified.into()],
         )

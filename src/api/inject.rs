@@ -108,7 +108,7 @@ fn inject(
     let rows = table::read(&source, &columns, series)?;
     let changes = compute(info, &params, &placement, &rows, seed)?;
     let copied_from = target
-        .map(|_| Spi::get_one_with_args::<String>("SELECT $1::pg_catalog.regclass::pg_catalog.text", &[relid.into()]));
+        .map(|_| crate::sql::read_one::<String>("SELECT $1::pg_catalog.regclass::pg_catalog.text", &[relid.into()]));
     let copied_from = copied_from.transpose().map_err(crate::error::internal)?.flatten();
     let id = ledger::open(&ledger::Record {
         source: &source,

@@ -31,7 +31,7 @@ impl Sink for StoreResults {
         let expected: Vec<Option<f64>> = rows.iter().map(|r| r.scored.expected).collect();
         let lower: Vec<Option<f64>> = rows.iter().map(|r| r.scored.lower).collect();
         let upper: Vec<Option<f64>> = rows.iter().map(|r| r.scored.upper).collect();
-        Spi::run_with_args(
+        crate::sql::write(
             "INSERT INTO anomdet.results (job_id, series, ts, value, score, is_anomaly, expected, lower_bound, upper_bound) \
              SELECT $1, $2, u.* FROM ROWS FROM (pg_catalog.unnest($3::pg_catalog.timestamptz[]), \
                pg_catalog.unnest($4::pg_catalog.float8[]), pg_catalog.unnest($5::pg_catalog.float8[]), \
@@ -95,7 +95,7 @@ fn run_batch(
     }
     .prepare()?;
     let effective = parts.detector.params_json();
-    let job_id = Spi::get_one_with_args::<i64>(
+    let job_id = crate::sql::write_one::<i64>(
         "INSERT INTO anomdet.job_records (name, kind, detector, params, mode, source_relid, source, time_column, value_column, \
            series_column, status, started_at, backend_pid) \
          VALUES ($1, 'batch', $2, $3, $4, $5, $6, $7, $8, $9, 'running', pg_catalog.clock_timestamp(), pg_catalog.pg_backend_pid()) \
@@ -138,7 +138,7 @@ fn run_batch(
 }
 
 fn finish(job_id: i64, status: &str, s: &Summary, err: Option<&str>) -> Result<(), ErrorReport> {
-    Spi::run_with_args(
+    crate::sql::write(
         "UPDATE anomdet.job_records SET status = $2, rows_read = $3, rows_scored = $4, anomalies = $5, series_count = $6, \
            error = $7, finished_at = pg_catalog.clock_timestamp(), backend_pid = NULL WHERE id = $1",
         &[
@@ -181,7 +181,7 @@ fn cancel_job(job_id: Option<i64>) -> Result<bool, ErrorReport> {
     let _path = crate::search_path::pin();
     let job_id = required("job_id", job_id)?;
     crate::stream::start::reap_lost_jobs()?;
-    let row = Spi::get_three_with_args::<String, i32, String>(
+    let row = crate::sql::read_three::<String, i32, String>(
         "SELECT status, backend_pid, kind FROM anomdet.jobs WHERE id = $1",
         &[job_id.into()],
     );
@@ -205,9 +205,9 @@ fn cancel_job(job_id: Option<i64>) -> Result<bool, ErrorReport> {
     // A stream's worker sees the status change at its next batch (within a second); a batch
     // job runs in some session's statement, which is cancelled.
     if let (Some(pid), false) = (pid, kind.as_deref() == Some("stream")) {
-        Spi::run_with_args("SELECT pg_catalog.pg_cancel_backend($1)", &[pid.into()]).or_report()?;
+        crate::sql::read_run("SELECT pg_catalog.pg_cancel_backend($1)", &[pid.into()]).or_report()?;
     }
-    Spi::run_with_args(
+    crate::sql::write(
         "UPDATE anomdet.job_records SET status = 'cancelled', finished_at = pg_catalog.clock_timestamp(), \
            error = 'cancelled by ' || CURRENT_USER, backend_pid = NULL WHERE id = $1",
         &[job_id.into()],

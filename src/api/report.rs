@@ -186,7 +186,7 @@ fn column_with_labels(
 }
 
 fn relation_name(relid: pg_sys::Oid) -> Result<String, ErrorReport> {
-    Spi::get_one_with_args::<String>(
+    crate::sql::read_one::<String>(
         "SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) FROM pg_catalog.pg_class c \
          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = $1",
         &[relid.into()],

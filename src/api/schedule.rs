@@ -101,7 +101,7 @@ fn score_new_rows(config: Option<JsonArg>) -> Result<i64, ErrorReport> {
         ));
     }
     let relid = crate::search_path::as_caller(|| {
-        Spi::get_one_with_args::<pg_sys::Oid>(
+        crate::sql::read_one::<pg_sys::Oid>(
             "SELECT pg_catalog.to_regclass($1)::pg_catalog.oid",
             &[config.source.as_str().into()],
         )
@@ -135,7 +135,7 @@ fn score_new_rows(config: Option<JsonArg>) -> Result<i64, ErrorReport> {
     }
     store(job_id, &out)?;
     let newest = out.iter().map(|r| r.1).max();
-    Spi::run_with_args(
+    crate::sql::write(
         "WITH w AS (UPDATE anomdet.watermarks SET watermark = coalesce($2, watermark), runs = runs + 1, \
            last_run = pg_catalog.clock_timestamp() WHERE job_id = $1) \
          UPDATE anomdet.job_records SET rows_read = rows_read + $3, rows_scored = rows_scored + $4, anomalies = anomalies + $5, \
@@ -159,7 +159,7 @@ fn lock_watermark(
     params: &serde_json::Value,
 ) -> Result<(i64, Option<TimestampWithTimeZone>), ErrorReport> {
     let key = |sql: &str| {
-        Spi::get_two_with_args::<i64, TimestampWithTimeZone>(
+        crate::sql::write_two::<i64, TimestampWithTimeZone>(
             sql,
             &[
                 source.relid.into(),
@@ -179,7 +179,7 @@ fn lock_watermark(
     }
     // First run: a 'scheduled' job collects the scores. A concurrent first run may win the
     // insert; then this one waits for it and reads its row.
-    Spi::run_with_args(
+    crate::sql::write(
         "WITH j AS (INSERT INTO anomdet.job_records (name, kind, detector, params, mode, source_relid, source, time_column, \
              value_column, series_column, status, started_at) \
            VALUES ('scheduled ' || $3 || ' on ' || $5 || '.' || $2, 'scheduled', $3, $4, 'online', $1, $5, $6, $2, $7, \
@@ -198,9 +198,9 @@ fn lock_watermark(
     )
     .or_report()?;
     // A losing insert leaves an orphan job row; remove it.
-    Spi::run(
+    crate::sql::write(
         "DELETE FROM anomdet.job_records j WHERE j.kind = 'scheduled' AND j.owner = CURRENT_USER AND j.created_at = pg_catalog.now() \
-         AND NOT EXISTS (SELECT 1 FROM anomdet.watermarks w WHERE w.job_id = j.id)",
+         AND NOT EXISTS (SELECT 1 FROM anomdet.watermarks w WHERE w.job_id = j.id)", &[],
     )
     .or_report()?;
     match key(find) {
@@ -277,7 +277,7 @@ fn store(job_id: i64, rows: &[(Option<String>, i64, Option<f64>, Scored)]) -> Re
     }
     let stamps = rows.iter().map(|r| TimestampWithTimeZone::try_from(r.1)).collect::<Result<Vec<_>, _>>();
     let col = |f: fn(&Scored) -> Option<f64>| rows.iter().map(|r| f(&r.3)).collect::<Vec<_>>();
-    Spi::run_with_args(
+    crate::sql::write(
         "INSERT INTO anomdet.results (job_id, series, ts, value, score, is_anomaly, expected, lower_bound, upper_bound) \
          SELECT $1, u.* FROM ROWS FROM (pg_catalog.unnest($2::pg_catalog.text[]), pg_catalog.unnest($3::pg_catalog.timestamptz[]), \
            pg_catalog.unnest($4::pg_catalog.float8[]), pg_catalog.unnest($5::pg_catalog.float8[]), pg_catalog.unnest($6::pg_catalog.bool[]), \

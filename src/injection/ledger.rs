@@ -24,7 +24,7 @@ pub struct Record<'a> {
 
 /// Insert the injection row and return its id (cells and spans follow).
 pub fn open(r: &Record<'_>) -> Result<i64, ErrorReport> {
-    Spi::get_one_with_args::<i64>(
+    crate::sql::write_one::<i64>(
         "INSERT INTO anomdet.injections (relid, relation, time_column, series_column, columns, method, params, placement, seed, copied_from) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
         &[
@@ -50,7 +50,7 @@ pub fn add_spans(id: i64, spans: &[(Option<String>, i64, i64, i32)]) -> Result<(
     let starts: Vec<TimestampWithTimeZone> = spans.iter().map(|s| to_ts(s.1)).collect::<Result<_, _>>()?;
     let ends: Vec<TimestampWithTimeZone> = spans.iter().map(|s| to_ts(s.2)).collect::<Result<_, _>>()?;
     let rows: Vec<i32> = spans.iter().map(|s| s.3).collect();
-    Spi::run_with_args(
+    crate::sql::write(
         "INSERT INTO anomdet.injection_spans (injection_id, series, start_ts, end_ts, rows) \
          SELECT $1, v.* FROM ROWS FROM (pg_catalog.unnest($2::pg_catalog.text[]), \
            pg_catalog.unnest($3::pg_catalog.timestamptz[]), pg_catalog.unnest($4::pg_catalog.timestamptz[]), \
@@ -72,7 +72,7 @@ pub fn add_cells(
     tids: Vec<Option<pg_sys::ItemPointerData>>,
 ) -> Result<(), ErrorReport> {
     let stamps: Vec<TimestampWithTimeZone> = ts.iter().map(|&t| to_ts(t)).collect::<Result<_, _>>()?;
-    Spi::run_with_args(
+    crate::sql::write(
         "INSERT INTO anomdet.injection_cells (injection_id, relid, column_name, series, ts, original, injected, tid) \
          SELECT $1, $2, $3, v.* FROM ROWS FROM (pg_catalog.unnest($4::pg_catalog.text[]), pg_catalog.unnest($5::pg_catalog.timestamptz[]), \
            pg_catalog.unnest($6::pg_catalog.text[]), pg_catalog.unnest($7::pg_catalog.text[]), pg_catalog.unnest($8::pg_catalog.tid[])) AS v",
@@ -82,7 +82,7 @@ pub fn add_cells(
 }
 
 pub fn close(id: i64, rows_changed: i64) -> Result<(), ErrorReport> {
-    Spi::run_with_args(
+    crate::sql::write(
         "UPDATE anomdet.injections SET rows_changed = $2 WHERE id = $1",
         &[id.into(), rows_changed.into()],
     )
@@ -105,7 +105,7 @@ struct Restore {
 
 /// Undo injection `id`. Returns the number of table cells restored.
 pub fn revert(id: i64, force: bool) -> Result<i64, ErrorReport> {
-    let row = Spi::get_two_with_args::<String, String>(
+    let row = crate::sql::read_two::<String, String>(
         "SELECT status, relation FROM anomdet.injections WHERE id = $1",
         &[id.into()],
     );
@@ -137,7 +137,7 @@ pub fn revert(id: i64, force: bool) -> Result<i64, ErrorReport> {
             t.get::<String>(3).or_report()?,
         ))
     })?;
-    let exists = Spi::get_one_with_args::<bool>(
+    let exists = crate::sql::read_one::<bool>(
         "SELECT pg_catalog.to_regclass($1::pg_catalog.oid::pg_catalog.regclass::pg_catalog.text) IS NOT NULL",
         &[relid.into()],
     );
@@ -151,7 +151,7 @@ pub fn revert(id: i64, force: bool) -> Result<i64, ErrorReport> {
 
     // Hand originals over to the next later active injection on the same cell (only when this
     // table has a later active injection at all; usually it has none).
-    let later = Spi::get_one_with_args::<bool>(
+    let later = crate::sql::read_one::<bool>(
         "SELECT EXISTS (SELECT 1 FROM anomdet.injections WHERE relid = $1 AND status = 'active' AND id > $2)",
         &[relid.into(), id.into()],
     )
@@ -162,7 +162,7 @@ pub fn revert(id: i64, force: bool) -> Result<i64, ErrorReport> {
     }
 
     let columns =
-        Spi::get_one_with_args::<Vec<String>>("SELECT columns FROM anomdet.injections WHERE id = $1", &[id.into()])
+        crate::sql::read_one::<Vec<String>>("SELECT columns FROM anomdet.injections WHERE id = $1", &[id.into()])
             .or_report()?
             .unwrap_or_default();
     let first = columns.first().cloned().unwrap_or_default();
@@ -204,7 +204,7 @@ pub fn revert(id: i64, force: bool) -> Result<i64, ErrorReport> {
         }
         restored += (first.len() + again) as i64;
     }
-    Spi::run_with_args(
+    crate::sql::write(
         "UPDATE anomdet.injections SET status = 'reverted', reverted_at = pg_catalog.clock_timestamp() WHERE id = $1",
         &[id.into()],
     )
@@ -214,7 +214,7 @@ pub fn revert(id: i64, force: bool) -> Result<i64, ErrorReport> {
 
 /// Give each cell's original to the next later active injection on the same cell.
 fn hand_over(id: i64) -> Result<(), ErrorReport> {
-    Spi::run_with_args(
+    crate::sql::write(
         "WITH mine AS (SELECT * FROM anomdet.injection_cells WHERE injection_id = $1), \
          next AS (SELECT DISTINCT ON (m.column_name, m.series, m.ts) m.column_name, m.series, m.ts, m.original, c.injection_id AS next_id \
                   FROM mine m JOIN anomdet.injection_cells c ON c.relid = m.relid AND c.column_name = m.column_name \

@@ -215,7 +215,7 @@ pub fn write(
     let stamps: Vec<TimestampWithTimeZone> =
         rows.ts.iter().map(|&x| TimestampWithTimeZone::try_from(x).map_err(internal)).collect::<Result<_, _>>()?;
     with_nested_loops(|| {
-        Spi::connect_mut(|client| {
+        crate::sql::write_with(|client| {
             let args = [
                 rows.tids.to_vec().into(),
                 values.to_vec().into(),
@@ -251,16 +251,17 @@ pub struct RowRefs<'a> {
 /// settings back. Reaching 10,000 rows by tid is a nested loop of tid lookups; left to its cost
 /// model the planner sometimes hashes the whole table instead, several times slower.
 fn with_nested_loops<T>(body: impl FnOnce() -> Result<T, ErrorReport>) -> Result<T, ErrorReport> {
-    let saved = Spi::get_two::<String, String>(
+    let saved = crate::sql::read_two::<String, String>(
         "SELECT pg_catalog.current_setting('enable_hashjoin'), pg_catalog.current_setting('enable_mergejoin')",
+        &[],
     )
     .or_report()?;
-    Spi::run("SELECT pg_catalog.set_config('enable_hashjoin', 'off', true), pg_catalog.set_config('enable_mergejoin', 'off', true)")
+    crate::sql::read_run("SELECT pg_catalog.set_config('enable_hashjoin', 'off', true), pg_catalog.set_config('enable_mergejoin', 'off', true)", &[])
         .or_report()?;
     let result = body();
     // On error the transaction aborts and the settings revert with it.
     if let (Some(hash), Some(merge)) = saved {
-        Spi::run_with_args(
+        crate::sql::read_run(
             "SELECT pg_catalog.set_config('enable_hashjoin', $1, true), pg_catalog.set_config('enable_mergejoin', $2, true)",
             &[hash.into(), merge.into()],
         )
@@ -273,9 +274,10 @@ fn with_nested_loops<T>(body: impl FnOnce() -> Result<T, ErrorReport>) -> Result
 /// return it as a new Source. The copy is owned by the caller.
 pub fn copy(source: &Source, target: &str, columns: &[String]) -> Result<Source, ErrorReport> {
     let qualified = new_table_name(target, "choose a new name; injection never overwrites an existing table")?;
-    Spi::run(&format!("CREATE TABLE {qualified} (LIKE {} INCLUDING ALL)", source.qualified)).or_report()?;
-    Spi::run(&format!("INSERT INTO {qualified} SELECT * FROM {}", source.qualified)).or_report()?;
-    let relid = Spi::get_one_with_args::<pg_sys::Oid>(
+    crate::sql::write(&format!("CREATE TABLE {qualified} (LIKE {} INCLUDING ALL)", source.qualified), &[])
+        .or_report()?;
+    crate::sql::write(&format!("INSERT INTO {qualified} SELECT * FROM {}", source.qualified), &[]).or_report()?;
+    let relid = crate::sql::read_one::<pg_sys::Oid>(
         "SELECT $1::pg_catalog.regclass::pg_catalog.oid",
         &[qualified.as_str().into()],
     )
@@ -295,7 +297,8 @@ pub(crate) fn new_table_name(target: &str, hint: &str) -> Result<String, ErrorRe
         qualified
     } else {
         let schema = crate::search_path::as_caller(|| {
-            Spi::get_one::<String>("SELECT pg_catalog.quote_ident(pg_catalog.current_schema())").or_report()
+            crate::sql::read_one::<String>("SELECT pg_catalog.quote_ident(pg_catalog.current_schema())", &[])
+                .or_report()
         })?;
         let schema = schema.ok_or_else(|| {
             error(
@@ -307,7 +310,7 @@ pub(crate) fn new_table_name(target: &str, hint: &str) -> Result<String, ErrorRe
         format!("{schema}.{qualified}")
     };
     let exists =
-        Spi::get_one_with_args::<bool>("SELECT pg_catalog.to_regclass($1) IS NOT NULL", &[qualified.as_str().into()])
+        crate::sql::read_one::<bool>("SELECT pg_catalog.to_regclass($1) IS NOT NULL", &[qualified.as_str().into()])
             .or_report()?;
     if exists == Some(true) {
         return Err(error(Code::ERRCODE_DUPLICATE_TABLE, format!("target: relation {target} already exists"), hint));
@@ -327,7 +330,7 @@ fn qualify(name: &str) -> Result<(String, i64), ErrorReport> {
     };
     // parse_ident raises on bad syntax; catch it so the error names the argument.
     let parsed = crate::subxact::in_subtransaction(|| {
-        Spi::get_two_with_args::<String, i64>(
+        crate::sql::read_two::<String, i64>(
             "SELECT pg_catalog.string_agg(pg_catalog.quote_ident(p), '.'), pg_catalog.count(*) \
              FROM pg_catalog.unnest(pg_catalog.parse_ident($1)) AS p",
             &[name.into()],

@@ -57,7 +57,7 @@ fn run_stream(
     reap_lost_jobs()?;
     let (target, target_relid) = create_target(target, source.series_column.is_some())?;
     let effective = parts.detector.params_json();
-    let job_id = Spi::get_one_with_args::<i64>(
+    let job_id = crate::sql::write_one::<i64>(
         "INSERT INTO anomdet.job_records (name, kind, detector, params, mode, source_relid, source, time_column, value_column, \
            series_column, status, target, target_relid, speedup, inject) \
          VALUES ($1, 'stream', $2, $3, 'online', $4, $5, $6, $7, $8, 'queued', $9, $10, $11, $12) RETURNING id",
@@ -79,7 +79,7 @@ fn run_stream(
     .or_report()?
     .ok_or_else(|| internal("INSERT INTO anomdet.job_records returned no id"))?;
     let pid = start_worker(job_id)?;
-    Spi::run_with_args("UPDATE anomdet.job_records SET backend_pid = $2 WHERE id = $1", &[job_id.into(), pid.into()])
+    crate::sql::write("UPDATE anomdet.job_records SET backend_pid = $2 WHERE id = $1", &[job_id.into(), pid.into()])
         .or_report()?;
     Ok(job_id)
 }
@@ -92,13 +92,16 @@ fn create_target(target: &str, keyed: bool) -> Result<(String, pg_sys::Oid), Err
     )?;
     let series = if keyed { ", series text" } else { "" };
     // The score travels with its row: one write per row, readable by any dashboard.
-    Spi::run(&format!(
-        "CREATE TABLE {qualified} (ts timestamptz NOT NULL{series}, value double precision, \
+    crate::sql::write(
+        &format!(
+            "CREATE TABLE {qualified} (ts timestamptz NOT NULL{series}, value double precision, \
            score double precision, is_anomaly boolean)"
-    ))
+        ),
+        &[],
+    )
     .or_report()?;
     crate::api::generate::make_hypertable(&qualified)?;
-    let relid = Spi::get_one_with_args::<pg_sys::Oid>(
+    let relid = crate::sql::read_one::<pg_sys::Oid>(
         "SELECT $1::pg_catalog.regclass::pg_catalog.oid",
         &[qualified.as_str().into()],
     )
@@ -110,7 +113,7 @@ fn create_target(target: &str, keyed: bool) -> Result<(String, pg_sys::Oid), Err
 /// Register the dynamic worker and wait until it runs; its arguments are the job id and, in
 /// `extra`, the database, the owner and this transaction (the worker waits for its commit).
 fn start_worker(job_id: i64) -> Result<i32, ErrorReport> {
-    let xid = Spi::get_one::<String>("SELECT pg_catalog.pg_current_xact_id()::text")
+    let xid = crate::sql::write_one::<String>("SELECT pg_catalog.pg_current_xact_id()::text", &[])
         .or_report()?
         .ok_or_else(|| internal("no transaction id"))?;
     // SAFETY: plain reads of this backend's globals.
@@ -143,7 +146,7 @@ fn start_worker(job_id: i64) -> Result<i32, ErrorReport> {
 
 /// Mark stream jobs whose worker is gone (killed, crashed, server restarted) as failed.
 pub fn reap_lost_jobs() -> Result<(), ErrorReport> {
-    Spi::run("SELECT anomdet._reap_lost_jobs()").or_report()
+    crate::sql::write("SELECT anomdet._reap_lost_jobs()", &[]).or_report()
 }
 
 /// B8: a worker runs as the role that started it; a superuser's would bypass every privilege
