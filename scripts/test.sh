@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run every test tier: lint, core unit tests, golden SQL tests, doc tests, the bad-input sweep,
-# cancellation of long calls, dump and restore, rendered reports, stream-job fault tests, pg_cron scheduling and
-# the README's demo.
+# cancellation of long calls, dump and restore, upgrades, rendered reports, stream-job fault tests,
+# a hot standby, pg_cron scheduling and the README's demo.
 # Installs what is missing first. Usage: bash scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +20,8 @@ echo "== building and installing the extension"
 bash scripts/install.sh
 echo "== pgspot on the install and upgrade scripts"
 bash scripts/pgspot.sh
+echo "== upgrades: the schema gate against the released version, and updates from older ones"
+bash tests/upgrade.sh
 
 source scripts/cluster.sh
 # Verbose error logging puts each error's SQLSTATE in the server log, scanned after the tiers.
