@@ -36,6 +36,8 @@ echo "== 4/10 bad-input sweep: every function, every argument, every edge value 
 "${ANOMDET_TOOLS:-$HOME/.cache/anomdet-tools}/bin/python" tests/bad_input.py
 echo "== 5/10 long calls stop within 1 s of statement_timeout or pg_cancel_backend"
 "${ANOMDET_TOOLS:-$HOME/.cache/anomdet-tools}/bin/python" tests/cancel.py
+echo "== memory soak: a backend's 3,000 calls and a worker's 10,000 batches do not grow its memory"
+"${ANOMDET_TOOLS:-$HOME/.cache/anomdet-tools}/bin/python" tests/memory.py
 echo "== 6/10 pg_dump and pg_restore keep the catalog; the restored ledger reverts exactly"
 bash tests/dump_restore.sh
 echo "== 7/10 reports rendered in headless Chromium"
