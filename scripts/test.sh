@@ -38,6 +38,8 @@ echo "== 5/10 long calls stop within 1 s of statement_timeout or pg_cancel_backe
 "${ANOMDET_TOOLS:-$HOME/.cache/anomdet-tools}/bin/python" tests/cancel.py
 echo "== memory soak: a backend's 3,000 calls and a worker's 10,000 batches do not grow its memory"
 "${ANOMDET_TOOLS:-$HOME/.cache/anomdet-tools}/bin/python" tests/memory.py
+echo "== valgrind memcheck: every detector, injection method and report on a single-user backend"
+bash tests/valgrind.sh
 echo "== 6/10 pg_dump and pg_restore keep the catalog; the restored ledger reverts exactly"
 bash tests/dump_restore.sh
 echo "== 7/10 reports rendered in headless Chromium"
