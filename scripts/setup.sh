@@ -8,7 +8,7 @@ PGRX_VERSION=0.18.1
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 
 need_apt=()
-for pkg in postgresql-15 postgresql-server-dev-15 libclang-dev clang sudo postgresql-15-cron chromium python3-venv valgrind; do
+for pkg in postgresql-15 postgresql-server-dev-15 libclang-dev clang sudo postgresql-15-cron chromium python3-venv valgrind sqlsmith; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then

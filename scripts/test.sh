@@ -40,6 +40,8 @@ echo "== memory soak: a backend's 3,000 calls and a worker's 10,000 batches do n
 "${ANOMDET_TOOLS:-$HOME/.cache/anomdet-tools}/bin/python" tests/memory.py
 echo "== valgrind memcheck: every detector, injection method and report on a single-user backend"
 bash tests/valgrind.sh
+echo "== SQLsmith: 3,000 random queries; no crash, no internal error from anomdet"
+bash tests/sqlsmith.sh
 echo "== 6/10 pg_dump and pg_restore keep the catalog; the restored ledger reverts exactly"
 bash tests/dump_restore.sh
 echo "== 7/10 reports rendered in headless Chromium"
