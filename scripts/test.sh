@@ -28,8 +28,11 @@ source scripts/cluster.sh
 cluster_start "log_error_verbosity = verbose"
 echo "== 2/10 golden SQL tests (pg_regress, cluster on port $PGPORT)"
 bash scripts/regress.sh
-echo "== concurrency specs (PostgreSQL's isolation tester)"
+echo "== concurrency specs (PostgreSQL's isolation tester), then 20 more times for flakes"
 bash scripts/regress.sh --isolation
+for run in $(seq 20); do
+    bash scripts/regress.sh --isolation >/dev/null 2>&1 || { echo "isolation specs failed on repeat $run"; bash scripts/regress.sh --isolation; exit 1; }
+done
 echo "== 3/10 doc tests (docs/**/*.md)"
 python3 tests/doctest.py
 echo "== 4/10 bad-input sweep: every function, every argument, every edge value and column kind"
