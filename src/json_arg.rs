@@ -47,6 +47,8 @@ impl JsonArg {
 // SAFETY: mirrors pgrx's own impl for types that unbox through FromDatum; a SQL NULL is
 // handled by `Option<JsonArg>` in every signature that takes one.
 unsafe impl<'fcx> pgrx::callconv::ArgAbi<'fcx> for JsonArg {
+    // Unreachable: every signature takes it as an Option; pgrx's own impls panic the same way.
+    #[allow(clippy::panic)]
     unsafe fn unbox_arg_unchecked(arg: pgrx::callconv::Arg<'_, 'fcx>) -> Self {
         let index = arg.index();
         unsafe { arg.unbox_arg_using_from_datum() }.unwrap_or_else(|| panic!("argument {index} must not be null"))

@@ -5,6 +5,8 @@
 
 // pgrx's ErrorReport is large, but it only travels on the error path, once per call.
 #![allow(clippy::result_large_err)]
+// A panic reaches the user as XX000: the SQL-facing layer returns errors instead.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 #[cfg(not(panic = "unwind"))]
 compile_error!("anomdet must be built with panic = \"unwind\" so errors become clean PostgreSQL errors");

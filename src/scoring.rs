@@ -213,7 +213,7 @@ impl Plan<'_> {
                 detector: self.detector.build(),
             });
         }
-        let p = state.pending.as_mut().expect("set above");
+        let Some(p) = state.pending.as_mut() else { return Err(internal("no series in progress")) };
         if state.require_order && p.ts.last().is_some_and(|&last| ts < last) {
             state.out_of_order = true;
             return Err(error(Code::ERRCODE_DATA_EXCEPTION, "rows out of time order", "retried with an ordered read"));

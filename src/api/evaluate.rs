@@ -169,7 +169,7 @@ pub(super) fn read_job_series(job_id: i64, relid: pg_sys::Oid, column: &str) -> 
             if out.last().is_none_or(|s| s.key != key) {
                 out.push(JobSeries { key, ts: vec![], values: vec![], scores: vec![], flags: vec![], labels: vec![] });
             }
-            let s = out.last_mut().expect("pushed above");
+            let Some(s) = out.last_mut() else { return Err(internal("no series in progress")) };
             s.ts.push(row.get::<String>(2).or_report()?.unwrap_or_default());
             s.values.push(row.get(3).or_report()?);
             s.scores.push(row.get(4).or_report()?);

@@ -261,7 +261,7 @@ fn read_new_rows(
             if out.last().is_none_or(|s| s.key != key) {
                 out.push(NewRows { key, rows: Vec::new(), warmup: 0 });
             }
-            let series = out.last_mut().expect("pushed above");
+            let Some(series) = out.last_mut() else { return Err(internal("no series in progress")) };
             series.rows.push((ts, value));
             if warm {
                 series.warmup += 1;
