@@ -22,6 +22,7 @@ echo "== pgspot on the install and upgrade scripts"
 bash scripts/pgspot.sh
 echo "== upgrades: the schema gate against the released version, and updates from older ones"
 bash tests/upgrade.sh
+bash tests/pg_upgrade.sh
 
 source scripts/cluster.sh
 # Verbose error logging puts each error's SQLSTATE in the server log, scanned after the tiers.

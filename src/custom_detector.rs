@@ -27,11 +27,12 @@ impl SqlDetector {
         let row = Spi::connect(|client| -> Result<Option<_>, ErrorReport> {
             let table = client
                 .select(
-                    "SELECT c.function::pg_catalog.text, c.threshold, c.min_points, \
+                    "SELECT c.function, c.threshold, c.min_points, \
                        pg_catalog.quote_ident(n.nspname) OPERATOR(pg_catalog.||) '.' \
-                         OPERATOR(pg_catalog.||) pg_catalog.quote_ident(p.proname), p.pronargs::integer \
+                         OPERATOR(pg_catalog.||) pg_catalog.quote_ident(p.proname), p.pronargs::integer, \
+                       pg_catalog.pg_get_userbyid(p.proowner) OPERATOR(pg_catalog.=) c.function_owner \
                      FROM anomdet.custom_detectors c \
-                     LEFT JOIN pg_catalog.pg_proc p ON p.oid OPERATOR(pg_catalog.=) c.function::pg_catalog.oid \
+                     LEFT JOIN pg_catalog.pg_proc p ON p.oid OPERATOR(pg_catalog.=) pg_catalog.to_regprocedure(c.function) \
                      LEFT JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) p.pronamespace \
                      WHERE c.name OPERATOR(pg_catalog.=) $1",
                     Some(1),
@@ -48,9 +49,12 @@ impl SqlDetector {
                 r.get::<i32>(3).or_report()?.unwrap_or(1),
                 r.get::<String>(4).or_report()?,
                 r.get::<i32>(5).or_report()?.unwrap_or(0),
+                r.get::<bool>(6).or_report()?,
             )))
         })?;
-        let Some((function, registered_threshold, min_points, qualified, nargs)) = row else { return Ok(None) };
+        let Some((function, registered_threshold, min_points, qualified, nargs, same_owner)) = row else {
+            return Ok(None);
+        };
         let qualified = qualified.ok_or_else(|| {
             error(
                 Code::ERRCODE_UNDEFINED_FUNCTION,
@@ -58,6 +62,17 @@ impl SqlDetector {
                 format!("register it again: SELECT anomdet.register_detector('{name}', ..., replace => true)"),
             )
         })?;
+        if same_owner != Some(true) {
+            return Err(error(
+                Code::ERRCODE_INSUFFICIENT_PRIVILEGE,
+                format!(
+                    "detector: {function}, the function of registered detector \"{name}\", now belongs to another role"
+                ),
+                format!(
+                    "it was dropped and made again since; if that is intended: SELECT anomdet.register_detector('{name}', ..., replace => true)"
+                ),
+            ));
+        }
         let params = match params {
             None | Some(serde_json::Value::Null) => serde_json::json!({}),
             Some(v @ serde_json::Value::Object(_)) => v.clone(),

@@ -72,13 +72,13 @@ for R in "${released[@]}"; do
     q postgres "CREATE DATABASE $db" >/dev/null
     q "$db" "CREATE EXTENSION anomdet VERSION '$R'" >/dev/null
     check "A5: an update path $R -> $V" "$(q "$db" "SELECT count(*) FROM pg_extension_update_paths('anomdet') WHERE source = '$R' AND target = '$V' AND path IS NOT NULL")" 1
-    # Fixtures through the old version's own functions.
-    q "$db" "SELECT anomdet.generate('metrics', 'sine', length => 2000, period => 100, noise => 0.2, seed => 1)" >/dev/null
-    q "$db" "CREATE TABLE metrics_before AS SELECT * FROM metrics" >/dev/null
-    inj=$(q "$db" "SELECT anomdet.inject('metrics', 'spike', '{value}', '{\"magnitude\": 6}', seed => 2, count => 8)")
-    job=$(q "$db" "SELECT anomdet.run_batch('metrics', 'value', 'mad')")
-    q "$db" "CREATE FUNCTION public.scores_of(v float8[]) RETURNS float8[] LANGUAGE sql AS 'SELECT v'" >/dev/null
-    q "$db" "SELECT anomdet.register_detector('identity', 'public.scores_of(float8[])', threshold => 1e9)" >/dev/null
+    # Fixtures as version R made them (tests/upgrade/fixtures-R.sql): a table, an injection
+    # into it (inj), a batch job (job) and a registered detector "identity".
+    fixtures=tests/upgrade/fixtures-$R.sql
+    [ -f "$fixtures" ] || { echo "upgrade: $fixtures is missing"; exit 1; }
+    ids=$(psql -X -qAt -v ON_ERROR_STOP=1 -d "$db" -f "$fixtures" -c '\echo :inj :job' | tail -1)
+    inj=${ids% *}
+    job=${ids#* }
     vus_before=$(q "$db" "SELECT round(value::numeric, 9) FROM anomdet.evaluate($job) WHERE metric = 'vus_pr'")
     counts="SELECT (SELECT count(*) FROM anomdet.jobs) || ' ' || (SELECT count(*) FROM anomdet.results) || ' ' || \
       (SELECT count(*) FROM anomdet.injection_cells) || ' ' || (SELECT count(*) FROM anomdet.custom_detectors)"

@@ -55,8 +55,11 @@ fn register_detector(
     let args = [name.into(), oid.into(), threshold.into(), min_points.into(), description.into(), shared.into()];
     if own == Some(true) {
         crate::sql::write(
-            "UPDATE anomdet.custom_detectors SET function = $2::pg_catalog.regprocedure, threshold = $3, min_points = $4, \
-               description = $5, shared = $6, created_at = pg_catalog.now() WHERE name OPERATOR(pg_catalog.=) $1",
+            "UPDATE anomdet.custom_detectors SET function = $2::pg_catalog.regprocedure::pg_catalog.text, threshold = $3, \
+               min_points = $4, description = $5, shared = $6, created_at = pg_catalog.now(), \
+               function_owner = (SELECT pg_catalog.pg_get_userbyid(p.proowner) FROM pg_catalog.pg_proc p \
+                                 WHERE p.oid OPERATOR(pg_catalog.=) $2) \
+             WHERE name OPERATOR(pg_catalog.=) $1",
             &args,
         )
         .or_report()?;
@@ -65,8 +68,9 @@ fn register_detector(
     // A private detector of another role is invisible here but still holds the name.
     let inserted = in_subtransaction(|| {
         crate::sql::write(
-            "INSERT INTO anomdet.custom_detectors (name, function, threshold, min_points, description, shared) \
-             VALUES ($1, $2::pg_catalog.regprocedure, $3, $4, $5, $6)",
+            "INSERT INTO anomdet.custom_detectors (name, function, threshold, min_points, description, shared, function_owner) \
+             SELECT $1, $2::pg_catalog.regprocedure::pg_catalog.text, $3, $4, $5, $6, pg_catalog.pg_get_userbyid(p.proowner) \
+             FROM pg_catalog.pg_proc p WHERE p.oid OPERATOR(pg_catalog.=) $2",
             &args,
         )
     });

@@ -414,16 +414,19 @@ GRANT SELECT ON anomdet.leaderboard, anomdet.leaderboard_by_method, anomdet.lead
 
 -- Detectors registered from SQL (anomdet.register_detector): a function of the owner's that turns
 -- an array of values into an array of scores. Private to the owner unless shared; only the owner
--- changes or removes it. regprocedure keeps the reference valid across pg_dump and restore.
+-- changes or removes it. The function is kept as its qualified signature (text: a regprocedure
+-- column would make pg_upgrade refuse the whole cluster) with its owner at registration, so a
+-- function dropped and re-created by another role is refused rather than run.
 CREATE TABLE anomdet.custom_detectors (
     name        text PRIMARY KEY CHECK (name OPERATOR(pg_catalog.~) '^[a-z][a-z0-9_]{0,62}$'),
-    function    regprocedure NOT NULL,
+    function    text NOT NULL,
     threshold   double precision,
     min_points  integer NOT NULL DEFAULT 1 CHECK (min_points OPERATOR(pg_catalog.>=) 1 AND min_points OPERATOR(pg_catalog.<=) 10000000),
     description text NOT NULL DEFAULT '',
     shared      boolean NOT NULL DEFAULT false,
     owner       name NOT NULL DEFAULT CURRENT_USER,
-    created_at  timestamptz NOT NULL DEFAULT pg_catalog.now()
+    created_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    function_owner name NOT NULL
 );
 COMMENT ON TABLE anomdet.custom_detectors IS 'Detectors registered from SQL: function(values float8[] [, params jsonb]) -> float8[] scores';
 ALTER TABLE anomdet.custom_detectors ENABLE ROW LEVEL SECURITY;

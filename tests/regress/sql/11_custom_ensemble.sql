@@ -107,10 +107,25 @@ REVOKE EXECUTE ON FUNCTION global_z(float8[], jsonb) FROM PUBLIC;
 SET ROLE anomdet_eve;
 SELECT expect_error($$SELECT anomdet.detect('metrics', 'value', 'dans_shared')$$);
 RESET ROLE;
-SELECT name, owner, shared, threshold FROM anomdet.custom_detectors ORDER BY name;
+SELECT name, owner, shared, threshold, function, function_owner FROM anomdet.custom_detectors ORDER BY name;
+-- A detector's function dropped and made again, same signature, by another role: refused, not run.
+GRANT CREATE ON SCHEMA public TO anomdet_eve;
+CREATE FUNCTION public.dans_scores(vals float8[]) RETURNS float8[] LANGUAGE sql AS $$ SELECT vals $$;
+ALTER FUNCTION public.dans_scores(float8[]) OWNER TO anomdet_dan;
 SET ROLE anomdet_dan;
-SELECT anomdet.unregister_detector('dans_private'), anomdet.unregister_detector('dans_shared');
+SELECT anomdet.register_detector('dans_own', 'public.dans_scores(float8[])');
+DROP FUNCTION public.dans_scores(float8[]);
 RESET ROLE;
+SET ROLE anomdet_eve;
+CREATE FUNCTION public.dans_scores(vals float8[]) RETURNS float8[] LANGUAGE sql AS $$ SELECT vals $$;
+RESET ROLE;
+SET ROLE anomdet_dan;
+SELECT expect_error($$SELECT anomdet.detect('metrics', 'value', 'dans_own')$$);
+SELECT anomdet.unregister_detector('dans_private'), anomdet.unregister_detector('dans_shared'),
+       anomdet.unregister_detector('dans_own');
+RESET ROLE;
+DROP FUNCTION public.dans_scores(float8[]);
+REVOKE CREATE ON SCHEMA public FROM anomdet_eve;
 SELECT expect_error($$SELECT anomdet.unregister_detector('zscore')$$);
 SELECT expect_error($$SELECT anomdet.unregister_detector('never_registered')$$);
 REVOKE ALL ON metrics FROM anomdet_dan, anomdet_eve;
