@@ -77,6 +77,12 @@ impl ChosenDetector {
 }
 
 pub fn unknown(argument: &str, name: &str) -> ErrorReport {
+    if anomdet_core::multivariate::find_multivariate(name).is_some() {
+        return invalid_argument(
+            format!("{argument}: {name} scores several columns together, not one series"),
+            format!("use anomdet.detect_columns(source, ARRAY['a', 'b', ...], '{name}')"),
+        );
+    }
     invalid_argument(
         format!("{argument}: unknown detector \"{name}\""),
         format!(

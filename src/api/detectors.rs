@@ -1,6 +1,8 @@
 //! `anomdet.detectors()`: the built-in detectors with every parameter and its range, then the
-//! registered (SQL) detectors the caller may use.
+//! registered (SQL) detectors the caller may use. `multivariate` is true for those that
+//! `anomdet.detect_columns` also runs (`anomdet.multivariate_detectors()` lists all of those).
 
+use anomdet_core::multivariate::find_multivariate;
 use anomdet_core::registry;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
@@ -30,7 +32,7 @@ fn detectors() -> Result<
                 d.name.to_string(),
                 d.family.to_string(),
                 d.online,
-                d.multivariate,
+                d.multivariate || find_multivariate(d.name).is_some(),
                 super::params_json(d.params),
                 d.description.to_string(),
             )

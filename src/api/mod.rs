@@ -4,6 +4,7 @@ pub mod benchmark;
 pub mod custom;
 pub mod decompose;
 pub mod detect;
+pub mod detect_columns;
 pub mod detectors;
 pub mod evaluate;
 pub mod generate;

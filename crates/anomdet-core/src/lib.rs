@@ -11,13 +11,17 @@ pub mod evaluate;
 pub mod evt;
 pub mod inject;
 pub mod interrupt;
+pub mod matrix_profile;
+pub mod multivariate;
 pub mod params;
 pub mod replay;
 pub mod report;
 pub mod seasonal;
 pub mod series;
 pub mod stl;
+pub mod subsequence;
 pub mod synth;
+pub mod tabular;
 pub mod window;
 
 pub use detect::{Detector, DetectorInfo, Mode, Scored, find_detector, registry, score_series};

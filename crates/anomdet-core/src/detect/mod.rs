@@ -13,10 +13,16 @@ mod ensemble;
 mod ewma;
 mod fences;
 mod gesd;
+mod half_space_trees;
+mod hbos;
 mod holt_winters;
 mod iqr;
+mod isolation_forest;
+mod kmeans;
+mod knn;
 mod level_shift;
 mod mad;
+mod matrix_profile;
 mod page_hinkley;
 mod persist;
 #[cfg(test)]
@@ -25,7 +31,9 @@ mod rolling;
 mod shesd;
 mod spot;
 mod stl;
+mod sub_pca;
 mod volatility_shift;
+mod windowed;
 mod zscore;
 
 use crate::params::{ParamError, ParamSpec, Params};
@@ -164,6 +172,13 @@ static REGISTRY: &[&DetectorInfo] = &[
     &stl::INFO,
     &shesd::INFO,
     &ensemble::INFO,
+    &isolation_forest::INFO,
+    &half_space_trees::INFO,
+    &hbos::INFO,
+    &knn::INFO,
+    &sub_pca::INFO,
+    &kmeans::INFO,
+    &matrix_profile::INFO,
 ];
 
 /// Every built-in detector, in listing order.
@@ -230,6 +245,13 @@ pub(crate) mod tests {
             include_str!("stl.rs"),
             include_str!("shesd.rs"),
             include_str!("ensemble.rs"),
+            include_str!("isolation_forest.rs"),
+            include_str!("half_space_trees.rs"),
+            include_str!("hbos.rs"),
+            include_str!("knn.rs"),
+            include_str!("sub_pca.rs"),
+            include_str!("kmeans.rs"),
+            include_str!("matrix_profile.rs"),
         ];
         let declared: usize = sources.iter().map(|s| s.matches(": DetectorInfo = DetectorInfo {").count()).sum();
         assert_eq!(declared, registry().len());
@@ -259,9 +281,13 @@ pub(crate) mod tests {
         "stl",
         "shesd",
         "ensemble",
+        "half_space_trees",
+        "hbos",
     ];
     const FOR_LEVEL_SHIFTS: &[&str] = &["cusum", "page_hinkley", "level_shift"];
     const FOR_VOLATILITY: &[&str] = &["volatility_shift"];
+    /// Unusual shapes (discords): a stretch of a periodic series that looks like no other.
+    const FOR_SHAPES: &[&str] = &["isolation_forest", "knn", "sub_pca", "kmeans", "matrix_profile"];
 
     fn modes(d: &DetectorInfo) -> Vec<Mode> {
         if d.supports_online(&Params::defaults(d.params)) { vec![Mode::Batch, Mode::Online] } else { vec![Mode::Batch] }
@@ -275,7 +301,7 @@ pub(crate) mod tests {
     fn every_detector_has_a_designed_purpose() {
         for d in registry() {
             assert!(
-                [FOR_SPIKES, FOR_LEVEL_SHIFTS, FOR_VOLATILITY].iter().any(|l| l.contains(&d.name)),
+                [FOR_SPIKES, FOR_LEVEL_SHIFTS, FOR_VOLATILITY, FOR_SHAPES].iter().any(|l| l.contains(&d.name)),
                 "{} is in no list",
                 d.name
             );
@@ -299,6 +325,29 @@ pub(crate) mod tests {
                 let flagged = out.iter().filter(|s| s.is_anomaly == Some(true)).count();
                 assert!(flagged <= 12, "{} {:?} flagged {flagged} points", d.name, mode);
             }
+        }
+    }
+
+    #[test]
+    fn shape_detectors_flag_a_distorted_cycle_and_little_else() {
+        // A noisy sine of period 50 with one cycle replaced by a faster wave of the same size:
+        // no single value is out of range, only the shape is wrong.
+        let noise = white_noise(3000, 0.05);
+        let mut xs: Vec<f64> = (0..3000).map(|i| (i as f64 * std::f64::consts::TAU / 50.0).sin() + noise[i]).collect();
+        for (k, x) in xs[2000..2050].iter_mut().enumerate() {
+            *x = (k as f64 * std::f64::consts::TAU / 12.5).sin() + noise[2000 + k];
+        }
+        for d in registry().iter().filter(|d| FOR_SHAPES.contains(&d.name)) {
+            let out = score_series(d, &Params::defaults(d.params), Mode::Batch, &xs);
+            assert_eq!(out.len(), xs.len());
+            let flagged: Vec<usize> = (0..xs.len()).filter(|&i| out[i].is_anomaly == Some(true)).collect();
+            assert!(flagged.iter().any(|&i| (2000..2050).contains(&i)), "{} missed the cycle: {flagged:?}", d.name);
+            let outside = flagged.iter().filter(|&&i| !(1950..2100).contains(&i)).count();
+            assert!(outside <= 10, "{} flagged {outside} points away from it: {flagged:?}", d.name);
+            // Threshold-free: the anomaly's best score beats every score away from it.
+            let best = |r: std::ops::Range<usize>| r.map(|i| out[i].score.unwrap_or(0.0)).fold(f64::MIN, f64::max);
+            let far = best(0..1900).max(best(2150..3000));
+            assert!(best(2000..2050) > far, "{}: {} vs {far}", d.name, best(2000..2050));
         }
     }
 

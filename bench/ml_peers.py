@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+"""anomdet's machine-learning and subsequence models against the Python libraries a user would
+otherwise use, on the same data in the same run (issue "Detector library II"):
+- Isolation Forest vs scikit-learn's IsolationForest (100 trees of 256), 1,000,000 windows of 8;
+- HBOS and COPOD vs PyOD's, on the same windows;
+- Half-Space Trees vs River's HalfSpaceTrees (10 trees, height 8, window 250), one value at a time;
+- the matrix profile vs STUMPY's stump, 100,000 points, m = 100 (STUMPY's JIT compiled first).
+anomdet is timed in its core crate (cargo example `ml_timing`, single-threaded, median of 5, or 3
+for the matrix profile); the peers with time.perf_counter, median of 3 (River and STUMPY: 1 and
+3). scikit-learn and STUMPY use both cores (n_jobs=-1, numba's threads); anomdet uses one.
+The scores are compared too: Spearman's rank correlation with the peer's over the same rows, and
+each one's ROC-AUC for the planted spikes (a window is anomalous when it holds one).
+Needs: pip install scikit-learn pyod river stumpy (bench/ml_peers.sh makes a venv)."""
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+N_WINDOWS = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+N_STREAM = 100_000
+N_MP = 100_000
+
+
+def series(n, seed=7):
+    """A sine of period 100 with noise and one spike in 10,000 rows; returns values and labels."""
+    rng = np.random.default_rng(seed)
+    x = 50 + 10 * np.sin(np.arange(n) * 2 * np.pi / 100) + rng.normal(0, 1, n)
+    spikes = rng.choice(n, max(1, n // 10_000), replace=False)
+    x[spikes] += 15
+    labels = np.zeros(n, bool)
+    labels[spikes] = True
+    return x, labels
+
+
+def windows(x, w):
+    return np.lib.stride_tricks.sliding_window_view(x, w).copy()
+
+
+def window_labels(labels, w):
+    """A window is anomalous when it holds a spike."""
+    return np.lib.stride_tricks.sliding_window_view(labels, w).any(axis=1)
+
+
+def roc_auc(scores, labels):
+    ranks = np.argsort(np.argsort(scores)).astype(float) + 1
+    pos = labels.sum()
+    neg = len(labels) - pos
+    return float((ranks[labels].sum() - pos * (pos + 1) / 2) / (pos * neg))
+
+
+def anomdet(data, model, cols, arg=0):
+    with tempfile.NamedTemporaryFile(suffix=".f64", delete=False) as f:
+        f.write(np.ascontiguousarray(data, dtype="<f8").tobytes())
+        path = f.name
+    out = subprocess.run(
+        ["cargo", "run", "--release", "-q", "-p", "anomdet-core", "--example", "ml_timing", "--", path, model,
+         str(cols), str(arg)], cwd=ROOT, capture_output=True, text=True, check=True)
+    scores = np.fromfile(path + ".scores", dtype="<f8")
+    Path(path).unlink()
+    Path(path + ".scores").unlink()
+    return json.loads(out.stdout)["seconds"], scores
+
+
+def timed(fn, runs=3):
+    times, result = [], None
+    for _ in range(runs):
+        t = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times), result
+
+
+def spearman(a, b):
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    ok = np.isfinite(a) & np.isfinite(b)
+    ra = np.argsort(np.argsort(a[ok])).astype(float)
+    rb = np.argsort(np.argsort(b[ok])).astype(float)
+    return float(np.corrcoef(ra, rb)[0, 1])
+
+
+def main():
+    from sklearn.ensemble import IsolationForest
+    from pyod.models.hbos import HBOS
+    from pyod.models.copod import COPOD
+    from river.anomaly import HalfSpaceTrees
+    import stumpy
+
+    rows = []
+    x8, labels8 = series(N_WINDOWS + 7)
+    X = windows(x8, 8)
+    y = window_labels(labels8, 8)
+
+    ours_s, ours = anomdet(X, "iforest", 8)
+    def sk():
+        m = IsolationForest(n_estimators=100, max_samples=256, random_state=0, n_jobs=-1).fit(X)
+        return -m.score_samples(X)  # sklearn returns the opposite of the paper's score
+    peer_s, peer = timed(sk)
+    rows.append(("isolation_forest", f"{len(X):,} windows of 8", ours_s, "scikit-learn IsolationForest(n_jobs=-1)", peer_s,
+                 spearman(ours, peer), roc_auc(ours, y), roc_auc(peer, y)))
+
+    for name, cls in (("hbos", lambda: HBOS(n_bins=10, alpha=0.1, tol=0.5)), ("copod", lambda: COPOD())):
+        ours_s, ours = anomdet(X, name, 8)
+        peer_s, peer = timed(lambda: cls().fit(X).decision_scores_)
+        rows.append((name, f"{len(X):,} windows of 8", ours_s, f"PyOD {cls().__class__.__name__}", peer_s,
+                     spearman(ours, peer), roc_auc(ours, y), roc_auc(peer, y)))
+
+    s, ls = series(N_STREAM, seed=3)
+    scaled = (s - s[:250].min()) / (s[:250].max() - s[:250].min())
+    ours_s, ours = anomdet(s, "hst", 1, 250)
+    def river():
+        hst = HalfSpaceTrees(n_trees=10, height=8, window_size=250, seed=0)
+        out = np.empty(len(scaled))
+        for i, v in enumerate(scaled):
+            x = {"v": min(max(v, 0.0), 1.0)}
+            out[i] = hst.score_one(x)
+            hst.learn_one(x)
+        return out
+    peer_s, peer = timed(river, runs=1)
+    rows.append(("half_space_trees", f"{N_STREAM:,} values, one at a time", ours_s, "River HalfSpaceTrees", peer_s,
+                 spearman(ours[500:], peer[500:]), roc_auc(ours[500:], ls[500:]), roc_auc(peer[500:], ls[500:])))
+
+    m = 100
+    x, lm = series(N_MP, seed=5)
+    stumpy.stump(x[:2000], m)  # compile outside the timing
+    ours_s, ours = anomdet(x, "stomp", 1, m)
+    peer_s, peer = timed(lambda: stumpy.stump(x, m)[:, 0].astype(float), runs=3)
+    ym = window_labels(lm, m)
+    rows.append(("matrix_profile", f"{N_MP:,} points, m = {m}", ours_s, "STUMPY stump (numba, 2 threads)", peer_s,
+                 spearman(ours, peer), roc_auc(ours, ym), roc_auc(peer, ym)))
+
+    print("anomdet core (release, one thread) vs the peer on the same data, same run.\n")
+    print("| anomdet | data | s | peer | s | anomdet × faster | Spearman ρ of scores | ROC-AUC anomdet | ROC-AUC peer |")
+    print("|---|---|---:|---|---:|---:|---:|---:|---:|")
+    for d, data, s_ours, peer, s_peer, rho, auc_ours, auc_peer in rows:
+        print(f"| {d} | {data} | {s_ours:.3f} | {peer} | {s_peer:.3f} | {s_peer / s_ours:.1f} | {rho:.3f} | {auc_ours:.3f} | {auc_peer:.3f} |")
+
+
+if __name__ == "__main__":
+    main()

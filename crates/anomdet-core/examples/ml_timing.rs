@@ -1,0 +1,53 @@
+//! Median wall time of one of the machine-learning models on a matrix or series read from a file
+//! of little-endian f64s, for bench/ml_peers.py. Writes the scores next to the input
+//! (`FILE.scores`) so the script can compare them with the peer's.
+//! `cargo run --release -p anomdet-core --example ml_timing -- FILE MODEL COLUMNS [ARG]`
+//! MODEL: iforest | hbos | copod (COLUMNS wide rows) | stomp (a series; ARG = m) |
+//! hst (a series, online; ARG = window_size)
+use anomdet_core::matrix_profile::stomp;
+use anomdet_core::tabular::Matrix;
+use anomdet_core::tabular::copod::Copod;
+use anomdet_core::tabular::hbos::Hbos;
+use anomdet_core::tabular::iforest::IsolationForest;
+use anomdet_core::{Mode, find_detector, score_series};
+use std::time::Instant;
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let bytes = std::fs::read(&args[1]).expect("input file");
+    let xs: Vec<f64> = bytes.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes"))).collect();
+    let model = args[2].as_str();
+    let cols: usize = args[3].parse().expect("columns");
+    let arg: usize = args.get(4).map_or(0, |a| a.parse().expect("number"));
+    let run = || -> Vec<f64> {
+        match model {
+            "iforest" | "hbos" | "copod" => {
+                let m = Matrix::new(xs.len() / cols, cols, xs.clone());
+                match model {
+                    "iforest" => IsolationForest::fit(&m, 100, 256, 0).score_all(&m),
+                    "hbos" => Hbos::fit(&m, 10, 0.1, 0.5).score_all(&m),
+                    _ => Copod::score_fitted(&m),
+                }
+            }
+            "stomp" => stomp(&xs, arg).distance,
+            "hst" => {
+                let d = find_detector("half_space_trees").expect("registered");
+                let params = d.parse_params(Some(&serde_json::json!({"window_size": arg}))).expect("params");
+                score_series(d, &params, Mode::Online, &xs).iter().map(|s| s.score.unwrap_or(0.0)).collect()
+            }
+            other => panic!("unknown model {other}"),
+        }
+    };
+    let runs = if model == "stomp" { 3 } else { 5 };
+    let mut times = Vec::new();
+    let mut scores = Vec::new();
+    for _ in 0..runs {
+        let t = Instant::now();
+        scores = run();
+        times.push(t.elapsed().as_secs_f64());
+    }
+    times.sort_by(f64::total_cmp);
+    let out: Vec<u8> = scores.iter().flat_map(|s| s.to_le_bytes()).collect();
+    std::fs::write(format!("{}.scores", args[1]), out).expect("write scores");
+    println!("{{\"seconds\": {}, \"runs\": {runs}}}", times[runs / 2]);
+}

@@ -1,0 +1,87 @@
+//! The frame every subsequence detector shares: cut the series into windows, let a model score
+//! the windows, spread the scores back to points, flag by robust z. Batch only: the models fit
+//! on the whole series. A point's score is the least of the windows through it (see
+//! `Spread::CoveringMin`): with the window's centre instead (TSB-AD), one spike flags a whole
+//! window's width of points (126 around each spike of the regression series, against 1).
+
+use super::{Detector, Scored};
+use crate::params::{Bound, ParamSpec, Params};
+use crate::subsequence::{Spread, Subsequences, flag_by_robust_z, spread, window_length};
+
+pub const WINDOW: ParamSpec = ParamSpec::int(
+    "window",
+    0.0,
+    0.0,
+    100_000.0,
+    "subsequence length in rows; 0: the detected period (8 to 512), else 32; 1: the values alone",
+);
+pub const THRESHOLD: ParamSpec = ParamSpec::float(
+    "threshold",
+    5.0,
+    Bound::excl(0.0),
+    Bound::incl(1e6),
+    "flag points scored more than this many robust sd (1.4826 MAD of the series' scores) above their median",
+);
+pub const SEED: ParamSpec =
+    ParamSpec::int("seed", 0.0, 0.0, 2_147_483_647.0, "random seed: the same seed, the same result");
+
+/// Per window: the model's score, and optionally its expected value of the window's centre
+/// point, on the series' scale.
+pub struct WindowScores {
+    pub scores: Vec<f64>,
+    pub expected: Option<Vec<f64>>,
+}
+
+type Model = Box<dyn Fn(&Subsequences) -> WindowScores + Send>;
+
+pub struct Windowed {
+    window: usize,
+    threshold: f64,
+    spread: Spread,
+    standardize: bool,
+    model: Model,
+}
+
+impl Windowed {
+    pub fn new(
+        params: &Params,
+        spread: Spread,
+        standardize: bool,
+        model: impl Fn(&Subsequences) -> WindowScores + Send + 'static,
+    ) -> Windowed {
+        Windowed {
+            window: params.int("window"),
+            threshold: params.float("threshold"),
+            spread,
+            standardize,
+            model: Box::new(model),
+        }
+    }
+}
+
+/// The fewest values a windowed detector needs: two windows of the given length (16 when the
+/// length is found from the data).
+pub fn min_points(params: &Params) -> usize {
+    match params.int("window") {
+        0 => 16,
+        w => w + 1,
+    }
+}
+
+impl Detector for Windowed {
+    fn update(&mut self, _x: f64) -> Scored {
+        Scored::WARMUP // batch only
+    }
+
+    fn score_batch(&mut self, xs: &[f64]) -> Vec<Scored> {
+        if xs.len() < 2 {
+            return vec![Scored::WARMUP; xs.len()];
+        }
+        let w = window_length(xs, self.window);
+        let subs = Subsequences::new(xs, w, self.standardize);
+        let out = (self.model)(&subs);
+        let scores = spread(&out.scores, w, xs.len(), self.spread);
+        let expected = out.expected.map(|e| spread(&e, w, xs.len(), Spread::Centre));
+        flag_by_robust_z(&scores, expected.as_deref(), self.threshold)
+    }
+}

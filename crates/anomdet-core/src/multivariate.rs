@@ -1,0 +1,294 @@
+//! Multivariate detection: several columns of each row scored together, with each column's
+//! share of the row's score, its explanation. The models are the tabular ones; a row is
+//! flagged when its score is more than `threshold` robust sd above the median score.
+
+use crate::params::{Bound, ParamSpec, Params};
+use crate::subsequence::flag_by_robust_z;
+use crate::tabular::Matrix;
+use crate::tabular::copod::Copod;
+use crate::tabular::hbos::Hbos;
+use crate::tabular::iforest::IsolationForest;
+use crate::tabular::mahalanobis::Mahalanobis;
+use crate::tabular::pca::Pca;
+
+/// Each row's score and flag, and (for the rows asked) each column's share of the score.
+#[derive(Debug, Clone)]
+pub struct Explained {
+    pub scores: Vec<f64>,
+    pub flags: Vec<bool>,
+    /// Row-major, rows × columns; a row not explained holds NaN.
+    pub shares: Matrix,
+}
+
+/// Fit on the rows, score them, and give the shares of the rows the predicate picks; None for
+/// degenerate data.
+type Run = fn(&Matrix, &Params, &dyn Fn(usize) -> bool) -> Option<(Vec<f64>, Matrix)>;
+
+pub struct MultiInfo {
+    pub name: &'static str,
+    pub params: &'static [ParamSpec],
+    pub description: &'static str,
+    /// What a column's share is a share of.
+    pub explanation: &'static str,
+    run: Run,
+}
+
+const THRESHOLD: ParamSpec = ParamSpec::float(
+    "threshold",
+    5.0,
+    Bound::excl(0.0),
+    Bound::incl(1e6),
+    "flag rows scored more than this many robust sd (1.4826 MAD of the scores) above the median score",
+);
+const SEED: ParamSpec =
+    ParamSpec::int("seed", 0.0, 0.0, 2_147_483_647.0, "random seed: the same seed, the same result");
+
+static IFOREST: MultiInfo = MultiInfo {
+    name: "isolation_forest",
+    params: &[
+        ParamSpec::int("trees", 100.0, 1.0, 10_000.0, "number of trees"),
+        ParamSpec::int("sample_size", 256.0, 2.0, 1_000_000.0, "rows drawn for each tree"),
+        SEED,
+        THRESHOLD,
+    ],
+    description: "Isolation Forest on the columns (scikit-learn's defaults)",
+    explanation: "how much deeper the trees would isolate the row with that column at its median, over the sum for all columns",
+    run: |m, p, explain| {
+        let forest = IsolationForest::fit(m, p.int("trees"), p.int("sample_size"), p.int("seed") as u64);
+        let scores = forest.score_all(m);
+        let medians: Vec<f64> = (0..m.cols)
+            .map(|j| {
+                let mut c = m.column(j);
+                c.sort_by(f64::total_cmp);
+                crate::series::quantile_sorted(&c, 0.5)
+            })
+            .collect();
+        let shares = shares_of(m, explain, |row, terms| {
+            // Occlusion: the column whose ordinary value would hide the row the most explains it.
+            let depth = forest.mean_depth(row);
+            let mut probe = row.to_vec();
+            for (j, t) in terms.iter_mut().enumerate() {
+                probe[j] = medians[j];
+                *t = (forest.mean_depth(&probe) - depth).max(0.0);
+                probe[j] = row[j];
+            }
+        });
+        Some((scores, shares))
+    },
+};
+
+static HBOS: MultiInfo = MultiInfo {
+    name: "hbos",
+    params: &[
+        ParamSpec::int("bins", 10.0, 2.0, 10_000.0, "bins per histogram"),
+        ParamSpec::float("alpha", 0.1, Bound::excl(0.0), Bound::incl(1.0), "added to each density before the log"),
+        ParamSpec::float(
+            "tol",
+            0.5,
+            Bound::incl(0.0),
+            Bound::incl(100.0),
+            "bin widths beyond the range still given the edge bin",
+        ),
+        THRESHOLD,
+    ],
+    description: "histogram-based outlier score: a histogram per z-scored column, Σ −ln(density + α) (PyOD's defaults)",
+    explanation: "each column's −ln(density + α) over the row's sum",
+    run: |m, p, explain| {
+        // Densities are per unit of the column: z-scored, α weighs the same in every column
+        // (PyOD does not scale, so a column in large units gets densities far below α).
+        let mut z = m.clone();
+        z.standardize_columns();
+        let model = Hbos::fit(&z, p.int("bins"), p.float("alpha"), p.float("tol"));
+        let scores = model.score_all(&z);
+        let shares = shares_of(&z, explain, |row, terms| {
+            model.score_terms(row, terms);
+        });
+        Some((scores, shares))
+    },
+};
+
+static COPOD: MultiInfo = MultiInfo {
+    name: "copod",
+    params: &[THRESHOLD],
+    description: "copula-based outlier detection: empirical tail probabilities per column, summed (as PyOD)",
+    explanation: "each column's tail term over the row's sum",
+    run: |m, _p, explain| {
+        let model = Copod::fit(m);
+        let scores = Copod::score_fitted(m);
+        let shares = shares_of(m, explain, |row, terms| {
+            model.score_terms(row, terms);
+        });
+        Some((scores, shares))
+    },
+};
+
+static PCA: MultiInfo = MultiInfo {
+    name: "pca",
+    params: &[
+        ParamSpec::float(
+            "variance",
+            0.95,
+            Bound::excl(0.0),
+            Bound::incl(1.0),
+            "share of variance the kept components explain",
+        ),
+        THRESHOLD,
+    ],
+    description: "PCA of the z-scored columns: Hotelling's T² in the components explaining `variance` plus the residual (SPE) in units of the rest",
+    explanation: "each column's part of T² + SPE/δ over the total (a part of T² can be negative)",
+    run: |m, p, explain| {
+        let mut z = m.clone();
+        z.standardize_columns();
+        let pca = Pca::fit(&z);
+        let k = pca.components_for(p.float("variance")).min(z.cols.saturating_sub(1)).max(1);
+        let mut terms = vec![0.0; z.cols];
+        let scores = (0..z.rows)
+            .map(|i| {
+                crate::interrupt::check_every(i);
+                pca.combined_terms(z.row(i), k, &mut terms)
+            })
+            .collect();
+        let shares = shares_of(&z, explain, |row, terms| {
+            pca.combined_terms(row, k, terms);
+        });
+        Some((scores, shares))
+    },
+};
+
+static MAHALANOBIS: MultiInfo = MultiInfo {
+    name: "mahalanobis",
+    params: &[THRESHOLD],
+    description: "robust Mahalanobis distance (minimum covariance determinant by concentration steps, reweighted)",
+    explanation: "(x − μ)_j (Σ⁻¹(x − μ))_j over D²: the shares sum to 1, and one can be negative",
+    run: |m, _p, explain| {
+        let model = Mahalanobis::fit(m)?;
+        let scores = model.distances(m);
+        let shares = shares_of(m, explain, |row, terms| {
+            model.score_terms(row, terms);
+        });
+        Some((scores, shares))
+    },
+};
+
+static MULTIVARIATE: &[&MultiInfo] = &[&IFOREST, &HBOS, &COPOD, &PCA, &MAHALANOBIS];
+
+/// Every multivariate detector, in listing order.
+pub fn multivariate() -> &'static [&'static MultiInfo] {
+    MULTIVARIATE
+}
+
+pub fn find_multivariate(name: &str) -> Option<&'static MultiInfo> {
+    MULTIVARIATE.iter().copied().find(|d| d.name == name)
+}
+
+/// Why a model could not score.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum MultiError {
+    #[error("{0} needs more rows than columns, and columns that are not constant or linear combinations of the others")]
+    Degenerate(&'static str),
+}
+
+impl MultiInfo {
+    /// Score the rows of `data` (rows × columns, all finite), explaining the rows `explain`
+    /// picks by index and flag (e.g. only the flagged ones).
+    pub fn score(
+        &self,
+        data: &Matrix,
+        params: &Params,
+        explain: impl Fn(usize, bool) -> bool,
+    ) -> Result<Explained, MultiError> {
+        // The flags come first so `explain` can ask for the flagged rows only.
+        let (scores, _) = (self.run)(data, params, &|_| false).ok_or(MultiError::Degenerate(self.name))?;
+        let flags: Vec<bool> = flag_by_robust_z(&scores, None, params.float("threshold"))
+            .iter()
+            .map(|s| s.is_anomaly == Some(true))
+            .collect();
+        let wanted: Vec<bool> = (0..data.rows).map(|i| explain(i, flags[i])).collect();
+        let shares = if wanted.iter().any(|&w| w) {
+            (self.run)(data, params, &|i| wanted[i]).ok_or(MultiError::Degenerate(self.name))?.1
+        } else {
+            Matrix::new(data.rows, data.cols, vec![f64::NAN; data.rows * data.cols])
+        };
+        Ok(Explained { scores, flags, shares })
+    }
+}
+
+/// Shares of the rows `explain` picks: each column's term over the row's sum of terms.
+fn shares_of(m: &Matrix, explain: &dyn Fn(usize) -> bool, terms_of: impl Fn(&[f64], &mut [f64])) -> Matrix {
+    let mut shares = Matrix::new(m.rows, m.cols, vec![f64::NAN; m.rows * m.cols]);
+    let mut terms = vec![0.0; m.cols];
+    for i in 0..m.rows {
+        if !explain(i) {
+            continue;
+        }
+        crate::interrupt::check_every(i);
+        terms_of(m.row(i), &mut terms);
+        let total: f64 = terms.iter().sum();
+        for (s, t) in shares.row_mut(i).iter_mut().zip(&terms) {
+            *s = if total != 0.0 { t / total } else { 1.0 / m.cols as f64 };
+        }
+    }
+    shares
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two correlated columns and an unrelated third; row 300 breaks the first two's
+    /// relation with values ordinary in each column; row 301 is extreme in the third only.
+    fn data() -> Matrix {
+        let mut d = Vec::new();
+        for i in 0..300 {
+            let x = ((i * 37) % 100) as f64 / 10.0;
+            d.extend_from_slice(&[x, 2.0 * x + ((i * 13) % 7) as f64 / 10.0, ((i * 11) % 50) as f64 / 10.0]);
+        }
+        d.extend_from_slice(&[9.0, 1.0, 2.5]);
+        d.extend_from_slice(&[5.0, 10.3, 60.0]);
+        Matrix::new(302, 3, d)
+    }
+
+    #[test]
+    fn every_model_flags_the_extreme_row_and_blames_its_column() {
+        let m = data();
+        for info in multivariate() {
+            let params = Params::defaults(info.params);
+            let out = info.score(&m, &params, |i, flagged| flagged || i == 301).unwrap();
+            if info.name == "copod" {
+                // Ranks only: one column at its maximum is as rare as two in their top 1%,
+                // so COPOD ranks the row high without flagging it.
+                let above = out.scores.iter().filter(|&&s| s > out.scores[301]).count();
+                assert!(above <= 15, "copod ranks {above} rows above it");
+            } else {
+                assert!(out.flags[301], "{} missed the extreme row", info.name);
+            }
+            let share = out.shares.row(301);
+            assert!((share.iter().sum::<f64>() - 1.0).abs() < 1e-9, "{}: {share:?}", info.name);
+            assert!(share[2] > share[0] && share[2] > share[1], "{} blames {share:?}", info.name);
+            let flagged = out.flags.iter().filter(|&&f| f).count();
+            assert!(flagged <= 15, "{} flagged {flagged}", info.name);
+            // Unflagged rows are not explained.
+            assert!(out.shares.row(0)[0].is_nan() || out.flags[0]);
+        }
+    }
+
+    #[test]
+    fn models_of_the_joint_shape_flag_the_correlation_breaker() {
+        // Each of its values is ordinary; only models of the columns together can see it.
+        let m = data();
+        for name in ["pca", "mahalanobis", "isolation_forest"] {
+            let info = find_multivariate(name).unwrap();
+            let out = info.score(&m, &Params::defaults(info.params), |_, f| f).unwrap();
+            assert!(out.flags[300], "{name} missed the correlation breaker");
+            let share = out.shares.row(300);
+            assert!(share[0] + share[1] > share[2], "{name} blames {share:?}");
+        }
+    }
+
+    #[test]
+    fn a_singular_scatter_is_an_error_not_a_panic() {
+        let m = Matrix::new(10, 2, (0..20).map(|i| (i / 2) as f64).collect());
+        let info = find_multivariate("mahalanobis").unwrap();
+        assert!(info.score(&m, &Params::defaults(info.params), |_, _| true).is_err());
+    }
+}
