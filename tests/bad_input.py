@@ -84,6 +84,8 @@ BASELINE = {
     "injectors": {},
     "detect": {"source": "'good'", "value_column": "'value'"},
     "decompose": {"source": "'good'", "value_column": "'value'", "period": "63"},
+    "detect_columns": {"source": "'kinds'", "value_columns": "'{v_int4,v_real}'", "time_column": "'ts'"},
+    "multivariate_detectors": {},
     "run_batch": {"source": "'good'", "value_column": "'value'"},
     "run_stream": {"source": "'good'", "value_column": "'value'", "target": "'stream_out'"},
     "job_results": {"job_id": "1"},
@@ -110,6 +112,9 @@ COLUMN_KINDS = [
 ] + [
     ("inject", {"source": "'kinds'", "columns": f"ARRAY[{v}]", "time_column": t})
     for v in VALUE_COLUMNS for t in TIME_COLUMNS
+] + [
+    ("detect_columns", {"source": "'kinds'", "value_columns": f"ARRAY[{v}, 'v_real']", "time_column": t})
+    for v in VALUE_COLUMNS for t in TIME_COLUMNS if v != "'v_real'"
 ]
 PROCEDURES = {"scheduled_detect": {"job_id": "0", "config": "'{\"source\": \"good\", \"value_column\": \"value\"}'"}}
 

@@ -15,7 +15,7 @@ ROWS = 3_000_000
 FIXTURES = f"""
 CREATE EXTENSION anomdet;
 CREATE TABLE big AS SELECT timestamptz '2024-01-01' + i * interval '1 second' AS ts,
-       sin(i / 500.0) + (i % 97) / 97.0 AS value, (i % 4)::text AS host
+       sin(i / 500.0) + (i % 97) / 97.0 AS value, cos(i / 300.0) AS value2, (i % 4)::text AS host
 FROM generate_series(1, {ROWS}) AS i;
 CREATE TABLE big_copy AS SELECT * FROM big;
 """
@@ -23,6 +23,10 @@ CREATE TABLE big_copy AS SELECT * FROM big;
 # Calls that take well over a second on this input when nothing stops them.
 LONG_CALLS = {
     "detect stl": "SELECT count(*) FROM anomdet.detect('big', 'value', 'stl')",
+    # Two threads: the helper must stop too, and only the backend's thread reacts to the cancel.
+    "detect matrix_profile": "SELECT count(*) FROM anomdet.detect('big', 'value', 'matrix_profile', '{\"window\": 100}')",
+    "detect knn": "SELECT count(*) FROM anomdet.detect('big', 'value', 'knn')",
+    "detect_columns isolation_forest": "SELECT count(*) FROM anomdet.detect_columns('big', ARRAY['value', 'value2'])",
     "detect online keyed": "SELECT count(*) FROM anomdet.detect('big', 'value', 'mad', series_column => 'host', mode => 'online')",
     "run_batch shesd": "SELECT anomdet.run_batch('big', 'value', 'shesd')",
     "decompose": "SELECT count(*) FROM anomdet.decompose('big', 'value', period => 3142)",

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Memory errors (reliability checklist F6) under valgrind memcheck: a single-user backend runs
-# every detector (batch, and online where it has one), decompose, every injection method with
-# its revert, evaluate, benchmark, report, generate and a registered SQL detector. Any error
+# every detector (batch, and online where it has one), every multivariate detector, decompose,
+# every injection method with its revert, evaluate, benchmark, report, generate and a
+# registered SQL detector. Any error
 # whose stack passes through anomdet fails the test. (Debian's PostgreSQL is not built with
 # USE_VALGRIND, so palloc'd chunks are not tracked one by one; Rust's own heap, which is
 # malloc, is. Errors entirely inside PostgreSQL, such as the WAL padding it writes
@@ -25,6 +26,8 @@ CREATE TABLE keyed AS SELECT ts, value, (extract(epoch FROM ts)::bigint % 3)::te
 DO $$ DECLARE d record; BEGIN FOR d IN SELECT name FROM anomdet.detectors() LOOP PERFORM count(*) FROM anomdet.detect('m', 'value', d.name); END LOOP; END $$;
 DO $$ DECLARE d record; BEGIN FOR d IN SELECT name FROM anomdet.detectors() WHERE online LOOP PERFORM count(*) FROM anomdet.detect('keyed', 'value', d.name, series_column => 'host', mode => 'online'); END LOOP; END $$;
 SELECT count(*) FROM anomdet.decompose('keyed', 'value', series_column => 'host');
+CREATE TABLE m2 AS SELECT ts, value, value * value + (extract(epoch FROM ts)::bigint % 13) AS v2, cos(extract(epoch FROM ts) / 600) AS v3 FROM m;
+SELECT count(contributions) FROM anomdet.multivariate_detectors() d, anomdet.detect_columns('m2', ARRAY['value', 'v2', 'v3'], d.name, explain => 'all');
 DO $$ DECLARE i record; j bigint; BEGIN FOR i IN SELECT name FROM anomdet.injectors() LOOP j := anomdet.inject('m', i.name, '{value}', seed => 3, count => 2, length => 40); PERFORM anomdet.revert_injection(j); END LOOP; END $$;
 SELECT anomdet.inject('m', 'spike', '{value}', '{"magnitude": 5}', seed => 4, count => 6, target => 'm_injected');
 SELECT count(*) FROM anomdet.evaluate(anomdet.run_batch('m_injected', 'value', 'ensemble'));
