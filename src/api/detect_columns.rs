@@ -52,7 +52,10 @@ fn detect_columns(
     let info = find_multivariate(name).ok_or_else(|| {
         invalid_argument(
             format!("detector: \"{name}\" does not score several columns together"),
-            format!("multivariate detectors: {}", multivariate().iter().map(|d| d.name).collect::<Vec<_>>().join(", ")),
+            format!(
+                "multivariate detectors (anomdet.multivariate_detectors()): {}",
+                multivariate().iter().map(|d| d.name).collect::<Vec<_>>().join(", ")
+            ),
         )
     })?;
     let json = required("params", params)?;

@@ -8,6 +8,7 @@ use crate::tabular::Matrix;
 use crate::tabular::copod::Copod;
 use crate::tabular::hbos::Hbos;
 use crate::tabular::iforest::IsolationForest;
+use crate::tabular::lof::Lof;
 use crate::tabular::mahalanobis::Mahalanobis;
 use crate::tabular::pca::Pca;
 
@@ -170,7 +171,42 @@ static MAHALANOBIS: MultiInfo = MultiInfo {
     },
 };
 
-static MULTIVARIATE: &[&MultiInfo] = &[&IFOREST, &HBOS, &COPOD, &PCA, &MAHALANOBIS];
+static LOF: MultiInfo = MultiInfo {
+    name: "lof",
+    params: &[
+        ParamSpec::int("k", 20.0, 1.0, 1000.0, "neighbours"),
+        ParamSpec::int(
+            "reference",
+            2000.0,
+            10.0,
+            1_000_000.0,
+            "rows searched for neighbours at most (sampled with the seed)",
+        ),
+        SEED,
+        THRESHOLD,
+    ],
+    description: "local outlier factor of the z-scored columns (PyOD's k = 20)",
+    explanation: "how much the row's LOF falls with that column at its median, over the sum for all columns",
+    run: |m, p, explain| {
+        let mut z = m.clone();
+        z.standardize_columns();
+        let model = Lof::fit(&z, p.int("k"), p.int("reference"), p.int("seed") as u64);
+        let scores = model.score_all(&z);
+        let shares = shares_of(&z, explain, |row, terms| {
+            // Occlusion, as for the forest: z-scored, a column's median is about 0.
+            let own = model.score_row(&z, row, None);
+            let mut probe = row.to_vec();
+            for (j, t) in terms.iter_mut().enumerate() {
+                probe[j] = 0.0;
+                *t = (own - model.score_row(&z, &probe, None)).max(0.0);
+                probe[j] = row[j];
+            }
+        });
+        Some((scores, shares))
+    },
+};
+
+static MULTIVARIATE: &[&MultiInfo] = &[&IFOREST, &HBOS, &COPOD, &PCA, &MAHALANOBIS, &LOF];
 
 /// Every multivariate detector, in listing order.
 pub fn multivariate() -> &'static [&'static MultiInfo] {
@@ -276,7 +312,7 @@ mod tests {
     fn models_of_the_joint_shape_flag_the_correlation_breaker() {
         // Each of its values is ordinary; only models of the columns together can see it.
         let m = data();
-        for name in ["pca", "mahalanobis", "isolation_forest"] {
+        for name in ["pca", "mahalanobis", "isolation_forest", "lof"] {
             let info = find_multivariate(name).unwrap();
             let out = info.score(&m, &Params::defaults(info.params), |_, f| f).unwrap();
             assert!(out.flags[300], "{name} missed the correlation breaker");

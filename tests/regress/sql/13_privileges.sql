@@ -32,7 +32,8 @@ INSERT INTO matrix_calls VALUES
   ('j evaluate another''s job', format('SELECT count(*) FROM anomdet.evaluate(%s)', :others_job)),
   ('k report on another''s job', format('SELECT anomdet.report(%s)', :others_job)),
   ('l results of another''s job', format('DO $d$ BEGIN IF (SELECT count(*) FROM anomdet.job_results(%s)) > 0 THEN RAISE EXCEPTION ''rows visible'' USING ERRCODE = ''P0001''; END IF; END $d$', :others_job)),
-  ('m cancel another''s job', format('SELECT anomdet.cancel_job(%s)', :others_job));
+  ('m cancel another''s job', format('SELECT anomdet.cancel_job(%s)', :others_job)),
+  ('n detect_columns', $$SELECT count(*) FROM anomdet.detect_columns('pt', ARRAY['value'], 'pca')$$);
 GRANT SELECT ON matrix_calls TO PUBLIC;
 -- format() above ran as the superuser: make the copy name per role at call time instead.
 UPDATE matrix_calls SET sql = $$SELECT anomdet.inject('pt', 'spike', '{value}', seed => 1, count => 2, target => 'pt_copy_' || current_user)$$

@@ -18,7 +18,7 @@ UPDATE hosts SET disk = 95 WHERE ts = '2024-01-01 20:00+00';
 SELECT d, to_char(ts, 'HH24:MI') AS at,
        (SELECT key FROM jsonb_each_text(contributions) ORDER BY value::float8 DESC LIMIT 1) AS blamed,
        round((SELECT sum(value::float8) FROM jsonb_each_text(contributions))::numeric, 9) AS shares_sum
-FROM unnest(ARRAY['pca', 'mahalanobis']) AS d,
+FROM unnest(ARRAY['pca', 'mahalanobis', 'lof']) AS d,
      anomdet.detect_columns('hosts', ARRAY['cpu', 'requests', 'disk'], d)
 WHERE is_anomaly ORDER BY d, ts;
 -- Isolation Forest cuts only within the range of its samples, so a value far beyond the
@@ -39,7 +39,7 @@ GROUP BY explain ORDER BY explain;
 -- Reproducible with a seed; every model scores every complete row.
 SELECT (SELECT array_agg(score ORDER BY ts) FROM anomdet.detect_columns('hosts', ARRAY['cpu', 'disk'], 'isolation_forest', '{"seed": 3}'))
      = (SELECT array_agg(score ORDER BY ts) FROM anomdet.detect_columns('hosts', ARRAY['cpu', 'disk'], 'isolation_forest', '{"seed": 3}')) AS same_seed_same_scores;
-SELECT d, count(score) AS scored FROM unnest(ARRAY['isolation_forest', 'hbos', 'copod', 'pca', 'mahalanobis']) AS d,
+SELECT d, count(score) AS scored FROM unnest(ARRAY['isolation_forest', 'hbos', 'copod', 'pca', 'mahalanobis', 'lof']) AS d,
      anomdet.detect_columns('hosts', ARRAY['cpu', 'requests', 'disk'], d) GROUP BY d ORDER BY d;
 
 -- Per series, and rows with a NULL in any column come back unscored.
@@ -72,6 +72,6 @@ SELECT timestamptz '2024-01-01' + i * interval '1 minute' AS ts,
 FROM generate_series(0, 2999) AS i;
 SELECT d, count(*) FILTER (WHERE is_anomaly) AS flagged,
        count(*) FILTER (WHERE is_anomaly AND ts BETWEEN '2024-01-01 16:40+00' AND '2024-01-01 17:29+00') AS in_the_wrong_cycle
-FROM unnest(ARRAY['sub_pca', 'knn', 'kmeans', 'matrix_profile', 'isolation_forest']) AS d, anomdet.detect('waves', 'value', d)
+FROM unnest(ARRAY['sub_pca', 'knn', 'kmeans', 'matrix_profile', 'isolation_forest', 'lof']) AS d, anomdet.detect('waves', 'value', d)
 GROUP BY d ORDER BY d;
 DROP TABLE hosts, fleet2, twins, waves;

@@ -21,6 +21,7 @@ mod isolation_forest;
 mod kmeans;
 mod knn;
 mod level_shift;
+mod lof;
 mod mad;
 mod matrix_profile;
 mod page_hinkley;
@@ -179,6 +180,7 @@ static REGISTRY: &[&DetectorInfo] = &[
     &sub_pca::INFO,
     &kmeans::INFO,
     &matrix_profile::INFO,
+    &lof::INFO,
 ];
 
 /// Every built-in detector, in listing order.
@@ -252,6 +254,7 @@ pub(crate) mod tests {
             include_str!("sub_pca.rs"),
             include_str!("kmeans.rs"),
             include_str!("matrix_profile.rs"),
+            include_str!("lof.rs"),
         ];
         let declared: usize = sources.iter().map(|s| s.matches(": DetectorInfo = DetectorInfo {").count()).sum();
         assert_eq!(declared, registry().len());
@@ -287,7 +290,7 @@ pub(crate) mod tests {
     const FOR_LEVEL_SHIFTS: &[&str] = &["cusum", "page_hinkley", "level_shift"];
     const FOR_VOLATILITY: &[&str] = &["volatility_shift"];
     /// Unusual shapes (discords): a stretch of a periodic series that looks like no other.
-    const FOR_SHAPES: &[&str] = &["isolation_forest", "knn", "sub_pca", "kmeans", "matrix_profile"];
+    const FOR_SHAPES: &[&str] = &["isolation_forest", "knn", "sub_pca", "kmeans", "matrix_profile", "lof"];
 
     fn modes(d: &DetectorInfo) -> Vec<Mode> {
         if d.supports_online(&Params::defaults(d.params)) { vec![Mode::Batch, Mode::Online] } else { vec![Mode::Batch] }

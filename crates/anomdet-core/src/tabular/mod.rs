@@ -8,6 +8,7 @@ pub mod iforest;
 pub mod kmeans;
 pub mod knn;
 pub mod linalg;
+pub mod lof;
 pub mod mahalanobis;
 pub mod pca;
 
