@@ -10,6 +10,7 @@ use crate::tabular::hbos::Hbos;
 use crate::tabular::iforest::IsolationForest;
 use crate::tabular::lof::Lof;
 use crate::tabular::mahalanobis::Mahalanobis;
+use crate::tabular::params::{ALPHA, BINS, LOF_K, REFERENCE, SAMPLE_SIZE, SEED, TOL, TREES};
 use crate::tabular::pca::Pca;
 
 /// Each row's score and flag, and (for the rows asked) each column's share of the score.
@@ -41,17 +42,10 @@ const THRESHOLD: ParamSpec = ParamSpec::float(
     Bound::incl(1e6),
     "flag rows scored more than this many robust sd (1.4826 MAD of the scores) above the median score",
 );
-const SEED: ParamSpec =
-    ParamSpec::int("seed", 0.0, 0.0, 2_147_483_647.0, "random seed: the same seed, the same result");
 
 static IFOREST: MultiInfo = MultiInfo {
     name: "isolation_forest",
-    params: &[
-        ParamSpec::int("trees", 100.0, 1.0, 10_000.0, "number of trees"),
-        ParamSpec::int("sample_size", 256.0, 2.0, 1_000_000.0, "rows drawn for each tree"),
-        SEED,
-        THRESHOLD,
-    ],
+    params: &[TREES, SAMPLE_SIZE, SEED, THRESHOLD],
     description: "Isolation Forest on the columns (scikit-learn's defaults)",
     explanation: "how much deeper the trees would isolate the row with that column at its median, over the sum for all columns",
     run: |m, p, explain| {
@@ -80,18 +74,7 @@ static IFOREST: MultiInfo = MultiInfo {
 
 static HBOS: MultiInfo = MultiInfo {
     name: "hbos",
-    params: &[
-        ParamSpec::int("bins", 10.0, 2.0, 10_000.0, "bins per histogram"),
-        ParamSpec::float("alpha", 0.1, Bound::excl(0.0), Bound::incl(1.0), "added to each density before the log"),
-        ParamSpec::float(
-            "tol",
-            0.5,
-            Bound::incl(0.0),
-            Bound::incl(100.0),
-            "bin widths beyond the range still given the edge bin",
-        ),
-        THRESHOLD,
-    ],
+    params: &[BINS, ALPHA, TOL, THRESHOLD],
     description: "histogram-based outlier score: a histogram per z-scored column, Σ −ln(density + α) (PyOD's defaults)",
     explanation: "each column's −ln(density + α) over the row's sum",
     run: |m, p, explain| {
@@ -173,18 +156,7 @@ static MAHALANOBIS: MultiInfo = MultiInfo {
 
 static LOF: MultiInfo = MultiInfo {
     name: "lof",
-    params: &[
-        ParamSpec::int("k", 20.0, 1.0, 1000.0, "neighbours"),
-        ParamSpec::int(
-            "reference",
-            2000.0,
-            10.0,
-            1_000_000.0,
-            "rows searched for neighbours at most (sampled with the seed)",
-        ),
-        SEED,
-        THRESHOLD,
-    ],
+    params: &[LOF_K, REFERENCE, SEED, THRESHOLD],
     description: "local outlier factor of the z-scored columns (PyOD's k = 20)",
     explanation: "how much the row's LOF falls with that column at its median, over the sum for all columns",
     run: |m, p, explain| {

@@ -5,9 +5,10 @@
 
 use super::DetectorInfo;
 use super::windowed::{THRESHOLD, WindowScores, Windowed, min_points};
-use crate::params::{Bound, ParamSpec};
+use crate::params::ParamSpec;
 use crate::subsequence::Spread;
 use crate::tabular::hbos::Hbos;
+use crate::tabular::params::{ALPHA, BINS, TOL};
 
 const PARAMS: &[ParamSpec] = &[
     ParamSpec::int(
@@ -17,15 +18,9 @@ const PARAMS: &[ParamSpec] = &[
         100_000.0,
         "1: the values alone; longer: one histogram per window position; 0: the detected period",
     ),
-    ParamSpec::int("bins", 10.0, 2.0, 10_000.0, "bins per histogram"),
-    ParamSpec::float("alpha", 0.1, Bound::excl(0.0), Bound::incl(1.0), "added to each density before the log"),
-    ParamSpec::float(
-        "tol",
-        0.5,
-        Bound::incl(0.0),
-        Bound::incl(100.0),
-        "bin widths beyond the range still given the edge bin",
-    ),
+    BINS,
+    ALPHA,
+    TOL,
     THRESHOLD,
 ];
 

@@ -8,14 +8,9 @@ use super::windowed::{SEED, THRESHOLD, WINDOW, WindowScores, Windowed, min_point
 use crate::params::ParamSpec;
 use crate::subsequence::Spread;
 use crate::tabular::iforest::IsolationForest;
+use crate::tabular::params::{SAMPLE_SIZE, TREES};
 
-const PARAMS: &[ParamSpec] = &[
-    WINDOW,
-    ParamSpec::int("trees", 100.0, 1.0, 10_000.0, "number of trees"),
-    ParamSpec::int("sample_size", 256.0, 2.0, 1_000_000.0, "windows drawn for each tree"),
-    SEED,
-    THRESHOLD,
-];
+const PARAMS: &[ParamSpec] = &[WINDOW, TREES, SAMPLE_SIZE, SEED, THRESHOLD];
 
 pub static INFO: DetectorInfo = DetectorInfo {
     name: "isolation_forest",

@@ -7,18 +7,13 @@ use super::windowed::{SEED, THRESHOLD, WINDOW, WindowScores, Windowed, min_point
 use crate::params::ParamSpec;
 use crate::subsequence::Spread;
 use crate::tabular::knn::{Aggregate, Knn};
+use crate::tabular::params::REFERENCE;
 
 const PARAMS: &[ParamSpec] = &[
     WINDOW,
     ParamSpec::int("k", 10.0, 1.0, 1000.0, "neighbours"),
     ParamSpec::choice("method", &["largest", "mean"], 0, "the k-th distance, or the mean of the k"),
-    ParamSpec::int(
-        "reference",
-        2000.0,
-        10.0,
-        1_000_000.0,
-        "windows searched for neighbours at most (sampled with the seed)",
-    ),
+    REFERENCE,
     SEED,
     THRESHOLD,
 ];

@@ -8,20 +8,9 @@ use super::windowed::{SEED, THRESHOLD, WINDOW, WindowScores, Windowed, min_point
 use crate::params::ParamSpec;
 use crate::subsequence::Spread;
 use crate::tabular::lof::Lof;
+use crate::tabular::params::{LOF_K, REFERENCE};
 
-const PARAMS: &[ParamSpec] = &[
-    WINDOW,
-    ParamSpec::int("k", 20.0, 1.0, 1000.0, "neighbours"),
-    ParamSpec::int(
-        "reference",
-        2000.0,
-        10.0,
-        1_000_000.0,
-        "windows searched for neighbours at most (sampled with the seed)",
-    ),
-    SEED,
-    THRESHOLD,
-];
+const PARAMS: &[ParamSpec] = &[WINDOW, LOF_K, REFERENCE, SEED, THRESHOLD];
 
 pub static INFO: DetectorInfo = DetectorInfo {
     name: "lof",

@@ -22,8 +22,7 @@ pub const THRESHOLD: ParamSpec = ParamSpec::float(
     Bound::incl(1e6),
     "flag points scored more than this many robust sd (1.4826 MAD of the series' scores) above their median",
 );
-pub const SEED: ParamSpec =
-    ParamSpec::int("seed", 0.0, 0.0, 2_147_483_647.0, "random seed: the same seed, the same result");
+pub use crate::tabular::params::SEED;
 
 /// Per window: the model's score, and optionally its expected value of the window's centre
 /// point, on the series' scale.

@@ -3,7 +3,7 @@
 //! are searched among at most `max_reference` rows drawn with the seed, which bounds the cost
 //! at rows × max_reference distances; with fewer rows it is exact.
 
-use super::{Matrix, squared_distance};
+use super::{Matrix, squared_distance_within};
 use rand::SeedableRng;
 use rand::seq::index::sample;
 use rand_chacha::ChaCha8Rng;
@@ -48,7 +48,8 @@ impl Knn {
             if j == i {
                 continue;
             }
-            let d = squared_distance(row, data.row(j));
+            let bound = if nearest.len() < self.k { f64::INFINITY } else { nearest[self.k - 1].0 };
+            let d = squared_distance_within(row, data.row(j), bound);
             if nearest.len() < self.k {
                 let at = nearest.partition_point(|&(x, _)| x <= d);
                 nearest.insert(at, (d, j));

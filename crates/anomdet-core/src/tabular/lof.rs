@@ -3,7 +3,7 @@
 //! about 1 inside a cluster, well above 1 for a row in a sparser place than its neighbours.
 //! Neighbours come from at most `max_reference` rows drawn with the seed (exact below that).
 
-use super::{Matrix, squared_distance};
+use super::{Matrix, squared_distance_within};
 use rand::SeedableRng;
 use rand::seq::index::sample;
 use rand_chacha::ChaCha8Rng;
@@ -48,8 +48,9 @@ impl Lof {
             if Some(b) == skip {
                 continue;
             }
-            let d = squared_distance(row, data.row(j));
-            if best.len() < self.k || d < best[best.len() - 1].0 {
+            let bound = if best.len() < self.k { f64::INFINITY } else { best[best.len() - 1].0 };
+            let d = squared_distance_within(row, data.row(j), bound);
+            if best.len() < self.k || d < bound {
                 let at = best.partition_point(|&(x, _)| x <= d);
                 best.insert(at, (d, b));
                 best.truncate(self.k);

@@ -10,6 +10,7 @@ pub mod knn;
 pub mod linalg;
 pub mod lof;
 pub mod mahalanobis;
+pub mod params;
 pub mod pca;
 
 /// A dense row-major matrix.
@@ -97,6 +98,20 @@ pub fn squared_distance(a: &[f64], b: &[f64]) -> f64 {
     sum
 }
 
+/// Squared Euclidean distance, or any value above `bound` as soon as the partial sum passes
+/// it: a nearest-neighbour search needs no more once a candidate is out of the running.
+#[inline]
+pub fn squared_distance_within(a: &[f64], b: &[f64], bound: f64) -> f64 {
+    let mut sum = 0.0;
+    for (ca, cb) in a.chunks(16).zip(b.chunks(16)) {
+        sum += squared_distance(ca, cb);
+        if sum > bound {
+            return sum;
+        }
+    }
+    sum
+}
+
 /// Average path length of an unsuccessful search in a binary search tree of `n` points: the
 /// normaliser of isolation depths (Liu, Ting & Zhou 2008).
 pub fn average_path_length(n: usize) -> f64 {
@@ -129,6 +144,16 @@ mod tests {
         let b: Vec<f64> = (0..11).map(|i| (i * i) as f64 * 0.1).collect();
         let plain: f64 = a.iter().zip(&b).map(|(x, y)| (x - y) * (x - y)).sum();
         assert!((squared_distance(&a, &b) - plain).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_bounded_distance_is_exact_below_the_bound_and_above_it_otherwise() {
+        let a: Vec<f64> = (0..40).map(|i| i as f64).collect();
+        let b = vec![0.0; 40];
+        let full = squared_distance(&a, &b);
+        assert_eq!(squared_distance_within(&a, &b, f64::INFINITY), full);
+        assert!(squared_distance_within(&a, &b, 100.0) > 100.0);
+        assert!(squared_distance_within(&a, &b, 100.0) <= full);
     }
 
     #[test]

@@ -1,0 +1,28 @@
+//! Parameters the tabular models take, declared once for both their uses: over the sliding
+//! windows of a series (`detect`) and over the columns of a table (`detect_columns`).
+
+use crate::params::{Bound, ParamSpec};
+
+pub const SEED: ParamSpec =
+    ParamSpec::int("seed", 0.0, 0.0, 2_147_483_647.0, "random seed: the same seed, the same result");
+pub const TREES: ParamSpec = ParamSpec::int("trees", 100.0, 1.0, 10_000.0, "number of trees");
+pub const SAMPLE_SIZE: ParamSpec = ParamSpec::int("sample_size", 256.0, 2.0, 1_000_000.0, "rows drawn for each tree");
+pub const BINS: ParamSpec = ParamSpec::int("bins", 10.0, 2.0, 10_000.0, "bins per histogram");
+pub const ALPHA: ParamSpec =
+    ParamSpec::float("alpha", 0.1, Bound::excl(0.0), Bound::incl(1.0), "added to each density before the log");
+pub const TOL: ParamSpec = ParamSpec::float(
+    "tol",
+    0.5,
+    Bound::incl(0.0),
+    Bound::incl(100.0),
+    "bin widths beyond the range still given the edge bin",
+);
+/// LOF's k (PyOD's default, 20).
+pub const LOF_K: ParamSpec = ParamSpec::int("k", 20.0, 1.0, 1000.0, "neighbours");
+pub const REFERENCE: ParamSpec = ParamSpec::int(
+    "reference",
+    2000.0,
+    10.0,
+    1_000_000.0,
+    "rows searched for neighbours at most (sampled with the seed)",
+);
