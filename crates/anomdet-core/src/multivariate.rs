@@ -58,16 +58,8 @@ static IFOREST: MultiInfo = MultiInfo {
                 crate::series::quantile_sorted(&c, 0.5)
             })
             .collect();
-        let shares = shares_of(m, explain, |row, terms| {
-            // Occlusion: the column whose ordinary value would hide the row the most explains it.
-            let depth = forest.mean_depth(row);
-            let mut probe = row.to_vec();
-            for (j, t) in terms.iter_mut().enumerate() {
-                probe[j] = medians[j];
-                *t = (forest.mean_depth(&probe) - depth).max(0.0);
-                probe[j] = row[j];
-            }
-        });
+        // The forest's anomaly measure, for occlusion: shallower is more anomalous.
+        let shares = shares_of(m, explain, |row, terms| occlusion(row, &medians, terms, |r| -forest.mean_depth(r)));
         Some((scores, shares))
     },
 };
@@ -80,8 +72,7 @@ static HBOS: MultiInfo = MultiInfo {
     run: |m, p, explain| {
         // Densities are per unit of the column: z-scored, α weighs the same in every column
         // (PyOD does not scale, so a column in large units gets densities far below α).
-        let mut z = m.clone();
-        z.standardize_columns();
+        let z = standardized(m);
         let model = Hbos::fit(&z, p.int("bins"), p.float("alpha"), p.float("tol"));
         let scores = model.score_all(&z);
         let shares = shares_of(&z, explain, |row, terms| {
@@ -121,8 +112,7 @@ static PCA: MultiInfo = MultiInfo {
     description: "PCA of the z-scored columns: Hotelling's T² in the components explaining `variance` plus the residual (SPE) in units of the rest",
     explanation: "each column's part of T² + SPE/δ over the total (a part of T² can be negative)",
     run: |m, p, explain| {
-        let mut z = m.clone();
-        z.standardize_columns();
+        let z = standardized(m);
         let pca = Pca::fit(&z);
         let k = pca.components_for(p.float("variance")).min(z.cols.saturating_sub(1)).max(1);
         let mut terms = vec![0.0; z.cols];
@@ -160,20 +150,13 @@ static LOF: MultiInfo = MultiInfo {
     description: "local outlier factor of the z-scored columns (PyOD's k = 20)",
     explanation: "how much the row's LOF falls with that column at its median, over the sum for all columns",
     run: |m, p, explain| {
-        let mut z = m.clone();
-        z.standardize_columns();
+        let z = standardized(m);
         let model = Lof::fit(&z, p.int("k"), p.int("reference"), p.int("seed") as u64);
         let scores = model.score_all(&z);
-        let shares = shares_of(&z, explain, |row, terms| {
-            // Occlusion, as for the forest: z-scored, a column's median is about 0.
-            let own = model.score_row(&z, row, None);
-            let mut probe = row.to_vec();
-            for (j, t) in terms.iter_mut().enumerate() {
-                probe[j] = 0.0;
-                *t = (own - model.score_row(&z, &probe, None)).max(0.0);
-                probe[j] = row[j];
-            }
-        });
+        // z-scored, every column's median is about 0.
+        let zero = vec![0.0; z.cols];
+        let shares =
+            shares_of(&z, explain, |row, terms| occlusion(row, &zero, terms, |r| model.score_row(&z, r, None)));
         Some((scores, shares))
     },
 };
@@ -219,6 +202,25 @@ impl MultiInfo {
         };
         Ok(Explained { scores, flags, shares })
     }
+}
+
+/// Occlusion: each column's term is how much less anomalous (by `anomaly`, higher is more)
+/// the row becomes with that column set to its ordinary value in `baseline`; never negative.
+fn occlusion(row: &[f64], baseline: &[f64], terms: &mut [f64], anomaly: impl Fn(&[f64]) -> f64) {
+    let own = anomaly(row);
+    let mut probe = row.to_vec();
+    for (j, t) in terms.iter_mut().enumerate() {
+        probe[j] = baseline[j];
+        *t = (own - anomaly(&probe)).max(0.0);
+        probe[j] = row[j];
+    }
+}
+
+/// A copy with every column z-scored: models that compare columns need one unit for all.
+fn standardized(m: &Matrix) -> Matrix {
+    let mut z = m.clone();
+    z.standardize_columns();
+    z
 }
 
 /// Shares of the rows `explain` picks: each column's term over the row's sum of terms.
