@@ -22,9 +22,9 @@ pub struct Explained {
     pub shares: Matrix,
 }
 
-/// Fit on the rows, score them, and give the shares of the rows the predicate picks; None for
-/// degenerate data.
-type Run = fn(&Matrix, &Params, &dyn Fn(usize) -> bool) -> Option<(Vec<f64>, Matrix)>;
+/// Fit on the rows, score them, and give the shares of the rows the picker chooses from the
+/// scores (one fit serves both); None for degenerate data.
+type Run = fn(&Matrix, &Params, &dyn Fn(&[f64]) -> Vec<bool>) -> Option<(Vec<f64>, Matrix)>;
 
 pub struct MultiInfo {
     pub name: &'static str,
@@ -59,7 +59,8 @@ static IFOREST: MultiInfo = MultiInfo {
             })
             .collect();
         // The forest's anomaly measure, for occlusion: shallower is more anomalous.
-        let shares = shares_of(m, explain, |row, terms| occlusion(row, &medians, terms, |r| -forest.mean_depth(r)));
+        let shares =
+            shares_of(m, &explain(&scores), |row, terms| occlusion(row, &medians, terms, |r| -forest.mean_depth(r)));
         Some((scores, shares))
     },
 };
@@ -75,7 +76,7 @@ static HBOS: MultiInfo = MultiInfo {
         let z = standardized(m);
         let model = Hbos::fit(&z, p.int("bins"), p.float("alpha"), p.float("tol"));
         let scores = model.score_all(&z);
-        let shares = shares_of(&z, explain, |row, terms| {
+        let shares = shares_of(&z, &explain(&scores), |row, terms| {
             model.score_terms(row, terms);
         });
         Some((scores, shares))
@@ -90,7 +91,7 @@ static COPOD: MultiInfo = MultiInfo {
     run: |m, _p, explain| {
         let model = Copod::fit(m);
         let scores = Copod::score_fitted(m);
-        let shares = shares_of(m, explain, |row, terms| {
+        let shares = shares_of(m, &explain(&scores), |row, terms| {
             model.score_terms(row, terms);
         });
         Some((scores, shares))
@@ -116,13 +117,13 @@ static PCA: MultiInfo = MultiInfo {
         let pca = Pca::fit(&z);
         let k = pca.components_for(p.float("variance")).min(z.cols.saturating_sub(1)).max(1);
         let mut terms = vec![0.0; z.cols];
-        let scores = (0..z.rows)
+        let scores: Vec<f64> = (0..z.rows)
             .map(|i| {
                 crate::interrupt::check_every(i);
                 pca.combined_terms(z.row(i), k, &mut terms)
             })
             .collect();
-        let shares = shares_of(&z, explain, |row, terms| {
+        let shares = shares_of(&z, &explain(&scores), |row, terms| {
             pca.combined_terms(row, k, terms);
         });
         Some((scores, shares))
@@ -137,7 +138,7 @@ static MAHALANOBIS: MultiInfo = MultiInfo {
     run: |m, _p, explain| {
         let model = Mahalanobis::fit(m)?;
         let scores = model.distances(m);
-        let shares = shares_of(m, explain, |row, terms| {
+        let shares = shares_of(m, &explain(&scores), |row, terms| {
             model.score_terms(row, terms);
         });
         Some((scores, shares))
@@ -155,8 +156,9 @@ static LOF: MultiInfo = MultiInfo {
         let scores = model.score_all(&z);
         // z-scored, every column's median is about 0.
         let zero = vec![0.0; z.cols];
-        let shares =
-            shares_of(&z, explain, |row, terms| occlusion(row, &zero, terms, |r| model.score_row(&z, r, None)));
+        let shares = shares_of(&z, &explain(&scores), |row, terms| {
+            occlusion(row, &zero, terms, |r| model.score_row(&z, r, None))
+        });
         Some((scores, shares))
     },
 };
@@ -188,18 +190,16 @@ impl MultiInfo {
         params: &Params,
         explain: impl Fn(usize, bool) -> bool,
     ) -> Result<Explained, MultiError> {
-        // The flags come first so `explain` can ask for the flagged rows only.
-        let (scores, _) = (self.run)(data, params, &|_| false).ok_or(MultiError::Degenerate(self.name))?;
-        let flags: Vec<bool> = flag_by_robust_z(&scores, None, params.float("threshold"))
-            .iter()
-            .map(|s| s.is_anomaly == Some(true))
-            .collect();
-        let wanted: Vec<bool> = (0..data.rows).map(|i| explain(i, flags[i])).collect();
-        let shares = if wanted.iter().any(|&w| w) {
-            (self.run)(data, params, &|i| wanted[i]).ok_or(MultiError::Degenerate(self.name))?.1
-        } else {
-            Matrix::new(data.rows, data.cols, vec![f64::NAN; data.rows * data.cols])
+        let threshold = params.float("threshold");
+        let flags_of = |scores: &[f64]| -> Vec<bool> {
+            flag_by_robust_z(scores, None, threshold).iter().map(|s| s.is_anomaly == Some(true)).collect()
         };
+        // The flags are known once the scores are, so `explain` can ask for flagged rows only.
+        let pick = |scores: &[f64]| -> Vec<bool> {
+            flags_of(scores).iter().enumerate().map(|(i, &flagged)| explain(i, flagged)).collect()
+        };
+        let (scores, shares) = (self.run)(data, params, &pick).ok_or(MultiError::Degenerate(self.name))?;
+        let flags = flags_of(&scores);
         Ok(Explained { scores, flags, shares })
     }
 }
@@ -223,14 +223,11 @@ fn standardized(m: &Matrix) -> Matrix {
     z
 }
 
-/// Shares of the rows `explain` picks: each column's term over the row's sum of terms.
-fn shares_of(m: &Matrix, explain: &dyn Fn(usize) -> bool, terms_of: impl Fn(&[f64], &mut [f64])) -> Matrix {
+/// Shares of the rows `explain` marks: each column's term over the row's sum of terms.
+fn shares_of(m: &Matrix, explain: &[bool], terms_of: impl Fn(&[f64], &mut [f64])) -> Matrix {
     let mut shares = Matrix::new(m.rows, m.cols, vec![f64::NAN; m.rows * m.cols]);
     let mut terms = vec![0.0; m.cols];
-    for i in 0..m.rows {
-        if !explain(i) {
-            continue;
-        }
+    for i in (0..m.rows).filter(|&i| explain[i]) {
         crate::interrupt::check_every(i);
         terms_of(m.row(i), &mut terms);
         let total: f64 = terms.iter().sum();
