@@ -3,14 +3,19 @@
 otherwise use, on the same data in the same run (issue "Detector library II"):
 - Isolation Forest vs scikit-learn's IsolationForest (100 trees of 256), 1,000,000 windows of 8;
 - HBOS and COPOD vs PyOD's, on the same windows;
+- the one-class SVM (RBF by 100 random Fourier features, fitted on 10,000 sampled rows) vs
+  scikit-learn's own linear-time route, RBFSampler(100) + SGDOneClassSVM, on the 1,000,000
+  windows, and vs its exact OneClassSVM (libsvm, quadratic in rows) on the first 20,000;
 - Half-Space Trees vs River's HalfSpaceTrees (10 trees, height 8, window 250), one value at a time;
+- Robust Random Cut Forest vs kLabUM's rrcf (40 trees of 256 shingles of 4, its README's streaming
+  loop), 10,000 values one at a time;
 - the matrix profile vs STUMPY's stump, 100,000 points, m = 100 (STUMPY's JIT compiled first).
 anomdet is timed in its core crate (cargo example `ml_timing`, single-threaded, median of 5, or 3
 for the matrix profile); the peers with time.perf_counter, median of 3 (River and STUMPY: 1 and
 3). scikit-learn and STUMPY use both cores (n_jobs=-1, numba's threads); anomdet uses one.
 The scores are compared too: Spearman's rank correlation with the peer's over the same rows, and
 each one's ROC-AUC for the planted spikes (a window is anomalous when it holds one).
-Needs: pip install scikit-learn pyod river stumpy (bench/ml_peers.sh makes a venv)."""
+Needs: pip install scikit-learn pyod river stumpy rrcf (bench/ml_peers.sh makes a venv)."""
 import json
 import statistics
 import subprocess
@@ -25,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 N_WINDOWS = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
 N_STREAM = 100_000
 N_MP = 100_000
+N_RRCF = 10_000
 
 
 def series(n, seed=7):
@@ -110,6 +116,26 @@ def main():
         rows.append((name, f"{len(X):,} windows of 8", ours_s, f"PyOD {cls().__class__.__name__}", peer_s,
                      spearman(ours, peer), roc_auc(ours, y), roc_auc(peer, y)))
 
+    from sklearn.kernel_approximation import RBFSampler
+    from sklearn.linear_model import SGDOneClassSVM
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import OneClassSVM
+    Z = StandardScaler().fit_transform(X)  # anomdet z-scores the window columns too
+    ours_s, ours = anomdet(Z, "ocsvm", 8)
+    def sgd():
+        m = make_pipeline(RBFSampler(gamma=1.0 / (8 * Z.var()), n_components=100, random_state=0),
+                          SGDOneClassSVM(nu=0.5, random_state=0)).fit(Z)
+        return -m.decision_function(Z)
+    peer_s, peer = timed(sgd)
+    rows.append(("one_class_svm", f"{len(Z):,} windows of 8", ours_s, "scikit-learn RBFSampler(100) + SGDOneClassSVM", peer_s,
+                 spearman(ours, peer), roc_auc(ours, y), roc_auc(peer, y)))
+    small = Z[:20_000]
+    ours_s, ours = anomdet(small, "ocsvm", 8)
+    peer_s, peer = timed(lambda: -OneClassSVM(nu=0.5, gamma="scale").fit(small).decision_function(small), runs=1)
+    rows.append(("one_class_svm", f"{len(small):,} windows of 8", ours_s, "scikit-learn OneClassSVM (exact, libsvm)", peer_s,
+                 spearman(ours, peer), roc_auc(ours, y[:20_000]), roc_auc(peer, y[:20_000])))
+
     s, ls = series(N_STREAM, seed=3)
     scaled = (s - s[:250].min()) / (s[:250].max() - s[:250].min())
     ours_s, ours = anomdet(s, "hst", 1, 250)
@@ -124,6 +150,24 @@ def main():
     peer_s, peer = timed(river, runs=1)
     rows.append(("half_space_trees", f"{N_STREAM:,} values, one at a time", ours_s, "River HalfSpaceTrees", peer_s,
                  spearman(ours[500:], peer[500:]), roc_auc(ours[500:], ls[500:]), roc_auc(peer[500:], ls[500:])))
+
+    import rrcf
+    r, lr = series(N_RRCF, seed=4)
+    ours_s, ours = anomdet(r, "rrcf", 1, 256)
+    def klabum():
+        forest = [rrcf.RCTree() for _ in range(40)]
+        out = np.zeros(len(r))
+        for index, point in enumerate(rrcf.shingle(r, size=4)):
+            for tree in forest:
+                if len(tree.leaves) > 256:
+                    tree.forget_point(index - 256)
+                tree.insert_point(point, index=index)
+                out[index + 3] += tree.codisp(index) / 40
+        return out
+    peer_s, peer = timed(klabum, runs=1)
+    skip = 256 + 4
+    rows.append(("rrcf", f"{N_RRCF:,} values, one at a time", ours_s, "kLabUM rrcf (40 RCTrees)", peer_s,
+                 spearman(ours[skip:], peer[skip:]), roc_auc(ours[skip:], lr[skip:]), roc_auc(peer[skip:], lr[skip:])))
 
     m = 100
     x, lm = series(N_MP, seed=5)

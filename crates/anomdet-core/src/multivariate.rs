@@ -10,7 +10,10 @@ use crate::tabular::hbos::Hbos;
 use crate::tabular::iforest::IsolationForest;
 use crate::tabular::lof::Lof;
 use crate::tabular::mahalanobis::Mahalanobis;
-use crate::tabular::params::{ALPHA, BINS, LOF_K, REFERENCE, SAMPLE_SIZE, SEED, TOL, TREES};
+use crate::tabular::ocsvm::OneClassSvm;
+use crate::tabular::params::{
+    ALPHA, BINS, COMPONENTS, EPOCHS, GAMMA, LOF_K, NU, REFERENCE, SAMPLE, SAMPLE_SIZE, SEED, TOL, TREES, ocsvm_settings,
+};
 use crate::tabular::pca::Pca;
 
 /// Each row's score and flag, and (for the rows asked) each column's share of the score.
@@ -163,7 +166,25 @@ static LOF: MultiInfo = MultiInfo {
     },
 };
 
-static MULTIVARIATE: &[&MultiInfo] = &[&IFOREST, &HBOS, &COPOD, &PCA, &MAHALANOBIS, &LOF];
+static OCSVM: MultiInfo = MultiInfo {
+    name: "one_class_svm",
+    params: &[NU, GAMMA, COMPONENTS, EPOCHS, SAMPLE, SEED, THRESHOLD],
+    description: "one-class SVM of the z-scored columns, RBF kernel by random Fourier features (scikit-learn's ν = 0.5, γ = \"scale\")",
+    explanation: "how much the row's distance outside the region falls with that column at its median, over the sum for all columns",
+    run: |m, p, explain| {
+        let z = standardized(m);
+        let model = OneClassSvm::fit(&z, &ocsvm_settings(p));
+        let scores = model.score_all(&z);
+        let zero = vec![0.0; z.cols];
+        let scratch = std::cell::RefCell::new(Vec::new());
+        let shares = shares_of(&z, &explain(&scores), |row, terms| {
+            occlusion(row, &zero, terms, |r| model.score(r, &mut scratch.borrow_mut()))
+        });
+        Some((scores, shares))
+    },
+};
+
+static MULTIVARIATE: &[&MultiInfo] = &[&IFOREST, &HBOS, &COPOD, &PCA, &MAHALANOBIS, &LOF, &OCSVM];
 
 /// Every multivariate detector, in listing order.
 pub fn multivariate() -> &'static [&'static MultiInfo] {
@@ -283,7 +304,7 @@ mod tests {
     fn models_of_the_joint_shape_flag_the_correlation_breaker() {
         // Each of its values is ordinary; only models of the columns together can see it.
         let m = data();
-        for name in ["pca", "mahalanobis", "isolation_forest", "lof"] {
+        for name in ["pca", "mahalanobis", "isolation_forest", "lof", "one_class_svm"] {
             let info = find_multivariate(name).unwrap();
             let out = info.score(&m, &Params::defaults(info.params), |_, f| f).unwrap();
             assert!(out.flags[300], "{name} missed the correlation breaker");

@@ -13,10 +13,9 @@
 //! share, −ln(1 − score), when it is `threshold` robust sd above its median over the last
 //! 1,000 points.
 
+use super::recent_flag::RecentFlag;
 use super::{Detector, DetectorInfo, Scored};
 use crate::params::{Bound, ParamSpec, Params};
-use crate::series::{floor_scale, mad_sorted, quantile_sorted};
-use crate::window::SortedWindow;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::VecDeque;
@@ -47,9 +46,6 @@ pub static INFO: DetectorInfo = DetectorInfo {
     build: |p| Box::new(HalfSpaceTrees::new(p)),
 };
 
-/// How many recent scores the online flags compare against.
-const RECENT: usize = 1000;
-
 struct Tree {
     /// Complete binary tree in array order: node i has children 2i+1 and 2i+2.
     feature: Vec<u16>,
@@ -71,9 +67,7 @@ struct HalfSpaceTrees {
     recent_raw: VecDeque<f64>,
     point: Vec<f64>,
     max_score: f64,
-    threshold: f64,
-    recent_scores: VecDeque<f64>,
-    sorted_scores: SortedWindow,
+    flags: RecentFlag,
 }
 
 impl HalfSpaceTrees {
@@ -93,9 +87,7 @@ impl HalfSpaceTrees {
             recent_raw: VecDeque::with_capacity(shingle + 1),
             point: vec![0.0; shingle],
             max_score: (count * window_size) as f64 * ((1u64 << (height + 1)) - 1) as f64,
-            threshold: p.float("threshold"),
-            recent_scores: VecDeque::with_capacity(RECENT + 1),
-            sorted_scores: SortedWindow::with_capacity(RECENT + 1),
+            flags: RecentFlag::new(p.float("threshold")),
         }
     }
 
@@ -154,22 +146,7 @@ impl HalfSpaceTrees {
     }
 
     fn flag(&mut self, score: f64) -> Scored {
-        let rarity = -(1.0 - score).max(1e-12).ln();
-        let flagged = if self.recent_scores.len() >= 30 {
-            let sorted = self.sorted_scores.as_slice();
-            let median = quantile_sorted(sorted, 0.5);
-            let scale = floor_scale(1.4826 * mad_sorted(sorted, median), median);
-            rarity > median + self.threshold * scale
-        } else {
-            false
-        };
-        self.recent_scores.push_back(rarity);
-        self.sorted_scores.insert(rarity);
-        if self.recent_scores.len() > RECENT
-            && let Some(old) = self.recent_scores.pop_front()
-        {
-            self.sorted_scores.remove(old);
-        }
+        let flagged = self.flags.judge(-(1.0 - score).max(1e-12).ln());
         Scored { score: Some(score), is_anomaly: Some(flagged), expected: None, lower: None, upper: None }
     }
 }

@@ -24,11 +24,14 @@ mod level_shift;
 mod lof;
 mod mad;
 mod matrix_profile;
+mod one_class_svm;
 mod page_hinkley;
 mod persist;
+mod recent_flag;
 #[cfg(test)]
 mod reference_tests;
 mod rolling;
+mod rrcf;
 mod shesd;
 mod spot;
 mod stl;
@@ -181,6 +184,8 @@ static REGISTRY: &[&DetectorInfo] = &[
     &kmeans::INFO,
     &matrix_profile::INFO,
     &lof::INFO,
+    &rrcf::INFO,
+    &one_class_svm::INFO,
 ];
 
 /// Every built-in detector, in listing order.
@@ -255,6 +260,8 @@ pub(crate) mod tests {
             include_str!("kmeans.rs"),
             include_str!("matrix_profile.rs"),
             include_str!("lof.rs"),
+            include_str!("rrcf.rs"),
+            include_str!("one_class_svm.rs"),
         ];
         let declared: usize = sources.iter().map(|s| s.matches(": DetectorInfo = DetectorInfo {").count()).sum();
         assert_eq!(declared, registry().len());
@@ -286,11 +293,13 @@ pub(crate) mod tests {
         "ensemble",
         "half_space_trees",
         "hbos",
+        "rrcf",
     ];
     const FOR_LEVEL_SHIFTS: &[&str] = &["cusum", "page_hinkley", "level_shift"];
     const FOR_VOLATILITY: &[&str] = &["volatility_shift"];
     /// Unusual shapes (discords): a stretch of a periodic series that looks like no other.
-    const FOR_SHAPES: &[&str] = &["isolation_forest", "knn", "sub_pca", "kmeans", "matrix_profile", "lof"];
+    const FOR_SHAPES: &[&str] =
+        &["isolation_forest", "knn", "sub_pca", "kmeans", "matrix_profile", "lof", "one_class_svm"];
 
     fn modes(d: &DetectorInfo) -> Vec<Mode> {
         if d.supports_online(&Params::defaults(d.params)) { vec![Mode::Batch, Mode::Online] } else { vec![Mode::Batch] }

@@ -10,6 +10,7 @@ pub mod knn;
 pub mod linalg;
 pub mod lof;
 pub mod mahalanobis;
+pub mod ocsvm;
 pub mod params;
 pub mod pca;
 

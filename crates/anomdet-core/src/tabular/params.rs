@@ -26,3 +26,40 @@ pub const REFERENCE: ParamSpec = ParamSpec::int(
     1_000_000.0,
     "rows searched for neighbours at most (sampled with the seed)",
 );
+/// The one-class SVM's settings (scikit-learn's ν, γ = "scale", RBFSampler's 100 components).
+pub const NU: ParamSpec = ParamSpec::float(
+    "nu",
+    0.5,
+    Bound::excl(0.0),
+    Bound::incl(1.0),
+    "upper bound on the share of training rows left outside (ν)",
+);
+pub const GAMMA: ParamSpec = ParamSpec::float(
+    "gamma",
+    0.0,
+    Bound::incl(0.0),
+    Bound::incl(1e6),
+    "RBF kernel width γ in exp(−γ‖x − y‖²); 0: 1 / (columns × variance), scikit-learn's \"scale\"",
+);
+pub const COMPONENTS: ParamSpec =
+    ParamSpec::int("components", 100.0, 1.0, 10_000.0, "random Fourier features approximating the kernel");
+pub const EPOCHS: ParamSpec = ParamSpec::int("epochs", 10.0, 1.0, 1000.0, "passes of stochastic subgradient steps");
+pub const SAMPLE: ParamSpec = ParamSpec::int(
+    "sample",
+    10_000.0,
+    10.0,
+    1_000_000.0,
+    "rows the model is fitted on at most (sampled with the seed)",
+);
+
+/// The one-class SVM's settings from parameters declared with the constants above.
+pub fn ocsvm_settings(p: &crate::params::Params) -> crate::tabular::ocsvm::Settings {
+    crate::tabular::ocsvm::Settings {
+        nu: p.float("nu"),
+        gamma: p.float("gamma"),
+        components: p.int("components"),
+        epochs: p.int("epochs"),
+        sample: p.int("sample"),
+        seed: p.int("seed") as u64,
+    }
+}

@@ -1,0 +1,30 @@
+//! One-class SVM on the sliding windows of a series (AnomDet's SVM): windows outside the
+//! region an RBF-kernel one-class SVM draws around most windows are unusual shapes. The kernel
+//! is approximated by random Fourier features, so fitting and scoring stay linear in rows
+//! (see `tabular::ocsvm`). Batch only: the model is fitted on the series it scores.
+
+use super::DetectorInfo;
+use super::windowed::{SEED, THRESHOLD, WINDOW, WindowScores, Windowed, min_points};
+use crate::params::ParamSpec;
+use crate::subsequence::Spread;
+use crate::tabular::ocsvm::OneClassSvm;
+use crate::tabular::params::{COMPONENTS, EPOCHS, GAMMA, NU, SAMPLE, ocsvm_settings};
+
+const PARAMS: &[ParamSpec] = &[WINDOW, NU, GAMMA, COMPONENTS, EPOCHS, SAMPLE, SEED, THRESHOLD];
+
+pub static INFO: DetectorInfo = DetectorInfo {
+    name: "one_class_svm",
+    family: "machine learning",
+    online: false,
+    multivariate: true,
+    params: PARAMS,
+    description: "one-class SVM (RBF kernel by random Fourier features) on sliding windows: distance outside the usual region",
+    min_points,
+    build: |p| {
+        let settings = ocsvm_settings(p);
+        Box::new(Windowed::new(p, Spread::CoveringMin, true, move |s| {
+            let model = OneClassSvm::fit(&s.rows, &settings);
+            WindowScores { scores: model.score_all(&s.rows), expected: None }
+        }))
+    },
+};

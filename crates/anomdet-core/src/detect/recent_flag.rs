@@ -1,0 +1,62 @@
+//! Flags for online scores that have no natural threshold (tree masses, displacements, match
+//! distances): a score is flagged when it is `threshold` robust sd above the median of the
+//! last 1,000 scores. Shared by the online ensembles and the left matrix profile.
+
+use crate::series::{floor_scale, mad_sorted, quantile_sorted};
+use crate::window::SortedWindow;
+use std::collections::VecDeque;
+
+/// How many recent scores the flags compare against.
+const RECENT: usize = 1000;
+/// The fewest scores before anything is flagged.
+const MIN_SCORES: usize = 30;
+
+pub struct RecentFlag {
+    threshold: f64,
+    recent: VecDeque<f64>,
+    sorted: SortedWindow,
+}
+
+impl RecentFlag {
+    pub fn new(threshold: f64) -> RecentFlag {
+        RecentFlag {
+            threshold,
+            recent: VecDeque::with_capacity(RECENT + 1),
+            sorted: SortedWindow::with_capacity(RECENT + 1),
+        }
+    }
+
+    /// Whether `value` stands out from the recent values; then remember it.
+    pub fn judge(&mut self, value: f64) -> bool {
+        let flagged = self.recent.len() >= MIN_SCORES && {
+            let sorted = self.sorted.as_slice();
+            let median = quantile_sorted(sorted, 0.5);
+            let scale = floor_scale(1.4826 * mad_sorted(sorted, median), median);
+            value > median + self.threshold * scale
+        };
+        self.recent.push_back(value);
+        self.sorted.insert(value);
+        if self.recent.len() > RECENT
+            && let Some(old) = self.recent.pop_front()
+        {
+            self.sorted.remove(old);
+        }
+        flagged
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_only_a_value_far_above_the_recent_ones_after_warm_up() {
+        let mut flag = RecentFlag::new(3.0);
+        assert!(!flag.judge(100.0), "nothing is flagged before 30 values");
+        for i in 0..2000 {
+            assert!(!flag.judge((i % 10) as f64), "{i}");
+        }
+        assert!(flag.judge(30.0));
+        assert!(!flag.judge(6.0));
+    }
+}
