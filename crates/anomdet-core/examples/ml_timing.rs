@@ -2,14 +2,14 @@
 //! of little-endian f64s, for bench/ml_peers.py. Writes the scores next to the input
 //! (`FILE.scores`) so the script can compare them with the peer's.
 //! `cargo run --release -p anomdet-core --example ml_timing -- FILE MODEL COLUMNS [ARG]`
-//! MODEL: iforest | hbos | copod | ocsvm (COLUMNS wide rows) | stomp (a series; ARG = m) |
+//! MODEL: iforest | hbos | copod | ocsvm | ocsvm-fourier (COLUMNS wide rows) | stomp (a series; ARG = m) |
 //! hst (a series, online; ARG = window_size) | rrcf (a series, online, 40 trees, shingle 4; ARG = tree_size)
 use anomdet_core::matrix_profile::stomp;
 use anomdet_core::tabular::Matrix;
 use anomdet_core::tabular::copod::Copod;
 use anomdet_core::tabular::hbos::Hbos;
 use anomdet_core::tabular::iforest::IsolationForest;
-use anomdet_core::tabular::ocsvm::{OneClassSvm, Settings};
+use anomdet_core::tabular::ocsvm::{Approximation, OneClassSvm, Settings};
 use anomdet_core::{Mode, find_detector, score_series};
 use std::time::Instant;
 
@@ -22,14 +22,23 @@ fn main() {
     let arg: usize = args.get(4).map_or(0, |a| a.parse().expect("number"));
     let run = || -> Vec<f64> {
         match model {
-            "iforest" | "hbos" | "copod" | "ocsvm" => {
+            "iforest" | "hbos" | "copod" | "ocsvm" | "ocsvm-fourier" => {
                 let m = Matrix::new(xs.len() / cols, cols, xs.clone());
                 match model {
                     "iforest" => IsolationForest::fit(&m, 100, 256, 0).score_all(&m),
                     "hbos" => Hbos::fit(&m, 10, 0.1, 0.5).score_all(&m),
-                    "ocsvm" => {
-                        let settings =
-                            Settings { nu: 0.5, gamma: 0.0, components: 100, epochs: 10, sample: 10_000, seed: 0 };
+                    "ocsvm" | "ocsvm-fourier" => {
+                        let approximation =
+                            if model == "ocsvm" { Approximation::Nystroem } else { Approximation::Fourier };
+                        let settings = Settings {
+                            approximation,
+                            nu: 0.5,
+                            gamma: 0.0,
+                            components: 100,
+                            epochs: 10,
+                            sample: 10_000,
+                            seed: 0,
+                        };
                         OneClassSvm::fit(&m, &settings).score_all(&m)
                     }
                     _ => Copod::score_fitted(&m),

@@ -12,7 +12,8 @@ use crate::tabular::lof::Lof;
 use crate::tabular::mahalanobis::Mahalanobis;
 use crate::tabular::ocsvm::OneClassSvm;
 use crate::tabular::params::{
-    ALPHA, BINS, COMPONENTS, EPOCHS, GAMMA, LOF_K, NU, REFERENCE, SAMPLE, SAMPLE_SIZE, SEED, TOL, TREES, ocsvm_settings,
+    ALPHA, APPROXIMATION, BINS, COMPONENTS, EPOCHS, GAMMA, LOF_K, NU, REFERENCE, SAMPLE, SAMPLE_SIZE, SEED, TOL, TREES,
+    ocsvm_settings,
 };
 use crate::tabular::pca::Pca;
 
@@ -168,8 +169,8 @@ static LOF: MultiInfo = MultiInfo {
 
 static OCSVM: MultiInfo = MultiInfo {
     name: "one_class_svm",
-    params: &[NU, GAMMA, COMPONENTS, EPOCHS, SAMPLE, SEED, THRESHOLD],
-    description: "one-class SVM of the z-scored columns, RBF kernel by random Fourier features (scikit-learn's ν = 0.5, γ = \"scale\")",
+    params: &[NU, GAMMA, APPROXIMATION, COMPONENTS, EPOCHS, SAMPLE, SEED, THRESHOLD],
+    description: "one-class SVM of the z-scored columns, RBF kernel by a Nyström approximation (scikit-learn's ν = 0.5, γ = \"scale\")",
     explanation: "how much the row's distance outside the region falls with that column at its median, over the sum for all columns",
     run: |m, p, explain| {
         let z = standardized(m);

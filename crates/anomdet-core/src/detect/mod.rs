@@ -22,11 +22,13 @@ mod kmeans;
 mod knn;
 mod level_shift;
 mod lof;
+mod lstm;
 mod mad;
 mod matrix_profile;
 mod one_class_svm;
 mod page_hinkley;
 mod persist;
+mod poly;
 mod recent_flag;
 #[cfg(test)]
 mod reference_tests;
@@ -186,6 +188,8 @@ static REGISTRY: &[&DetectorInfo] = &[
     &lof::INFO,
     &rrcf::INFO,
     &one_class_svm::INFO,
+    &poly::INFO,
+    &lstm::INFO,
 ];
 
 /// Every built-in detector, in listing order.
@@ -262,6 +266,8 @@ pub(crate) mod tests {
             include_str!("lof.rs"),
             include_str!("rrcf.rs"),
             include_str!("one_class_svm.rs"),
+            include_str!("poly.rs"),
+            include_str!("lstm.rs"),
         ];
         let declared: usize = sources.iter().map(|s| s.matches(": DetectorInfo = DetectorInfo {").count()).sum();
         assert_eq!(declared, registry().len());
@@ -294,6 +300,8 @@ pub(crate) mod tests {
         "half_space_trees",
         "hbos",
         "rrcf",
+        "poly",
+        "lstm",
     ];
     const FOR_LEVEL_SHIFTS: &[&str] = &["cusum", "page_hinkley", "level_shift"];
     const FOR_VOLATILITY: &[&str] = &["volatility_shift"];

@@ -8,9 +8,9 @@ use super::windowed::{SEED, THRESHOLD, WINDOW, WindowScores, Windowed, min_point
 use crate::params::ParamSpec;
 use crate::subsequence::Spread;
 use crate::tabular::ocsvm::OneClassSvm;
-use crate::tabular::params::{COMPONENTS, EPOCHS, GAMMA, NU, SAMPLE, ocsvm_settings};
+use crate::tabular::params::{APPROXIMATION, COMPONENTS, EPOCHS, GAMMA, NU, SAMPLE, ocsvm_settings};
 
-const PARAMS: &[ParamSpec] = &[WINDOW, NU, GAMMA, COMPONENTS, EPOCHS, SAMPLE, SEED, THRESHOLD];
+const PARAMS: &[ParamSpec] = &[WINDOW, NU, GAMMA, APPROXIMATION, COMPONENTS, EPOCHS, SAMPLE, SEED, THRESHOLD];
 
 pub static INFO: DetectorInfo = DetectorInfo {
     name: "one_class_svm",
@@ -18,7 +18,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     online: false,
     multivariate: true,
     params: PARAMS,
-    description: "one-class SVM (RBF kernel by random Fourier features) on sliding windows: distance outside the usual region",
+    description: "one-class SVM (RBF kernel by a Nyström approximation) on sliding windows: distance outside the usual region",
     min_points,
     build: |p| {
         let settings = ocsvm_settings(p);

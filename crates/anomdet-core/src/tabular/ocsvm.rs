@@ -1,9 +1,14 @@
-//! One-class SVM (Schölkopf et al. 2001) with an RBF kernel, kept linear in rows by random
-//! Fourier features (Rahimi & Recht 2007) — the route scikit-learn documents for large data
-//! (`RBFSampler` + `SGDOneClassSVM`), since its exact `OneClassSVM` is quadratic in rows.
+//! One-class SVM (Schölkopf et al. 2001) with an RBF kernel, kept linear in rows by a kernel
+//! approximation — the route scikit-learn documents for large data (`Nystroem` or
+//! `RBFSampler`, then `SGDOneClassSVM`), since its exact `OneClassSVM` is quadratic in rows.
 //!
-//! - Features: z(x) = √(2/D) cos(Ωx + b), Ω ~ N(0, 2γ) entrywise, b ~ U[0, 2π), so that
-//!   z(x)·z(y) ≈ exp(−γ‖x − y‖²). γ defaults to scikit-learn's "scale", 1 / (d · Var(X)).
+//! - Features, so that z(x)·z(y) ≈ k(x, y) = exp(−γ‖x − y‖²), γ by default scikit-learn's
+//!   "scale", 1 / (d · Var(X)):
+//!   - Nyström (Williams & Seeger 2001; the default): D landmark rows L sampled with the seed,
+//!     z(x) = K_LL^(−1/2) k(L, x). Exact for the landmarks, and close for rows near them, so
+//!     few components suffice even for long windows.
+//!   - random Fourier features (Rahimi & Recht 2007): z(x) = √(2/D) cos(Ωx + b),
+//!     Ω ~ N(0, 2γ), b ~ U[0, 2π): data-independent, needs many components in many dimensions.
 //! - Fit: the primal ν-SVM, min ν/2 ‖w‖² − νρ + mean(max(0, ρ − w·z_i)), by Pegasos-style
 //!   stochastic subgradient steps (step 1/(ν t)) over shuffled epochs of at most `sample`
 //!   rows, averaging the iterates of the second half.
@@ -15,7 +20,15 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
 
+/// How the kernel is approximated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Approximation {
+    Nystroem,
+    Fourier,
+}
+
 pub struct Settings {
+    pub approximation: Approximation,
     pub nu: f64,
     /// 0: scikit-learn's "scale".
     pub gamma: f64,
@@ -25,10 +38,15 @@ pub struct Settings {
     pub seed: u64,
 }
 
+enum FeatureMap {
+    /// D × d frequencies (row-major) and D phases.
+    Fourier { omega: Vec<f64>, phase: Vec<f64> },
+    /// Landmarks (D × d, row-major), γ, and K_LL^(−1/2) (D × D, row-major).
+    Nystroem { landmarks: Vec<f64>, gamma: f64, whiten: Vec<f64> },
+}
+
 pub struct OneClassSvm {
-    /// D × d frequencies, row-major.
-    omega: Vec<f64>,
-    phase: Vec<f64>,
+    map: FeatureMap,
     dims: usize,
     w: Vec<f64>,
     rho: f64,
@@ -36,13 +54,15 @@ pub struct OneClassSvm {
 
 impl OneClassSvm {
     pub fn fit(data: &Matrix, s: &Settings) -> OneClassSvm {
-        let (n, d, big_d) = (data.rows, data.cols, s.components);
+        let (n, d) = (data.rows, data.cols);
         let mut rng = ChaCha8Rng::seed_from_u64(s.seed);
         let gamma = if s.gamma > 0.0 { s.gamma } else { scale_gamma(data) };
-        let normal = Normal::new(0.0, (2.0 * gamma).sqrt()).unwrap_or_else(|_| Normal::new(0.0, 1.0).expect("sd 1"));
-        let omega: Vec<f64> = (0..big_d * d).map(|_| normal.sample(&mut rng)).collect();
-        let phase: Vec<f64> = (0..big_d).map(|_| rng.random::<f64>() * std::f64::consts::TAU).collect();
-        let mut model = OneClassSvm { omega, phase, dims: d, w: vec![0.0; big_d], rho: 0.0 };
+        let map = match s.approximation {
+            Approximation::Fourier => fourier(d, s.components, gamma, &mut rng),
+            Approximation::Nystroem => nystroem(data, s.components, gamma, &mut rng),
+        };
+        let big_d = map.len(d);
+        let mut model = OneClassSvm { map, dims: d, w: vec![0.0; big_d], rho: 0.0 };
 
         // The training rows' features, computed once.
         let mut rows: Vec<usize> = (0..n).collect();
@@ -90,11 +110,22 @@ impl OneClassSvm {
     }
 
     fn features(&self, x: &[f64], out: &mut [f64]) {
-        let norm = (2.0 / out.len() as f64).sqrt();
-        for (j, o) in out.iter_mut().enumerate() {
-            let f = &self.omega[j * self.dims..(j + 1) * self.dims];
-            let dot: f64 = f.iter().zip(x).map(|(a, b)| a * b).sum();
-            *o = norm * (dot + self.phase[j]).cos();
+        let d = self.dims;
+        match &self.map {
+            FeatureMap::Fourier { omega, phase } => {
+                let norm = (2.0 / out.len() as f64).sqrt();
+                for (j, o) in out.iter_mut().enumerate() {
+                    let dot: f64 = omega[j * d..(j + 1) * d].iter().zip(x).map(|(a, b)| a * b).sum();
+                    *o = norm * (dot + phase[j]).cos();
+                }
+            }
+            FeatureMap::Nystroem { landmarks, gamma, whiten } => {
+                let k: Vec<f64> =
+                    landmarks.chunks_exact(d).map(|l| (-gamma * super::squared_distance(l, x)).exp()).collect();
+                for (j, o) in out.iter_mut().enumerate() {
+                    *o = whiten[j * k.len()..(j + 1) * k.len()].iter().zip(&k).map(|(a, b)| a * b).sum();
+                }
+            }
         }
     }
 
@@ -116,6 +147,57 @@ impl OneClassSvm {
     }
 }
 
+impl FeatureMap {
+    fn len(&self, dims: usize) -> usize {
+        match self {
+            FeatureMap::Fourier { phase, .. } => phase.len(),
+            FeatureMap::Nystroem { landmarks, .. } => landmarks.len() / dims.max(1),
+        }
+    }
+}
+
+fn fourier(d: usize, components: usize, gamma: f64, rng: &mut ChaCha8Rng) -> FeatureMap {
+    let normal = Normal::new(0.0, (2.0 * gamma).sqrt()).unwrap_or_else(|_| Normal::new(0.0, 1.0).expect("sd 1"));
+    let omega = (0..components * d).map(|_| normal.sample(rng)).collect();
+    let phase = (0..components).map(|_| rng.random::<f64>() * std::f64::consts::TAU).collect();
+    FeatureMap::Fourier { omega, phase }
+}
+
+/// Nyström features on `components` sampled rows: K_LL^(−1/2) from its eigendecomposition,
+/// eigenvalues below 1e-12 of the largest dropped (as scikit-learn's pseudo-inverse root).
+fn nystroem(data: &Matrix, components: usize, gamma: f64, rng: &mut ChaCha8Rng) -> FeatureMap {
+    let d = data.cols;
+    let mut rows: Vec<usize> = (0..data.rows).collect();
+    rows.shuffle(rng);
+    rows.truncate(components.min(data.rows).max(1));
+    let m = rows.len();
+    let landmarks: Vec<f64> = rows.iter().flat_map(|&i| data.row(i).iter().copied()).collect();
+    let mut k = vec![0.0; m * m];
+    for a in 0..m {
+        for b in 0..=a {
+            let v = (-gamma * super::squared_distance(&landmarks[a * d..(a + 1) * d], &landmarks[b * d..(b + 1) * d]))
+                .exp();
+            k[a * m + b] = v;
+            k[b * m + a] = v;
+        }
+    }
+    let (values, vectors) = super::linalg::symmetric_eigen(&k, m);
+    let floor = 1e-12 * values.first().copied().unwrap_or(0.0).max(0.0);
+    let mut whiten = vec![0.0; m * m];
+    for (value, vector) in values.iter().zip(&vectors) {
+        if *value <= floor {
+            continue;
+        }
+        let inv_root = 1.0 / value.sqrt();
+        for a in 0..m {
+            for b in 0..m {
+                whiten[a * m + b] += vector[a] * vector[b] * inv_root;
+            }
+        }
+    }
+    FeatureMap::Nystroem { landmarks, gamma, whiten }
+}
+
 /// scikit-learn's gamma = "scale": 1 / (d · variance of all entries).
 fn scale_gamma(data: &Matrix) -> f64 {
     let n = data.data.len().max(1) as f64;
@@ -129,13 +211,37 @@ mod tests {
     use super::*;
 
     fn settings() -> Settings {
-        Settings { nu: 0.5, gamma: 0.0, components: 200, epochs: 10, sample: 10_000, seed: 1 }
+        Settings {
+            approximation: Approximation::Nystroem,
+            nu: 0.5,
+            gamma: 0.0,
+            components: 200,
+            epochs: 10,
+            sample: 10_000,
+            seed: 1,
+        }
     }
 
     #[test]
-    fn features_approximate_the_rbf_kernel() {
+    fn nystroem_features_reproduce_the_kernel_between_landmarks() {
+        let data = Matrix::new(30, 3, (0..90).map(|i| ((i * 37) % 19) as f64 / 10.0).collect());
+        let s = Settings { gamma: 0.5, components: 30, epochs: 0, ..settings() };
+        let model = OneClassSvm::fit(&data, &s);
+        let (mut a, mut b) = (vec![0.0; 30], vec![0.0; 30]);
+        for (i, j) in [(0, 1), (3, 17), (5, 5)] {
+            model.features(data.row(i), &mut a);
+            model.features(data.row(j), &mut b);
+            let approx: f64 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
+            let exact = (-0.5 * super::super::squared_distance(data.row(i), data.row(j))).exp();
+            assert!((approx - exact).abs() < 1e-6, "{i},{j}: {approx} vs {exact}");
+        }
+    }
+
+    #[test]
+    fn fourier_features_approximate_the_rbf_kernel() {
         let data = Matrix::new(2, 3, vec![0.1, 0.5, -0.3, 0.4, 0.2, 0.0]);
-        let s = Settings { gamma: 0.5, components: 20_000, epochs: 0, ..settings() };
+        let s =
+            Settings { approximation: Approximation::Fourier, gamma: 0.5, components: 20_000, epochs: 0, ..settings() };
         let model = OneClassSvm::fit(&data, &s);
         let (mut a, mut b) = (vec![0.0; 20_000], vec![0.0; 20_000]);
         model.features(data.row(0), &mut a);
@@ -158,7 +264,7 @@ mod tests {
         }
         d.extend_from_slice(&[0.0, 0.0, 3.0, 3.0]);
         let m = Matrix::new(2002, 2, d);
-        let model = OneClassSvm::fit(&m, &Settings { gamma: 10.0, components: 500, ..settings() });
+        let model = OneClassSvm::fit(&m, &Settings { gamma: 10.0, components: 200, ..settings() });
         let scores = model.score_all(&m);
         let outside = scores[..2000].iter().filter(|&&s| s > 0.0).count() as f64 / 2000.0;
         assert!((0.3..0.7).contains(&outside), "share outside {outside}");
@@ -170,6 +276,9 @@ mod tests {
     #[test]
     fn the_same_seed_gives_the_same_model() {
         let m = Matrix::new(100, 2, (0..200).map(|i| ((i * 37) % 17) as f64).collect());
-        assert_eq!(OneClassSvm::fit(&m, &settings()).score_all(&m), OneClassSvm::fit(&m, &settings()).score_all(&m));
+        for approximation in [Approximation::Nystroem, Approximation::Fourier] {
+            let s = || Settings { approximation, ..settings() };
+            assert_eq!(OneClassSvm::fit(&m, &s()).score_all(&m), OneClassSvm::fit(&m, &s()).score_all(&m));
+        }
     }
 }

@@ -41,8 +41,14 @@ pub const GAMMA: ParamSpec = ParamSpec::float(
     Bound::incl(1e6),
     "RBF kernel width γ in exp(−γ‖x − y‖²); 0: 1 / (columns × variance), scikit-learn's \"scale\"",
 );
+pub const APPROXIMATION: ParamSpec = ParamSpec::choice(
+    "approximation",
+    &["nystroem", "fourier"],
+    0,
+    "kernel approximation: Nyström on sampled rows, or random Fourier features",
+);
 pub const COMPONENTS: ParamSpec =
-    ParamSpec::int("components", 100.0, 1.0, 10_000.0, "random Fourier features approximating the kernel");
+    ParamSpec::int("components", 100.0, 1.0, 1_000.0, "features approximating the kernel (Nyström: landmark rows)");
 pub const EPOCHS: ParamSpec = ParamSpec::int("epochs", 10.0, 1.0, 1000.0, "passes of stochastic subgradient steps");
 pub const SAMPLE: ParamSpec = ParamSpec::int(
     "sample",
@@ -54,7 +60,9 @@ pub const SAMPLE: ParamSpec = ParamSpec::int(
 
 /// The one-class SVM's settings from parameters declared with the constants above.
 pub fn ocsvm_settings(p: &crate::params::Params) -> crate::tabular::ocsvm::Settings {
+    use crate::tabular::ocsvm::Approximation;
     crate::tabular::ocsvm::Settings {
+        approximation: if p.int("approximation") == 0 { Approximation::Nystroem } else { Approximation::Fourier },
         nu: p.float("nu"),
         gamma: p.float("gamma"),
         components: p.int("components"),

@@ -1,0 +1,130 @@
+//! LSTM forecast residual (AnomDet's LSTM model): a small LSTM (see `crate::lstm`) is trained
+//! on the z-scored series to predict each value from the `lookback` before it; a value is
+//! scored by its forecast error in robust sd of the training errors (1.4826 MAD) and flagged
+//! beyond `threshold`. The forecast is the expected value. A flagged value enters the next
+//! forecasts' inputs clipped at the control limit, so one spike does not spoil the following
+//! `lookback` forecasts. Batch only: the network is trained on the series it scores (about
+//! `epochs` × `sample` windows; seeded and deterministic).
+
+use super::{Detector, DetectorInfo, Scored};
+use crate::lstm::{Lstm, Settings};
+use crate::params::{Bound, ParamSpec, Params};
+use crate::series::{floor_scale, mad_sorted, quantile_sorted};
+use crate::tabular::params::SEED;
+
+const PARAMS: &[ParamSpec] = &[
+    ParamSpec::int("lookback", 16.0, 1.0, 1000.0, "values each forecast reads"),
+    ParamSpec::int("hidden", 16.0, 1.0, 256.0, "LSTM cells"),
+    ParamSpec::int("epochs", 20.0, 0.0, 10_000.0, "training passes"),
+    ParamSpec::int("sample", 1000.0, 1.0, 10_000_000.0, "training windows drawn per pass at most"),
+    ParamSpec::float("learning_rate", 0.01, Bound::excl(0.0), Bound::incl(1.0), "Adam's step size"),
+    SEED,
+    ParamSpec::float(
+        "threshold",
+        5.0,
+        Bound::excl(0.0),
+        Bound::incl(1e6),
+        "forecast error, in robust sd of the training errors, that flags a value",
+    ),
+];
+
+pub static INFO: DetectorInfo = DetectorInfo {
+    name: "lstm",
+    family: "forecasting",
+    online: false,
+    multivariate: false,
+    params: PARAMS,
+    description: "LSTM forecaster trained on the series (AnomDet's LSTM): forecast error in robust sd",
+    min_points: |p: &Params| p.int("lookback") + 10,
+    build: |p| {
+        Box::new(LstmResidual {
+            settings: Settings {
+                lookback: p.int("lookback"),
+                hidden: p.int("hidden"),
+                epochs: p.int("epochs"),
+                sample: p.int("sample"),
+                batch: 32,
+                learning_rate: p.float("learning_rate"),
+                seed: p.int("seed") as u64,
+            },
+            threshold: p.float("threshold"),
+        })
+    },
+};
+
+struct LstmResidual {
+    settings: Settings,
+    threshold: f64,
+}
+
+impl Detector for LstmResidual {
+    fn update(&mut self, _x: f64) -> Scored {
+        Scored::WARMUP // batch only
+    }
+
+    fn score_batch(&mut self, xs: &[f64]) -> Vec<Scored> {
+        let lookback = self.settings.lookback;
+        let mut out = vec![Scored::WARMUP; xs.len()];
+        if xs.len() <= lookback + 1 {
+            return out;
+        }
+        let n = xs.len() as f64;
+        let mean = xs.iter().sum::<f64>() / n;
+        let sd = (xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n).sqrt();
+        let unit = floor_scale(sd, mean);
+        let z: Vec<f64> = xs.iter().map(|x| (x - mean) / unit).collect();
+        let model = Lstm::fit(&z, &self.settings);
+
+        // The error scale: the model's errors on the series as it is.
+        let mut errors: Vec<f64> = (lookback..z.len())
+            .map(|t| {
+                crate::interrupt::check_every(t);
+                z[t] - model.predict(&z[t - lookback..t])
+            })
+            .collect();
+        errors.sort_by(f64::total_cmp);
+        let centre = quantile_sorted(&errors, 0.5);
+        let scale = floor_scale(1.4826 * mad_sorted(&errors, centre), 1.0);
+
+        // Score in order, feeding flagged values back clipped at the control limit.
+        let mut inputs = z.clone();
+        for t in lookback..z.len() {
+            crate::interrupt::check_every(t);
+            let forecast = model.predict(&inputs[t - lookback..t]) + centre;
+            let scored = Scored::banded(z[t], forecast, scale, self.threshold);
+            if scored.is_anomaly == Some(true) {
+                let limit = self.threshold * scale;
+                inputs[t] = z[t].clamp(forecast - limit, forecast + limit);
+            }
+            let back = |v: Option<f64>| v.map(|v| mean + v * unit);
+            out[t] = Scored {
+                expected: back(scored.expected),
+                lower: back(scored.lower),
+                upper: back(scored.upper),
+                ..scored
+            };
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dip_inside_the_range_is_found_by_its_forecast_error() {
+        // A value dropped to the middle of the sine's range: no global detector sees it.
+        let noise = super::super::tests::white_noise(1500, 0.02);
+        let mut xs: Vec<f64> =
+            (0..1500).map(|i| 10.0 + (i as f64 * std::f64::consts::TAU / 30.0).sin() + noise[i]).collect();
+        let peak = 1207; // sin at its top: phase 7.5/30
+        xs[peak] = 10.0;
+        let out = (INFO.build)(&Params::defaults(PARAMS)).score_batch(&xs);
+        assert!(out[..16].iter().all(|s| s.score.is_none()));
+        let flagged: Vec<usize> = (0..1500).filter(|&i| out[i].is_anomaly == Some(true)).collect();
+        assert_eq!(flagged, vec![peak]);
+        let expected = out[peak].expected.unwrap();
+        assert!((expected - 11.0).abs() < 0.2, "forecast {expected}");
+    }
+}

@@ -1,0 +1,200 @@
+//! POLY (TSB-AD's `POLY`, after Li et al.): cut the series into blocks of `window` points; for
+//! each block, fit a polynomial of degree `power` by least squares to the neighbourhood around
+//! it (half of `neighbourhood` points on each side, the block itself left out), and predict the
+//! block. The prediction is the expected value. TSB-AD scores each block by ‖FFT(x) − FFT(x̂)‖/w,
+//! which by Parseval is the block's RMS residual (`method` "block"); by default each point is
+//! scored by its own residual |x − x̂|, so a spike flags one point instead of a whole block.
+//! Batch only: the fit looks both ways. O(n · power) time.
+
+use super::windowed::{THRESHOLD, WINDOW, min_points};
+use super::{Detector, DetectorInfo, Scored};
+use crate::params::{ParamSpec, Params};
+use crate::subsequence::{flag_by_robust_z, window_length};
+use crate::tabular::linalg::solve_spd;
+
+const PARAMS: &[ParamSpec] = &[
+    WINDOW,
+    ParamSpec::int("power", 3.0, 0.0, 8.0, "degree of the polynomial"),
+    ParamSpec::int(
+        "neighbourhood",
+        0.0,
+        0.0,
+        1_000_000.0,
+        "points the polynomial is fitted on, half each side of the block; 0: max(10 × window, 100)",
+    ),
+    ParamSpec::choice(
+        "method",
+        &["point", "block"],
+        0,
+        "score each point by its residual, or every point of a block by the block's RMS residual (TSB-AD)",
+    ),
+    THRESHOLD,
+];
+
+pub static INFO: DetectorInfo = DetectorInfo {
+    name: "poly",
+    family: "forecasting",
+    online: false,
+    multivariate: false,
+    params: PARAMS,
+    description: "polynomial fitted around each block of points, the block left out (TSB-AD's POLY): residual from it",
+    min_points,
+    build: |p| Box::new(Poly::new(p)),
+};
+
+struct Poly {
+    window: usize,
+    power: usize,
+    neighbourhood: usize,
+    by_block: bool,
+    threshold: f64,
+}
+
+impl Poly {
+    fn new(p: &Params) -> Poly {
+        Poly {
+            window: p.int("window"),
+            power: p.int("power"),
+            neighbourhood: p.int("neighbourhood"),
+            by_block: p.int("method") == 1,
+            threshold: p.float("threshold"),
+        }
+    }
+}
+
+/// Least-squares polynomial through the points (i, xs[i]) for i in `at`, evaluated at each
+/// index of `block`. At the ends of the series the neighbourhood is one-sided and a cubic
+/// extrapolated over a block runs away, so there the degree is at most 1, and every prediction
+/// is clipped to the fitted values' range widened by its width each side. Indices are centred
+/// and scaled to about [−1, 1] for conditioning; a singular fit falls back to a lower degree.
+fn fit_and_predict(xs: &[f64], at: &[usize], block: std::ops::Range<usize>, power: usize) -> Vec<f64> {
+    let centre = (block.start + block.end) as f64 / 2.0;
+    let half = at.iter().map(|&i| (i as f64 - centre).abs()).fold(1.0, f64::max);
+    let t = |i: usize| (i as f64 - centre) / half;
+    let two_sided = at.first().is_some_and(|&i| i < block.start) && at.last().is_some_and(|&i| i >= block.end);
+    let power = if two_sided { power } else { power.min(1) };
+    let (lo, hi) = at.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &i| (l.min(xs[i]), h.max(xs[i])));
+    let (lo, hi) = (lo - (hi - lo), hi + (hi - lo));
+    for degree in (0..=power.min(at.len().saturating_sub(1))).rev() {
+        let d = degree + 1;
+        let (mut a, mut b) = (vec![0.0; d * d], vec![0.0; d]);
+        let mut powers = vec![0.0; 2 * d - 1];
+        for &i in at {
+            let (ti, mut p) = (t(i), 1.0);
+            for v in powers.iter_mut() {
+                *v = p;
+                p *= ti;
+            }
+            for r in 0..d {
+                b[r] += powers[r] * xs[i];
+                for c in 0..d {
+                    a[r * d + c] += powers[r + c];
+                }
+            }
+        }
+        if let Some(coef) = solve_spd(&a, &b, d) {
+            return block.map(|i| coef.iter().rev().fold(0.0, |acc, c| acc * t(i) + c).clamp(lo, hi)).collect();
+        }
+    }
+    vec![f64::NAN; block.len()]
+}
+
+impl Detector for Poly {
+    fn update(&mut self, _x: f64) -> Scored {
+        Scored::WARMUP // batch only
+    }
+
+    fn score_batch(&mut self, xs: &[f64]) -> Vec<Scored> {
+        let n = xs.len();
+        if n < 2 {
+            return vec![Scored::WARMUP; n];
+        }
+        let w = window_length(xs, self.window).min(n);
+        let half = match self.neighbourhood {
+            0 => (10 * w).max(100),
+            given => given,
+        }
+        .div_ceil(2);
+        let mut expected = Vec::with_capacity(n);
+        let mut scores = Vec::with_capacity(n);
+        let mut at = Vec::with_capacity(2 * half);
+        for start in (0..n).step_by(w) {
+            crate::interrupt::check_every(start);
+            let end = (start + w).min(n);
+            at.clear();
+            at.extend(start.saturating_sub(half)..start);
+            at.extend(end..(end + half).min(n));
+            let predicted = fit_and_predict(xs, &at, start..end, self.power);
+            let residuals: Vec<f64> = (start..end).map(|i| (xs[i] - predicted[i - start]).abs()).collect();
+            if self.by_block {
+                let rms = (residuals.iter().map(|r| r * r).sum::<f64>() / residuals.len() as f64).sqrt();
+                scores.extend(std::iter::repeat_n(rms, residuals.len()));
+            } else {
+                scores.extend(residuals);
+            }
+            expected.extend(predicted);
+        }
+        let mut out = flag_by_robust_z(&scores, Some(&expected), self.threshold);
+        for s in out.iter_mut().filter(|s| s.score.is_some_and(f64::is_nan)) {
+            *s = Scored::WARMUP; // no neighbourhood to fit (a series of one block)
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(json: serde_json::Value) -> Params {
+        Params::parse("poly", PARAMS, Some(&json)).unwrap()
+    }
+
+    #[test]
+    fn a_cubic_is_predicted_exactly_from_its_neighbourhood() {
+        let xs: Vec<f64> = (0..400).map(|i| 0.001 * (i as f64 - 200.0).powi(3) - 0.5 * i as f64 + 7.0).collect();
+        let at: Vec<usize> = (100..150).chain(170..220).collect();
+        let predicted = fit_and_predict(&xs, &at, 150..170, 3);
+        for (k, p) in predicted.iter().enumerate() {
+            assert!((p - xs[150 + k]).abs() < 1e-6 * xs[150 + k].abs().max(1.0), "{k}: {p} vs {}", xs[150 + k]);
+        }
+    }
+
+    #[test]
+    fn a_prediction_past_the_end_stays_near_the_values_fitted() {
+        let xs: Vec<f64> = (0..300).map(|i| (i as f64 / 20.0).sin() + 0.001 * (i as f64).powi(2)).collect();
+        let at: Vec<usize> = (0..200).collect();
+        let (lo, hi) = (-1.0, 40.0);
+        let predicted = fit_and_predict(&xs, &at, 200..300, 3);
+        assert!(predicted.iter().all(|p| (lo - (hi - lo)..=hi + (hi - lo)).contains(p)), "{predicted:?}");
+        // A straight line is extrapolated exactly.
+        let line: Vec<f64> = (0..300).map(|i| 3.0 - 0.5 * i as f64).collect();
+        let predicted = fit_and_predict(&line, &at, 200..300, 3);
+        assert!(predicted.iter().enumerate().all(|(k, p)| (p - line[200 + k]).abs() < 1e-6));
+    }
+
+    #[test]
+    fn a_spike_on_a_trend_is_flagged_alone_with_the_trend_as_expected() {
+        let noise = super::super::tests::white_noise(1000, 0.1);
+        let mut xs: Vec<f64> = (0..1000).map(|i| 0.02 * i as f64 + noise[i]).collect();
+        xs[600] += 5.0;
+        let out = (INFO.build)(&params(serde_json::json!({ "window": 20 }))).score_batch(&xs);
+        let flagged: Vec<usize> = (0..1000).filter(|&i| out[i].is_anomaly == Some(true)).collect();
+        assert_eq!(flagged, vec![600]);
+        assert!((out[600].expected.unwrap() - 12.0).abs() < 0.2, "{:?}", out[600].expected);
+    }
+
+    #[test]
+    fn block_scores_are_the_rms_residual_of_the_block() {
+        let mut xs: Vec<f64> = (0..500).map(|i| i as f64).collect();
+        xs[205] += 10.0;
+        let out =
+            (INFO.build)(&params(serde_json::json!({ "window": 10, "power": 1, "method": "block" }))).score_batch(&xs);
+        // A line is fitted exactly around the block 200..210; its RMS residual is 10/√10.
+        for s in &out[200..210] {
+            assert!((s.score.unwrap() - 10.0 / 10f64.sqrt()).abs() < 1e-6);
+        }
+        // Blocks whose neighbourhood (50 points each side) misses the spike fit the line exactly.
+        assert!(out[100].score.unwrap() < 1e-6 && out[260].score.unwrap() < 1e-6);
+    }
+}
