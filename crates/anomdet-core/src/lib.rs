@@ -11,6 +11,7 @@ pub mod evaluate;
 pub mod evt;
 pub mod inject;
 pub mod interrupt;
+pub mod left_profile;
 pub mod lstm;
 pub mod matrix_profile;
 pub mod multivariate;

@@ -87,7 +87,7 @@ impl HalfSpaceTrees {
             recent_raw: VecDeque::with_capacity(shingle + 1),
             point: vec![0.0; shingle],
             max_score: (count * window_size) as f64 * ((1u64 << (height + 1)) - 1) as f64,
-            flags: RecentFlag::new(p.float("threshold")),
+            flags: RecentFlag::holding(p.float("threshold"), shingle - 1),
         }
     }
 

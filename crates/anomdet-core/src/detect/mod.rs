@@ -358,6 +358,14 @@ pub(crate) mod tests {
             *x = (k as f64 * std::f64::consts::TAU / 12.5).sin() + noise[2000 + k];
         }
         for d in registry().iter().filter(|d| FOR_SHAPES.contains(&d.name)) {
+            for mode in modes(d).into_iter().filter(|&m| m == Mode::Online) {
+                // Online, a window is scored when it completes: up to a window after the cycle.
+                let out = score_series(d, &Params::defaults(d.params), mode, &xs);
+                let flagged: Vec<usize> = (0..xs.len()).filter(|&i| out[i].is_anomaly == Some(true)).collect();
+                assert!(flagged.iter().any(|&i| (2000..2100).contains(&i)), "{} online missed it: {flagged:?}", d.name);
+                let outside = flagged.iter().filter(|&&i| !(2000..2100).contains(&i)).count();
+                assert!(outside <= 10, "{} online flagged {outside} points away from it: {flagged:?}", d.name);
+            }
             let out = score_series(d, &Params::defaults(d.params), Mode::Batch, &xs);
             assert_eq!(out.len(), xs.len());
             let flagged: Vec<usize> = (0..xs.len()).filter(|&i| out[i].is_anomaly == Some(true)).collect();

@@ -1,6 +1,10 @@
 //! Flags for online scores that have no natural threshold (tree masses, displacements, match
 //! distances): a score is flagged when it is `threshold` robust sd above the median of the
 //! last 1,000 scores. Shared by the online ensembles and the left matrix profile.
+//!
+//! A detector scoring windows (or shingles) of w values gives one unusual value w high
+//! scores, one per window through it; `hold` = w − 1 flags only the first of them: after a
+//! flag, the next `hold` values are not flagged (their scores still count as history).
 
 use crate::series::{floor_scale, mad_sorted, quantile_sorted};
 use crate::window::SortedWindow;
@@ -13,14 +17,23 @@ const MIN_SCORES: usize = 30;
 
 pub struct RecentFlag {
     threshold: f64,
+    hold: usize,
+    held: usize,
     recent: VecDeque<f64>,
     sorted: SortedWindow,
 }
 
 impl RecentFlag {
     pub fn new(threshold: f64) -> RecentFlag {
+        RecentFlag::holding(threshold, 0)
+    }
+
+    /// Flags at most once per `hold + 1` values.
+    pub fn holding(threshold: f64, hold: usize) -> RecentFlag {
         RecentFlag {
             threshold,
+            hold,
+            held: 0,
             recent: VecDeque::with_capacity(RECENT + 1),
             sorted: SortedWindow::with_capacity(RECENT + 1),
         }
@@ -33,6 +46,15 @@ impl RecentFlag {
             let median = quantile_sorted(sorted, 0.5);
             let scale = floor_scale(1.4826 * mad_sorted(sorted, median), median);
             value > median + self.threshold * scale
+        };
+        let flagged = if self.held > 0 {
+            self.held -= 1;
+            false
+        } else {
+            if flagged {
+                self.held = self.hold;
+            }
+            flagged
         };
         self.recent.push_back(value);
         self.sorted.insert(value);
@@ -58,5 +80,15 @@ mod tests {
         }
         assert!(flag.judge(30.0));
         assert!(!flag.judge(6.0));
+    }
+
+    #[test]
+    fn holding_flags_once_per_window() {
+        let mut flag = RecentFlag::holding(3.0, 2);
+        for i in 0..100 {
+            flag.judge((i % 10) as f64);
+        }
+        let got: Vec<bool> = [30.0, 30.0, 30.0, 30.0, 1.0, 30.0].iter().map(|&v| flag.judge(v)).collect();
+        assert_eq!(got, [true, false, false, true, false, false]);
     }
 }

@@ -10,7 +10,8 @@
 //! Equal shingles share a leaf with a count, as in `rrcf`. Online: O(trees × depth × shingle)
 //! per point, depth about 2 log₂(tree_size). The first `tree_size` points fill the trees (the
 //! warm-up). Points are flagged when ln(1 + CoDisp) is `threshold` robust sd above its median
-//! over the last 1,000 points.
+//! over the last 1,000 points, at most once per shingle (one unusual value is in `shingle`
+//! shingles).
 
 use super::recent_flag::RecentFlag;
 use super::{Detector, DetectorInfo, Scored};
@@ -288,7 +289,7 @@ impl Rrcf {
             point: vec![0.0; shingle],
             seen: 0,
             rng: ChaCha8Rng::seed_from_u64(p.int("seed") as u64),
-            flags: RecentFlag::new(p.float("threshold")),
+            flags: RecentFlag::holding(p.float("threshold"), shingle - 1),
         }
     }
 }

@@ -84,3 +84,35 @@ impl Detector for Windowed {
         flag_by_robust_z(&scores, expected.as_deref(), self.threshold)
     }
 }
+
+/// Values an online run with `window` 0 reads before it fixes the window length.
+pub const PERIOD_SAMPLE: usize = 500;
+
+/// An online windowed detector needs its window length before its first window: a given
+/// `window` is used at once; with 0 the first `PERIOD_SAMPLE` values find the period, and are
+/// then replayed into the detector (scored as warm-up).
+pub struct OnlineStart {
+    window: usize,
+    pending: Vec<f64>,
+}
+
+pub enum Started {
+    Waiting,
+    Now { length: usize, replay: Vec<f64> },
+}
+
+impl OnlineStart {
+    pub fn new(window: usize) -> OnlineStart {
+        OnlineStart { window, pending: Vec::new() }
+    }
+
+    pub fn feed(&mut self, x: f64) -> Started {
+        self.pending.push(x);
+        if self.window == 0 && self.pending.len() < PERIOD_SAMPLE {
+            return Started::Waiting;
+        }
+        let replay = std::mem::take(&mut self.pending);
+        let length = if self.window > 0 { self.window } else { window_length(&replay, 0) };
+        Started::Now { length, replay }
+    }
+}
