@@ -9,7 +9,9 @@ otherwise use, on the same data in the same run (issue "Detector library II"):
 - Half-Space Trees vs River's HalfSpaceTrees (10 trees, height 8, window 250), one value at a time;
 - Robust Random Cut Forest vs kLabUM's rrcf (40 trees of 256 shingles of 4, its README's streaming
   loop), 10,000 values one at a time;
-- the matrix profile vs STUMPY's stump, 100,000 points, m = 100 (STUMPY's JIT compiled first).
+- the matrix profile vs STUMPY's stump, 100,000 points, m = 100 (STUMPY's JIT compiled first);
+- the online (left) matrix profile vs STUMPY's stumpi with egress: a history of 5,000 windows
+  of m = 100, then 5,000 more values one at a time (anomdet streams all 10,099 from the first).
 anomdet is timed in its core crate (cargo example `ml_timing`, single-threaded, median of 5, or 3
 for the matrix profile); the peers with time.perf_counter, median of 3 (River and STUMPY: 1 and
 3). scikit-learn and STUMPY use both cores (n_jobs=-1, numba's threads); anomdet uses one.
@@ -177,6 +179,25 @@ def main():
     ym = window_labels(lm, m)
     rows.append(("matrix_profile", f"{N_MP:,} points, m = {m}", ours_s, "STUMPY stump (numba, 2 threads)", peer_s,
                  spearman(ours, peer), roc_auc(ours, ym), roc_auc(peer, ym)))
+
+    n_hist, n_new = 5000 + m - 1, 5_000
+    z, lz = series(n_hist + n_new, seed=6)
+    ours_s, ours = anomdet(z, "leftmp", 1, m)
+    stumpy.stumpi(z[:2000], m).update(z[2000])  # compile outside the timing
+    def stream():
+        s = stumpy.stumpi(z[:n_hist], m, egress=True)
+        for v in z[n_hist:]:
+            s.update(v)
+        return s.left_P_.astype(float)
+    peer_s, peer = timed(stream, runs=1)
+    # stumpi keeps the last 5,000 windows; window i of them ends at value n_hist + n_new - 5000 + i.
+    ours_tail = ours[len(z) - len(peer):]
+    keep = np.isfinite(peer) & np.isfinite(ours_tail)
+    keep[:m] = False  # the first windows of stumpi's buffer lost their left neighbours to egress
+    yz = lz[len(z) - len(peer):]
+    rows.append(("matrix_profile (online)", f"{n_new:,} values after {n_hist:,}, m = {m}", ours_s,
+                 "STUMPY stumpi(egress=True)", peer_s, spearman(ours_tail[keep], peer[keep]),
+                 roc_auc(ours_tail[keep], yz[keep]), roc_auc(peer[keep], yz[keep])))
 
     print("anomdet core (release, one thread) vs the peer on the same data, same run.\n")
     print("| anomdet | data | s | peer | s | anomdet × faster | Spearman ρ of scores | ROC-AUC anomdet | ROC-AUC peer |")

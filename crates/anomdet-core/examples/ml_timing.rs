@@ -3,7 +3,8 @@
 //! (`FILE.scores`) so the script can compare them with the peer's.
 //! `cargo run --release -p anomdet-core --example ml_timing -- FILE MODEL COLUMNS [ARG]`
 //! MODEL: iforest | hbos | copod | ocsvm | ocsvm-fourier (COLUMNS wide rows) | stomp (a series; ARG = m) |
-//! hst (a series, online; ARG = window_size) | rrcf (a series, online, 40 trees, shingle 4; ARG = tree_size)
+//! hst (a series, online; ARG = window_size) | rrcf (a series, online, 40 trees, shingle 4; ARG = tree_size) |
+//! leftmp (a series, online left matrix profile, history 5,000 windows; ARG = m)
 use anomdet_core::matrix_profile::stomp;
 use anomdet_core::tabular::Matrix;
 use anomdet_core::tabular::copod::Copod;
@@ -49,6 +50,11 @@ fn main() {
                 let d = find_detector("half_space_trees").expect("registered");
                 let params = d.parse_params(Some(&serde_json::json!({"window_size": arg}))).expect("params");
                 score_series(d, &params, Mode::Online, &xs).iter().map(|s| s.score.unwrap_or(0.0)).collect()
+            }
+            "leftmp" => {
+                let d = find_detector("matrix_profile").expect("registered");
+                let params = d.parse_params(Some(&serde_json::json!({"window": arg, "history": 5000}))).expect("params");
+                score_series(d, &params, Mode::Online, &xs).iter().map(|s| s.score.unwrap_or(f64::NAN)).collect()
             }
             "rrcf" => {
                 let d = find_detector("rrcf").expect("registered");
