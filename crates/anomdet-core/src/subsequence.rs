@@ -122,6 +122,47 @@ pub fn spread(per_window: &[f64], window: usize, n: usize, how: Spread) -> Vec<f
     }
 }
 
+/// The expected value of each point for window models that reconstruct nothing: the typical
+/// cycle at the point's phase, at the local level (an additive decomposition with period `w`,
+/// robust: the level is the median of the w values centred on the point — one of each phase,
+/// so the season cancels — and the cycle the median at each phase of the values minus their
+/// level). An outlier therefore expects what its phase usually holds. With `w` 1, the series'
+/// median.
+pub fn typical_cycle(xs: &[f64], w: usize) -> Vec<f64> {
+    let n = xs.len();
+    if n == 0 {
+        return Vec::new();
+    }
+    if w < 2 || w > n {
+        let mut sorted = xs.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        return vec![quantile_sorted(&sorted, 0.5); n];
+    }
+    let mut window = crate::window::SortedWindow::with_capacity(w + 1);
+    let mut level = Vec::with_capacity(n);
+    let mut included = 0; // xs[..included] have entered the window
+    for t in 0..n {
+        crate::interrupt::check_every(t);
+        let start = t.saturating_sub(w / 2).min(n - w);
+        while included < start + w {
+            window.insert(xs[included]);
+            included += 1;
+            if included > w {
+                window.remove(xs[included - w - 1]);
+            }
+        }
+        level.push(quantile_sorted(window.as_slice(), 0.5));
+    }
+    let profile: Vec<f64> = (0..w)
+        .map(|p| {
+            let mut d: Vec<f64> = (p..n).step_by(w).map(|t| xs[t] - level[t]).collect();
+            d.sort_by(f64::total_cmp);
+            quantile_sorted(&d, 0.5)
+        })
+        .collect();
+    (0..n).map(|t| level[t] + profile[t % w]).collect()
+}
+
 /// Flag the points whose score is more than `threshold` robust standard deviations (1.4826 ×
 /// MAD of all the series' scores) above the median score: a model's raw scores have no
 /// common scale, their spread across the series does. When most scores tie (a window minimum
@@ -178,6 +219,18 @@ mod tests {
             spread(&[1.0, 6.0, 5.0, 7.0, 1.0], 3, 7, Spread::CoveringMin),
             vec![1.0, 1.0, 1.0, 5.0, 1.0, 1.0, 1.0]
         );
+    }
+
+    #[test]
+    fn the_typical_cycle_recovers_a_periodic_shape_around_an_outlier() {
+        let shape = [0.0, 3.0, 1.0, -2.0, -2.0];
+        let mut xs: Vec<f64> = (0..100).map(|t| 10.0 + 0.01 * t as f64 + shape[t % 5]).collect();
+        let clean = xs[42];
+        xs[42] += 50.0;
+        let expected = typical_cycle(&xs, 5);
+        assert!((expected[42] - clean).abs() < 0.05, "{} vs {clean}", expected[42]);
+        assert!((expected[70] - xs[70]).abs() < 0.05, "{} vs {}", expected[70], xs[70]);
+        assert_eq!(typical_cycle(&[1.0, 9.0, 2.0], 1), vec![2.0; 3]);
     }
 
     #[test]

@@ -368,6 +368,13 @@ pub(crate) mod tests {
             }
             let out = score_series(d, &Params::defaults(d.params), Mode::Batch, &xs);
             assert_eq!(out.len(), xs.len());
+            // Every windowed detector says what it expected: the wave, away from the anomaly.
+            assert!(out.iter().all(|s| s.expected.is_some()), "{} has no expected values", d.name);
+            for t in [500, 1234, 2510] {
+                let wave = (t as f64 * std::f64::consts::TAU / 50.0).sin();
+                let miss = (out[t].expected.unwrap() - wave).abs();
+                assert!(miss < 0.3, "{} expected {:?} at {t} where the wave is {wave}", d.name, out[t].expected);
+            }
             let flagged: Vec<usize> = (0..xs.len()).filter(|&i| out[i].is_anomaly == Some(true)).collect();
             assert!(flagged.iter().any(|&i| (2000..2050).contains(&i)), "{} missed the cycle: {flagged:?}", d.name);
             let outside = flagged.iter().filter(|&&i| !(1950..2100).contains(&i)).count();

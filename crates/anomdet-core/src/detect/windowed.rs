@@ -6,7 +6,7 @@
 
 use super::{Detector, Scored};
 use crate::params::{Bound, ParamSpec, Params};
-use crate::subsequence::{Spread, Subsequences, flag_by_robust_z, spread, window_length};
+use crate::subsequence::{Spread, Subsequences, flag_by_robust_z, spread, typical_cycle, window_length};
 
 pub const WINDOW: ParamSpec = ParamSpec::int(
     "window",
@@ -25,7 +25,8 @@ pub const THRESHOLD: ParamSpec = ParamSpec::float(
 pub use crate::tabular::params::SEED;
 
 /// Per window: the model's score, and optionally its expected value of the window's centre
-/// point, on the series' scale.
+/// point, on the series' scale (without one, a point expects the typical cycle at its phase,
+/// see `subsequence::typical_cycle`).
 pub struct WindowScores {
     pub scores: Vec<f64>,
     pub expected: Option<Vec<f64>>,
@@ -80,8 +81,12 @@ impl Detector for Windowed {
         let subs = Subsequences::new(xs, w, self.standardize);
         let out = (self.model)(&subs);
         let scores = spread(&out.scores, w, xs.len(), self.spread);
-        let expected = out.expected.map(|e| spread(&e, w, xs.len(), Spread::Centre));
-        flag_by_robust_z(&scores, expected.as_deref(), self.threshold)
+        // A model with no reconstruction of its own expects the typical cycle.
+        let expected = match out.expected {
+            Some(e) => spread(&e, w, xs.len(), Spread::Centre),
+            None => typical_cycle(xs, w),
+        };
+        flag_by_robust_z(&scores, Some(&expected), self.threshold)
     }
 }
 
