@@ -53,7 +53,8 @@ fn main() {
             }
             "leftmp" => {
                 let d = find_detector("matrix_profile").expect("registered");
-                let params = d.parse_params(Some(&serde_json::json!({"window": arg, "history": 5000}))).expect("params");
+                let params =
+                    d.parse_params(Some(&serde_json::json!({"window": arg, "history": 5000}))).expect("params");
                 score_series(d, &params, Mode::Online, &xs).iter().map(|s| s.score.unwrap_or(f64::NAN)).collect()
             }
             "rrcf" => {

@@ -56,13 +56,32 @@ impl Weights {
     }
 }
 
-/// What the forward pass keeps of one step for the backward pass.
-struct Step {
-    x: f64,
-    h_prev: Array1<f64>,
-    c_prev: Array1<f64>,
-    gates: Array1<f64>,
-    tanh_c: Array1<f64>,
+/// What the forward pass keeps of each step for the backward pass, in flat buffers reused
+/// from one window to the next (step t's part of `gates` is `gates[t*4H..(t+1)*4H]`).
+#[derive(Default)]
+struct Tape {
+    x: Vec<f64>,
+    h_prev: Vec<f64>,
+    c_prev: Vec<f64>,
+    gates: Vec<f64>,
+    tanh_c: Vec<f64>,
+}
+
+impl Tape {
+    fn clear(&mut self) {
+        self.x.clear();
+        self.h_prev.clear();
+        self.c_prev.clear();
+        self.gates.clear();
+        self.tanh_c.clear();
+    }
+}
+
+/// The forward pass's working state, reused across calls.
+struct Cells {
+    h: Vec<f64>,
+    c: Vec<f64>,
+    gates: Vec<f64>,
 }
 
 pub struct Lstm {
@@ -88,59 +107,84 @@ impl Lstm {
         Lstm { hidden, w }
     }
 
+    fn cells(&self) -> Cells {
+        Cells { h: vec![0.0; self.hidden], c: vec![0.0; self.hidden], gates: vec![0.0; 4 * self.hidden] }
+    }
+
     /// Run the cells over `seq`; returns the prediction of the next value.
-    fn forward(&self, seq: &[f64], mut tape: Option<&mut Vec<Step>>) -> f64 {
+    fn forward(&self, seq: &[f64], cells: &mut Cells, mut tape: Option<&mut Tape>) -> f64 {
         let h = self.hidden;
-        let (mut hs, mut cs) = (Array1::<f64>::zeros(h), Array1::<f64>::zeros(h));
+        let wh = self.w.wh.as_slice().expect("standard layout");
+        let (wx, b) = (self.w.wx.as_slice().expect("contiguous"), self.w.b.as_slice().expect("contiguous"));
+        cells.h.fill(0.0);
+        cells.c.fill(0.0);
         for &x in seq {
-            let mut gates = self.w.wh.dot(&hs) + &self.w.b;
-            gates.scaled_add(x, &self.w.wx);
-            for (k, z) in gates.iter_mut().enumerate() {
-                *z = if (2 * h..3 * h).contains(&k) { z.tanh() } else { sigmoid(*z) };
+            for (r, z) in cells.gates.iter_mut().enumerate() {
+                let row = &wh[r * h..(r + 1) * h];
+                let pre = b[r] + wx[r] * x + row.iter().zip(&cells.h).map(|(w, v)| w * v).sum::<f64>();
+                *z = if (2 * h..3 * h).contains(&r) { pre.tanh() } else { sigmoid(pre) };
             }
-            let mut c_new = Array1::zeros(h);
-            let mut h_new = Array1::zeros(h);
-            let mut tanh_c = Array1::zeros(h);
-            for j in 0..h {
-                let (i, f, g, o) = (gates[j], gates[h + j], gates[2 * h + j], gates[3 * h + j]);
-                c_new[j] = f * cs[j] + i * g;
-                tanh_c[j] = f64::tanh(c_new[j]);
-                h_new[j] = o * tanh_c[j];
-            }
-            let (h_prev, c_prev) = (std::mem::replace(&mut hs, h_new), std::mem::replace(&mut cs, c_new));
             if let Some(t) = tape.as_deref_mut() {
-                t.push(Step { x, h_prev, c_prev, gates, tanh_c });
+                t.x.push(x);
+                t.h_prev.extend_from_slice(&cells.h);
+                t.c_prev.extend_from_slice(&cells.c);
+                t.gates.extend_from_slice(&cells.gates);
+            }
+            let g = &cells.gates;
+            for j in 0..h {
+                let c = g[h + j] * cells.c[j] + g[j] * g[2 * h + j];
+                let tc = c.tanh();
+                cells.c[j] = c;
+                cells.h[j] = g[3 * h + j] * tc;
+                if let Some(t) = tape.as_deref_mut() {
+                    t.tanh_c.push(tc);
+                }
             }
         }
-        self.w.v.dot(&hs) + self.w.c
+        self.w.v.iter().zip(&cells.h).map(|(v, hj)| v * hj).sum::<f64>() + self.w.c
     }
 
     /// Add to `g` the gradient of `dy · prediction` through the recorded steps.
-    fn backward(&self, tape: &[Step], dy: f64, g: &mut Weights) {
+    fn backward(&self, tape: &Tape, dy: f64, g: &mut Weights) {
         let h = self.hidden;
-        let last = tape.last().map_or_else(|| Array1::zeros(h), |s| &s.gates.slice(ndarray::s![3 * h..]) * &s.tanh_c);
-        g.v.scaled_add(dy, &last);
-        g.c += dy;
-        let mut dh = &self.w.v * dy;
-        let mut dc = Array1::<f64>::zeros(h);
-        let mut dz = Array1::<f64>::zeros(4 * h);
-        for step in tape.iter().rev() {
+        let steps = tape.x.len();
+        let wh = self.w.wh.as_slice().expect("standard layout");
+        if steps > 0 {
+            let (gates, tanh_c) = (&tape.gates[(steps - 1) * 4 * h..], &tape.tanh_c[(steps - 1) * h..]);
             for j in 0..h {
-                let (i, f, gg, o) = (step.gates[j], step.gates[h + j], step.gates[2 * h + j], step.gates[3 * h + j]);
-                let tc = step.tanh_c[j];
+                g.v[j] += dy * gates[3 * h + j] * tanh_c[j];
+            }
+        }
+        g.c += dy;
+        let mut dh: Vec<f64> = self.w.v.iter().map(|v| v * dy).collect();
+        let mut dc = vec![0.0; h];
+        let mut dz = vec![0.0; 4 * h];
+        let gwh = g.wh.as_slice_mut().expect("standard layout");
+        for t in (0..steps).rev() {
+            let gates = &tape.gates[t * 4 * h..(t + 1) * 4 * h];
+            let (tanh_c, c_prev, h_prev) =
+                (&tape.tanh_c[t * h..(t + 1) * h], &tape.c_prev[t * h..(t + 1) * h], &tape.h_prev[t * h..(t + 1) * h]);
+            for j in 0..h {
+                let (i, f, gg, o) = (gates[j], gates[h + j], gates[2 * h + j], gates[3 * h + j]);
+                let tc = tanh_c[j];
                 let dcj = dc[j] + dh[j] * o * (1.0 - tc * tc);
                 dz[j] = dcj * gg * i * (1.0 - i);
-                dz[h + j] = dcj * step.c_prev[j] * f * (1.0 - f);
+                dz[h + j] = dcj * c_prev[j] * f * (1.0 - f);
                 dz[2 * h + j] = dcj * i * (1.0 - gg * gg);
                 dz[3 * h + j] = dh[j] * tc * o * (1.0 - o);
                 dc[j] = dcj * f;
             }
-            g.wx.scaled_add(step.x, &dz);
-            g.b += &dz;
-            for r in 0..4 * h {
-                g.wh.row_mut(r).scaled_add(dz[r], &step.h_prev);
+            let x = tape.x[t];
+            dh.fill(0.0);
+            for (r, &d) in dz.iter().enumerate() {
+                g.wx[r] += x * d;
+                g.b[r] += d;
+                let (grow, wrow) = (&mut gwh[r * h..(r + 1) * h], &wh[r * h..(r + 1) * h]);
+                for k in 0..h {
+                    grow[k] += d * h_prev[k];
+                    dh[k] += wrow[k] * d;
+                }
             }
-            dh = self.w.wh.t().dot(&dz);
         }
     }
 
@@ -156,7 +200,8 @@ impl Lstm {
         let (beta1, beta2, eps) = (0.9f64, 0.999f64, 1e-8);
         let mut updates = 0i32;
         let mut order = targets;
-        let mut tape = Vec::with_capacity(s.lookback);
+        let mut tape = Tape::default();
+        let mut cells = model.cells();
         for _ in 0..s.epochs {
             order.shuffle(&mut rng);
             for (b, batch) in order[..s.sample.min(order.len())].chunks(s.batch).enumerate() {
@@ -164,7 +209,7 @@ impl Lstm {
                 let mut g = Weights::zeros(s.hidden);
                 for &t in batch {
                     tape.clear();
-                    let y = model.forward(&xs[t - s.lookback..t], Some(&mut tape));
+                    let y = model.forward(&xs[t - s.lookback..t], &mut cells, Some(&mut tape));
                     model.backward(&tape, 2.0 * (y - xs[t]) / batch.len() as f64, &mut g);
                 }
                 let norm = g.norm_sq().sqrt();
@@ -183,7 +228,19 @@ impl Lstm {
 
     /// The prediction of the value after `seq`.
     pub fn predict(&self, seq: &[f64]) -> f64 {
-        self.forward(seq, None)
+        self.forward(seq, &mut self.cells(), None)
+    }
+
+    /// The prediction of the value after each window of `lookback` values of `xs` (the
+    /// prediction of `xs[t]` is at `t − lookback`), with one working state for all.
+    pub fn predict_all(&self, xs: &[f64], lookback: usize) -> Vec<f64> {
+        let mut cells = self.cells();
+        (lookback..xs.len())
+            .map(|t| {
+                crate::interrupt::check_every(t);
+                self.forward(&xs[t - lookback..t], &mut cells, None)
+            })
+            .collect()
     }
 }
 
@@ -201,8 +258,8 @@ mod tests {
         let mut model = Lstm::new(3, &mut rng);
         model.w.b.mapv_inplace(|b| b + 0.1);
         let seq = [0.3, -0.7, 1.1, 0.2, -0.4];
-        let mut tape = Vec::new();
-        model.forward(&seq, Some(&mut tape));
+        let mut tape = Tape::default();
+        model.forward(&seq, &mut model.cells(), Some(&mut tape));
         let mut g = Weights::zeros(3);
         model.backward(&tape, 1.0, &mut g);
         // Perturb each parameter in turn, in the order zip_mut visits them.

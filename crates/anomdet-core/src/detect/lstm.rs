@@ -76,25 +76,28 @@ impl Detector for LstmResidual {
         let model = Lstm::fit(&z, &self.settings);
 
         // The error scale: the model's errors on the series as it is.
-        let mut errors: Vec<f64> = (lookback..z.len())
-            .map(|t| {
-                crate::interrupt::check_every(t);
-                z[t] - model.predict(&z[t - lookback..t])
-            })
-            .collect();
+        let forecasts = model.predict_all(&z, lookback);
+        let mut errors: Vec<f64> = (lookback..z.len()).map(|t| z[t] - forecasts[t - lookback]).collect();
         errors.sort_by(f64::total_cmp);
         let centre = quantile_sorted(&errors, 0.5);
         let scale = floor_scale(1.4826 * mad_sorted(&errors, centre), 1.0);
 
-        // Score in order, feeding flagged values back clipped at the control limit.
+        // Score in order, feeding flagged values back clipped at the control limit; a forecast
+        // is recomputed only while a clipped value is among its inputs.
         let mut inputs = z.clone();
+        let mut clipped_at: Option<usize> = None;
         for t in lookback..z.len() {
             crate::interrupt::check_every(t);
-            let forecast = model.predict(&inputs[t - lookback..t]) + centre;
+            let raw = match clipped_at {
+                Some(c) if t - c <= lookback => model.predict(&inputs[t - lookback..t]),
+                _ => forecasts[t - lookback],
+            };
+            let forecast = raw + centre;
             let scored = Scored::banded(z[t], forecast, scale, self.threshold);
             if scored.is_anomaly == Some(true) {
                 let limit = self.threshold * scale;
                 inputs[t] = z[t].clamp(forecast - limit, forecast + limit);
+                clipped_at = Some(t);
             }
             let back = |v: Option<f64>| v.map(|v| mean + v * unit);
             out[t] = Scored {
