@@ -8,7 +8,7 @@ otherwise use, on the same data in the same run (issue "Detector library II"):
   windows, and vs its exact OneClassSVM (libsvm, quadratic in rows) on the first 20,000;
 - Half-Space Trees vs River's HalfSpaceTrees (10 trees, height 8, window 250), one value at a time;
 - Robust Random Cut Forest vs kLabUM's rrcf (40 trees of 256 shingles of 4, its README's streaming
-  loop), 10,000 values one at a time;
+  loop), 5,000 values one at a time;
 - the matrix profile vs STUMPY's stump, 100,000 points, m = 100 (STUMPY's JIT compiled first);
 - the online (left) matrix profile vs STUMPY's stumpi with egress: a history of 5,000 windows
   of m = 100, then 5,000 more values one at a time (anomdet streams all 10,099 from the first).
@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 N_WINDOWS = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
 N_STREAM = 100_000
 N_MP = 100_000
-N_RRCF = 10_000
+N_RRCF = 5_000
 
 
 def series(n, seed=7):

@@ -19,7 +19,10 @@ impl ChosenDetector {
     pub fn resolve(argument: &str, name: &str, params: Option<&serde_json::Value>) -> Result<Self, ErrorReport> {
         if let Some(info) = anomdet_core::find_detector(name) {
             let params = info.parse_params(params).map_err(|e| param_error("detectors", info.name, e))?;
-            return Ok(ChosenDetector::Builtin { info, params });
+            let chosen = ChosenDetector::Builtin { info, params };
+            // The part that does not grow with the series (trees, kept windows) is known now.
+            chosen.check_memory(0, "")?;
+            return Ok(chosen);
         }
         match SqlDetector::find(name, params)? {
             Some(sql) => Ok(ChosenDetector::Sql(sql)),
@@ -52,6 +55,36 @@ impl ChosenDetector {
             ChosenDetector::Builtin { info, params } => (info.min_points)(params),
             ChosenDetector::Sql(sql) => sql.min_points,
         }
+    }
+
+    /// An upper estimate of the working memory for a series of `n` values (SQL detectors: 0,
+    /// their memory is PostgreSQL's).
+    pub fn working_bytes(&self, n: usize) -> u64 {
+        match self {
+            ChosenDetector::Builtin { info, params } => info.working_bytes(params, n),
+            ChosenDetector::Sql(_) => 0,
+        }
+    }
+
+    /// Refuse (54000) a detector whose working memory for `n` values of `series` (n = 0: the
+    /// part any series needs) would pass the limit: a failed allocation aborts the backend,
+    /// and PostgreSQL restarts every session.
+    pub fn check_memory(&self, n: usize, series: &str) -> Result<(), ErrorReport> {
+        let bytes = self.working_bytes(n);
+        if bytes <= anomdet_core::MEMORY_LIMIT {
+            return Ok(());
+        }
+        let series = if n == 0 { "any series".to_string() } else { format!("{series} ({n} values)") };
+        Err(crate::error::error(
+            pgrx::PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED,
+            format!(
+                "detector {} with these parameters would need about {} MiB for {series}; the limit is {} MiB",
+                self.name(),
+                bytes >> 20,
+                anomdet_core::MEMORY_LIMIT >> 20
+            ),
+            "lower the size parameters in params (window, trees, tree_size, reference, history, components...)",
+        ))
     }
 
     /// A fresh detector for one series.

@@ -300,6 +300,8 @@ impl Plan<'_> {
                 "lower the length parameters in params (window, warmup, n_init...), or use a longer series",
             ));
         }
+        let label = format!("{}{}", self.source.qualified, series_label(p.key.as_deref()));
+        self.detector.check_memory(p.valid_in_series, &label)?;
         match self.mode {
             Mode::Online => self.flush_online(&mut p, sink, summary),
             Mode::Batch => {

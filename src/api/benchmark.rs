@@ -167,7 +167,9 @@ fn check_lengths(
             "lower count or length",
         ));
     }
+    let longest = series.iter().map(|s| s.ts.len()).max().unwrap_or(0);
     for d in detectors {
+        d.check_memory(longest, &format!("the longest series of {}", source.qualified))?;
         let needed = d.min_points();
         if shortest < needed {
             return Err(error(

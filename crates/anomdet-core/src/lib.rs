@@ -26,5 +26,5 @@ pub mod synth;
 pub mod tabular;
 pub mod window;
 
-pub use detect::{Detector, DetectorInfo, Mode, Scored, find_detector, registry, score_series};
+pub use detect::{Detector, DetectorInfo, MEMORY_LIMIT, Mode, Scored, find_detector, registry, score_series};
 pub use params::{ParamError, ParamKind, ParamSpec, Params};

@@ -220,6 +220,11 @@ impl Params {
         self.float(name) as usize
     }
 
+    /// The value of a parameter the detector may not declare.
+    pub fn get(&self, name: &str) -> Option<f64> {
+        self.values.get(name).copied()
+    }
+
     pub fn flag(&self, name: &str) -> bool {
         self.float(name) != 0.0
     }

@@ -7,6 +7,10 @@ SELECT expect_error($$SELECT * FROM anomdet.detect('no_such_table', 'value')$$);
 SELECT expect_error($$SELECT * FROM anomdet.detect('metrics', 'valu')$$);
 SELECT expect_error($$SELECT * FROM anomdet.detect('metrics', 'ts')$$);
 SELECT expect_error($$SELECT * FROM anomdet.detect('metrics', 'value', 'prophet')$$);
+-- Parameters that would need more memory than the limit are refused before anything is built
+-- (a failed allocation would abort the backend): the trees alone, and a window matrix.
+SELECT expect_error($$SELECT * FROM anomdet.detect('metrics', 'value', 'rrcf', '{"trees": 1000, "tree_size": 100000, "shingle": 64}')$$);
+SELECT expect_error($$SELECT anomdet.run_stream('metrics', 'value', 'never_made', 'half_space_trees', '{"trees": 1000, "height": 20}')$$);
 SELECT expect_error($$SELECT * FROM anomdet.detect('metrics', 'value', 'mad', '{"windw": 5}')$$);
 SELECT expect_error($$SELECT * FROM anomdet.detect('metrics', 'value', 'mad', '{"window": 2}')$$);
 SELECT expect_error($$SELECT * FROM anomdet.detect('metrics', 'value', 'mad', '{"window": 2.5}')$$);

@@ -201,6 +201,41 @@ pub fn find_detector(name: &str) -> Option<&'static DetectorInfo> {
     REGISTRY.iter().copied().find(|d| d.name == name)
 }
 
+/// The most working memory a detector may need for one series; beyond it the caller refuses
+/// the call (an allocation that fails aborts the process, a PostgreSQL backend included).
+pub const MEMORY_LIMIT: u64 = 4 << 30;
+
+impl DetectorInfo {
+    /// An upper estimate, in bytes, of the memory this detector needs for a series of `n`
+    /// values with these parameters: the window matrix of the window models (and its
+    /// z-scored copy), the trees of the tree ensembles, the kept windows of the online
+    /// models. Small fixed costs are left out.
+    pub fn working_bytes(&self, params: &Params, n: usize) -> u64 {
+        let get = |name: &str| params.get(name).unwrap_or(0.0) as u64;
+        let n = n as u64;
+        let window = match params.get("window") {
+            None => 1,
+            Some(0.0) => 512, // the longest period searched
+            Some(w) => w as u64,
+        };
+        let matrix = if params.get("window").is_some() {
+            let w = window.min((n / 2).max(1));
+            (n.saturating_sub(w) + 1) * w * 8 * 2
+        } else {
+            0
+        };
+        let model = match self.name {
+            "rrcf" => get("trees") * 2 * (get("tree_size") + 1) * (32 + 16 * get("shingle")),
+            "half_space_trees" => get("trees") * (2u64 << get("height").min(40)) * 24,
+            "one_class_svm" => get("components").pow(2) * 16 + get("sample").min(n) * get("components") * 8,
+            "isolation_forest" => get("reference") * window * 8 + get("trees") * get("sample_size") * 2 * 32,
+            "matrix_profile" => get("history") * 24 + window * 8,
+            _ => 0,
+        };
+        matrix.saturating_add(model).saturating_add(n * 8 * 4)
+    }
+}
+
 /// Score a whole series in the chosen mode.
 pub fn score_series(info: &DetectorInfo, params: &Params, mode: Mode, xs: &[f64]) -> Vec<Scored> {
     let mut detector = (info.build)(params);
@@ -271,6 +306,26 @@ pub(crate) mod tests {
         ];
         let declared: usize = sources.iter().map(|s| s.matches(": DetectorInfo = DetectorInfo {").count()).sum();
         assert_eq!(declared, registry().len());
+    }
+
+    #[test]
+    fn working_memory_is_estimated_from_the_parameters() {
+        let rrcf = find_detector("rrcf").unwrap();
+        let small = rrcf.working_bytes(&Params::defaults(rrcf.params), 10_000);
+        assert!(small < 100 << 20, "{small}");
+        let json = serde_json::json!({"trees": 1000, "tree_size": 100000, "shingle": 64});
+        let huge = rrcf.working_bytes(&rrcf.parse_params(Some(&json)).unwrap(), 10_000);
+        assert!(huge > MEMORY_LIMIT, "{huge}");
+        // A window matrix grows with the series.
+        let knn = find_detector("knn").unwrap();
+        let p = knn.parse_params(Some(&serde_json::json!({"window": 100000}))).unwrap();
+        assert!(knn.working_bytes(&p, 1_000_000) > MEMORY_LIMIT);
+        assert!(knn.working_bytes(&Params::defaults(knn.params), 100_000) < MEMORY_LIMIT);
+        // Every default fits a series of a million values but the window models' worst case.
+        for d in registry() {
+            let bytes = d.working_bytes(&Params::defaults(d.params), 100_000);
+            assert!(bytes < MEMORY_LIMIT, "{} needs {bytes}", d.name);
+        }
     }
 
     #[test]
