@@ -68,9 +68,21 @@ impl ChosenDetector {
 
     /// Refuse (54000) a detector whose working memory for `n` values of `series` (n = 0: the
     /// part any series needs) would pass the limit: a failed allocation aborts the backend,
-    /// and PostgreSQL restarts every session.
+    /// and PostgreSQL restarts every session. With the values at hand, the window found on
+    /// them is used instead of the longest possible.
     pub fn check_memory(&self, n: usize, series: &str) -> Result<(), ErrorReport> {
-        let bytes = self.working_bytes(n);
+        self.refuse_above(self.working_bytes(n), n, series)
+    }
+
+    pub fn check_memory_of(&self, xs: &[f64], series: &str) -> Result<(), ErrorReport> {
+        let bytes = match self {
+            ChosenDetector::Builtin { info, params } => info.working_bytes_of(params, xs),
+            ChosenDetector::Sql(_) => 0,
+        };
+        self.refuse_above(bytes, xs.len(), series)
+    }
+
+    fn refuse_above(&self, bytes: u64, n: usize, series: &str) -> Result<(), ErrorReport> {
         if bytes <= anomdet_core::MEMORY_LIMIT {
             return Ok(());
         }

@@ -301,11 +301,14 @@ impl Plan<'_> {
             ));
         }
         let label = format!("{}{}", self.source.qualified, series_label(p.key.as_deref()));
-        self.detector.check_memory(p.valid_in_series, &label)?;
         match self.mode {
-            Mode::Online => self.flush_online(&mut p, sink, summary),
+            Mode::Online => {
+                self.detector.check_memory(p.valid_in_series, &label)?;
+                self.flush_online(&mut p, sink, summary)
+            }
             Mode::Batch => {
                 let valid: Vec<f64> = p.values.iter().flatten().copied().collect();
+                self.detector.check_memory_of(&valid, &label)?;
                 let mut scores = p.detector.score_batch(&valid).into_iter();
                 // Hand rows on in chunks so the sink never holds a second copy of the series.
                 let mut rows = Vec::with_capacity(ONLINE_CHUNK.min(p.ts.len()));

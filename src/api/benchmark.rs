@@ -167,9 +167,16 @@ fn check_lengths(
             "lower count or length",
         ));
     }
-    let longest = series.iter().map(|s| s.ts.len()).max().unwrap_or(0);
+    // The longest series, with its own period for the window models (values[0]: the one
+    // value column a benchmark reads).
+    let longest: Vec<f64> = series
+        .iter()
+        .max_by_key(|s| s.ts.len())
+        .and_then(|s| s.values.first())
+        .map(|column| column.iter().flatten().copied().collect())
+        .unwrap_or_default();
     for d in detectors {
-        d.check_memory(longest, &format!("the longest series of {}", source.qualified))?;
+        d.check_memory_of(&longest, &format!("the longest series of {}", source.qualified))?;
         let needed = d.min_points();
         if shortest < needed {
             return Err(error(

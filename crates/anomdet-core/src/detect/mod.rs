@@ -210,12 +210,28 @@ impl DetectorInfo {
     /// values with these parameters: the window matrix of the window models (and its
     /// z-scored copy), the trees of the tree ensembles, the kept windows of the online
     /// models. Small fixed costs are left out.
+    /// With `window` 0 the period is not known before the data is: it is taken as 512, the
+    /// longest searched (see [`DetectorInfo::working_bytes_of`] once the values are read).
     pub fn working_bytes(&self, params: &Params, n: usize) -> u64 {
+        self.estimate(params, n, 512)
+    }
+
+    /// [`DetectorInfo::working_bytes`] for these values, with `window` 0 resolved to the
+    /// window the detector will use on them.
+    pub fn working_bytes_of(&self, params: &Params, xs: &[f64]) -> u64 {
+        let period = match params.get("window") {
+            Some(0.0) => crate::subsequence::window_length(xs, 0) as u64,
+            _ => 512,
+        };
+        self.estimate(params, xs.len(), period)
+    }
+
+    fn estimate(&self, params: &Params, n: usize, found_window: u64) -> u64 {
         let get = |name: &str| params.get(name).unwrap_or(0.0) as u64;
         let n = n as u64;
         let window = match params.get("window") {
             None => 1,
-            Some(0.0) => 512, // the longest period searched
+            Some(0.0) => found_window,
             Some(w) => w as u64,
         };
         let matrix = if params.get("window").is_some() {
@@ -321,6 +337,11 @@ pub(crate) mod tests {
         let p = knn.parse_params(Some(&serde_json::json!({"window": 100000}))).unwrap();
         assert!(knn.working_bytes(&p, 1_000_000) > MEMORY_LIMIT);
         assert!(knn.working_bytes(&Params::defaults(knn.params), 100_000) < MEMORY_LIMIT);
+        // Once the values are known, the window is the period found: a million values of
+        // period 24 fit, where the worst case (512) would not.
+        let daily: Vec<f64> = (0..1_000_000).map(|i| ((i % 24) as f64).sin()).collect();
+        assert!(knn.working_bytes(&Params::defaults(knn.params), daily.len()) > MEMORY_LIMIT);
+        assert!(knn.working_bytes_of(&Params::defaults(knn.params), &daily) < MEMORY_LIMIT);
         // Every default fits a series of a million values but the window models' worst case.
         for d in registry() {
             let bytes = d.working_bytes(&Params::defaults(d.params), 100_000);
