@@ -25,7 +25,8 @@ LONG_CALLS = {
     "detect stl": "SELECT count(*) FROM anomdet.detect('big', 'value', 'stl')",
     # Two threads: the helper must stop too, and only the backend's thread reacts to the cancel.
     "detect matrix_profile": "SELECT count(*) FROM anomdet.detect('big', 'value', 'matrix_profile', '{\"window\": 100}')",
-    "detect knn": "SELECT count(*) FROM anomdet.detect('big', 'value', 'knn')",
+    # Windows of 16: 3M windows of the period found (512) would pass the 4 GiB memory limit.
+    "detect knn": "SELECT count(*) FROM anomdet.detect('big', 'value', 'knn', '{\"window\": 16}')",
     "detect_columns isolation_forest": "SELECT count(*) FROM anomdet.detect_columns('big', ARRAY['value', 'value2'])",
     "detect online keyed": "SELECT count(*) FROM anomdet.detect('big', 'value', 'mad', series_column => 'host', mode => 'online')",
     "run_batch shesd": "SELECT anomdet.run_batch('big', 'value', 'shesd')",

@@ -8,6 +8,7 @@ use crate::tabular::Matrix;
 use crate::tabular::copod::Copod;
 use crate::tabular::hbos::Hbos;
 use crate::tabular::iforest::IsolationForest;
+use crate::tabular::knn::{Aggregate, Knn};
 use crate::tabular::lof::Lof;
 use crate::tabular::mahalanobis::Mahalanobis;
 use crate::tabular::ocsvm::OneClassSvm;
@@ -185,7 +186,48 @@ static OCSVM: MultiInfo = MultiInfo {
     },
 };
 
-static MULTIVARIATE: &[&MultiInfo] = &[&IFOREST, &HBOS, &COPOD, &PCA, &MAHALANOBIS, &LOF, &OCSVM];
+static KNN: MultiInfo = MultiInfo {
+    name: "knn",
+    params: &[
+        ParamSpec::int("k", 5.0, 1.0, 1000.0, "neighbours"),
+        ParamSpec::choice("method", &["largest", "mean"], 0, "the k-th distance, or the mean of the k"),
+        REFERENCE,
+        SEED,
+        THRESHOLD,
+    ],
+    description: "distance of the z-scored row to its k-th nearest row (PyOD's KNN, k = 5)",
+    explanation: "each column's part of the squared distance to the k-th nearest row (method mean: to the k nearest), which adds up exactly",
+    run: |m, p, explain| {
+        let z = standardized(m);
+        let aggregate = if p.int("method") == 1 { Aggregate::Mean } else { Aggregate::Largest };
+        let model = Knn::fit(z.rows, p.int("k"), aggregate, p.int("reference"), p.int("seed") as u64);
+        let scores: Vec<f64> = model.score_all(&z).iter().map(|n| n.score).collect();
+        let explain = explain(&scores);
+        let mut shares = Matrix::new(z.rows, z.cols, vec![f64::NAN; z.rows * z.cols]);
+        let mut nearest = Vec::new();
+        for i in (0..z.rows).filter(|&i| explain[i]) {
+            crate::interrupt::check_every(i);
+            model.score_row(&z, i, &mut nearest);
+            let used = match aggregate {
+                Aggregate::Largest => &nearest[nearest.len().saturating_sub(1)..],
+                Aggregate::Mean => &nearest[..],
+            };
+            let mut terms = vec![0.0; z.cols];
+            for &(_, j) in used {
+                for (t, (a, b)) in terms.iter_mut().zip(z.row(i).iter().zip(z.row(j))) {
+                    *t += (a - b) * (a - b);
+                }
+            }
+            let total: f64 = terms.iter().sum();
+            for (s, t) in shares.row_mut(i).iter_mut().zip(&terms) {
+                *s = if total > 0.0 { t / total } else { 1.0 / z.cols as f64 };
+            }
+        }
+        Some((scores, shares))
+    },
+};
+
+static MULTIVARIATE: &[&MultiInfo] = &[&IFOREST, &HBOS, &COPOD, &PCA, &MAHALANOBIS, &LOF, &OCSVM, &KNN];
 
 /// Every multivariate detector, in listing order.
 pub fn multivariate() -> &'static [&'static MultiInfo] {
@@ -305,7 +347,7 @@ mod tests {
     fn models_of_the_joint_shape_flag_the_correlation_breaker() {
         // Each of its values is ordinary; only models of the columns together can see it.
         let m = data();
-        for name in ["pca", "mahalanobis", "isolation_forest", "lof", "one_class_svm"] {
+        for name in ["pca", "mahalanobis", "isolation_forest", "lof", "one_class_svm", "knn"] {
             let info = find_multivariate(name).unwrap();
             let out = info.score(&m, &Params::defaults(info.params), |_, f| f).unwrap();
             assert!(out.flags[300], "{name} missed the correlation breaker");

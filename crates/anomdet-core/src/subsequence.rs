@@ -37,6 +37,13 @@ impl<'a> Subsequences<'a> {
         Subsequences { xs, window: w, rows, mean, sd }
     }
 
+    /// The series and window length only, no window matrix: for models that walk the series
+    /// themselves (the matrix profile), which would otherwise hold n × window values for nothing.
+    pub fn series_only(xs: &'a [f64], window: usize) -> Subsequences<'a> {
+        let w = window.clamp(1, xs.len().max(1));
+        Subsequences { xs, window: w, rows: Matrix::zeros(0, w), mean: vec![0.0; w], sd: vec![1.0; w] }
+    }
+
     /// Offset of the point a window stands for: its centre.
     pub fn centre(&self) -> usize {
         (self.window - 1) / 2

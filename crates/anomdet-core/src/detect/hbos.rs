@@ -4,7 +4,7 @@
 //! shape: a wrong shape of usual values goes unseen). PyOD's defaults. Batch only.
 
 use super::DetectorInfo;
-use super::windowed::{THRESHOLD, WindowScores, Windowed, min_points};
+use super::windowed::{Rows, THRESHOLD, WindowScores, Windowed, min_points};
 use crate::params::ParamSpec;
 use crate::subsequence::Spread;
 use crate::tabular::hbos::Hbos;
@@ -34,7 +34,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     min_points,
     build: |p| {
         let (bins, alpha, tol) = (p.int("bins"), p.float("alpha"), p.float("tol"));
-        Box::new(Windowed::new(p, Spread::Centre, true, move |s| {
+        Box::new(Windowed::new(p, Spread::Centre, Rows::Standardized, move |s| {
             let model = Hbos::fit(&s.rows, bins, alpha, tol);
             WindowScores { scores: model.score_all(&s.rows), expected: None }
         }))

@@ -12,7 +12,7 @@
 //!   (O(trees × sample_size × depth)) every `refresh` values.
 
 use super::recent_flag::RecentFlag;
-use super::windowed::{OnlineStart, SEED, Started, THRESHOLD, WINDOW, WindowScores, Windowed, min_points};
+use super::windowed::{OnlineStart, Rows, SEED, Started, THRESHOLD, WINDOW, WindowScores, Windowed, min_points};
 use super::{Detector, DetectorInfo, Scored};
 use crate::params::{ParamSpec, Params};
 use crate::subsequence::Spread;
@@ -66,7 +66,7 @@ impl WindowForest {
     fn new(p: &Params) -> WindowForest {
         let (trees, sample_size, seed) = (p.int("trees"), p.int("sample_size"), p.int("seed") as u64);
         WindowForest {
-            batch: Windowed::new(p, Spread::CoveringMin, true, move |s| {
+            batch: Windowed::new(p, Spread::CoveringMin, Rows::Standardized, move |s| {
                 let forest = IsolationForest::fit(&s.rows, trees, sample_size, seed);
                 WindowScores { scores: forest.score_all(&s.rows), expected: None }
             }),

@@ -5,7 +5,7 @@
 //! Batch only.
 
 use super::DetectorInfo;
-use super::windowed::{SEED, THRESHOLD, WINDOW, WindowScores, Windowed, min_points};
+use super::windowed::{Rows, SEED, THRESHOLD, WINDOW, WindowScores, Windowed, min_points};
 use crate::params::ParamSpec;
 use crate::subsequence::Spread;
 use crate::tabular::kmeans::KMeans;
@@ -28,7 +28,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     min_points,
     build: |p| {
         let (clusters, iterations, seed) = (p.int("clusters"), p.int("iterations"), p.int("seed") as u64);
-        Box::new(Windowed::new(p, Spread::CoveringMin, true, move |s| {
+        Box::new(Windowed::new(p, Spread::CoveringMin, Rows::Standardized, move |s| {
             let model = KMeans::fit(&s.rows, clusters, iterations, seed);
             let c = s.centre();
             let (scores, expected) = (0..s.rows.rows)

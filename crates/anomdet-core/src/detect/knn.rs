@@ -3,7 +3,7 @@
 //! nearest window's value at the same place. Batch only.
 
 use super::DetectorInfo;
-use super::windowed::{SEED, THRESHOLD, WINDOW, WindowScores, Windowed, min_points};
+use super::windowed::{Rows, SEED, THRESHOLD, WINDOW, WindowScores, Windowed, min_points};
 use crate::params::ParamSpec;
 use crate::subsequence::Spread;
 use crate::tabular::knn::{Aggregate, Knn};
@@ -30,7 +30,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
         let k = p.int("k");
         let aggregate = if p.int("method") == 1 { Aggregate::Mean } else { Aggregate::Largest };
         let (reference, seed) = (p.int("reference"), p.int("seed") as u64);
-        Box::new(Windowed::new(p, Spread::CoveringMin, true, move |s| {
+        Box::new(Windowed::new(p, Spread::CoveringMin, Rows::Standardized, move |s| {
             let model = Knn::fit(s.rows.rows, k, aggregate, reference, seed);
             let found = model.score_all(&s.rows);
             let c = s.centre();

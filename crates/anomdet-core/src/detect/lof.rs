@@ -4,7 +4,7 @@
 //! Batch only.
 
 use super::DetectorInfo;
-use super::windowed::{SEED, THRESHOLD, WINDOW, WindowScores, Windowed, min_points};
+use super::windowed::{Rows, SEED, THRESHOLD, WINDOW, WindowScores, Windowed, min_points};
 use crate::params::ParamSpec;
 use crate::subsequence::Spread;
 use crate::tabular::lof::Lof;
@@ -22,7 +22,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     min_points,
     build: |p| {
         let (k, reference, seed) = (p.int("k"), p.int("reference"), p.int("seed") as u64);
-        Box::new(Windowed::new(p, Spread::CoveringMin, true, move |s| {
+        Box::new(Windowed::new(p, Spread::CoveringMin, Rows::Standardized, move |s| {
             let model = Lof::fit(&s.rows, k, reference, seed);
             WindowScores { scores: model.score_all(&s.rows), expected: None }
         }))

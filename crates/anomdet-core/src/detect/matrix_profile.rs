@@ -12,7 +12,7 @@
 //!   1,000 scores.
 
 use super::recent_flag::RecentFlag;
-use super::windowed::{OnlineStart, Started, THRESHOLD, WINDOW, WindowScores, Windowed, min_points};
+use super::windowed::{OnlineStart, Rows, Started, THRESHOLD, WINDOW, WindowScores, Windowed, min_points};
 use super::{Detector, DetectorInfo, Scored};
 use crate::left_profile::LeftProfile;
 use crate::matrix_profile::stomp;
@@ -56,7 +56,7 @@ struct MatrixProfile {
 impl MatrixProfile {
     fn new(p: &Params) -> MatrixProfile {
         MatrixProfile {
-            batch: Windowed::new(p, Spread::CoveringMin, false, batch_scores),
+            batch: Windowed::new(p, Spread::CoveringMin, Rows::None, batch_scores),
             start: OnlineStart::new(p.int("window")),
             history: p.int("history"),
             online: None,

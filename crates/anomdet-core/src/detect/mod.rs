@@ -207,8 +207,7 @@ pub const MEMORY_LIMIT: u64 = 4 << 30;
 
 impl DetectorInfo {
     /// An upper estimate, in bytes, of the memory this detector needs for a series of `n`
-    /// values with these parameters: the window matrix of the window models (and its
-    /// z-scored copy), the trees of the tree ensembles, the kept windows of the online
+    /// values with these parameters: the window matrix of the window models, the trees of the tree ensembles, the kept windows of the online
     /// models. Small fixed costs are left out.
     /// With `window` 0 the period is not known before the data is: it is taken as 512, the
     /// longest searched (see [`DetectorInfo::working_bytes_of`] once the values are read).
@@ -234,9 +233,12 @@ impl DetectorInfo {
             Some(0.0) => found_window,
             Some(w) => w as u64,
         };
-        let matrix = if params.get("window").is_some() {
+        // The window models (those declaring the shared `window`) hold the matrix of all
+        // windows, z-scored in place; the matrix profile walks the series instead.
+        let windowed = self.params.iter().any(|s| s.name == "window" && s.description == windowed::WINDOW.description);
+        let matrix = if windowed && self.name != "matrix_profile" {
             let w = window.min((n / 2).max(1));
-            (n.saturating_sub(w) + 1) * w * 8 * 2
+            (n.saturating_sub(w) + 1) * w * 8
         } else {
             0
         };
@@ -337,12 +339,18 @@ pub(crate) mod tests {
         let p = knn.parse_params(Some(&serde_json::json!({"window": 100000}))).unwrap();
         assert!(knn.working_bytes(&p, 1_000_000) > MEMORY_LIMIT);
         assert!(knn.working_bytes(&Params::defaults(knn.params), 100_000) < MEMORY_LIMIT);
-        // Once the values are known, the window is the period found: a million values of
+        // Once the values are known, the window is the period found: 2 million values of
         // period 24 fit, where the worst case (512) would not.
-        let daily: Vec<f64> = (0..1_000_000).map(|i| ((i % 24) as f64).sin()).collect();
+        let daily: Vec<f64> = (0..2_000_000).map(|i| ((i % 24) as f64).sin()).collect();
         assert!(knn.working_bytes(&Params::defaults(knn.params), daily.len()) > MEMORY_LIMIT);
         assert!(knn.working_bytes_of(&Params::defaults(knn.params), &daily) < MEMORY_LIMIT);
-        // Every default fits a series of a million values but the window models' worst case.
+        // Detectors with a `window` of their own kind (a rolling window) hold no matrix.
+        let ensemble = find_detector("ensemble").unwrap();
+        assert!(ensemble.working_bytes(&Params::defaults(ensemble.params), 3_000_000) < 200 << 20);
+        let mp = find_detector("matrix_profile").unwrap();
+        let p = mp.parse_params(Some(&serde_json::json!({"window": 100}))).unwrap();
+        assert!(mp.working_bytes(&p, 3_000_000) < 200 << 20);
+        // Every default fits a series of 100,000 values.
         for d in registry() {
             let bytes = d.working_bytes(&Params::defaults(d.params), 100_000);
             assert!(bytes < MEMORY_LIMIT, "{} needs {bytes}", d.name);

@@ -4,7 +4,7 @@
 //! (see `tabular::ocsvm`). Batch only: the model is fitted on the series it scores.
 
 use super::DetectorInfo;
-use super::windowed::{SEED, THRESHOLD, WINDOW, WindowScores, Windowed, min_points};
+use super::windowed::{Rows, SEED, THRESHOLD, WINDOW, WindowScores, Windowed, min_points};
 use crate::params::ParamSpec;
 use crate::subsequence::Spread;
 use crate::tabular::ocsvm::OneClassSvm;
@@ -22,7 +22,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     min_points,
     build: |p| {
         let settings = ocsvm_settings(p);
-        Box::new(Windowed::new(p, Spread::CoveringMin, true, move |s| {
+        Box::new(Windowed::new(p, Spread::CoveringMin, Rows::Standardized, move |s| {
             let model = OneClassSvm::fit(&s.rows, &settings);
             WindowScores { scores: model.score_all(&s.rows), expected: None }
         }))

@@ -7,7 +7,7 @@
 //! The expected value is the reconstruction at the window's centre. Batch only.
 
 use super::DetectorInfo;
-use super::windowed::{THRESHOLD, WINDOW, WindowScores, Windowed, min_points};
+use super::windowed::{Rows, THRESHOLD, WINDOW, WindowScores, Windowed, min_points};
 use crate::params::{Bound, ParamSpec};
 use crate::subsequence::Spread;
 use crate::tabular::pca::Pca;
@@ -41,7 +41,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     build: |p| {
         let reconstruction = p.int("method") == 1;
         let variance = p.float("variance");
-        Box::new(Windowed::new(p, Spread::CoveringMin, true, move |s| {
+        Box::new(Windowed::new(p, Spread::CoveringMin, Rows::Standardized, move |s| {
             let pca = Pca::fit(&s.rows);
             let k = pca.components_for(variance);
             let c = s.centre();

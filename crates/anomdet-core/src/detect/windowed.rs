@@ -34,11 +34,20 @@ pub struct WindowScores {
 
 type Model = Box<dyn Fn(&Subsequences) -> WindowScores + Send>;
 
+/// How a model reads the windows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rows {
+    /// The window matrix with each column z-scored.
+    Standardized,
+    /// No matrix: the model walks the series itself.
+    None,
+}
+
 pub struct Windowed {
     window: usize,
     threshold: f64,
     spread: Spread,
-    standardize: bool,
+    rows: Rows,
     model: Model,
 }
 
@@ -46,14 +55,14 @@ impl Windowed {
     pub fn new(
         params: &Params,
         spread: Spread,
-        standardize: bool,
+        rows: Rows,
         model: impl Fn(&Subsequences) -> WindowScores + Send + 'static,
     ) -> Windowed {
         Windowed {
             window: params.int("window"),
             threshold: params.float("threshold"),
             spread,
-            standardize,
+            rows,
             model: Box::new(model),
         }
     }
@@ -78,7 +87,10 @@ impl Detector for Windowed {
             return vec![Scored::WARMUP; xs.len()];
         }
         let w = window_length(xs, self.window);
-        let subs = Subsequences::new(xs, w, self.standardize);
+        let subs = match self.rows {
+            Rows::Standardized => Subsequences::new(xs, w, true),
+            Rows::None => Subsequences::series_only(xs, w),
+        };
         let out = (self.model)(&subs);
         let scores = spread(&out.scores, w, xs.len(), self.spread);
         // A model with no reconstruction of its own expects the typical cycle.

@@ -51,6 +51,7 @@ impl Matrix {
         let n = self.rows.max(1) as f64;
         let mut mean = vec![0.0; self.cols];
         for i in 0..self.rows {
+            crate::interrupt::check_every(i * self.cols);
             for (m, v) in mean.iter_mut().zip(self.row(i)) {
                 *m += v;
             }
@@ -58,6 +59,7 @@ impl Matrix {
         mean.iter_mut().for_each(|m| *m /= n);
         let mut var = vec![0.0; self.cols];
         for i in 0..self.rows {
+            crate::interrupt::check_every(i * self.cols);
             for ((s, v), m) in var.iter_mut().zip(self.row(i)).zip(&mean) {
                 *s += (v - m) * (v - m);
             }
