@@ -13,7 +13,8 @@ otherwise use, on the same data in the same run (issue "Detector library II"):
 - the online (left) matrix profile vs STUMPY's stumpi with egress: a history of 5,000 windows
   of m = 100, then 5,000 more values one at a time (anomdet streams all 10,099 from the first).
 anomdet is timed in its core crate (cargo example `ml_timing`, single-threaded, median of 5, or 3
-for the matrix profile); the peers with time.perf_counter, median of 3 (River and STUMPY: 1 and
+for the matrix profile; a tabular model's matrix is built before the clock starts, as the
+peers' X is); the peers with time.perf_counter, median of 3 (River and STUMPY: 1 and
 3). scikit-learn and STUMPY use both cores (n_jobs=-1, numba's threads); anomdet uses one.
 The scores are compared too: Spearman's rank correlation with the peer's over the same rows, and
 each one's ROC-AUC for the planted spikes (a window is anomalous when it holds one).

@@ -1,6 +1,7 @@
 //! Median wall time of one of the machine-learning models on a matrix or series read from a file
 //! of little-endian f64s, for bench/ml_peers.py. Writes the scores next to the input
-//! (`FILE.scores`) so the script can compare them with the peer's.
+//! (`FILE.scores`) so the script can compare them with the peer's. A model's matrix is built
+//! before the clock starts, as the peer's X is.
 //! `cargo run --release -p anomdet-core --example ml_timing -- FILE MODEL COLUMNS [ARG]`
 //! MODEL: iforest | hbos | copod | ocsvm | ocsvm-fourier (COLUMNS wide rows) | stomp (a series; ARG = m) |
 //! hst (a series, online; ARG = window_size) | rrcf (a series, online, 40 trees, shingle 4; ARG = tree_size) |
@@ -21,30 +22,28 @@ fn main() {
     let model = args[2].as_str();
     let cols: usize = args[3].parse().expect("columns");
     let arg: usize = args.get(4).map_or(0, |a| a.parse().expect("number"));
+    // The matrix exists before the clock starts, as the peers' X does.
+    let m = Matrix::new(xs.len() / cols, cols, xs.clone());
     let run = || -> Vec<f64> {
         match model {
-            "iforest" | "hbos" | "copod" | "ocsvm" | "ocsvm-fourier" => {
-                let m = Matrix::new(xs.len() / cols, cols, xs.clone());
-                match model {
-                    "iforest" => IsolationForest::fit(&m, 100, 256, 0).score_all(&m),
-                    "hbos" => Hbos::fit(&m, 10, 0.1, 0.5).score_all(&m),
-                    "ocsvm" | "ocsvm-fourier" => {
-                        let approximation =
-                            if model == "ocsvm" { Approximation::Nystroem } else { Approximation::Fourier };
-                        let settings = Settings {
-                            approximation,
-                            nu: 0.5,
-                            gamma: 0.0,
-                            components: 100,
-                            epochs: 10,
-                            sample: 10_000,
-                            seed: 0,
-                        };
-                        OneClassSvm::fit(&m, &settings).score_all(&m)
-                    }
-                    _ => Copod::score_fitted(&m),
+            "iforest" | "hbos" | "copod" | "ocsvm" | "ocsvm-fourier" => match model {
+                "iforest" => IsolationForest::fit(&m, 100, 256, 0).score_all(&m),
+                "hbos" => Hbos::fit(&m, 10, 0.1, 0.5).score_all(&m),
+                "ocsvm" | "ocsvm-fourier" => {
+                    let approximation = if model == "ocsvm" { Approximation::Nystroem } else { Approximation::Fourier };
+                    let settings = Settings {
+                        approximation,
+                        nu: 0.5,
+                        gamma: 0.0,
+                        components: 100,
+                        epochs: 10,
+                        sample: 10_000,
+                        seed: 0,
+                    };
+                    OneClassSvm::fit(&m, &settings).score_all(&m)
                 }
-            }
+                _ => Copod::score_fitted(&m),
+            },
             "stomp" => stomp(&xs, arg).distance,
             "hst" => {
                 let d = find_detector("half_space_trees").expect("registered");

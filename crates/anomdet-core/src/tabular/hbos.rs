@@ -16,6 +16,8 @@ pub struct Hbos {
 struct Histogram {
     lo: f64,
     width: f64,
+    /// bins / (hi - lo): a multiply per value, as numpy's histogram.
+    per_width: f64,
     /// −ln(density + alpha) per bin, and for the lowest density: scoring is a lookup.
     term: Vec<f64>,
     lowest_term: f64,
@@ -24,27 +26,47 @@ struct Histogram {
 impl Hbos {
     pub fn fit(data: &Matrix, bins: usize, alpha: f64, tol: f64) -> Hbos {
         let bins = bins.max(1);
-        let columns = (0..data.cols)
-            .map(|j| {
-                let (lo, hi) = (0..data.rows).fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), i| {
-                    let v = data.data[i * data.cols + j];
-                    (lo.min(v), hi.max(v))
-                });
+        // Row-major passes over the whole matrix: a pass per column would stride through it
+        // 2 x cols times.
+        let mut lo = vec![f64::INFINITY; data.cols];
+        let mut hi = vec![f64::NEG_INFINITY; data.cols];
+        for i in 0..data.rows {
+            crate::interrupt::check_every(i);
+            for ((l, h), &v) in lo.iter_mut().zip(hi.iter_mut()).zip(data.row(i)) {
+                *l = l.min(v);
+                *h = h.max(v);
+            }
+        }
+        let mut columns: Vec<Histogram> = lo
+            .iter()
+            .zip(&hi)
+            .map(|(&lo, &hi)| {
                 // A constant column: one bin of unit width around its value (numpy's rule).
                 let (lo, hi) = if hi > lo { (lo, hi) } else { (lo - 0.5, lo + 0.5) };
-                let width = (hi - lo) / bins as f64;
-                let mut counts = vec![0usize; bins];
-                for i in 0..data.rows {
-                    let v = data.data[i * data.cols + j];
-                    counts[bin_of(v, lo, width, bins)] += 1;
+                Histogram {
+                    lo,
+                    width: (hi - lo) / bins as f64,
+                    per_width: bins as f64 / (hi - lo),
+                    term: vec![0.0; bins],
+                    lowest_term: 0.0,
                 }
-                let scale = 1.0 / (data.rows.max(1) as f64 * width);
-                let density: Vec<f64> = counts.iter().map(|&c| c as f64 * scale).collect();
-                let lowest = density.iter().copied().fold(f64::INFINITY, f64::min);
-                let term = density.iter().map(|d| -(d + alpha).ln()).collect();
-                Histogram { lo, width, term, lowest_term: -(lowest + alpha).ln() }
             })
             .collect();
+        let mut counts = vec![0usize; bins * data.cols];
+        for i in 0..data.rows {
+            crate::interrupt::check_every(i);
+            for (j, (h, &v)) in columns.iter().zip(data.row(i)).enumerate() {
+                counts[j * bins + h.bin_of(v)] += 1;
+            }
+        }
+        for (h, counts) in columns.iter_mut().zip(counts.chunks_exact(bins)) {
+            let scale = 1.0 / (data.rows.max(1) as f64 * h.width);
+            let lowest = counts.iter().map(|&c| c as f64 * scale).fold(f64::INFINITY, f64::min);
+            for (t, &c) in h.term.iter_mut().zip(counts) {
+                *t = -(c as f64 * scale + alpha).ln();
+            }
+            h.lowest_term = -(lowest + alpha).ln();
+        }
         Hbos { columns, tol }
     }
 
@@ -80,14 +102,16 @@ impl Histogram {
         } else if v > hi {
             if v - hi <= tol * self.width { self.term[bins - 1] } else { self.lowest_term }
         } else {
-            self.term[bin_of(v, self.lo, self.width, bins)]
+            self.term[self.bin_of(v)]
         }
     }
-}
 
-/// The bin of `v`; the right edge belongs to the last bin, as numpy's histogram.
-fn bin_of(v: f64, lo: f64, width: f64, bins: usize) -> usize {
-    (((v - lo) / width) as usize).min(bins - 1)
+    /// The bin of `v` within the range; the right edge belongs to the last bin, as numpy's
+    /// histogram.
+    #[inline]
+    fn bin_of(&self, v: f64) -> usize {
+        (((v - self.lo) * self.per_width) as usize).min(self.term.len() - 1)
+    }
 }
 
 #[cfg(test)]
