@@ -59,7 +59,16 @@ impl<'a> Subsequences<'a> {
 /// The window length to use: `given` when positive, else the detected period (between 8 and
 /// 512 rows), else 32; never more than half the series.
 pub fn window_length(xs: &[f64], given: usize) -> usize {
-    let w = if given > 0 { given } else { crate::seasonal::period_of(xs, 0).map_or(32, |p| p.clamp(8, 512)) };
+    window_length_in_periods(xs, given, 1)
+}
+
+/// [`window_length`] with `periods` detected periods (or 32-row stretches) when not given.
+pub fn window_length_in_periods(xs: &[f64], given: usize, periods: usize) -> usize {
+    let w = if given > 0 {
+        given
+    } else {
+        crate::seasonal::period_of(xs, 0).map_or(32, |p| p.clamp(8, 512)) * periods.max(1)
+    };
     w.min((xs.len() / 2).max(1))
 }
 

@@ -37,6 +37,7 @@ mod rrcf;
 mod shesd;
 mod spot;
 mod stl;
+mod sub_knn;
 mod sub_pca;
 mod volatility_shift;
 mod windowed;
@@ -182,6 +183,7 @@ static REGISTRY: &[&DetectorInfo] = &[
     &half_space_trees::INFO,
     &hbos::INFO,
     &knn::INFO,
+    &sub_knn::INFO,
     &sub_pca::INFO,
     &kmeans::INFO,
     &matrix_profile::INFO,
@@ -212,17 +214,18 @@ impl DetectorInfo {
     /// With `window` 0 the period is not known before the data is: it is taken as 512, the
     /// longest searched (see [`DetectorInfo::working_bytes_of`] once the values are read).
     pub fn working_bytes(&self, params: &Params, n: usize) -> u64 {
-        self.estimate(params, n, 512)
+        self.estimate(params, n, 512 * windowed::periods_of_window(self.params).unwrap_or(1) as u64)
     }
 
     /// [`DetectorInfo::working_bytes`] for these values, with `window` 0 resolved to the
     /// window the detector will use on them.
     pub fn working_bytes_of(&self, params: &Params, xs: &[f64]) -> u64 {
-        let period = match params.get("window") {
-            Some(0.0) => crate::subsequence::window_length(xs, 0) as u64,
+        let periods = windowed::periods_of_window(self.params).unwrap_or(1);
+        let found = match params.get("window") {
+            Some(0.0) => crate::subsequence::window_length_in_periods(xs, 0, periods) as u64,
             _ => 512,
         };
-        self.estimate(params, xs.len(), period)
+        self.estimate(params, xs.len(), found)
     }
 
     fn estimate(&self, params: &Params, n: usize, found_window: u64) -> u64 {
@@ -235,7 +238,7 @@ impl DetectorInfo {
         };
         // The window models (those declaring the shared `window`) hold the matrix of all
         // windows, z-scored in place; the matrix profile walks the series instead.
-        let windowed = self.params.iter().any(|s| s.name == "window" && s.description == windowed::WINDOW.description);
+        let windowed = windowed::periods_of_window(self.params).is_some();
         let matrix = if windowed && self.name != "matrix_profile" {
             let w = window.min((n / 2).max(1));
             (n.saturating_sub(w) + 1) * w * 8
@@ -313,6 +316,7 @@ pub(crate) mod tests {
             include_str!("half_space_trees.rs"),
             include_str!("hbos.rs"),
             include_str!("knn.rs"),
+            include_str!("sub_knn.rs"),
             include_str!("sub_pca.rs"),
             include_str!("kmeans.rs"),
             include_str!("matrix_profile.rs"),
@@ -391,7 +395,7 @@ pub(crate) mod tests {
     const FOR_VOLATILITY: &[&str] = &["volatility_shift"];
     /// Unusual shapes (discords): a stretch of a periodic series that looks like no other.
     const FOR_SHAPES: &[&str] =
-        &["isolation_forest", "knn", "sub_pca", "kmeans", "matrix_profile", "lof", "one_class_svm"];
+        &["isolation_forest", "knn", "sub_knn", "sub_pca", "kmeans", "matrix_profile", "lof", "one_class_svm"];
 
     fn modes(d: &DetectorInfo) -> Vec<Mode> {
         if d.supports_online(&Params::defaults(d.params)) { vec![Mode::Batch, Mode::Online] } else { vec![Mode::Batch] }

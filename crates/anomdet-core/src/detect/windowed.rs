@@ -6,7 +6,9 @@
 
 use super::{Detector, Scored};
 use crate::params::{Bound, ParamSpec, Params};
-use crate::subsequence::{Spread, Subsequences, flag_by_robust_z, spread, typical_cycle, window_length};
+use crate::subsequence::{
+    Spread, Subsequences, flag_by_robust_z, spread, typical_cycle, window_length, window_length_in_periods,
+};
 
 pub const WINDOW: ParamSpec = ParamSpec::int(
     "window",
@@ -15,6 +17,28 @@ pub const WINDOW: ParamSpec = ParamSpec::int(
     100_000.0,
     "subsequence length in rows; 0: the detected period (8 to 512), else 32; 1: the values alone",
 );
+/// The window of TSB-AD's tuned presets that read two periods (periodicity p = 2).
+pub const WINDOW_TWO_PERIODS: ParamSpec = ParamSpec::int(
+    "window",
+    0.0,
+    0.0,
+    100_000.0,
+    "subsequence length in rows; 0: twice the detected period (16 to 1024), else 64; 1: the values alone",
+);
+
+/// How many periods a detector's `window` 0 stands for, when it declares one of the shared
+/// window parameters (the window models, which hold a matrix of all windows); else `None`.
+pub fn periods_of_window(params: &[ParamSpec]) -> Option<usize> {
+    let window = params.iter().find(|s| s.name == "window")?;
+    if window.description == WINDOW.description {
+        Some(1)
+    } else if window.description == WINDOW_TWO_PERIODS.description {
+        Some(2)
+    } else {
+        None
+    }
+}
+
 pub const THRESHOLD: ParamSpec = ParamSpec::float(
     "threshold",
     5.0,
@@ -45,6 +69,8 @@ pub enum Rows {
 
 pub struct Windowed {
     window: usize,
+    /// Periods in a window when `window` is 0.
+    periods: usize,
     threshold: f64,
     spread: Spread,
     rows: Rows,
@@ -60,11 +86,18 @@ impl Windowed {
     ) -> Windowed {
         Windowed {
             window: params.int("window"),
+            periods: 1,
             threshold: params.float("threshold"),
             spread,
             rows,
             model: Box::new(model),
         }
+    }
+
+    /// Windows of `periods` detected periods when `window` is 0.
+    pub fn in_periods(mut self, periods: usize) -> Windowed {
+        self.periods = periods;
+        self
     }
 }
 
@@ -86,7 +119,7 @@ impl Detector for Windowed {
         if xs.len() < 2 {
             return vec![Scored::WARMUP; xs.len()];
         }
-        let w = window_length(xs, self.window);
+        let w = window_length_in_periods(xs, self.window, self.periods);
         let subs = match self.rows {
             Rows::Standardized => Subsequences::new(xs, w, true),
             Rows::None => Subsequences::series_only(xs, w),
