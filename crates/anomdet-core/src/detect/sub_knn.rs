@@ -4,8 +4,8 @@
 
 use super::DetectorInfo;
 use super::knn::{METHOD, windowed_knn};
-use super::windowed::{SEED, THRESHOLD, WINDOW_TWO_PERIODS};
-use crate::params::{ParamSpec, Params};
+use super::windowed::{SEED, THRESHOLD, WINDOW_TWO_PERIODS, min_points};
+use crate::params::ParamSpec;
 use crate::tabular::params::REFERENCE;
 
 const PARAMS: &[ParamSpec] =
@@ -21,14 +21,6 @@ pub static INFO: DetectorInfo = DetectorInfo {
     min_points,
     build: |p| windowed_knn(p, 2),
 };
-
-/// Two windows of the given length; 32 when it is found from the data (two periods of 8 at least).
-fn min_points(params: &Params) -> usize {
-    match params.int("window") {
-        0 => 32,
-        w => w + 1,
-    }
-}
 
 #[cfg(test)]
 mod tests {
