@@ -4,25 +4,13 @@
 //! shape: a wrong shape of usual values goes unseen). PyOD's defaults. Batch only.
 
 use super::DetectorInfo;
-use super::windowed::{Rows, THRESHOLD, WindowScores, Windowed, min_points};
+use super::windowed::{Rows, THRESHOLD, WINDOW_VALUES, WindowScores, Windowed, min_points};
 use crate::params::ParamSpec;
 use crate::subsequence::Spread;
 use crate::tabular::hbos::Hbos;
 use crate::tabular::params::{ALPHA, BINS, TOL};
 
-const PARAMS: &[ParamSpec] = &[
-    ParamSpec::int(
-        "window",
-        1.0,
-        0.0,
-        100_000.0,
-        "1: the values alone; longer: one histogram per window position; 0: the detected period",
-    ),
-    BINS,
-    ALPHA,
-    TOL,
-    THRESHOLD,
-];
+const PARAMS: &[ParamSpec] = &[WINDOW_VALUES, BINS, ALPHA, TOL, THRESHOLD];
 
 pub static INFO: DetectorInfo = DetectorInfo {
     name: "hbos",

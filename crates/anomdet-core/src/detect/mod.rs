@@ -348,6 +348,11 @@ pub(crate) mod tests {
         let daily: Vec<f64> = (0..2_000_000).map(|i| ((i % 24) as f64).sin()).collect();
         assert!(knn.working_bytes(&Params::defaults(knn.params), daily.len()) > MEMORY_LIMIT);
         assert!(knn.working_bytes_of(&Params::defaults(knn.params), &daily) < MEMORY_LIMIT);
+        // hbos holds a matrix too once it reads windows.
+        let hbos = find_detector("hbos").unwrap();
+        let p = hbos.parse_params(Some(&serde_json::json!({"window": 100000}))).unwrap();
+        assert!(hbos.working_bytes(&p, 1_000_000) > MEMORY_LIMIT);
+        assert!(hbos.working_bytes(&Params::defaults(hbos.params), 1_000_000) < 200 << 20);
         // Detectors with a `window` of their own kind (a rolling window) hold no matrix.
         let ensemble = find_detector("ensemble").unwrap();
         assert!(ensemble.working_bytes(&Params::defaults(ensemble.params), 3_000_000) < 200 << 20);

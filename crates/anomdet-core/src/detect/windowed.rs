@@ -26,11 +26,21 @@ pub const WINDOW_TWO_PERIODS: ParamSpec = ParamSpec::int(
     "subsequence length in rows; 0: twice the detected period (16 to 1024), else 64; 1: the values alone",
 );
 
+/// The window of a model that judges each position's value on its own (`hbos`): the values
+/// alone by default.
+pub const WINDOW_VALUES: ParamSpec = ParamSpec::int(
+    "window",
+    1.0,
+    0.0,
+    100_000.0,
+    "1: the values alone; longer: one histogram per window position; 0: the detected period",
+);
+
 /// How many periods a detector's `window` 0 stands for, when it declares one of the shared
 /// window parameters (the window models, which hold a matrix of all windows); else `None`.
 pub fn periods_of_window(params: &[ParamSpec]) -> Option<usize> {
     let window = params.iter().find(|s| s.name == "window")?;
-    if window.description == WINDOW.description {
+    if window.description == WINDOW.description || window.description == WINDOW_VALUES.description {
         Some(1)
     } else if window.description == WINDOW_TWO_PERIODS.description {
         Some(2)
