@@ -15,6 +15,7 @@ pub mod left_profile;
 pub mod lstm;
 pub mod matrix_profile;
 pub mod multivariate;
+pub mod parallel;
 pub mod params;
 pub mod replay;
 pub mod report;

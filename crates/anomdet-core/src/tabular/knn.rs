@@ -8,6 +8,9 @@ use rand::SeedableRng;
 use rand::seq::index::sample;
 use rand_chacha::ChaCha8Rng;
 
+/// Rows below which a second thread costs more than it saves.
+const PARALLEL_ROWS: usize = 1024;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Aggregate {
     Largest,
@@ -68,14 +71,14 @@ impl Knn {
         Neighbours { score, nearest: index }
     }
 
+    /// Every row's score, the rows shared between two threads.
     pub fn score_all(&self, data: &Matrix) -> Vec<Neighbours> {
-        let mut scratch = Vec::with_capacity(self.k + 1);
-        (0..data.rows)
-            .map(|i| {
-                crate::interrupt::check_every(i * self.reference.len() / 64);
-                self.score_row(data, i, &mut scratch)
-            })
-            .collect()
+        crate::parallel::map_rows(
+            data.rows,
+            PARALLEL_ROWS,
+            || Vec::with_capacity(self.k + 1),
+            |scratch, i| self.score_row(data, i, scratch),
+        )
     }
 }
 

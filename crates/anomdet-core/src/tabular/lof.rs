@@ -8,6 +8,9 @@ use rand::SeedableRng;
 use rand::seq::index::sample;
 use rand_chacha::ChaCha8Rng;
 
+/// Rows below which a second thread costs more than it saves.
+const PARALLEL_ROWS: usize = 1024;
+
 #[derive(Debug, Clone)]
 pub struct Lof {
     /// Row indices of the fitted matrix that serve as neighbours.
@@ -29,12 +32,12 @@ impl Lof {
         let k = k.clamp(1, reference.len().saturating_sub(1).max(1));
         let mut lof = Lof { reference, k, k_distance: Vec::new(), lrd: Vec::new() };
         // Neighbours of each reference row among the others: its k-distance first, then its lrd.
-        let neighbours: Vec<Vec<(f64, usize)>> = (0..lof.reference.len())
-            .map(|a| {
-                crate::interrupt::check_every(a * 64);
-                lof.nearest(data, data.row(lof.reference[a]), Some(a))
-            })
-            .collect();
+        let neighbours: Vec<Vec<(f64, usize)>> = crate::parallel::map_rows(
+            lof.reference.len(),
+            PARALLEL_ROWS,
+            || (),
+            |_, a| lof.nearest(data, data.row(lof.reference[a]), Some(a)),
+        );
         lof.k_distance = neighbours.iter().map(|n| n.last().map_or(0.0, |p| p.0)).collect();
         lof.lrd = neighbours.iter().map(|n| lof.density(n)).collect();
         lof
@@ -88,13 +91,9 @@ impl Lof {
         }
     }
 
+    /// Every row's LOF, the rows shared between two threads.
     pub fn score_all(&self, data: &Matrix) -> Vec<f64> {
-        (0..data.rows)
-            .map(|i| {
-                crate::interrupt::check_every(i * self.reference.len() / 64);
-                self.score_row(data, data.row(i), Some(i))
-            })
-            .collect()
+        crate::parallel::map_rows(data.rows, PARALLEL_ROWS, || (), |_, i| self.score_row(data, data.row(i), Some(i)))
     }
 }
 
