@@ -5,7 +5,7 @@
 //! else in the series. Two threads share the diagonals (pure arithmetic: only the calling
 //! thread checks for interrupts, and a cancel stops the other before the error goes on).
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use crate::parallel::Turn;
 
 /// Nearest-neighbour distance and index of each subsequence.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,9 +25,6 @@ const RESYNC: usize = 4096;
 
 /// Diagonals walked side by side: their running dot products are independent chains.
 const LANES: usize = 4;
-/// Threads sharing the diagonals. Only the calling thread checks for interrupts (inside
-/// PostgreSQL that is the backend's own thread); the helper stops when it is told to.
-const THREADS: usize = 2;
 
 pub fn stomp(xs: &[f64], m: usize) -> Profile {
     let n = xs.len();
@@ -41,34 +38,8 @@ pub fn stomp(xs: &[f64], m: usize) -> Profile {
     let z: Vec<f64> = mean.iter().zip(&sd).map(|(&mu, &s)| if s > 0.0 { mu / s } else { 0.0 }).collect();
     let excl = exclusion_zone(m);
     let job = Job { xs, m, l, u: &u, z: &z, first: excl + 1 };
-    let threads = if l > 4096 { THREADS } else { 1 };
-    let stop = AtomicBool::new(false);
-    let shares: Vec<Share> = std::thread::scope(|scope| {
-        let helpers: Vec<_> = (1..threads)
-            .map(|t| {
-                scope.spawn({
-                    let (job, stop) = (&job, &stop);
-                    move || job.run(t, threads, Some(stop))
-                })
-            })
-            .collect();
-        let mine = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job.run(0, threads, None)));
-        match mine {
-            Ok(share) => {
-                let mut all = vec![share];
-                all.extend(helpers.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))));
-                all
-            }
-            Err(payload) => {
-                // Interrupted (a cancel inside PostgreSQL): stop the helper, then go on unwinding.
-                stop.store(true, Ordering::Relaxed);
-                for h in helpers {
-                    let _ = h.join();
-                }
-                std::panic::resume_unwind(payload)
-            }
-        }
-    });
+    let threads = if l > 4096 { crate::parallel::THREADS } else { 1 };
+    let shares = crate::parallel::on_threads(threads, |t, turn| job.run(t, threads, turn));
     let mut best = vec![f64::NEG_INFINITY; l];
     let mut nearest = vec![usize::MAX; l];
     for share in shares {
@@ -111,14 +82,12 @@ struct Share {
 
 impl Job<'_> {
     /// Walk groups of `LANES` diagonals: group g goes to thread g mod `threads`.
-    fn run(&self, thread: usize, threads: usize, stop: Option<&AtomicBool>) -> Share {
+    fn run(&self, thread: usize, threads: usize, turn: &Turn) -> Share {
         let mut share = Share { best: vec![f64::NEG_INFINITY; self.l], nearest: vec![usize::MAX; self.l] };
         let mut k = self.first + thread * LANES;
         while k < self.l {
-            match stop {
-                None => crate::interrupt::check(),
-                Some(flag) if flag.load(Ordering::Relaxed) => break,
-                Some(_) => {}
+            if !turn.go_on() {
+                break;
             }
             self.walk(k, LANES.min(self.l - k), &mut share);
             k += threads * LANES;

@@ -1,5 +1,5 @@
-//! A loop over rows shared between the calling thread and a helper, for the models whose cost
-//! is a search per row (k nearest neighbours, LOF). Only the calling thread checks for
+//! Work shared between the calling thread and a helper: STOMP's diagonals, and the rows of the
+//! models whose cost is a search per row (k nearest neighbours, LOF). Only the calling thread checks for
 //! interrupts (inside PostgreSQL it is the backend's own thread, the only one that may); the
 //! helper stops at its next block once the caller has been interrupted.
 
@@ -13,6 +13,58 @@ pub const THREADS: usize = 2;
 /// together when the cost per row varies.
 const BLOCK: usize = 64;
 
+/// Where a thread stands: the caller checks for interrupts between units of work (and may
+/// unwind out of the check); a helper stops once the caller has been interrupted.
+pub struct Turn<'a> {
+    stop: Option<&'a AtomicBool>,
+}
+
+impl Turn<'_> {
+    /// Call between units of work; false when a helper should stop.
+    pub fn go_on(&self) -> bool {
+        match self.stop {
+            None => {
+                crate::interrupt::check();
+                true
+            }
+            Some(flag) => !flag.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// `work(t, turn)` on `threads` threads, t = 0 being the caller; the results in thread order.
+/// When the caller unwinds (a cancel inside PostgreSQL), the helpers are stopped and joined
+/// before the unwinding goes on.
+pub fn on_threads<T, Work>(threads: usize, work: Work) -> Vec<T>
+where
+    T: Send,
+    Work: Fn(usize, &Turn) -> T + Sync,
+{
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..threads.max(1))
+            .map(|t| {
+                let (work, stop) = (&work, &stop);
+                scope.spawn(move || work(t, &Turn { stop: Some(stop) }))
+            })
+            .collect();
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(0, &Turn { stop: None }))) {
+            Ok(mine) => {
+                let mut all = vec![mine];
+                all.extend(helpers.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))));
+                all
+            }
+            Err(payload) => {
+                stop.store(true, Ordering::Relaxed);
+                for h in helpers {
+                    let _ = h.join();
+                }
+                std::panic::resume_unwind(payload)
+            }
+        }
+    })
+}
+
 /// `row(&mut scratch, i)` for every i in 0..n, in order. Each thread makes its own scratch
 /// with `scratch`. Below `min_parallel` rows the caller does it all.
 pub fn map_rows<S, T, Make, Row>(n: usize, min_parallel: usize, scratch: Make, row: Row) -> Vec<T>
@@ -23,43 +75,17 @@ where
 {
     let threads = if n >= min_parallel.max(2 * BLOCK) { THREADS } else { 1 };
     let blocks = n.div_ceil(BLOCK);
-    let stop = AtomicBool::new(false);
     // The blocks of thread t: t, t + threads, ...; each thread returns its blocks in order.
-    let run = |t: usize, stop: Option<&AtomicBool>| -> Vec<Vec<T>> {
+    let per_thread: Vec<Vec<Vec<T>>> = on_threads(threads, |t, turn| {
         let mut own = scratch();
         let mut out = Vec::new();
         for b in (t..blocks).step_by(threads) {
-            match stop {
-                None => crate::interrupt::check(),
-                Some(flag) if flag.load(Ordering::Relaxed) => break,
-                Some(_) => {}
+            if !turn.go_on() {
+                break;
             }
             out.push((b * BLOCK..((b + 1) * BLOCK).min(n)).map(|i| row(&mut own, i)).collect());
         }
         out
-    };
-    let per_thread: Vec<Vec<Vec<T>>> = std::thread::scope(|scope| {
-        let helpers: Vec<_> = (1..threads)
-            .map(|t| {
-                let (run, stop) = (&run, &stop);
-                scope.spawn(move || run(t, Some(stop)))
-            })
-            .collect();
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(0, None))) {
-            Ok(mine) => {
-                let mut all = vec![mine];
-                all.extend(helpers.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))));
-                all
-            }
-            Err(payload) => {
-                // Interrupted (a cancel inside PostgreSQL): stop the helper, then go on unwinding.
-                stop.store(true, Ordering::Relaxed);
-                for h in helpers {
-                    let _ = h.join();
-                }
-                std::panic::resume_unwind(payload)
-            }
-        }
     });
     // Interleave the blocks back into row order.
     let mut iters: Vec<_> = per_thread.into_iter().map(|blocks| blocks.into_iter()).collect();
