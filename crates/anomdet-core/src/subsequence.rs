@@ -194,17 +194,7 @@ pub fn flag_by_robust_z(scores: &[f64], expected: Option<&[f64]>, threshold: f64
     let mean_deviation = sorted.iter().map(|s| (s - median).abs()).sum::<f64>() / sorted.len() as f64;
     let scale = (1.4826 * mad_sorted(&sorted, median)).max(1.2533 * mean_deviation);
     let cut = median + threshold * floor_scale(scale, median);
-    scores
-        .iter()
-        .enumerate()
-        .map(|(t, &s)| Scored {
-            score: Some(s),
-            is_anomaly: Some(s > cut),
-            expected: expected.map(|e| e[t]),
-            lower: None,
-            upper: None,
-        })
-        .collect()
+    scores.iter().enumerate().map(|(t, &s)| Scored::unbounded(s, s > cut, expected.map(|e| e[t]))).collect()
 }
 
 #[cfg(test)]

@@ -104,13 +104,11 @@ impl Ensemble {
         self.expected.clear();
         self.expected.extend(self.results.iter().filter_map(|r| r.expected));
         self.expected.sort_by(f64::total_cmp);
-        Scored {
-            score: Some(if self.use_max { max } else { sum / count as f64 }),
-            is_anomaly: Some(votes >= self.votes_needed),
-            expected: (!self.expected.is_empty()).then(|| quantile_sorted(&self.expected, 0.5)),
-            lower: None,
-            upper: None,
-        }
+        Scored::unbounded(
+            if self.use_max { max } else { sum / count as f64 },
+            votes >= self.votes_needed,
+            (!self.expected.is_empty()).then(|| quantile_sorted(&self.expected, 0.5)),
+        )
     }
 }
 

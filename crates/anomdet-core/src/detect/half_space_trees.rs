@@ -147,7 +147,7 @@ impl HalfSpaceTrees {
 
     fn flag(&mut self, score: f64) -> Scored {
         let flagged = self.flags.judge(-(1.0 - score).max(1e-12).ln());
-        Scored { score: Some(score), is_anomaly: Some(flagged), expected: None, lower: None, upper: None }
+        Scored::unbounded(score, flagged, None)
     }
 }
 

@@ -12,7 +12,7 @@
 //!   (O(trees × sample_size × depth)) every `refresh` values.
 
 use super::recent_flag::RecentFlag;
-use super::windowed::{OnlineStart, Rows, SEED, Started, THRESHOLD, WINDOW, WindowScores, Windowed, min_points};
+use super::windowed::{OnlineStart, Rows, SEED, StartsOnline, THRESHOLD, WINDOW, WindowScores, Windowed, min_points};
 use super::{Detector, DetectorInfo, Scored};
 use crate::params::{ParamSpec, Params};
 use crate::subsequence::Spread;
@@ -93,6 +93,17 @@ impl WindowForest {
         self.forest = Some(IsolationForest::fit(&rows, self.trees, self.sample_size, self.seed));
         self.since_fit = 0;
     }
+}
+
+impl StartsOnline for WindowForest {
+    fn online_start(&mut self) -> &mut OnlineStart {
+        &mut self.start
+    }
+
+    fn begin(&mut self, length: usize) {
+        self.length = length;
+        self.flags = RecentFlag::holding(self.threshold, length - 1);
+    }
 
     fn step(&mut self, x: f64) -> Scored {
         self.recent.push_back(x);
@@ -117,13 +128,7 @@ impl WindowForest {
             self.grow();
         }
         match score {
-            Some(s) => Scored {
-                score: Some(s),
-                is_anomaly: Some(self.flags.judge(s)),
-                expected: None,
-                lower: None,
-                upper: None,
-            },
+            Some(s) => Scored::unbounded(s, self.flags.judge(s), None),
             None => Scored::WARMUP,
         }
     }
@@ -131,17 +136,7 @@ impl WindowForest {
 
 impl Detector for WindowForest {
     fn update(&mut self, x: f64) -> Scored {
-        if self.length == 0 {
-            if let Started::Now { length, replay } = self.start.feed(x) {
-                self.length = length;
-                self.flags = RecentFlag::holding(self.threshold, length - 1);
-                for v in replay {
-                    self.step(v);
-                }
-            }
-            return Scored::WARMUP;
-        }
-        self.step(x)
+        self.update_started(x)
     }
 
     fn score_batch(&mut self, xs: &[f64]) -> Vec<Scored> {

@@ -12,7 +12,7 @@
 //!   1,000 scores.
 
 use super::recent_flag::RecentFlag;
-use super::windowed::{OnlineStart, Rows, Started, THRESHOLD, WINDOW, WindowScores, Windowed, min_points};
+use super::windowed::{OnlineStart, Rows, StartsOnline, THRESHOLD, WINDOW, WindowScores, Windowed, min_points};
 use super::{Detector, DetectorInfo, Scored};
 use crate::left_profile::LeftProfile;
 use crate::matrix_profile::stomp;
@@ -66,28 +66,6 @@ impl MatrixProfile {
             flags: RecentFlag::new(p.float("threshold")),
         }
     }
-
-    fn start_online(&mut self, length: usize) {
-        self.length = length.max(2);
-        self.online = Some(LeftProfile::new(self.length, self.history));
-        self.flags = RecentFlag::holding(self.threshold, self.length - 1);
-    }
-
-    fn step(&mut self, x: f64) -> Scored {
-        let Some(profile) = self.online.as_mut() else { return Scored::WARMUP };
-        let found = profile.push(x);
-        self.seen += 1;
-        match found {
-            Some(m) if self.seen > 3 * self.length => Scored {
-                score: Some(m.distance),
-                is_anomaly: Some(self.flags.judge(m.distance)),
-                expected: Some(m.expected),
-                lower: None,
-                upper: None,
-            },
-            _ => Scored::WARMUP,
-        }
-    }
 }
 
 fn batch_scores(s: &Subsequences) -> WindowScores {
@@ -113,18 +91,33 @@ fn batch_scores(s: &Subsequences) -> WindowScores {
     WindowScores { scores, expected: Some(expected) }
 }
 
+impl StartsOnline for MatrixProfile {
+    fn online_start(&mut self) -> &mut OnlineStart {
+        &mut self.start
+    }
+
+    fn begin(&mut self, length: usize) {
+        self.length = length.max(2);
+        self.online = Some(LeftProfile::new(self.length, self.history));
+        self.flags = RecentFlag::holding(self.threshold, self.length - 1);
+    }
+
+    fn step(&mut self, x: f64) -> Scored {
+        let Some(profile) = self.online.as_mut() else { return Scored::WARMUP };
+        let found = profile.push(x);
+        self.seen += 1;
+        match found {
+            Some(m) if self.seen > 3 * self.length => {
+                Scored::unbounded(m.distance, self.flags.judge(m.distance), Some(m.expected))
+            }
+            _ => Scored::WARMUP,
+        }
+    }
+}
+
 impl Detector for MatrixProfile {
     fn update(&mut self, x: f64) -> Scored {
-        if self.online.is_none() {
-            if let Started::Now { length, replay } = self.start.feed(x) {
-                self.start_online(length);
-                for v in replay {
-                    self.step(v);
-                }
-            }
-            return Scored::WARMUP;
-        }
-        self.step(x)
+        self.update_started(x)
     }
 
     fn score_batch(&mut self, xs: &[f64]) -> Vec<Scored> {

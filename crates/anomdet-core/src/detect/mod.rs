@@ -59,6 +59,12 @@ impl Scored {
     /// Not scored: not enough history yet.
     pub const WARMUP: Scored = Scored { score: None, is_anomaly: None, expected: None, lower: None, upper: None };
 
+    /// A score with its flag and perhaps an expected value, but no band (scores with no
+    /// unit of the series: tree masses, distances, votes).
+    pub fn unbounded(score: f64, is_anomaly: bool, expected: Option<f64>) -> Scored {
+        Scored { score: Some(score), is_anomaly: Some(is_anomaly), expected, lower: None, upper: None }
+    }
+
     /// Score `x` by its distance from `center` in units of `scale`, flagged beyond `threshold`.
     pub fn banded(x: f64, center: f64, scale: f64, threshold: f64) -> Scored {
         let score = (x - center).abs() / scale;

@@ -124,13 +124,7 @@ impl Detector for PageHinkley {
 /// A step's (statistic, signal, mean) as a score, the mean back in the values' units.
 fn as_scored(step: Option<(f64, bool, f64)>, scale: f64) -> Scored {
     match step {
-        Some((statistic, flagged, mean)) => Scored {
-            score: Some(statistic),
-            is_anomaly: Some(flagged),
-            expected: Some(mean * scale),
-            lower: None,
-            upper: None,
-        },
+        Some((statistic, flagged, mean)) => Scored::unbounded(statistic, flagged, Some(mean * scale)),
         None => Scored::WARMUP,
     }
 }

@@ -320,7 +320,7 @@ impl Detector for Rrcf {
         }
         let score = total / self.trees.len() as f64;
         let flagged = self.flags.judge((1.0 + score).ln());
-        Scored { score: Some(score), is_anomaly: Some(flagged), expected: None, lower: None, upper: None }
+        Scored::unbounded(score, flagged, None)
     }
 }
 

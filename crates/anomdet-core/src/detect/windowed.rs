@@ -154,25 +154,48 @@ pub const PERIOD_SAMPLE: usize = 500;
 pub struct OnlineStart {
     window: usize,
     pending: Vec<f64>,
-}
-
-pub enum Started {
-    Waiting,
-    Now { length: usize, replay: Vec<f64> },
+    started: bool,
 }
 
 impl OnlineStart {
     pub fn new(window: usize) -> OnlineStart {
-        OnlineStart { window, pending: Vec::new() }
+        OnlineStart { window, pending: Vec::new(), started: false }
     }
 
-    pub fn feed(&mut self, x: f64) -> Started {
+    /// The window length and the values to replay once it is known, else None (waiting).
+    fn feed(&mut self, x: f64) -> Option<(usize, Vec<f64>)> {
         self.pending.push(x);
         if self.window == 0 && self.pending.len() < PERIOD_SAMPLE {
-            return Started::Waiting;
+            return None;
         }
+        self.started = true;
         let replay = std::mem::take(&mut self.pending);
         let length = if self.window > 0 { self.window } else { window_length(&replay, 0) };
-        Started::Now { length, replay }
+        Some((length, replay))
+    }
+}
+
+/// The online side of a window model whose window length is fixed by its first values.
+pub trait StartsOnline {
+    fn online_start(&mut self) -> &mut OnlineStart;
+    /// Set up for windows of `length`; called once, before the first `step`.
+    fn begin(&mut self, length: usize);
+    /// Score a value once set up.
+    fn step(&mut self, x: f64) -> Scored;
+
+    /// `Detector::update` for such a model: wait for the window length, replay the values
+    /// that waited (as warm-up), then step.
+    fn update_started(&mut self, x: f64) -> Scored {
+        let start = self.online_start();
+        if start.started {
+            return self.step(x);
+        }
+        if let Some((length, replay)) = start.feed(x) {
+            self.begin(length);
+            for v in replay {
+                self.step(v);
+            }
+        }
+        Scored::WARMUP
     }
 }
