@@ -40,6 +40,8 @@ echo "== 4/10 bad-input sweep: every function, every argument, every edge value 
 "${ANOMDET_TOOLS:-$HOME/.cache/anomdet-tools}/bin/python" tests/bad_input.py
 echo "== 5/10 long calls stop within 1 s of statement_timeout or pg_cancel_backend"
 "${ANOMDET_TOOLS:-$HOME/.cache/anomdet-tools}/bin/python" tests/cancel.py
+echo "== evaluation cost: 1M values with 10,000 events in seconds, and no worse than n log n"
+"${ANOMDET_TOOLS:-$HOME/.cache/anomdet-tools}/bin/python" tests/evaluate_cost.py
 echo "== memory soak: a backend's 3,000 calls and a worker's 10,000 batches do not grow its memory"
 "${ANOMDET_TOOLS:-$HOME/.cache/anomdet-tools}/bin/python" tests/memory.py
 echo "== valgrind memcheck: every detector, injection method and report on a single-user backend"

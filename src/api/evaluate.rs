@@ -164,7 +164,10 @@ pub(super) fn read_job_series(job_id: i64, relid: pg_sys::Oid, column: &str) -> 
             .select(&sql, None, &[job_id.into(), relid.into(), column.into(), target.into()])
             .map_err(internal)?;
         let mut out: Vec<JobSeries> = Vec::new();
-        for row in rows {
+        for (i, row) in rows.enumerate() {
+            if i % anomdet_core::interrupt::EVERY == 0 {
+                pgrx::check_for_interrupts!();
+            }
             let key: Option<String> = row.get(1).or_report()?;
             if out.last().is_none_or(|s| s.key != key) {
                 out.push(JobSeries { key, ts: vec![], values: vec![], scores: vec![], flags: vec![], labels: vec![] });

@@ -45,7 +45,8 @@ fn precision_integral(flags: &[Span], truth: Span, zone: Span) -> f64 {
     let survival = |d: f64| ((left - d).max(0.0) + (right - d).max(0.0)) / zone.len();
     let outside = |y: f64| survival(if y < truth.lo { truth.lo - y } else { y - truth.hi });
     let mut total = 0.0;
-    for f in flags {
+    for (i, f) in flags.iter().enumerate() {
+        crate::interrupt::check_every(i);
         // Inside J the distance is 0 and the survival is 1.
         total += (f.hi.min(truth.hi) - f.lo.max(truth.lo)).max(0.0);
         for side in [Span { lo: f.lo, hi: f.hi.min(truth.lo) }, Span { lo: f.lo.max(truth.hi), hi: f.hi }] {
@@ -82,7 +83,8 @@ fn recall_integral(flags: &[Span], truth: Span, zone: Span) -> f64 {
     breaks.sort_by(f64::total_cmp);
     // Within each piece the clipping by the zone's ends adds at most one more kink each.
     let mut kinks = Vec::new();
-    for w in breaks.windows(2) {
+    for (i, w) in breaks.windows(2).enumerate() {
+        crate::interrupt::check_every(i);
         for (edge, sign) in [(zone.hi, 1.0), (zone.lo, -1.0)] {
             let g = |x: f64| x + sign * distance_to(flags, x) - edge;
             let (g0, g1) = (g(w[0]), g(w[1]));
@@ -111,8 +113,12 @@ pub fn prf(labels: &[bool], predicted: &[bool]) -> Prf {
             lo: if k == 0 { 0.0 } else { 0.5 * (truth[k - 1].hi + j.lo) },
             hi: truth.get(k + 1).map_or(n, |next| 0.5 * (j.hi + next.lo)),
         };
-        let inside: Vec<Span> = flags
+        crate::interrupt::check_every(k);
+        // The flags are sorted and disjoint: those reaching into the zone are one run of them.
+        let first = flags.partition_point(|f| f.hi <= zone.lo);
+        let inside: Vec<Span> = flags[first..]
             .iter()
+            .take_while(|f| f.lo < zone.hi)
             .map(|f| Span { lo: f.lo.max(zone.lo), hi: f.hi.min(zone.hi) })
             .filter(|f| f.len() > 0.0)
             .collect();

@@ -1,24 +1,17 @@
 //! Threshold-free metrics: ROC-AUC and the two published PR-AUCs, named apart.
 
+use super::ranking::Ranking;
+
 /// (true positives, false positives) after each distinct score, highest first.
-fn curve(labels: &[bool], scores: &[f64]) -> (Vec<(usize, usize)>, usize, usize) {
-    let mut order: Vec<usize> = (0..scores.len()).collect();
-    order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
+fn curve(labels: &[bool], ranking: &Ranking) -> (Vec<(usize, usize)>, usize, usize) {
     let positives = labels.iter().filter(|&&l| l).count();
     let negatives = labels.len() - positives;
     let (mut tp, mut fp) = (0usize, 0usize);
     let mut points = Vec::new();
-    let mut i = 0;
-    while i < order.len() {
-        let s = scores[order[i]];
-        while i < order.len() && scores[order[i]] == s {
-            if labels[order[i]] {
-                tp += 1
-            } else {
-                fp += 1
-            }
-            i += 1;
-        }
+    for tie in ranking.ties() {
+        let hits = tie.clone().filter(|&p| labels[ranking.row_at(p)]).count();
+        tp += hits;
+        fp += tie.len() - hits;
         points.push((tp, fp));
     }
     (points, positives, negatives)
@@ -28,7 +21,11 @@ fn curve(labels: &[bool], scores: &[f64]) -> (Vec<(usize, usize)>, usize, usize)
 /// Mann-Whitney probability that an anomaly outscores a normal point, ties counting ½.
 /// 0.5 when either class is missing (undefined; reported as chance).
 pub fn roc_auc(labels: &[bool], scores: &[f64]) -> f64 {
-    let (points, pos, neg) = curve(labels, scores);
+    roc_auc_ranked(labels, &Ranking::new(scores))
+}
+
+pub fn roc_auc_ranked(labels: &[bool], ranking: &Ranking) -> f64 {
+    let (points, pos, neg) = curve(labels, ranking);
     if pos == 0 || neg == 0 {
         return 0.5;
     }
@@ -42,7 +39,11 @@ pub fn roc_auc(labels: &[bool], scores: &[f64]) -> f64 {
 
 /// Average precision, AP = Σ (R_k − R_{k−1})·P_k (step-wise; scikit-learn, TSB-AD).
 pub fn average_precision(labels: &[bool], scores: &[f64]) -> f64 {
-    let (points, pos, _) = curve(labels, scores);
+    average_precision_ranked(labels, &Ranking::new(scores))
+}
+
+pub fn average_precision_ranked(labels: &[bool], ranking: &Ranking) -> f64 {
+    let (points, pos, _) = curve(labels, ranking);
     if pos == 0 {
         return 0.0;
     }
@@ -59,7 +60,11 @@ pub fn average_precision(labels: &[bool], scores: &[f64]) -> f64 {
 /// PR-AUC by the trapezoid rule (scikit-learn `auc(recall, precision)`, TimeEval `PrAUC`),
 /// starting from (recall 0, precision 1) as scikit-learn's curve does.
 pub fn pr_auc_trapezoid(labels: &[bool], scores: &[f64]) -> f64 {
-    let (points, pos, _) = curve(labels, scores);
+    pr_auc_trapezoid_ranked(labels, &Ranking::new(scores))
+}
+
+pub fn pr_auc_trapezoid_ranked(labels: &[bool], ranking: &Ranking) -> f64 {
+    let (points, pos, _) = curve(labels, ranking);
     if pos == 0 {
         return 0.0;
     }

@@ -9,6 +9,7 @@ pub mod delay;
 pub mod nab;
 pub mod point;
 pub mod range;
+pub mod ranking;
 pub mod vus;
 
 use std::ops::Range;
@@ -52,16 +53,20 @@ pub struct Metric {
 pub const VUS_BUFFER: usize = 100;
 
 pub fn evaluate(labels: &[bool], scores: &[f64], predicted: &[bool]) -> Vec<Metric> {
-    let clean: Vec<f64> = scores.iter().map(|&s| if s.is_nan() { f64::NEG_INFINITY } else { s }).collect();
+    // One sort serves every threshold sweep below.
+    let ranking = ranking::Ranking::new(scores);
     let p = point::prf(labels, predicted);
     let pa = point::prf(labels, &point::adjust(labels, predicted, 0.0));
     let ev = point::event_f1(labels, predicted);
     let rb = range::prf(labels, predicted, 0.0);
     let af = affiliation::prf(labels, predicted);
-    let best = point::best_f1(labels, &clean);
+    let best = point::best_f1_ranked(labels, &ranking);
     let delays = delay::delays(labels, predicted);
-    let (vus_roc, vus_pr) = vus::vus(labels, scores, VUS_BUFFER, vus::Thresholds::Exact);
-    let (tsb_roc, tsb_pr) = vus::vus(labels, scores, VUS_BUFFER, vus::Thresholds::Sampled(250));
+    let vus_both =
+        vus::vus_ranked(labels, &ranking, VUS_BUFFER, &[vus::Thresholds::Exact, vus::Thresholds::Sampled(250)]);
+    let ((vus_roc, vus_pr), (tsb_roc, tsb_pr)) = (vus_both[0], vus_both[1]);
+    let nab_scores =
+        nab::nab_ranked(labels, scores, &ranking, &[nab::STANDARD, nab::REWARD_LOW_FP, nab::REWARD_LOW_FN]);
     let m = |name, value, note| Metric { name, value, note };
     vec![
         m("precision", p.precision, "point-wise, at the chosen threshold"),
@@ -76,20 +81,28 @@ pub fn evaluate(labels: &[bool], scores: &[f64], predicted: &[bool]) -> Vec<Metr
         m("affiliation_precision", af.precision, "Huet et al. 2022, exact; NaN when nothing is flagged"),
         m("affiliation_recall", af.recall, "Huet et al. 2022, exact; lenient: near misses score high"),
         m("affiliation_f1", af.f1, "harmonic mean of the two; report, but do not rank by it"),
-        m("roc_auc", auc::roc_auc(labels, &clean), "threshold-free; 0.5 is random"),
-        m("pr_auc_ap", auc::average_precision(labels, &clean), "threshold-free; step-wise average precision (TSB-AD)"),
-        m("pr_auc_trapezoid", auc::pr_auc_trapezoid(labels, &clean), "threshold-free; trapezoid rule (TimeEval PrAUC)"),
+        m("roc_auc", auc::roc_auc_ranked(labels, &ranking), "threshold-free; 0.5 is random"),
+        m(
+            "pr_auc_ap",
+            auc::average_precision_ranked(labels, &ranking),
+            "threshold-free; step-wise average precision (TSB-AD)",
+        ),
+        m(
+            "pr_auc_trapezoid",
+            auc::pr_auc_trapezoid_ranked(labels, &ranking),
+            "threshold-free; trapezoid rule (TimeEval PrAUC)",
+        ),
         m("vus_pr", vus_pr, "headline: volume under the range-PR surface, buffers 0..100 rows, every distinct score"),
         m("vus_roc", vus_roc, "volume under the range-ROC surface, buffers 0..100 rows, every distinct score"),
         m("vus_pr_tsbad", tsb_pr, "VUS-PR with TSB-AD's 250 sampled thresholds (its leaderboard's numbers)"),
         m("vus_roc_tsbad", tsb_roc, "VUS-ROC with TSB-AD's 250 sampled thresholds"),
         m(
             "nab_standard",
-            nab::nab(labels, scores, nab::STANDARD),
+            nab_scores[0],
             "NAB score, standard profile, best threshold: 0 = null detector, 100 = perfect",
         ),
-        m("nab_low_fp", nab::nab(labels, scores, nab::REWARD_LOW_FP), "NAB score, reward-low-FP profile (A_FP 0.22)"),
-        m("nab_low_fn", nab::nab(labels, scores, nab::REWARD_LOW_FN), "NAB score, reward-low-FN profile (A_FN 2)"),
+        m("nab_low_fp", nab_scores[1], "NAB score, reward-low-FP profile (A_FP 0.22)"),
+        m("nab_low_fn", nab_scores[2], "NAB score, reward-low-FN profile (A_FN 2)"),
         m("best_f1", best.f1, "oracle: best point-wise F1 over all thresholds, an upper bound"),
         m("best_f1_threshold", best.threshold, "the score threshold of best_f1"),
         m("mean_delay_rows", delay::mean(&delays), "rows from a range's start to its first flag, detected ranges only"),

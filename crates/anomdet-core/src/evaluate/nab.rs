@@ -4,7 +4,9 @@
 //! (less when it follows a window closely). The threshold is the one that maximises the score
 //! (NAB's optimiser); the result is normalised so the null detector scores 0 and a perfect one 100.
 
+use super::ranking::Ranking;
 use super::runs;
+use std::ops::Range;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Profile {
@@ -25,37 +27,48 @@ fn sigmoid(y: f64) -> f64 {
 
 /// The normalised NAB score, 0 = null detector, 100 = perfect. NaN without labelled ranges.
 pub fn nab(labels: &[bool], scores: &[f64], profile: Profile) -> f64 {
+    nab_ranked(labels, scores, &Ranking::new(scores), &[profile])[0]
+}
+
+/// The NAB score under each of `profiles`, from one ranking of `scores`.
+pub fn nab_ranked(labels: &[bool], scores: &[f64], ranking: &Ranking, profiles: &[Profile]) -> Vec<f64> {
     let n = labels.len();
     let probation = ((0.15 * n as f64).floor() as usize).min(750);
     let windows: Vec<_> = runs(labels).into_iter().filter(|w| w.start >= probation).collect();
     if windows.is_empty() {
-        return f64::NAN;
+        return vec![f64::NAN; profiles.len()];
     }
-    // Each scored row's contribution if it fires: (window index, TP weight) or a FP cost.
-    let mut window_of = vec![None; n];
-    for (k, w) in windows.iter().enumerate() {
-        for t in w.clone() {
-            window_of[t] = Some(k);
-        }
-    }
-    let scale = sigmoid(-1.0);
-    let mut rows: Vec<(f64, usize)> = (probation..n).map(|t| (scores[t], t)).filter(|(s, _)| !s.is_nan()).collect();
-    rows.sort_by(|a, b| b.0.total_cmp(&a.0));
+    profiles
+        .iter()
+        .map(|&profile| {
+            let best = sweep(&windows, scores, ranking, probation, profile);
+            let null = -(windows.len() as f64) * profile.a_fn;
+            let perfect = windows.len() as f64 * profile.a_tp;
+            100.0 * (best - null) / (perfect - null)
+        })
+        .collect()
+}
 
-    // Sweep thresholds from the top: rows become detections one score level at a time.
+/// The best raw score over every threshold: rows become detections one score level at a time,
+/// from the top. Each row finds its window, or the nearest window before it, by binary search,
+/// so the sweep costs O(n log windows).
+fn sweep(windows: &[Range<usize>], scores: &[f64], ranking: &Ranking, probation: usize, profile: Profile) -> f64 {
+    let scale = sigmoid(-1.0);
     let mut best_in = vec![f64::NEG_INFINITY; windows.len()];
-    let window_total = |best: &[f64]| best.iter().map(|&b| b.max(-profile.a_fn)).sum::<f64>();
     let mut fp_total = 0.0;
-    let mut windows_sum = window_total(&best_in); // nothing detected: −A_FN each
+    let mut windows_sum = -(windows.len() as f64) * profile.a_fn; // nothing detected: −A_FN each
     let mut best_score = windows_sum; // the null detector
-    let mut i = 0;
-    while i < rows.len() {
-        let level = rows[i].0;
-        while i < rows.len() && rows[i].0 == level {
-            let t = rows[i].1;
-            match window_of[t] {
-                Some(k) => {
-                    let w = &windows[k];
+    for tie in ranking.ties() {
+        for position in tie {
+            let t = ranking.row_at(position);
+            if t < probation || scores[t].is_nan() {
+                continue;
+            }
+            // Windows ending at or before t; the next one contains t if it starts by then.
+            let before = windows.partition_point(|w| w.end <= t);
+            match windows.get(before).filter(|w| w.start <= t) {
+                Some(w) => {
+                    let k = before;
                     let y = -((w.end - t) as f64) / w.len() as f64;
                     let tp = profile.a_tp * sigmoid(y) / scale;
                     if tp > best_in[k] {
@@ -64,9 +77,7 @@ pub fn nab(labels: &[bool], scores: &[f64], profile: Profile) -> f64 {
                     }
                 }
                 None => {
-                    // The nearest window before this row, if any.
-                    let prev = windows.iter().rev().find(|w| w.end <= t);
-                    fp_total += match prev {
+                    fp_total += match before.checked_sub(1).map(|k| &windows[k]) {
                         Some(w) => {
                             let width = w.len() as f64;
                             let y = if width > 1.0 { (t - (w.end - 1)) as f64 / (width - 1.0) } else { f64::INFINITY };
@@ -76,13 +87,10 @@ pub fn nab(labels: &[bool], scores: &[f64], profile: Profile) -> f64 {
                     };
                 }
             }
-            i += 1;
         }
         best_score = best_score.max(fp_total + windows_sum);
     }
-    let null = -(windows.len() as f64) * profile.a_fn;
-    let perfect = windows.len() as f64 * profile.a_tp;
-    100.0 * (best_score - null) / (perfect - null)
+    best_score
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! Point-wise, point-adjusted and event-wise precision/recall/F1, and the best-F1 oracle.
 
+use super::ranking::Ranking;
 use super::runs;
 
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -62,23 +63,18 @@ pub struct Best {
 }
 
 pub fn best_f1(labels: &[bool], scores: &[f64]) -> Best {
+    best_f1_ranked(labels, &Ranking::new(scores))
+}
+
+pub fn best_f1_ranked(labels: &[bool], ranking: &Ranking) -> Best {
     let positives = labels.iter().filter(|&&l| l).count();
-    let mut order: Vec<usize> = (0..scores.len()).collect();
-    order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
     let (mut tp, mut fp) = (0usize, 0usize);
     let mut best = Best { f1: 0.0, threshold: f64::INFINITY };
-    let mut i = 0;
-    while i < order.len() {
-        let theta = scores[order[i]];
-        // Take every point tied at this score together: a threshold cannot split them.
-        while i < order.len() && scores[order[i]] == theta {
-            if labels[order[i]] {
-                tp += 1
-            } else {
-                fp += 1
-            }
-            i += 1;
-        }
+    for tie in ranking.ties() {
+        let theta = ranking.score_at(tie.start);
+        let hits = tie.clone().filter(|&p| labels[ranking.row_at(p)]).count();
+        tp += hits;
+        fp += tie.len() - hits;
         let f = f1(ratio(tp, tp + fp), ratio(tp, positives));
         if f > best.f1 {
             best = Best { f1: f, threshold: theta };

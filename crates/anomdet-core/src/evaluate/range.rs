@@ -14,7 +14,9 @@ fn overlap(a: &Range<usize>, b: &Range<usize>) -> usize {
 
 /// Score of one range against a set of others: cardinality × overlapped share.
 fn range_score(target: &Range<usize>, others: &[Range<usize>], alpha: f64) -> f64 {
-    let touching: Vec<&Range<usize>> = others.iter().filter(|o| overlap(target, o) > 0).collect();
+    // `others` are sorted and disjoint: the ones touching the target are one run of them.
+    let first = others.partition_point(|o| o.end <= target.start);
+    let touching: Vec<&Range<usize>> = others[first..].iter().take_while(|o| o.start < target.end).collect();
     if touching.is_empty() {
         return 0.0;
     }
@@ -30,12 +32,26 @@ pub fn prf(labels: &[bool], predicted: &[bool], alpha: f64) -> Prf {
     let recall = if real.is_empty() {
         0.0
     } else {
-        real.iter().map(|r| range_score(r, &pred, alpha)).sum::<f64>() / real.len() as f64
+        real.iter()
+            .enumerate()
+            .map(|(i, r)| {
+                crate::interrupt::check_every(i);
+                range_score(r, &pred, alpha)
+            })
+            .sum::<f64>()
+            / real.len() as f64
     };
     let precision = if pred.is_empty() {
         0.0
     } else {
-        pred.iter().map(|p| range_score(p, &real, 0.0)).sum::<f64>() / pred.len() as f64
+        pred.iter()
+            .enumerate()
+            .map(|(i, p)| {
+                crate::interrupt::check_every(i);
+                range_score(p, &real, 0.0)
+            })
+            .sum::<f64>()
+            / pred.len() as f64
     };
     Prf { precision, recall, f1: f1(precision, recall) }
 }
