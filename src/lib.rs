@@ -18,6 +18,7 @@ mod chosen_detector;
 mod custom_detector;
 mod error;
 pub mod injection;
+mod job_portal;
 mod json_arg;
 mod rel_arg;
 mod relation;

@@ -20,8 +20,21 @@ pub struct Source {
     pub time_column: String,
     pub value_column: String,
     pub series_column: Option<String>,
-    /// Tables keep row ids (ctid) that writes use; views and foreign tables do not.
-    pub has_row_ids: bool,
+    /// How a write finds one of its rows again.
+    pub identity: RowIdentity,
+}
+
+/// How a write finds a row it read before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowIdentity {
+    /// One heap: the row's ctid, checked against its time and series key.
+    Tid,
+    /// Partitions, hypertable chunks or inheritance children. A ctid is unique only within one
+    /// of them, and a compressed chunk has none, so a row is found by its time and series key
+    /// (unique per series: injection refuses a table with duplicates).
+    Value,
+    /// Views and foreign tables: never written.
+    ReadOnly,
 }
 
 struct Column {
@@ -87,7 +100,7 @@ impl Source {
             time_column: time.name.clone(),
             value_column: value.name.clone(),
             series_column: series.map(|c| c.name.clone()),
-            has_row_ids: matches!(kind.as_str(), "r" | "p" | "m"),
+            identity: identity_of(relid, &kind)?,
         };
         source.check_can_read()?;
         Ok(source)
@@ -137,6 +150,23 @@ impl Source {
         }
         Ok(())
     }
+}
+
+/// Tid for a table that is one heap; Value for one with partitions or children (a hypertable's
+/// chunks are inheritance children of it).
+fn identity_of(relid: pg_sys::Oid, kind: &str) -> Result<RowIdentity, ErrorReport> {
+    Ok(match kind {
+        "p" => RowIdentity::Value,
+        "r" | "m" => {
+            let children = crate::sql::read_one::<bool>(
+                "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits WHERE inhparent = $1)",
+                &[relid.into()],
+            )
+            .or_report()?;
+            if children == Some(true) { RowIdentity::Value } else { RowIdentity::Tid }
+        }
+        _ => RowIdentity::ReadOnly,
+    })
 }
 
 fn names_of(columns: &[Column], types: &[&str]) -> String {
@@ -255,7 +285,7 @@ pub fn column_type(relid: pg_sys::Oid, column: &str) -> Result<String, ErrorRepo
 
 /// Refuse early, before anything is written, when the caller may not update a column.
 pub fn check_can_update(source: &Source, column: &str) -> Result<(), ErrorReport> {
-    if !source.has_row_ids {
+    if source.identity == RowIdentity::ReadOnly {
         return Err(error(
             Code::ERRCODE_WRONG_OBJECT_TYPE,
             format!("source: {} is a view or foreign table; injection writes rows of a table", source.qualified),

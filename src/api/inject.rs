@@ -2,9 +2,9 @@
 
 use crate::error::{invalid_argument, param_error, required};
 use crate::injection::placement::Placement;
-use crate::injection::{compute, ledger, table};
+use crate::injection::{compute, ledger, table, write};
 use crate::json_arg::JsonArg;
-use crate::relation::{Source, check_can_update, column_type};
+use crate::relation::{RowIdentity, Source, check_can_update, column_type};
 use anomdet_core::inject::{find_injector, injectors as registry};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
@@ -126,7 +126,10 @@ fn inject(
     let mut new: Vec<Vec<Option<String>>> = vec![Vec::new(); columns.len()];
     for (series_rows, change) in rows.iter().zip(&changes) {
         pgrx::check_for_interrupts!();
-        for span in &change.spans {
+        for (k, span) in change.spans.iter().enumerate() {
+            if k % anomdet_core::interrupt::EVERY == 0 {
+                pgrx::check_for_interrupts!();
+            }
             let first = series_rows.ts[span.start];
             spans.push((series_rows.key.clone(), first, series_rows.ts[span.end - 1], span.len() as i32));
             ts.extend_from_slice(&series_rows.ts[span.clone()]);
@@ -134,7 +137,12 @@ fn inject(
             keys.extend(std::iter::repeat_n(series_rows.key.clone(), span.len()));
         }
         for (c, column_values) in change.values.iter().enumerate() {
-            new[c].extend(column_values.iter().flatten().map(|&v| table::to_sql_text(v)));
+            for (k, span_values) in column_values.iter().enumerate() {
+                if k % anomdet_core::interrupt::EVERY == 0 {
+                    pgrx::check_for_interrupts!();
+                }
+                new[c].extend(span_values.iter().map(|&v| table::to_sql_text(v)));
+            }
         }
     }
     ledger::add_spans(id, &spans)?;
@@ -144,13 +152,15 @@ fn inject(
     let mut recorded = Vec::with_capacity(columns.len());
     for (column, values) in columns.iter().zip(&new) {
         let cast = table::value_cast(&column_type(source.relid, column)?);
-        let refs = table::RowRefs { tids: &tids, ts: &ts, keys: &keys };
-        let written = table::write(&source, column, &cast, &refs, values, None)?;
-        if written.len() < ts.len() {
+        let refs = write::RowRefs { tids: &tids, ts: &ts, keys: &keys };
+        let written = write::write(&source, column, &cast, &refs, values, None)?;
+        if written.len() != ts.len() {
             return Err(concurrent_change(&source));
         }
         for (i, _, _, tid) in &written {
-            tids[*i] = *tid;
+            if let Some(tid) = tid {
+                tids[*i] = *tid;
+            }
         }
         changed += written.len() as i64;
         recorded.push(by_position(ts.len(), &written));
@@ -164,7 +174,7 @@ fn inject(
             &ts,
             originals,
             injected,
-            tids.iter().copied().map(Some).collect(),
+            tids.iter().map(|&tid| (source.identity == RowIdentity::Tid).then_some(tid)).collect(),
         )?;
     }
     ledger::close(id, changed)?;
@@ -180,7 +190,7 @@ fn concurrent_change(source: &Source) -> ErrorReport {
 }
 
 /// The text before and after of each injected row, in input order (RETURNING has no order).
-fn by_position(n: usize, written: &[table::Written]) -> (Vec<Option<String>>, Vec<Option<String>>) {
+fn by_position(n: usize, written: &[write::Written]) -> (Vec<Option<String>>, Vec<Option<String>>) {
     let (mut before, mut after) = (vec![None; n], vec![None; n]);
     for (i, old, new, _) in written {
         if *i < n {

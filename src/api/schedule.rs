@@ -149,6 +149,7 @@ fn score_new_rows(config: Option<JsonArg>) -> Result<i64, ErrorReport> {
         ],
     )
     .or_report()?;
+    crate::job_portal::settle_job_portal();
     Ok(out.len() as i64)
 }
 

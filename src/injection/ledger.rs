@@ -5,9 +5,9 @@
 //! is handed to the next later injection on that cell, which will restore it in turn. So
 //! the originals come back whatever order injections are reverted in.
 
-use super::table;
+use super::write;
 use crate::error::{Code, OrReport, error, internal};
-use crate::relation::Source;
+use crate::relation::{RowIdentity, Source};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 
@@ -60,6 +60,8 @@ pub fn add_spans(id: i64, spans: &[(Option<String>, i64, i64, i32)]) -> Result<(
     .or_report()
 }
 
+/// Record the cells of one column: their series key, time, original and injected text, and
+/// (single-heap tables) the row version the injection left. In batches, so a cancel gets in.
 #[allow(clippy::too_many_arguments)]
 pub fn add_cells(
     id: i64,
@@ -71,14 +73,29 @@ pub fn add_cells(
     injected: Vec<Option<String>>,
     tids: Vec<Option<pg_sys::ItemPointerData>>,
 ) -> Result<(), ErrorReport> {
-    let stamps: Vec<TimestampWithTimeZone> = ts.iter().map(|&t| to_ts(t)).collect::<Result<_, _>>()?;
-    crate::sql::write(
-        "INSERT INTO anomdet.injection_cells (injection_id, relid, column_name, series, ts, original, injected, tid) \
-         SELECT $1, $2, $3, v.* FROM ROWS FROM (pg_catalog.unnest($4::pg_catalog.text[]), pg_catalog.unnest($5::pg_catalog.timestamptz[]), \
-           pg_catalog.unnest($6::pg_catalog.text[]), pg_catalog.unnest($7::pg_catalog.text[]), pg_catalog.unnest($8::pg_catalog.tid[])) AS v",
-        &[id.into(), relid.into(), column.into(), keys.into(), stamps.into(), originals.into(), injected.into(), tids.into()],
-    )
-    .or_report()
+    const BATCH: usize = 50_000;
+    for from in (0..ts.len()).step_by(BATCH) {
+        pgrx::check_for_interrupts!();
+        let to = (from + BATCH).min(ts.len());
+        let stamps: Vec<TimestampWithTimeZone> = ts[from..to].iter().map(|&t| to_ts(t)).collect::<Result<_, _>>()?;
+        crate::sql::write(
+            "INSERT INTO anomdet.injection_cells (injection_id, relid, column_name, series, ts, original, injected, tid) \
+             SELECT $1, $2, $3, v.* FROM ROWS FROM (pg_catalog.unnest($4::pg_catalog.text[]), pg_catalog.unnest($5::pg_catalog.timestamptz[]), \
+               pg_catalog.unnest($6::pg_catalog.text[]), pg_catalog.unnest($7::pg_catalog.text[]), pg_catalog.unnest($8::pg_catalog.tid[])) AS v",
+            &[
+                id.into(),
+                relid.into(),
+                column.into(),
+                keys[from..to].to_vec().into(),
+                stamps.into(),
+                originals[from..to].to_vec().into(),
+                injected[from..to].to_vec().into(),
+                tids[from..to].to_vec().into(),
+            ],
+        )
+        .or_report()?;
+    }
+    Ok(())
 }
 
 pub fn close(id: i64, rows_changed: i64) -> Result<(), ErrorReport> {
@@ -172,37 +189,25 @@ pub fn revert(id: i64, force: bool) -> Result<i64, ErrorReport> {
         crate::relation::check_can_update(&source, column)?;
         let cells = cells_to_restore(id, column)?;
         let cast = restore_cast(&crate::relation::column_type(source.relid, column)?);
-        // First at the row versions the injection left (usually still there), then, for cells
-        // whose row has moved since, found again by time.
-        let first = restore_at(&source, column, &cast, &cells, force)?;
-        let moved: Vec<&Restore> =
-            cells.iter().enumerate().filter(|(i, _)| !first.contains(i)).map(|(_, c)| c).collect();
-        let (mut again, mut changed_since) = (0usize, 0usize);
-        if !moved.is_empty() {
-            let keys: Vec<Option<String>> = moved.iter().map(|c| c.key.clone()).collect();
-            let ts: Vec<i64> = moved.iter().map(|c| c.ts).collect();
-            let found = table::locate(&source, &keys, &ts)?;
-            let relocated: Vec<Restore> = moved
-                .iter()
-                .zip(found)
-                .filter_map(|(c, tid)| tid.map(|tid| Restore { tid: Some(tid), ..(*c).clone() }))
-                .collect();
-            again = restore_at(&source, column, &cast, &relocated, force)?.len();
-            // Rows still there but holding something else: changed since the injection.
-            // (Rows deleted since are not found and have nothing to restore.)
-            changed_since = relocated.len() - again;
-        }
-        if !force && changed_since > 0 {
+        let outcome = match source.identity {
+            RowIdentity::Value => restore_by_value(&source, column, &cast, &cells, force)?,
+            _ => restore_by_tid(&source, column, &cast, &cells, force)?,
+        };
+        if !force && outcome.changed_since > 0 {
             return Err(error(
                 Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
                 format!(
-                    "injection {id}: {changed_since} of {} cells of column \"{column}\" were changed after the injection",
+                    "injection {id}: {} of {} cells of column \"{column}\" were changed after the injection",
+                    outcome.changed_since,
                     cells.len()
                 ),
                 "nothing was reverted; pass force => true to overwrite those later changes with the originals",
             ));
         }
-        restored += (first.len() + again) as i64;
+        if !outcome.gone.is_empty() {
+            warn_gone(id, column, &outcome.gone);
+        }
+        restored += outcome.restored as i64;
     }
     crate::sql::write(
         "UPDATE anomdet.injections SET status = 'reverted', reverted_at = pg_catalog.clock_timestamp() WHERE id = $1",
@@ -228,6 +233,86 @@ fn hand_over(id: i64) -> Result<(), ErrorReport> {
     .or_report()
 }
 
+/// What putting one column's cells back came to.
+struct Outcome {
+    restored: usize,
+    /// Rows still there that hold neither the injected text nor (after a write) the original.
+    changed_since: usize,
+    /// Cells whose row no longer exists (deleted, or its chunk dropped): nothing to write to.
+    gone: Vec<Restore>,
+}
+
+/// Single-heap tables: first at the row versions the injection left (usually still there),
+/// then, for cells whose row has moved since, found again by time.
+fn restore_by_tid(source: &Source, column: &str, cast: &str, cells: &[Restore], force: bool) -> Result<Outcome, ErrorReport> {
+    let first = restore_at(source, column, cast, cells, force)?;
+    let moved: Vec<&Restore> = cells.iter().enumerate().filter(|(i, _)| !first.contains(i)).map(|(_, c)| c).collect();
+    let mut outcome = Outcome { restored: first.len(), changed_since: 0, gone: Vec::new() };
+    if moved.is_empty() {
+        return Ok(outcome);
+    }
+    let keys: Vec<Option<String>> = moved.iter().map(|c| c.key.clone()).collect();
+    let ts: Vec<i64> = moved.iter().map(|c| c.ts).collect();
+    let found = write::locate(source, &keys, &ts)?;
+    let mut relocated = Vec::new();
+    for (cell, tid) in moved.into_iter().zip(found) {
+        match tid {
+            Some(tid) => relocated.push(Restore { tid: Some(tid), ..cell.clone() }),
+            None => outcome.gone.push(cell.clone()),
+        }
+    }
+    let again = restore_at(source, column, cast, &relocated, force)?.len();
+    outcome.restored += again;
+    // Rows still there but holding something else: changed since the injection.
+    outcome.changed_since = relocated.len() - again;
+    Ok(outcome)
+}
+
+/// Partitioned tables and hypertables: every cell found by time and series key, wherever its
+/// row lives now (another partition, a compressed or recompressed chunk).
+fn restore_by_value(source: &Source, column: &str, cast: &str, cells: &[Restore], force: bool) -> Result<Outcome, ErrorReport> {
+    let ts: Vec<i64> = cells.iter().map(|c| c.ts).collect();
+    let keys: Vec<Option<String>> = cells.iter().map(|c| c.key.clone()).collect();
+    let back: Vec<Option<String>> = cells.iter().map(|c| c.original.clone()).collect();
+    let expected: Vec<Option<String>> = cells.iter().map(|c| c.injected.clone()).collect();
+    let now = write::current_texts(source, column, &ts, &keys)?;
+    let gone: Vec<Restore> = cells.iter().zip(&now).filter(|(_, n)| n.is_none()).map(|(c, _)| c.clone()).collect();
+    let changed_since = now.iter().zip(&expected).filter(|(n, e)| n.as_ref().is_some_and(|n| n != *e)).count();
+    if !force && changed_since > 0 {
+        return Ok(Outcome { restored: 0, changed_since, gone });
+    }
+    let refs = write::RowRefs { tids: &[], ts: &ts, keys: &keys };
+    let written = write::write(source, column, cast, &refs, &back, (!force).then_some(expected.as_slice()))?;
+    Ok(Outcome { restored: written.len(), changed_since: if force { 0 } else { changed_since }, gone })
+}
+
+/// Say which cells could not be restored because their rows are gone: a count, the first few
+/// times, and where the full list stays.
+fn warn_gone(id: i64, column: &str, gone: &[Restore]) {
+    let first: Vec<String> = gone
+        .iter()
+        .take(5)
+        .map(|c| {
+            let at = crate::scoring::format_ts(c.ts);
+            c.key.as_ref().map_or(at.clone(), |k| format!("{at} (series {k})"))
+        })
+        .collect();
+    ereport!(
+        PgLogLevel::WARNING,
+        PgSqlErrorCode::ERRCODE_WARNING,
+        format!(
+            "injection {id}: {} cells of column \"{column}\" could not be restored: their rows no longer exist",
+            gone.len()
+        ),
+        format!(
+            "first at {}{}; the rest of the column was restored. Their originals stay in anomdet.injection_cells \
+             (injection_id = {id}): a dropped chunk or deleted row has nothing to restore into.",
+            first.join(", "),
+            if gone.len() > first.len() { ", ..." } else { "" }
+        )
+    );
+}
+
 /// Write the originals of `cells` back at their tids; returns the positions (in `cells`) that
 /// were restored. Without `force`, only rows still holding the injected text are touched.
 fn restore_at(
@@ -246,8 +331,8 @@ fn restore_at(
     let keys: Vec<Option<String>> = usable.iter().map(|&i| cells[i].key.clone()).collect();
     let back: Vec<Option<String>> = usable.iter().map(|&i| cells[i].original.clone()).collect();
     let expected: Vec<Option<String>> = usable.iter().map(|&i| cells[i].injected.clone()).collect();
-    let refs = table::RowRefs { tids: &tids, ts: &ts, keys: &keys };
-    let written = table::write(source, column, cast, &refs, &back, (!force).then_some(expected.as_slice()))?;
+    let refs = write::RowRefs { tids: &tids, ts: &ts, keys: &keys };
+    let written = write::write(source, column, cast, &refs, &back, (!force).then_some(expected.as_slice()))?;
     Ok(written.iter().map(|(pos, ..)| usable[*pos]).collect())
 }
 

@@ -6,6 +6,7 @@
 pub mod ledger;
 pub mod placement;
 pub mod table;
+pub mod write;
 
 use crate::error::{Code, error};
 use anomdet_core::Params;

@@ -1,7 +1,7 @@
 //! Reading the target columns of a table per series, and writing injected values back.
 
 use crate::error::{Code, OrReport, error, internal};
-use crate::relation::Source;
+use crate::relation::{RowIdentity, Source};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use pgrx::spi::quote_identifier;
@@ -29,7 +29,8 @@ pub fn read(source: &Source, columns: &[String], only: Option<&str>) -> Result<V
     let key = source.series_column.as_deref().map(quote_identifier);
     // Fixed-width columns first and the key (text) last, so most attributes are found at
     // cached offsets without a call into PostgreSQL.
-    let row_id = if source.has_row_ids { "ctid" } else { "NULL::pg_catalog.tid" };
+    // Row ids only where one names one row: a table that is one heap.
+    let row_id = if source.identity == RowIdentity::Tid { "ctid" } else { "NULL::pg_catalog.tid" };
     let mut select = format!("SELECT {t}::pg_catalog.timestamptz, {row_id}");
     for c in columns {
         select.push_str(&format!(", {}::pg_catalog.float8", quote_identifier(c)));
@@ -134,140 +135,6 @@ pub fn to_sql_text(v: Option<f64>) -> Option<String> {
             format!("{x}")
         }
     })
-}
-
-/// Find the rows identified by (time, series key): their tids, in input order (None if gone).
-pub fn locate(
-    source: &Source,
-    keys: &[Option<String>],
-    ts: &[i64],
-) -> Result<Vec<Option<pg_sys::ItemPointerData>>, ErrorReport> {
-    let t = quote_identifier(&source.time_column);
-    let time_type = crate::relation::column_type(source.relid, &source.time_column)?;
-    let key_match = match &source.series_column {
-        Some(k) => format!(" AND r.{}::pg_catalog.text IS NOT DISTINCT FROM v.key", quote_identifier(k)),
-        None => String::new(),
-    };
-    let sql = format!(
-        "SELECT v.i, r.ctid FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.timestamptz[]), pg_catalog.unnest($2::pg_catalog.text[])) \
-           WITH ORDINALITY AS v(ts, key, i) JOIN {rel} AS r ON r.{t} = v.ts::{time_type}{key_match}",
-        rel = source.qualified
-    );
-    let stamps: Vec<TimestampWithTimeZone> =
-        ts.iter().map(|&x| TimestampWithTimeZone::try_from(x).map_err(internal)).collect::<Result<_, _>>()?;
-    let mut out = vec![None; ts.len()];
-    Spi::connect(|client| {
-        for row in client.select(sql.as_str(), None, &[stamps.into(), keys.to_vec().into()]).map_err(internal)? {
-            let i = row.get::<i64>(1).or_report()?.unwrap_or_default() as usize;
-            if let Some(slot) = i.checked_sub(1).and_then(|i| out.get_mut(i)) {
-                *slot = row.get::<pg_sys::ItemPointerData>(2).or_report()?;
-            }
-        }
-        Ok(out)
-    })
-}
-
-/// A row an injection or revert touched: its position in the input arrays, the text it held
-/// before, the text it holds now, and where the new row version lives.
-pub type Written = (usize, Option<String>, Option<String>, pg_sys::ItemPointerData);
-
-/// Set `column` of the rows at `tids` to `values` (text, cast by `cast`, which reads `x.val`),
-/// in one statement that locks each row, keeps its previous text and writes the new value.
-/// Rows are reached by tid, never by a join over the table. A row updated concurrently since
-/// it was read no longer matches its tid and is left out of the result; callers check counts.
-/// With `only_if_current`, rows whose text differs from it are left alone.
-pub fn write(
-    source: &Source,
-    column: &str,
-    cast: &str,
-    rows: &RowRefs<'_>,
-    values: &[Option<String>],
-    only_if_current: Option<&[Option<String>]>,
-) -> Result<Vec<Written>, ErrorReport> {
-    let c = quote_identifier(column);
-    let t = quote_identifier(&source.time_column);
-    let time_type = crate::relation::column_type(source.relid, &source.time_column)?;
-    let guard = if only_if_current.is_some() {
-        format!(" AND r.{c}::pg_catalog.text IS NOT DISTINCT FROM v.cur")
-    } else {
-        String::new()
-    };
-    // A tid is only a hint: the row there must still have the expected time (and key).
-    let key_match = match &source.series_column {
-        Some(k) => format!(" AND r.{}::pg_catalog.text IS NOT DISTINCT FROM v.key", quote_identifier(k)),
-        None => String::new(),
-    };
-    // FOR UPDATE makes the kept text the row's latest committed value, and the row ours until commit.
-    let sql = format!(
-        "WITH x AS ( \
-           SELECT r.ctid AS tid, v.i, v.val, r.{c}::pg_catalog.text AS before \
-           FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.tid[]), pg_catalog.unnest($2::pg_catalog.text[]), \
-                           pg_catalog.unnest($3::pg_catalog.text[]), pg_catalog.unnest($4::pg_catalog.timestamptz[]), \
-                           pg_catalog.unnest($5::pg_catalog.text[])) WITH ORDINALITY AS v(tid, val, cur, ts, key, i) \
-           JOIN {rel} AS r ON r.ctid = v.tid AND r.{t} = v.ts::{time_type}{key_match}{guard} \
-           FOR UPDATE OF r) \
-         UPDATE {rel} AS r SET {c} = {cast} FROM x WHERE r.ctid = x.tid \
-         RETURNING x.i, x.before, r.{c}::pg_catalog.text, r.ctid",
-        rel = source.qualified
-    );
-    let current: Vec<Option<String>> =
-        only_if_current.map(<[_]>::to_vec).unwrap_or_else(|| vec![None; rows.tids.len()]);
-    let stamps: Vec<TimestampWithTimeZone> =
-        rows.ts.iter().map(|&x| TimestampWithTimeZone::try_from(x).map_err(internal)).collect::<Result<_, _>>()?;
-    with_nested_loops(|| {
-        crate::sql::write_with(|client| {
-            let args = [
-                rows.tids.to_vec().into(),
-                values.to_vec().into(),
-                current.into(),
-                stamps.into(),
-                rows.keys.to_vec().into(),
-            ];
-            let result = client.update(sql.as_str(), None, &args).map_err(internal)?;
-            let mut out = Vec::with_capacity(rows.tids.len());
-            for row in result {
-                let i = row.get::<i64>(1).or_report()?.unwrap_or_default() as usize;
-                let tid = row.get::<pg_sys::ItemPointerData>(4).or_report()?.unwrap_or_default();
-                out.push((
-                    i.saturating_sub(1),
-                    row.get::<String>(2).or_report()?,
-                    row.get::<String>(3).or_report()?,
-                    tid,
-                ));
-            }
-            Ok(out)
-        })
-    })
-}
-
-/// The rows a write addresses: where each is believed to be, and what identifies it.
-pub struct RowRefs<'a> {
-    pub tids: &'a [pg_sys::ItemPointerData],
-    pub ts: &'a [i64],
-    pub keys: &'a [Option<String>],
-}
-
-/// Run `body` with hash and merge joins disabled for this transaction, then put the caller's
-/// settings back. Reaching 10,000 rows by tid is a nested loop of tid lookups; left to its cost
-/// model the planner sometimes hashes the whole table instead, several times slower.
-fn with_nested_loops<T>(body: impl FnOnce() -> Result<T, ErrorReport>) -> Result<T, ErrorReport> {
-    let saved = crate::sql::read_two::<String, String>(
-        "SELECT pg_catalog.current_setting('enable_hashjoin'), pg_catalog.current_setting('enable_mergejoin')",
-        &[],
-    )
-    .or_report()?;
-    crate::sql::read_run("SELECT pg_catalog.set_config('enable_hashjoin', 'off', true), pg_catalog.set_config('enable_mergejoin', 'off', true)", &[])
-        .or_report()?;
-    let result = body();
-    // On error the transaction aborts and the settings revert with it.
-    if let (Some(hash), Some(merge)) = saved {
-        crate::sql::read_run(
-            "SELECT pg_catalog.set_config('enable_hashjoin', $1, true), pg_catalog.set_config('enable_mergejoin', $2, true)",
-            &[hash.into(), merge.into()],
-        )
-        .or_report()?;
-    }
-    result
 }
 
 /// Create `target` as a copy of the source (structure, defaults, indexes, then rows) and

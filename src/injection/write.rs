@@ -1,0 +1,319 @@
+//! Writing new values into rows that were read before, on every kind of relation, and finding
+//! those rows again. A table that is one heap is written by ctid (checked against the row's
+//! time and key); partitioned tables and hypertables by time and series key, because a ctid is
+//! unique only within one partition or chunk and a compressed chunk has none. Writes go in
+//! batches, so a cancel is never more than one batch away and no statement's arguments grow
+//! with the table.
+
+use crate::error::{Code, OrReport, error, internal};
+use crate::relation::{RowIdentity, Source};
+use pgrx::pg_sys::panic::ErrorReport;
+use pgrx::prelude::*;
+use pgrx::spi::quote_identifier;
+
+/// Rows per statement: large enough that a statement's overhead does not count, small enough
+/// that building its arguments takes a few milliseconds.
+const BATCH: usize = 50_000;
+
+/// The rows a write addresses: what identifies each (time, series key) and, on a single-heap
+/// table, where it is believed to be.
+pub struct RowRefs<'a> {
+    pub tids: &'a [pg_sys::ItemPointerData],
+    pub ts: &'a [i64],
+    pub keys: &'a [Option<String>],
+}
+
+/// A row a write touched: its position in the input, the text it held before, the text it
+/// holds now, and (single-heap tables) where the new row version lives.
+pub type Written = (usize, Option<String>, Option<String>, Option<pg_sys::ItemPointerData>);
+
+/// Set `column` of the rows to `values` (text, cast by `cast`, which reads `x.val`), keeping
+/// each row's previous text. A row changed concurrently since it was read, or gone, is left out
+/// of the result; callers compare counts. With `only_if_current`, rows whose text differs from
+/// it are left alone too.
+pub fn write(
+    source: &Source,
+    column: &str,
+    cast: &str,
+    rows: &RowRefs<'_>,
+    values: &[Option<String>],
+    only_if_current: Option<&[Option<String>]>,
+) -> Result<Vec<Written>, ErrorReport> {
+    let statement = Statement::new(source, column)?;
+    let mut out = Vec::with_capacity(values.len());
+    for from in (0..values.len()).step_by(BATCH) {
+        pgrx::check_for_interrupts!();
+        let to = (from + BATCH).min(values.len());
+        let batch = RowRefs {
+            tids: rows.tids.get(from..to).unwrap_or_default(),
+            ts: &rows.ts[from..to],
+            keys: &rows.keys[from..to],
+        };
+        let current = only_if_current.map(|c| &c[from..to]);
+        let written = match source.identity {
+            RowIdentity::Tid => statement.by_tid(cast, &batch, &values[from..to], current)?,
+            RowIdentity::Value => statement.by_value(cast, &batch, &values[from..to], current)?,
+            RowIdentity::ReadOnly => return Err(internal("a write reached a view")),
+        };
+        out.extend(written.into_iter().map(|(i, before, after, tid)| (from + i, before, after, tid)));
+    }
+    Ok(out)
+}
+
+/// What every statement of one write shares: the quoted names and the time column's type.
+struct Statement<'a> {
+    source: &'a Source,
+    column: String,
+    time: String,
+    time_type: String,
+    /// The series key column, quoted, on a keyed source.
+    key: Option<String>,
+}
+
+impl<'a> Statement<'a> {
+    fn new(source: &'a Source, column: &str) -> Result<Statement<'a>, ErrorReport> {
+        Ok(Statement {
+            source,
+            column: quote_identifier(column),
+            time: quote_identifier(&source.time_column),
+            time_type: crate::relation::column_type(source.relid, &source.time_column)?,
+            key: source.series_column.as_deref().map(quote_identifier),
+        })
+    }
+
+    /// `AND r.key::text IS NOT DISTINCT FROM {alias}.key` on a keyed source.
+    fn key_match(&self, alias: &str) -> String {
+        match &self.key {
+            Some(k) => format!(" AND r.{k}::pg_catalog.text IS NOT DISTINCT FROM {alias}.key"),
+            None => String::new(),
+        }
+    }
+
+    /// One statement that locks each row at its tid (if it still has the expected time and
+    /// key, and text when guarded), keeps its previous text and writes the new value.
+    fn by_tid(
+        &self,
+        cast: &str,
+        rows: &RowRefs<'_>,
+        values: &[Option<String>],
+        only_if_current: Option<&[Option<String>]>,
+    ) -> Result<Vec<Written>, ErrorReport> {
+        let (c, t, time_type, key_match) = (&self.column, &self.time, &self.time_type, self.key_match("v"));
+        let guard = if only_if_current.is_some() {
+            format!(" AND r.{c}::pg_catalog.text IS NOT DISTINCT FROM v.cur")
+        } else {
+            String::new()
+        };
+        // FOR UPDATE makes the kept text the row's latest committed value, and the row ours until commit.
+        let sql = format!(
+            "WITH x AS ( \
+               SELECT r.ctid AS tid, v.i, v.val, r.{c}::pg_catalog.text AS before \
+               FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.tid[]), pg_catalog.unnest($2::pg_catalog.text[]), \
+                               pg_catalog.unnest($3::pg_catalog.text[]), pg_catalog.unnest($4::pg_catalog.timestamptz[]), \
+                               pg_catalog.unnest($5::pg_catalog.text[])) WITH ORDINALITY AS v(tid, val, cur, ts, key, i) \
+               JOIN {rel} AS r ON r.ctid = v.tid AND r.{t} = v.ts::{time_type}{key_match}{guard} \
+               FOR UPDATE OF r) \
+             UPDATE {rel} AS r SET {c} = {cast} FROM x WHERE r.ctid = x.tid \
+             RETURNING x.i, x.before, r.{c}::pg_catalog.text, r.ctid",
+            rel = self.source.qualified
+        );
+        let current: Vec<Option<String>> =
+            only_if_current.map(<[_]>::to_vec).unwrap_or_else(|| vec![None; rows.tids.len()]);
+        let args = vec![
+            rows.tids.to_vec().into(),
+            values.to_vec().into(),
+            current.into(),
+            stamps(rows.ts)?.into(),
+            rows.keys.to_vec().into(),
+        ];
+        with_nested_loops(|| returning(&sql, args, true))
+    }
+
+    /// Two statements: read each row's current text by time and key, then update the rows
+    /// found, each only while it still holds that text (so a concurrent change between the two
+    /// leaves it out, and a row never changes without its old text kept).
+    fn by_value(
+        &self,
+        cast: &str,
+        rows: &RowRefs<'_>,
+        values: &[Option<String>],
+        only_if_current: Option<&[Option<String>]>,
+    ) -> Result<Vec<Written>, ErrorReport> {
+        let found = self.current_texts(rows.ts, rows.keys)?;
+        let chosen: Vec<usize> = (0..values.len())
+            .filter(|&i| match (&found[i], only_if_current) {
+                (None, _) => false,
+                (Some(now), Some(expected)) => *now == expected[i],
+                (Some(_), None) => true,
+            })
+            .collect();
+        if chosen.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (c, t, time_type, key_match) = (&self.column, &self.time, &self.time_type, self.key_match("x"));
+        let sql = format!(
+            "UPDATE {rel} AS r SET {c} = {cast} \
+             FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.int8[]), pg_catalog.unnest($2::pg_catalog.text[]), \
+                             pg_catalog.unnest($3::pg_catalog.text[]), pg_catalog.unnest($4::pg_catalog.timestamptz[]), \
+                             pg_catalog.unnest($5::pg_catalog.text[])) AS x(i, val, cur, ts, key) \
+             WHERE r.{t} = x.ts::{time_type}{key_match} AND r.{c}::pg_catalog.text IS NOT DISTINCT FROM x.cur \
+             RETURNING x.i, x.cur, r.{c}::pg_catalog.text, NULL::pg_catalog.tid",
+            rel = self.source.qualified
+        );
+        let pick = |v: &[Option<String>]| -> Vec<Option<String>> { chosen.iter().map(|&i| v[i].clone()).collect() };
+        let before: Vec<Option<String>> = chosen.iter().map(|&i| found[i].clone().flatten()).collect();
+        let ts: Vec<i64> = chosen.iter().map(|&i| rows.ts[i]).collect();
+        let args = vec![
+            chosen.iter().map(|&i| i as i64).collect::<Vec<i64>>().into(),
+            pick(values).into(),
+            before.into(),
+            stamps(&ts)?.into(),
+            pick(rows.keys).into(),
+        ];
+        let written = returning(&sql, args, false)?;
+        // Each input row names one table row; a second row with the same time and key (inserted
+        // since the read) would be written twice.
+        let mut seen = vec![false; values.len()];
+        for (i, ..) in &written {
+            if std::mem::replace(&mut seen[*i], true) {
+                return Err(duplicate_rows(self.source));
+            }
+        }
+        Ok(written)
+    }
+
+    /// Each row's current text in the column, found by time and key: None when no row has that
+    /// time and key any more, Some(NULL) for a NULL cell.
+    fn current_texts(&self, ts: &[i64], keys: &[Option<String>]) -> Result<Vec<Option<Option<String>>>, ErrorReport> {
+        let (c, t, time_type, key_match) = (&self.column, &self.time, &self.time_type, self.key_match("v"));
+        let sql = format!(
+            "SELECT v.i, r.{c}::pg_catalog.text \
+             FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.timestamptz[]), pg_catalog.unnest($2::pg_catalog.text[])) \
+               WITH ORDINALITY AS v(ts, key, i) \
+             JOIN {rel} AS r ON r.{t} = v.ts::{time_type}{key_match}",
+            rel = self.source.qualified
+        );
+        let mut out: Vec<Option<Option<String>>> = vec![None; ts.len()];
+        Spi::connect(|client| {
+            let rows = client.select(&sql, None, &[stamps(ts)?.into(), keys.to_vec().into()]).map_err(internal)?;
+            for (n, row) in rows.enumerate() {
+                if n % anomdet_core::interrupt::EVERY == 0 {
+                    pgrx::check_for_interrupts!();
+                }
+                let i = row.get::<i64>(1).or_report()?.unwrap_or_default() as usize;
+                let Some(slot) = i.checked_sub(1).and_then(|i| out.get_mut(i)) else { continue };
+                if slot.replace(row.get::<String>(2).or_report()?).is_some() {
+                    return Err(duplicate_rows(self.source));
+                }
+            }
+            Ok(out)
+        })
+    }
+}
+
+/// Each row's current text in `column`, found by time and series key (batched): None where no
+/// row has that time and key any more.
+pub fn current_texts(
+    source: &Source,
+    column: &str,
+    ts: &[i64],
+    keys: &[Option<String>],
+) -> Result<Vec<Option<Option<String>>>, ErrorReport> {
+    let statement = Statement::new(source, column)?;
+    let mut out = Vec::with_capacity(ts.len());
+    for from in (0..ts.len()).step_by(BATCH) {
+        pgrx::check_for_interrupts!();
+        let to = (from + BATCH).min(ts.len());
+        out.extend(statement.current_texts(&ts[from..to], &keys[from..to])?);
+    }
+    Ok(out)
+}
+
+/// Find rows by (time, series key) on a single-heap table: their tids, in input order (None if
+/// gone). For rows that moved since their tid was recorded.
+pub fn locate(
+    source: &Source,
+    keys: &[Option<String>],
+    ts: &[i64],
+) -> Result<Vec<Option<pg_sys::ItemPointerData>>, ErrorReport> {
+    let statement = Statement::new(source, &source.time_column)?;
+    let (t, time_type, key_match) = (&statement.time, &statement.time_type, statement.key_match("v"));
+    let sql = format!(
+        "SELECT v.i, r.ctid FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.timestamptz[]), pg_catalog.unnest($2::pg_catalog.text[])) \
+           WITH ORDINALITY AS v(ts, key, i) JOIN {rel} AS r ON r.{t} = v.ts::{time_type}{key_match}",
+        rel = source.qualified
+    );
+    let mut out = vec![None; ts.len()];
+    for from in (0..ts.len()).step_by(BATCH) {
+        pgrx::check_for_interrupts!();
+        let to = (from + BATCH).min(ts.len());
+        Spi::connect(|client| {
+            let args = [stamps(&ts[from..to])?.into(), keys[from..to].to_vec().into()];
+            for row in client.select(sql.as_str(), None, &args).map_err(internal)? {
+                let i = row.get::<i64>(1).or_report()?.unwrap_or_default() as usize;
+                if let Some(slot) = i.checked_sub(1).and_then(|i| out.get_mut(from + i)) {
+                    *slot = row.get::<pg_sys::ItemPointerData>(2).or_report()?;
+                }
+            }
+            Ok::<_, ErrorReport>(())
+        })?;
+    }
+    Ok(out)
+}
+
+/// Run an UPDATE ... RETURNING (position, before, after, tid); positions are 1-based when
+/// `ordinal` (WITH ORDINALITY), else 0-based.
+fn returning(sql: &str, args: Vec<pgrx::datum::DatumWithOid<'_>>, ordinal: bool) -> Result<Vec<Written>, ErrorReport> {
+    crate::sql::write_with(|client| {
+        let result = client.update(sql, None, &args).map_err(internal)?;
+        let mut out = Vec::with_capacity(result.len());
+        for (n, row) in result.enumerate() {
+            if n % anomdet_core::interrupt::EVERY == 0 {
+                pgrx::check_for_interrupts!();
+            }
+            let i = row.get::<i64>(1).or_report()?.unwrap_or_default() as usize;
+            out.push((
+                if ordinal { i.saturating_sub(1) } else { i },
+                row.get::<String>(2).or_report()?,
+                row.get::<String>(3).or_report()?,
+                row.get::<pg_sys::ItemPointerData>(4).or_report()?,
+            ));
+        }
+        Ok(out)
+    })
+}
+
+fn stamps(ts: &[i64]) -> Result<Vec<TimestampWithTimeZone>, ErrorReport> {
+    ts.iter().map(|&x| TimestampWithTimeZone::try_from(x).map_err(internal)).collect()
+}
+
+fn duplicate_rows(source: &Source) -> ErrorReport {
+    error(
+        Code::ERRCODE_CARDINALITY_VIOLATION,
+        format!("{} has more than one row at a time (and series) this write addresses; nothing was written", source.qualified),
+        "rows were added since they were read: retry the call",
+    )
+}
+
+/// Run `body` with hash and merge joins disabled for this transaction, then put the caller's
+/// settings back. Reaching 10,000 rows by tid is a nested loop of tid lookups; left to its cost
+/// model the planner sometimes hashes the whole table instead, several times slower.
+fn with_nested_loops<T>(body: impl FnOnce() -> Result<T, ErrorReport>) -> Result<T, ErrorReport> {
+    let saved = crate::sql::read_two::<String, String>(
+        "SELECT pg_catalog.current_setting('enable_hashjoin'), pg_catalog.current_setting('enable_mergejoin')",
+        &[],
+    )
+    .or_report()?;
+    crate::sql::read_run("SELECT pg_catalog.set_config('enable_hashjoin', 'off', true), pg_catalog.set_config('enable_mergejoin', 'off', true)", &[])
+        .or_report()?;
+    let result = body();
+    // On error the transaction aborts and the settings revert with it.
+    if let (Some(hash), Some(merge)) = saved {
+        crate::sql::read_run(
+            "SELECT pg_catalog.set_config('enable_hashjoin', $1, true), pg_catalog.set_config('enable_mergejoin', $2, true)",
+            &[hash.into(), merge.into()],
+        )
+        .or_report()?;
+    }
+    result
+}
