@@ -25,6 +25,14 @@ fi
 if ! grep -q "pg15" "${PGRX_HOME:-$HOME/.pgrx}/config.toml" 2>/dev/null; then
     cargo pgrx init --pg15 "$PG_CONFIG" >/dev/null
 fi
+# TimescaleDB for the TimescaleDB tier, built from the source archive in ../shared when it is
+# there (every developer machine and CI has it; the script does nothing when it is installed).
+SHARED_TOOLS="$(dirname "$0")/../../shared/tools"
+if [ -f "$SHARED_TOOLS/timescaledb.sh" ] && [ ! -f "$($PG_CONFIG --sharedir)/extension/timescaledb.control" ]; then
+    echo "setup: building TimescaleDB from ../shared (about 3 minutes on 2 cores)"
+    bash "$SHARED_TOOLS/timescaledb.sh" "$PG_CONFIG" | tail -1
+fi
+
 # Python tools the tests use, pinned, in a venv of their own: pgspot checks the install script,
 # psycopg drives the bad-input sweep.
 TOOLS=${ANOMDET_TOOLS:-$HOME/.cache/anomdet-tools}

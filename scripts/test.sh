@@ -61,6 +61,8 @@ echo "== 8/10 stream jobs and their faults, injections under crashes, a hot stan
 bash tests/stream.sh
 bash tests/faults.sh
 bash tests/standby.sh
+echo "== TimescaleDB: hypertables, compression, continuous aggregates, add_job, and the integrity property test (own cluster)"
+bash tests/timescaledb.sh
 echo "== 9/10 scheduled detection under pg_cron (own cluster, about two minutes)"
 bash tests/schedule.sh
 echo "== 10/10 the README's demo, end to end (own cluster)"

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The TimescaleDB tier, on a cluster of its own with timescaledb preloaded: every write path
+# against hypertables (compressed chunks, a space dimension, drop_chunks, retention),
+# continuous aggregates as sources, add_job under TimescaleDB's own scheduler, stream targets
+# compressed while written (tests/timescale.py); the integrity property test on plain,
+# partitioned and hypertable sources (tests/integrity.py, INTEGRITY_SECONDS, default 240); and
+# the doc pages marked for TimescaleDB. Without TimescaleDB installed, the property test runs on
+# plain and partitioned sources and the rest is skipped, saying why.
+# Usage: bash tests/timescaledb.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/cluster.sh
+PY="${ANOMDET_TOOLS:-$HOME/.cache/anomdet-tools}/bin/python"
+if [ -f "$("${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}" --sharedir)/extension/timescaledb.control" ]; then
+    cluster_start "shared_preload_libraries = 'timescaledb'" "timescaledb.telemetry_level = off" \
+        "max_worker_processes = 24" "timescaledb.max_background_workers = 8" "log_error_verbosity = verbose"
+    echo "== TimescaleDB $(psql -X -qAt -c "SELECT default_version FROM pg_available_extensions WHERE name = 'timescaledb'") preloaded"
+    "$PY" tests/timescale.py
+    python3 tests/doctest.py --timescaledb
+else
+    echo "== TimescaleDB is not installed (scripts/setup.sh installs it from ../shared when that is there):"
+    echo "   hypertable, compression, continuous aggregate, add_job and doc-page tests SKIPPED"
+    cluster_start "log_error_verbosity = verbose"
+fi
+"$PY" tests/integrity.py --seconds "${INTEGRITY_SECONDS:-240}"
+bad=$(grep -cE "ERROR:  XX000|terminated by signal|PANIC" "$CLUSTER_DIR/server.log" || true)
+if [ "$bad" != 0 ]; then grep -E -B2 "ERROR:  XX000|terminated by signal|PANIC" "$CLUSTER_DIR/server.log" | head -40; exit 1; fi
+cluster_stop
