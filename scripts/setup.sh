@@ -4,11 +4,15 @@
 set -euo pipefail
 
 PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
-PGRX_VERSION=0.18.1
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 
+# The build's own prerequisites (server headers, clang, cargo-pgrx) are install.sh's, so the
+# Docker image and this machine install them the same way.
+bash "$(dirname "$0")/install.sh" --prerequisites
+
+# What the tests use besides: pg_cron, Chromium for the report test, valgrind, SQLsmith.
 need_apt=()
-for pkg in postgresql-15 postgresql-server-dev-15 libclang-dev clang sudo postgresql-15-cron chromium python3-venv valgrind sqlsmith; do
+for pkg in postgresql-15 sudo postgresql-15-cron chromium python3-venv valgrind sqlsmith; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then
@@ -17,14 +21,6 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
-if ! cargo pgrx --version 2>/dev/null | grep -q "$PGRX_VERSION"; then
-    echo "setup: installing cargo-pgrx $PGRX_VERSION (about 8 minutes on 2 cores)"
-    cargo install cargo-pgrx --version "$PGRX_VERSION" --locked
-fi
-
-if ! grep -q "pg15" "${PGRX_HOME:-$HOME/.pgrx}/config.toml" 2>/dev/null; then
-    cargo pgrx init --pg15 "$PG_CONFIG" >/dev/null
-fi
 # TimescaleDB for the TimescaleDB tier, built from the source archive in ../shared when it is
 # there (every developer machine and CI has it; the script does nothing when it is installed).
 SHARED_TOOLS="$(dirname "$0")/../../shared/tools"
@@ -42,4 +38,4 @@ if ! "$TOOLS/bin/pgspot" --version 2>/dev/null | grep -q "0.9.4" || ! "$TOOLS/bi
     "$TOOLS/bin/pip" install -q "pgspot==0.9.4" "psycopg[binary]==3.2.13"
 fi
 
-echo "setup: ready (cargo-pgrx $PGRX_VERSION, $($PG_CONFIG --version))"
+echo "setup: ready ($(cargo pgrx --version), $($PG_CONFIG --version))"
