@@ -244,7 +244,13 @@ struct Outcome {
 
 /// Single-heap tables: first at the row versions the injection left (usually still there),
 /// then, for cells whose row has moved since, found again by time.
-fn restore_by_tid(source: &Source, column: &str, cast: &str, cells: &[Restore], force: bool) -> Result<Outcome, ErrorReport> {
+fn restore_by_tid(
+    source: &Source,
+    column: &str,
+    cast: &str,
+    cells: &[Restore],
+    force: bool,
+) -> Result<Outcome, ErrorReport> {
     let first = restore_at(source, column, cast, cells, force)?;
     let moved: Vec<&Restore> = cells.iter().enumerate().filter(|(i, _)| !first.contains(i)).map(|(_, c)| c).collect();
     let mut outcome = Outcome { restored: first.len(), changed_since: 0, gone: Vec::new() };
@@ -270,7 +276,13 @@ fn restore_by_tid(source: &Source, column: &str, cast: &str, cells: &[Restore], 
 
 /// Partitioned tables and hypertables: every cell found by time and series key, wherever its
 /// row lives now (another partition, a compressed or recompressed chunk).
-fn restore_by_value(source: &Source, column: &str, cast: &str, cells: &[Restore], force: bool) -> Result<Outcome, ErrorReport> {
+fn restore_by_value(
+    source: &Source,
+    column: &str,
+    cast: &str,
+    cells: &[Restore],
+    force: bool,
+) -> Result<Outcome, ErrorReport> {
     let ts: Vec<i64> = cells.iter().map(|c| c.ts).collect();
     let keys: Vec<Option<String>> = cells.iter().map(|c| c.key.clone()).collect();
     let back: Vec<Option<String>> = cells.iter().map(|c| c.original.clone()).collect();
