@@ -48,6 +48,7 @@ fn check_interrupts() {
 #[cfg(any(test, feature = "pg_test"))]
 #[pg_schema]
 mod tests;
+mod time_range;
 
 /// Required by `cargo pgrx test`.
 #[cfg(test)]

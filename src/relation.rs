@@ -22,6 +22,8 @@ pub struct Source {
     pub series_column: Option<String>,
     /// How a write finds one of its rows again.
     pub identity: RowIdentity,
+    /// The rows read and returned (the whole source unless a time range was given).
+    pub range: crate::time_range::TimeRange,
 }
 
 /// How a write finds a row it read before.
@@ -101,6 +103,7 @@ impl Source {
             value_column: value.name.clone(),
             series_column: series.map(|c| c.name.clone()),
             identity: identity_of(relid, &kind)?,
+            range: Default::default(),
         };
         source.check_can_read()?;
         Ok(source)
@@ -112,17 +115,18 @@ impl Source {
     pub fn select_sql(&self, ordered: bool) -> String {
         let t = quote_identifier(&self.time_column);
         let v = quote_identifier(&self.value_column);
+        let range = self.range.sql(&self.time_column);
         match &self.series_column {
             Some(s) => {
                 let s = quote_identifier(s);
                 format!(
                     "SELECT {t}::pg_catalog.timestamptz, {v}::pg_catalog.float8, {s}::pg_catalog.text FROM {} \
-                     WHERE {t} IS NOT NULL ORDER BY {s}, {t}",
+                     WHERE {t} IS NOT NULL{range} ORDER BY {s}, {t}",
                     self.qualified
                 )
             }
             None => format!(
-                "SELECT {t}::pg_catalog.timestamptz, {v}::pg_catalog.float8 FROM {} WHERE {t} IS NOT NULL{}",
+                "SELECT {t}::pg_catalog.timestamptz, {v}::pg_catalog.float8 FROM {} WHERE {t} IS NOT NULL{range}{}",
                 self.qualified,
                 if ordered { format!(" ORDER BY {t}") } else { String::new() }
             ),

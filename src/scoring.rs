@@ -179,7 +179,8 @@ impl Plan<'_> {
         if let Some(done) = pending.take() {
             self.finish_series(done, sink, &mut summary)?;
         }
-        if summary.rows_read == 0 {
+        // An empty time range is an answer (nothing happened then); an empty source is not.
+        if summary.rows_read == 0 && self.source.range.is_whole() {
             return Err(error(
                 Code::ERRCODE_DATA_EXCEPTION,
                 format!("source: {} has no rows to score", self.source.qualified),
@@ -269,11 +270,28 @@ impl Plan<'_> {
                     scored: value.map_or(Scored::WARMUP, |v| p.detector.update(v)),
                 })
                 .collect();
-        count(&rows, summary);
-        sink.accept(p.key.as_deref(), &rows)?;
+        self.emit(p.key.as_deref(), &rows, sink, summary)?;
         p.ts.clear();
         p.values.clear();
         Ok(())
+    }
+
+    /// Hand scored rows on, without the warm-up rows read before a time range's start.
+    fn emit(
+        &self,
+        key: Option<&str>,
+        rows: &[ScoredRow],
+        sink: &mut dyn Sink,
+        summary: &mut Summary,
+    ) -> Result<(), ErrorReport> {
+        let range = &self.source.range;
+        if rows.first().is_none_or(|r| range.keeps(r.ts)) {
+            count(rows, summary);
+            return sink.accept(key, rows);
+        }
+        let kept: Vec<ScoredRow> = rows.iter().filter(|r| range.keeps(r.ts)).copied().collect();
+        count(&kept, summary);
+        sink.accept(key, &kept)
     }
 
     fn finish_series(&self, mut p: Pending, sink: &mut dyn Sink, summary: &mut Summary) -> Result<(), ErrorReport> {
@@ -316,13 +334,11 @@ impl Plan<'_> {
                     let scored = if value.is_some() { scores.next().unwrap_or(Scored::WARMUP) } else { Scored::WARMUP };
                     rows.push(ScoredRow { ts, value, scored });
                     if rows.len() == ONLINE_CHUNK {
-                        count(&rows, summary);
-                        sink.accept(p.key.as_deref(), &rows)?;
+                        self.emit(p.key.as_deref(), &rows, sink, summary)?;
                         rows.clear();
                     }
                 }
-                count(&rows, summary);
-                sink.accept(p.key.as_deref(), &rows)
+                self.emit(p.key.as_deref(), &rows, sink, summary)
             }
         }
     }
@@ -350,6 +366,20 @@ pub fn series_label(key: Option<&str>) -> String {
 
 /// ISO 8601 in UTC, whatever the session's DateStyle: for values stored in the catalog.
 pub fn iso_utc(ts: i64) -> String {
+    let (date, time) = civil_parts(ts);
+    format!("{}T{time}Z", date.0)
+}
+
+/// `YYYY-MM-DD HH:MM:SS[.ffffff]` in UTC and whether the year is BC (PostgreSQL's own
+/// reading of a year ≤ 0: year 0 is 1 BC), for a timestamptz literal that holds every value.
+pub fn civil_utc(ts: i64) -> (String, bool) {
+    let ((_, year, rest), time) = civil_parts(ts);
+    let bc = year <= 0;
+    (format!("{:04}{rest} {time}", if bc { 1 - year } else { year }), bc)
+}
+
+/// ((ISO date with the proleptic year, the year, "-MM-DD"), "HH:MM:SS[.ffffff]").
+fn civil_parts(ts: i64) -> ((String, i64, String), String) {
     const DAY: i64 = 86_400_000_000;
     let days = ts.div_euclid(DAY) + 10_957; // 2000-01-01 is day 10957 of the Unix epoch
     let micros = ts.rem_euclid(DAY);
@@ -365,12 +395,12 @@ pub fn iso_utc(ts: i64) -> String {
     let year = yoe + era * 400 + i64::from(month <= 2);
     let secs = micros / 1_000_000;
     let frac = micros % 1_000_000;
-    let mut out = format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60);
+    let mut time = format!("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60);
     if frac != 0 {
-        out.push_str(&format!(".{frac:06}"));
+        time.push_str(&format!(".{frac:06}"));
     }
-    out.push('Z');
-    out
+    let rest = format!("-{month:02}-{day:02}");
+    ((format!("{year:04}{rest}"), year, rest), time)
 }
 
 pub fn format_ts(ts: i64) -> String {

@@ -10,6 +10,11 @@ Also checks that every function in schema anomdet has at least one example.
 A page marked `<!-- doctest: timescaledb -->` needs TimescaleDB: it is left out of the plain
 run and is the only kind run with --timescaledb (on a cluster with timescaledb preloaded, where
 its database gets CREATE EXTENSION timescaledb first).
+With --as-hypertables (TimescaleDB preloaded) the plain pages run again, and after every example
+each new table with one timestamp column becomes a hypertable of about ten chunks with every
+other chunk compressed: the same outputs must come out of anomdet reading and writing them.
+An example whose output cannot be the same there (it shows how a table is stored) is tagged
+`sql plain-storage` and is left out of that comparison.
 """
 import os
 import re
@@ -18,7 +23,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BLOCK = re.compile(r"```(sql(?: [a-z-]+)?|output)\n(.*?)```", re.S)
+BLOCK = re.compile(r"```(sql(?: [a-z-]+)*|output)\n(.*?)```", re.S)
 
 
 def psql(db, sql):
@@ -34,6 +39,40 @@ def normalise(text):
 
 UPDATE = "--update" in sys.argv
 TIMESCALEDB = "--timescaledb" in sys.argv
+AS_HYPERTABLES = "--as-hypertables" in sys.argv
+# Turns every new plain table in public with exactly one timestamp column (and no unique key
+# without it) into a hypertable of about ten chunks, compressing every other chunk.
+TO_HYPERTABLES = """
+SET client_min_messages = warning;
+SET timescaledb.enable_compression_ratio_warnings = off;
+DO $$
+DECLARE r record; lo timestamptz; hi timestamptz; nulls bigint; chunk interval;
+BEGIN
+  FOR r IN
+    SELECT c.oid::regclass AS rel, a.attname AS col
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+    WHERE n.nspname = 'public' AND c.relkind = 'r' AND NOT c.relispartition
+      AND a.atttypid IN ('timestamptz'::regtype, 'timestamp'::regtype)
+      AND NOT EXISTS (SELECT 1 FROM timescaledb_information.hypertables h
+                      WHERE h.hypertable_schema = 'public' AND h.hypertable_name = c.relname)
+      AND NOT EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid OR i.inhparent = c.oid)
+      AND (SELECT count(*) FROM pg_attribute b WHERE b.attrelid = c.oid AND b.attnum > 0 AND NOT b.attisdropped
+             AND b.atttypid IN ('timestamptz'::regtype, 'timestamp'::regtype)) = 1
+      AND NOT EXISTS (SELECT 1 FROM pg_index x WHERE x.indrelid = c.oid AND x.indisunique)
+  LOOP
+    EXECUTE format('SELECT min(%I)::timestamptz, max(%I)::timestamptz, count(*) FILTER (WHERE %I IS NULL) FROM %s',
+                   r.col, r.col, r.col, r.rel) INTO lo, hi, nulls;
+    CONTINUE WHEN lo IS NULL OR nulls > 0;  -- empty, or NULL times a hypertable cannot hold
+    chunk := greatest((hi - lo) / 10, interval '1 second');
+    EXECUTE format('SELECT create_hypertable(%L, %L, chunk_time_interval => %L::interval, migrate_data => true)',
+                   r.rel, r.col, chunk);
+    EXECUTE format('ALTER TABLE %s SET (timescaledb.compress)', r.rel);
+    PERFORM compress_chunk(c) FROM (SELECT c, row_number() OVER (ORDER BY c) AS k
+                                    FROM show_chunks(r.rel) AS c) s WHERE k % 2 = 1;
+  END LOOP;
+END $$;
+"""
 MARK = "<!-- doctest: timescaledb -->"
 
 
@@ -55,7 +94,7 @@ def run_file(path):
     r = psql(admin, f"CREATE DATABASE {db}")
     if r.returncode:
         return [f"{path}: cannot create database: {r.stderr}"], 0
-    if TIMESCALEDB:
+    if TIMESCALEDB or AS_HYPERTABLES:
         psql(db, "CREATE EXTENSION timescaledb")
     psql(db, "CREATE EXTENSION anomdet")
     failures, examples = [], 0
@@ -71,6 +110,12 @@ def run_file(path):
         if r.returncode:
             failures.append(f"{where} failed:\n{body}\n{r.stderr}")
             continue
+        if AS_HYPERTABLES:
+            converted = psql(db, TO_HYPERTABLES)
+            if converted.returncode:
+                failures.append(f"{where}: could not turn its tables into hypertables:\n{converted.stderr}")
+            if "plain-storage" in tag:
+                continue
         expected = blocks[i + 1] if i + 1 < len(blocks) and blocks[i + 1][0] == "output" else None
         if expected is not None and UPDATE and "ignore-output" not in tag:
             outputs[matches[i + 1].start()] = "\n".join(l.rstrip() for l in r.stdout.strip("\n").splitlines()) + "\n"
@@ -100,13 +145,15 @@ def main():
     files = sorted((ROOT / "docs").rglob("*.md"))
     failures, examples, docs_text = [], 0, ""
     files = [p for p in files if (MARK in p.read_text()) == TIMESCALEDB]
+    if AS_HYPERTABLES:
+        print("doctest: every table the examples create becomes a hypertable, every other chunk compressed")
     for path in files:
         text = path.read_text()
         docs_text += "\n".join(b for t, b in BLOCK.findall(text) if t.startswith("sql"))
         f, n = run_file(path)
         failures += f
         examples += n
-    missing, total = undocumented(docs_text) if not TIMESCALEDB else ([], 0)
+    missing, total = undocumented(docs_text) if not (TIMESCALEDB or AS_HYPERTABLES) else ([], 0)
     for name in missing:
         failures.append(f"function anomdet.{name}() has no runnable example in docs/")
     print(f"doctest: {examples} examples in {len(files)} files, {total} SQL functions documented"

@@ -94,6 +94,42 @@ def detection(conn):
           one(conn, plain.format("metrics_live")), 0)
 
 
+def time_range(conn, notices):
+    print("== a time range reads only the chunks it needs (auto_explain of the statements inside)")
+    conn.execute("LOAD 'auto_explain'")
+    for setting in ("log_min_duration = 0", "log_nested_statements = on", "log_analyze = on", "log_buffers = on"):
+        conn.execute(f"SET auto_explain.{setting}")
+    conn.execute("SET client_min_messages = log")
+    chunks_of = {r[0]: (r[1], r[2]) for r in conn.execute(
+        "SELECT chunk_name, range_start, range_end FROM timescaledb_information.chunks WHERE hypertable_name = 'metrics'").fetchall()}
+    calls = {
+        "detect": "SELECT count(*) FROM anomdet.detect('metrics', 'cpu', 'mad', series_column => 'host', "
+                  "start_time => '2024-01-03 02:00+00', end_time => '2024-01-03 20:00+00', lookback => 0)",
+        "run_batch": "SELECT anomdet.run_batch('metrics', 'cpu', 'mad', series_column => 'host', "
+                     "start_time => '2024-01-03 02:00+00', end_time => '2024-01-03 20:00+00', lookback => 0)",
+        "benchmark": "SELECT anomdet.benchmark('metrics', 'cpu', '{mad}', '{spike}', seeds => 1, series_column => 'host', "
+                     "start_time => '2024-01-03 02:00+00', end_time => '2024-01-03 20:00+00')",
+    }
+    for name, sql in calls.items():
+        notices.clear()
+        conn.execute(sql)
+        plans = [n for n in notices if "Query Text" in n and "public.metrics" in n and "IS NOT NULL" in n]
+        read = sorted({c for plan in plans for c in chunks_of if c in plan})
+        print(f"  ..   {name}: the scan's plan names chunks {read} of {len(chunks_of)}")
+        inside = [c for c, (lo, hi) in chunks_of.items() if lo.isoformat() <= "2024-01-03T20" and hi.isoformat() > "2024-01-03T02"]
+        check(f"{name} with a time range reads only the chunk holding it", (len(plans) > 0, read), (True, sorted(inside)))
+    conn.execute("RESET client_min_messages")
+    conn.execute("SET auto_explain.log_min_duration = -1")
+    rows = one(conn, "SELECT count(*) FROM anomdet.detect('metrics', 'cpu', 'mad', series_column => 'host', mode => 'online', "
+                     "start_time => '2024-01-03 02:00+00', end_time => '2024-01-03 20:00+00')")
+    check("detect returns exactly the rows in [start_time, end_time)", rows, 3 * 18 * 12)
+    same = one(conn, "SELECT count(*) FROM anomdet.detect('metrics', 'cpu', 'mad', series_column => 'host', mode => 'online', "
+                     "start_time => '2024-01-03 02:00+00', end_time => '2024-01-03 20:00+00') a "
+                     "JOIN anomdet.detect('metrics', 'cpu', 'mad', series_column => 'host', mode => 'online') b USING (ts, series) "
+                     "WHERE a.score IS DISTINCT FROM b.score")
+    check("online scores in the range, warmed up on 1,000 earlier rows, equal a full pass", same, 0)
+
+
 def scheduler(conn):
     print("== add_job(anomdet.scheduled_detect) run by TimescaleDB's own scheduler")
     conn.execute("CREATE TABLE live (ts timestamptz NOT NULL, cpu float8)")
@@ -234,9 +270,10 @@ def wait_for(conn, job, seconds=60):
 def main():
     admin, conn = fresh_database(DB, FIXTURES)
     conn.execute("SET timescaledb.enable_compression_ratio_warnings = off")
-    warnings = []
+    warnings, notices = [], []
     conn.add_notice_handler(lambda d: warnings.append(d.message_primary or ""))
-    for part in (detection, scheduler, lambda c: injection(c, warnings), streams):
+    conn.add_notice_handler(lambda d: notices.append((d.message_primary or "") + "\n" + (d.message_detail or "")))
+    for part in (detection, lambda c: time_range(c, notices), scheduler, lambda c: injection(c, warnings), streams):
         try:
             part(conn)
         except psycopg.errors.Error as e:

@@ -2,7 +2,9 @@
 # The TimescaleDB tier, on a cluster of its own with timescaledb preloaded: every write path
 # against hypertables (compressed chunks, a space dimension, drop_chunks, retention),
 # continuous aggregates as sources, add_job under TimescaleDB's own scheduler, stream targets
-# compressed while written (tests/timescale.py); the integrity property test on plain,
+# compressed while written, time ranges that read only their chunks (tests/timescale.py); every
+# doc page's examples again with its tables as hypertables, half compressed; the integrity
+# property test on plain,
 # partitioned and hypertable sources (tests/integrity.py, INTEGRITY_SECONDS, default 240); and
 # the doc pages marked for TimescaleDB. Without TimescaleDB installed, the property test runs on
 # plain and partitioned sources and the rest is skipped, saying why.
@@ -17,6 +19,8 @@ if [ -f "$("${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}" --sharedir)/exte
     echo "== TimescaleDB $(psql -X -qAt -c "SELECT default_version FROM pg_available_extensions WHERE name = 'timescaledb'") preloaded"
     "$PY" tests/timescale.py
     python3 tests/doctest.py --timescaledb
+    echo "== every doc page again, its tables turned into hypertables with every other chunk compressed"
+    python3 tests/doctest.py --as-hypertables
 else
     echo "== TimescaleDB is not installed (scripts/setup.sh installs it from ../shared when that is there):"
     echo "   hypertable, compression, continuous aggregate, add_job and doc-page tests SKIPPED"

@@ -22,8 +22,8 @@ use std::time::Instant;
 
 /// Run a benchmark grid and return its id; results in anomdet.benchmark_results.
 #[allow(clippy::too_many_arguments)]
-#[pg_extern(volatile, parallel_unsafe)]
-fn benchmark(
+#[pg_extern(name = "benchmark", volatile, parallel_unsafe)]
+pub(super) fn benchmark_ranged(
     source: Option<crate::rel_arg::RelArg>,
     value_column: Option<&str>,
     detectors: default!(Option<Vec<Option<String>>>, "NULL"),
@@ -34,9 +34,12 @@ fn benchmark(
     time_column: default!(Option<&str>, "NULL"),
     series_column: default!(Option<&str>, "NULL"),
     name: default!(Option<&str>, "NULL"),
+    start_time: default!(Option<TimestampWithTimeZone>, "NULL"),
+    end_time: default!(Option<TimestampWithTimeZone>, "NULL"),
 ) -> Result<i64, ErrorReport> {
     let _path = crate::search_path::pin();
     let relid = required("source", source)?.0;
+    let range = crate::time_range::TimeRange::from_args(start_time, end_time)?;
     let value_column = required("value_column", value_column)?;
     let detectors = pick_detectors(detectors)?;
     let methods = pick_methods(required("methods", methods)?)?;
@@ -49,7 +52,8 @@ fn benchmark(
             "e.g. seeds => 3, count => 3, length => 10",
         ));
     }
-    let source = Source::resolve(relid, value_column, time_column, series_column)?;
+    let mut source = Source::resolve(relid, value_column, time_column, series_column)?;
+    source.range = range;
     let series = table::read(&source, &[value_column.to_string()], None)?;
     check_lengths(&source, &series, &detectors, &methods, count as usize, length as usize)?;
 
@@ -64,7 +68,7 @@ fn benchmark(
             detectors.iter().map(|d| d.name().to_string()).collect::<Vec<_>>().into(),
             methods.iter().map(|m| m.name.to_string()).collect::<Vec<_>>().into(),
             seeds.into(),
-            pgrx::JsonB(serde_json::json!({"count": count, "length": length})).into(),
+            pgrx::JsonB(placement_json(count, length, start_time, end_time)).into(),
         ],
     )
     .or_report()?
@@ -277,4 +281,26 @@ fn store(
         ],
     )
     .or_report()
+}
+
+/// The benchmark's placement as recorded: spans per series and their length, and the time
+/// range read when one was given.
+fn placement_json(
+    count: i32,
+    length: i32,
+    start_time: Option<TimestampWithTimeZone>,
+    end_time: Option<TimestampWithTimeZone>,
+) -> serde_json::Value {
+    let mut out = serde_json::json!({"count": count, "length": length});
+    for (key, at) in [("start_time", start_time), ("end_time", end_time)] {
+        if let Some(at) = at {
+            let text = match at.into_inner() {
+                i64::MAX => "infinity".to_string(),
+                i64::MIN => "-infinity".to_string(),
+                ts => crate::scoring::iso_utc(ts),
+            };
+            out[key] = serde_json::Value::String(text);
+        }
+    }
+    out
 }

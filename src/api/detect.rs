@@ -55,8 +55,8 @@ impl Sink for Collect {
 
 /// Score `value_column` of `source` with a detector and return one row per source row.
 #[allow(clippy::too_many_arguments, clippy::type_complexity)]
-#[pg_extern(volatile, parallel_restricted)]
-fn detect(
+#[pg_extern(name = "detect", volatile, parallel_restricted)]
+pub(super) fn detect_ranged(
     source: Option<crate::rel_arg::RelArg>,
     value_column: Option<&str>,
     detector: default!(Option<&str>, "'zscore'"),
@@ -67,6 +67,9 @@ fn detect(
     on_invalid: default!(Option<&str>, "'skip'"),
     on_duplicate: default!(Option<&str>, "'error'"),
     only_anomalies: default!(Option<bool>, "false"),
+    start_time: default!(Option<TimestampWithTimeZone>, "NULL"),
+    end_time: default!(Option<TimestampWithTimeZone>, "NULL"),
+    lookback: default!(Option<i64>, "1000"),
 ) -> Result<
     TableIterator<
         'static,
@@ -94,6 +97,9 @@ fn detect(
         mode,
         on_invalid,
         on_duplicate,
+        start_time,
+        end_time,
+        lookback,
     }
     .prepare()?;
     let mut sink = Collect { rows: Vec::new(), only_anomalies: required("only_anomalies", only_anomalies)? };

@@ -74,14 +74,17 @@ fn kth_largest(scores: &[f64], k: usize) -> f64 {
 }
 
 /// Score a finished detection job against the injected labels of its source column.
-#[pg_extern(stable, parallel_restricted)]
-fn evaluate(
+#[pg_extern(name = "evaluate", stable, parallel_restricted)]
+pub(super) fn evaluate_ranged(
     job_id: Option<i64>,
     threshold: default!(Option<&str>, "'detector'"),
+    start_time: default!(Option<TimestampWithTimeZone>, "NULL"),
+    end_time: default!(Option<TimestampWithTimeZone>, "NULL"),
 ) -> Result<TableIterator<'static, (name!(metric, String), name!(value, Option<f64>), name!(note, String))>, ErrorReport>
 {
     let _path = crate::search_path::pin();
     let job_id = required("job_id", job_id)?;
+    let range = crate::time_range::TimeRange::from_args(start_time, end_time)?;
     let threshold = Threshold::parse(required("threshold", threshold)?)?;
     let job = crate::sql::read_three::<pg_sys::Oid, String, String>(
         "SELECT source_relid::pg_catalog.oid, value_column, status FROM anomdet.jobs WHERE id = $1",
@@ -104,11 +107,14 @@ fn evaluate(
             "run anomdet.run_batch again",
         ));
     }
-    let (labels, scores, flags) = flatten(&read_job_series(job_id, relid, &column)?);
+    let (labels, scores, flags) = flatten(&read_job_series(job_id, relid, &column, range)?);
     if !labels.iter().any(|&l| l) {
         return Err(error(
             Code::ERRCODE_DATA_EXCEPTION,
-            format!("job {job_id}: its source column \"{column}\" has no active injected labels on the scored rows"),
+            format!(
+                "job {job_id}: its source column \"{column}\" has no active injected labels on the scored rows{}",
+                if range.is_whole() { "" } else { " in the time range" }
+            ),
             "inject anomalies first (anomdet.inject), then run the detector again",
         ));
     }
@@ -136,8 +142,14 @@ pub(super) struct JobSeries {
     pub labels: Vec<bool>,
 }
 
-/// A job's results per series, each row with its label (for `evaluate` and `report`).
-pub(super) fn read_job_series(job_id: i64, relid: pg_sys::Oid, column: &str) -> Result<Vec<JobSeries>, ErrorReport> {
+/// A job's results per series, each row with its label (for `evaluate` and `report`), only
+/// the rows in `range` when it is not the whole job.
+pub(super) fn read_job_series(
+    job_id: i64,
+    relid: pg_sys::Oid,
+    column: &str,
+    range: crate::time_range::TimeRange,
+) -> Result<Vec<JobSeries>, ErrorReport> {
     // A stream job's scores live in its target; other jobs' in anomdet.results, read directly.
     // Its labels: the source column's, and those injected into the target as rows passed.
     let target = crate::sql::read_one::<pg_sys::Oid>(
@@ -157,11 +169,14 @@ pub(super) fn read_job_series(job_id: i64, relid: pg_sys::Oid, column: &str) -> 
          LEFT JOIN (SELECT DISTINCT series, ts FROM anomdet.labels \
                     WHERE (relid = $2 AND column_name = $3) OR (relid = $4 AND column_name = 'value')) l \
            ON l.ts = r.ts AND l.series IS NOT DISTINCT FROM r.series \
+         WHERE ($5::pg_catalog.timestamptz IS NULL OR r.ts >= $5) AND ($6::pg_catalog.timestamptz IS NULL OR r.ts < $6) \
          ORDER BY r.series, r.ts"
     );
+    let at = |t: Option<i64>| t.map(TimestampWithTimeZone::try_from).transpose().map_err(internal);
+    let (from, to) = (at(range.start)?, at(range.end)?);
     Spi::connect(|client| {
         let rows = client
-            .select(&sql, None, &[job_id.into(), relid.into(), column.into(), target.into()])
+            .select(&sql, None, &[job_id.into(), relid.into(), column.into(), target.into(), from.into(), to.into()])
             .map_err(internal)?;
         let mut out: Vec<JobSeries> = Vec::new();
         for (i, row) in rows.enumerate() {

@@ -68,8 +68,8 @@ fn must_propagate(code: PgSqlErrorCode) -> bool {
 
 /// Score a source as a recorded batch job; returns the job id. Results go to `anomdet.results`.
 #[allow(clippy::too_many_arguments)]
-#[pg_extern(volatile, parallel_unsafe)]
-fn run_batch(
+#[pg_extern(name = "run_batch", volatile, parallel_unsafe)]
+pub(super) fn run_batch_ranged(
     source: Option<crate::rel_arg::RelArg>,
     value_column: Option<&str>,
     detector: default!(Option<&str>, "'zscore'"),
@@ -80,6 +80,9 @@ fn run_batch(
     mode: default!(Option<&str>, "'batch'"),
     on_invalid: default!(Option<&str>, "'skip'"),
     on_duplicate: default!(Option<&str>, "'error'"),
+    start_time: default!(Option<TimestampWithTimeZone>, "NULL"),
+    end_time: default!(Option<TimestampWithTimeZone>, "NULL"),
+    lookback: default!(Option<i64>, "1000"),
 ) -> Result<i64, ErrorReport> {
     let _path = crate::search_path::pin();
     let (source, parts) = SqlScoreArgs {
@@ -92,6 +95,9 @@ fn run_batch(
         mode,
         on_invalid,
         on_duplicate,
+        start_time,
+        end_time,
+        lookback,
     }
     .prepare()?;
     let effective = parts.detector.params_json();

@@ -10,6 +10,7 @@ pub mod evaluate;
 pub mod generate;
 pub mod inject;
 pub mod jobs;
+pub mod released_symbols;
 pub mod report;
 pub mod schedule;
 
@@ -47,6 +48,9 @@ pub struct SqlScoreArgs<'a> {
     pub mode: Option<&'a str>,
     pub on_invalid: Option<&'a str>,
     pub on_duplicate: Option<&'a str>,
+    pub start_time: Option<TimestampWithTimeZone>,
+    pub end_time: Option<TimestampWithTimeZone>,
+    pub lookback: Option<i64>,
 }
 
 impl SqlScoreArgs<'_> {
@@ -54,7 +58,9 @@ impl SqlScoreArgs<'_> {
     pub fn prepare(self) -> Result<(Source, PlanParts), ErrorReport> {
         use crate::error::required;
         let params = required("params", self.params)?;
-        prepare(&ScoreArgs {
+        let range = crate::time_range::TimeRange::from_args(self.start_time, self.end_time)?;
+        let lookback = required("lookback", self.lookback)?;
+        let (mut source, parts) = prepare(&ScoreArgs {
             source: required("source", self.source)?.0,
             value_column: required("value_column", self.value_column)?,
             detector: required("detector", self.detector)?,
@@ -64,7 +70,9 @@ impl SqlScoreArgs<'_> {
             mode: required("mode", self.mode)?,
             on_invalid: required("on_invalid", self.on_invalid)?,
             on_duplicate: required("on_duplicate", self.on_duplicate)?,
-        })
+        })?;
+        source.range = range.with_lookback(&source, lookback)?;
+        Ok((source, parts))
     }
 }
 

@@ -46,7 +46,7 @@ fn job_report(job_id: i64) -> Result<String, ErrorReport> {
         )
     })?;
     let relid = pg_sys::Oid::from(info[8].parse::<u32>().unwrap_or_default());
-    let series = read_job_series(job_id, relid, &info[1])?;
+    let series = read_job_series(job_id, relid, &info[1], Default::default())?;
     let mut row = vec![info[9].clone()];
     row.extend_from_slice(&info[..8]);
     let mut sections = vec![table(

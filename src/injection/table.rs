@@ -38,7 +38,11 @@ pub fn read(source: &Source, columns: &[String], only: Option<&str>) -> Result<V
     if let Some(k) = &key {
         select.push_str(&format!(", {k}::pg_catalog.text"));
     }
-    select.push_str(&format!(" FROM {} WHERE {t} IS NOT NULL", source.qualified));
+    select.push_str(&format!(
+        " FROM {} WHERE {t} IS NOT NULL{}",
+        source.qualified,
+        source.range.sql(&source.time_column)
+    ));
     if let (Some(k), Some(only)) = (&key, only) {
         select.push_str(&format!(" AND {k}::pg_catalog.text = {}", pgrx::spi::quote_literal(only)));
     }

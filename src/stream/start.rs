@@ -52,6 +52,10 @@ fn run_stream(
         mode: Some("online"),
         on_invalid: Some("skip"),
         on_duplicate: Some("error"),
+        // A stream replays the whole source.
+        start_time: None,
+        end_time: None,
+        lookback: Some(0),
     }
     .prepare()?;
     reap_lost_jobs()?;

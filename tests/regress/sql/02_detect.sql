@@ -92,3 +92,23 @@ SELECT count(*) AS online_differences FROM anomdet.detect('metrics', 'value', 'e
 FULL JOIN anomdet.detect('shuffled', 'value', 'ewma', mode => 'online') b USING (ts)
 WHERE a.score IS DISTINCT FROM b.score OR a.is_anomaly IS DISTINCT FROM b.is_anomaly;
 SELECT count(*) AS rows_once FROM anomdet.detect('shuffled', 'value', 'mad', mode => 'online');
+
+-- A time range: only rows in [start_time, end_time) come back; online scores warmed up on the
+-- lookback rows before the start equal those of a full pass (mad's window fits in 200 rows).
+SELECT count(*) AS rows, min(ts) AS first, max(ts) AS last
+FROM anomdet.detect('metrics', 'value', 'mad', mode => 'online',
+                    start_time => '2024-01-01 02:00+00', end_time => '2024-01-01 04:00+00', lookback => 200);
+SELECT count(*) AS differences_from_a_full_pass
+FROM anomdet.detect('metrics', 'value', 'mad', mode => 'online',
+                    start_time => '2024-01-01 02:00+00', end_time => '2024-01-01 04:00+00', lookback => 200) a
+JOIN anomdet.detect('metrics', 'value', 'mad', mode => 'online') b USING (ts)
+WHERE a.score IS DISTINCT FROM b.score OR a.is_anomaly IS DISTINCT FROM b.is_anomaly;
+-- Without warm-up rows the first window of the range is unscored instead.
+SELECT count(*) - count(score) AS unscored_without_lookback
+FROM anomdet.detect('metrics', 'value', 'mad', mode => 'online',
+                    start_time => '2024-01-01 02:00+00', end_time => '2024-01-01 04:00+00', lookback => 0);
+-- Open-ended ranges, a keyed source, and bounds far outside the data (BC, infinity).
+SELECT count(*) AS from_start_on FROM anomdet.detect('metrics', 'value', start_time => '2024-01-01 05:00+00');
+SELECT series, count(*) AS rows FROM anomdet.detect('fleet', 'cpu', 'mad', series_column => 'host',
+    end_time => '2024-01-01 01:00+00') GROUP BY series ORDER BY series;
+SELECT count(*) AS whole FROM anomdet.detect('metrics', 'value', start_time => '0044-03-15 00:00+00 BC', end_time => 'infinity');

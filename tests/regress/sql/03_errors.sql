@@ -72,3 +72,11 @@ SELECT expect_error($$SELECT * FROM anomdet.detect(4294967000::oid::regclass, 'v
 SELECT expect_error($$SELECT anomdet.run_batch(4294967000::oid::regclass, 'v')$$);
 SELECT expect_error($$SELECT anomdet.inject(4294967000::oid::regclass, 'spike', '{v}', count => 1)$$);
 SELECT expect_error($$SELECT anomdet.benchmark(4294967000::oid::regclass, 'v')$$);
+-- Time ranges: the end before the start, a negative lookback, a NULL lookback; a range with no
+-- rows is not an error (it returns none), nor is a range past the data.
+SELECT expect_error($$SELECT * FROM anomdet.detect('metrics', 'value', start_time => '2024-01-02', end_time => '2024-01-01')$$);
+SELECT expect_error($$SELECT * FROM anomdet.detect('metrics', 'value', start_time => '2024-01-01', lookback => -1)$$);
+SELECT expect_error($$SELECT * FROM anomdet.detect('metrics', 'value', lookback => NULL)$$);
+SELECT expect_error($$SELECT * FROM anomdet.detect('metrics', 'value', start_time => '2030-01-01')$$);
+SELECT expect_error($$SELECT * FROM anomdet.detect('metrics', 'value', start_time => '2030-01-01', lookback => 0)$$);
+SELECT expect_error($$SELECT * FROM anomdet.evaluate(1, start_time => '2024-01-02', end_time => '2024-01-02')$$);

@@ -1,0 +1,90 @@
+SET LOCAL search_path TO pg_catalog, pg_temp;
+
+-- A time range on detect, run_batch, benchmark and evaluate (start_time <= ts < end_time),
+-- read through constant bounds so a hypertable's chunks outside it are not opened; detect and
+-- run_batch also read up to `lookback` rows per series before the start to warm up. The new
+-- definitions call new symbols; 0.2.0's symbols stay in the library (src/api/released_symbols.rs)
+-- for databases that have not run this update yet.
+
+DROP FUNCTION anomdet.detect(regclass, text, text, jsonb, text, text, text, text, text, boolean);
+CREATE FUNCTION anomdet."detect"(
+	"source" regclass,
+	"value_column" TEXT,
+	"detector" TEXT DEFAULT 'zscore',
+	"params" jsonb DEFAULT '{}',
+	"time_column" TEXT DEFAULT NULL,
+	"series_column" TEXT DEFAULT NULL,
+	"mode" TEXT DEFAULT 'batch',
+	"on_invalid" TEXT DEFAULT 'skip',
+	"on_duplicate" TEXT DEFAULT 'error',
+	"only_anomalies" bool DEFAULT false,
+	"start_time" timestamp with time zone DEFAULT NULL,
+	"end_time" timestamp with time zone DEFAULT NULL,
+	"lookback" bigint DEFAULT 1000
+) RETURNS TABLE (
+	"ts" timestamp with time zone,
+	"series" TEXT,
+	"value" double precision,
+	"score" double precision,
+	"is_anomaly" bool,
+	"expected" double precision,
+	"lower_bound" double precision,
+	"upper_bound" double precision
+)
+VOLATILE PARALLEL RESTRICTED
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'detect_ranged_wrapper';
+
+DROP FUNCTION anomdet.run_batch(regclass, text, text, jsonb, text, text, text, text, text, text);
+CREATE FUNCTION anomdet."run_batch"(
+	"source" regclass,
+	"value_column" TEXT,
+	"detector" TEXT DEFAULT 'zscore',
+	"params" jsonb DEFAULT '{}',
+	"time_column" TEXT DEFAULT NULL,
+	"series_column" TEXT DEFAULT NULL,
+	"name" TEXT DEFAULT NULL,
+	"mode" TEXT DEFAULT 'batch',
+	"on_invalid" TEXT DEFAULT 'skip',
+	"on_duplicate" TEXT DEFAULT 'error',
+	"start_time" timestamp with time zone DEFAULT NULL,
+	"end_time" timestamp with time zone DEFAULT NULL,
+	"lookback" bigint DEFAULT 1000
+) RETURNS bigint
+VOLATILE PARALLEL UNSAFE
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'run_batch_ranged_wrapper';
+
+DROP FUNCTION anomdet.benchmark(regclass, text, text[], text[], integer, integer, integer, text, text, text);
+CREATE FUNCTION anomdet."benchmark"(
+	"source" regclass,
+	"value_column" TEXT,
+	"detectors" TEXT[] DEFAULT NULL,
+	"methods" TEXT[] DEFAULT '{spike,extremum,step,mean,variance,trend,platform,noise}',
+	"seeds" INT DEFAULT 3,
+	"count" INT DEFAULT 3,
+	"length" INT DEFAULT 10,
+	"time_column" TEXT DEFAULT NULL,
+	"series_column" TEXT DEFAULT NULL,
+	"name" TEXT DEFAULT NULL,
+	"start_time" timestamp with time zone DEFAULT NULL,
+	"end_time" timestamp with time zone DEFAULT NULL
+) RETURNS bigint
+VOLATILE PARALLEL UNSAFE
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'benchmark_ranged_wrapper';
+
+DROP FUNCTION anomdet.evaluate(bigint, text);
+CREATE FUNCTION anomdet."evaluate"(
+	"job_id" bigint,
+	"threshold" TEXT DEFAULT 'detector',
+	"start_time" timestamp with time zone DEFAULT NULL,
+	"end_time" timestamp with time zone DEFAULT NULL
+) RETURNS TABLE (
+	"metric" TEXT,
+	"value" double precision,
+	"note" TEXT
+)
+STABLE PARALLEL RESTRICTED
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'evaluate_ranged_wrapper';

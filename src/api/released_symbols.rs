@@ -1,0 +1,127 @@
+//! The C symbols of 0.2.0's SQL functions whose signatures 0.3.0 extended (a time range on
+//! detect, run_batch, benchmark and evaluate). A database keeps 0.2.0's definitions, which
+//! call these symbols with 0.2.0's arguments, from the moment the new library is installed
+//! until `ALTER EXTENSION anomdet UPDATE`; each call here is the new function with no range.
+//! No SQL is generated for them: 0.3.0's definitions call the `*_ranged` symbols.
+
+use super::{benchmark, detect, evaluate, jobs};
+use crate::json_arg::JsonArg;
+use pgrx::pg_sys::panic::ErrorReport;
+use pgrx::prelude::*;
+
+#[allow(clippy::too_many_arguments, clippy::type_complexity)]
+#[pg_extern(sql = false)]
+fn detect(
+    source: Option<crate::rel_arg::RelArg>,
+    value_column: Option<&str>,
+    detector: Option<&str>,
+    params: Option<JsonArg>,
+    time_column: Option<&str>,
+    series_column: Option<&str>,
+    mode: Option<&str>,
+    on_invalid: Option<&str>,
+    on_duplicate: Option<&str>,
+    only_anomalies: Option<bool>,
+) -> Result<
+    TableIterator<
+        'static,
+        (
+            name!(ts, TimestampWithTimeZone),
+            name!(series, Option<String>),
+            name!(value, Option<f64>),
+            name!(score, Option<f64>),
+            name!(is_anomaly, Option<bool>),
+            name!(expected, Option<f64>),
+            name!(lower_bound, Option<f64>),
+            name!(upper_bound, Option<f64>),
+        ),
+    >,
+    ErrorReport,
+> {
+    detect::detect_ranged(
+        source,
+        value_column,
+        detector,
+        params,
+        time_column,
+        series_column,
+        mode,
+        on_invalid,
+        on_duplicate,
+        only_anomalies,
+        None,
+        None,
+        Some(1000),
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+#[pg_extern(sql = false)]
+fn run_batch(
+    source: Option<crate::rel_arg::RelArg>,
+    value_column: Option<&str>,
+    detector: Option<&str>,
+    params: Option<JsonArg>,
+    time_column: Option<&str>,
+    series_column: Option<&str>,
+    name: Option<&str>,
+    mode: Option<&str>,
+    on_invalid: Option<&str>,
+    on_duplicate: Option<&str>,
+) -> Result<i64, ErrorReport> {
+    jobs::run_batch_ranged(
+        source,
+        value_column,
+        detector,
+        params,
+        time_column,
+        series_column,
+        name,
+        mode,
+        on_invalid,
+        on_duplicate,
+        None,
+        None,
+        Some(1000),
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+#[pg_extern(sql = false)]
+fn benchmark(
+    source: Option<crate::rel_arg::RelArg>,
+    value_column: Option<&str>,
+    detectors: Option<Vec<Option<String>>>,
+    methods: Option<Vec<Option<String>>>,
+    seeds: Option<i32>,
+    count: Option<i32>,
+    length: Option<i32>,
+    time_column: Option<&str>,
+    series_column: Option<&str>,
+    name: Option<&str>,
+) -> Result<i64, ErrorReport> {
+    benchmark::benchmark_ranged(
+        source,
+        value_column,
+        detectors,
+        methods,
+        seeds,
+        count,
+        length,
+        time_column,
+        series_column,
+        name,
+        None,
+        None,
+    )
+}
+
+#[pg_extern(sql = false)]
+#[allow(clippy::type_complexity)]
+fn evaluate(
+    job_id: Option<i64>,
+    threshold: Option<&str>,
+) -> Result<TableIterator<'static, (name!(metric, String), name!(value, Option<f64>), name!(note, String))>, ErrorReport>
+{
+    evaluate::evaluate_ranged(job_id, threshold, None, None)
+}
