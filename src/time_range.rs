@@ -66,7 +66,7 @@ impl TimeRange {
     /// timestamp of the (lookback × series)-th row before it, found through the time index.
     /// With the series interleaved in time, as metrics are, each gets about `lookback` rows.
     pub fn with_lookback(mut self, source: &Source, lookback: i64) -> Result<TimeRange, ErrorReport> {
-        if lookback < 0 || lookback > 10_000_000 {
+        if !(0..=10_000_000).contains(&lookback) {
             return Err(invalid_argument(
                 format!("lookback: must be a row count in [0, 10000000], got {lookback}"),
                 "the rows before start_time that warm the detector up; default 1000",
