@@ -2,8 +2,9 @@
 # The TimescaleDB tier, on a cluster of its own with timescaledb preloaded: every write path
 # against hypertables (compressed chunks, a space dimension, drop_chunks, retention),
 # continuous aggregates as sources, add_job under TimescaleDB's own scheduler, stream targets
-# compressed while written, time ranges that read only their chunks (tests/timescale.py); every
-# doc page's examples again with its tables as hypertables, half compressed; the integrity
+# compressed while written, time ranges that read only their chunks (tests/timescale.py); the
+# golden SQL tests and every doc page's examples again with their tables as hypertables, half
+# compressed; the integrity
 # property test on plain,
 # partitioned and hypertable sources (tests/integrity.py, INTEGRITY_SECONDS, default 240); and
 # the doc pages marked for TimescaleDB. Without TimescaleDB installed, the property test runs on
@@ -19,6 +20,8 @@ if [ -f "$("${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}" --sharedir)/exte
     echo "== TimescaleDB $(psql -X -qAt -c "SELECT default_version FROM pg_available_extensions WHERE name = 'timescaledb'") preloaded"
     "$PY" tests/timescale.py
     python3 tests/doctest.py --timescaledb
+    echo "== the golden SQL tests again, the fixture tables as hypertables with every other chunk compressed"
+    bash scripts/regress.sh --hypertables
     echo "== every doc page again, its tables turned into hypertables with every other chunk compressed"
     python3 tests/doctest.py --as-hypertables
 else

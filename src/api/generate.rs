@@ -98,6 +98,8 @@ fn generate(
     }
 
     let qualified = create_table(target, channels, series > 1)?;
+    // A hypertable before the rows arrive, so they go straight into chunks (no migration).
+    make_hypertable(&qualified)?;
     for s in 0..series as usize {
         let key = (series > 1).then(|| format!("s{}", s + 1));
         let values: Vec<Vec<f64>> =
@@ -116,7 +118,6 @@ fn generate(
         &[qualified.as_str().into(), pgrx::JsonB(info).into()],
     )
     .or_report()?;
-    make_hypertable(&qualified)?;
     Ok(qualified)
 }
 
