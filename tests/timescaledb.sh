@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# The TimescaleDB tier, on a cluster of its own with timescaledb preloaded: every write path
-# against hypertables (compressed chunks, a space dimension, drop_chunks, retention),
-# continuous aggregates as sources, add_job under TimescaleDB's own scheduler, stream targets
-# compressed while written, time ranges that read only their chunks (tests/timescale.py); the
-# golden SQL tests and every doc page's examples again with their tables as hypertables, half
-# compressed; the integrity
-# property test on plain,
-# partitioned and hypertable sources (tests/integrity.py, INTEGRITY_SECONDS, default 240); and
-# the doc pages marked for TimescaleDB. Without TimescaleDB installed, the property test runs on
-# plain and partitioned sources and the rest is skipped, saying why.
+# The TimescaleDB tier, on a cluster of its own with timescaledb preloaded:
+#  - tests/timescale.py: every write path against hypertables (compressed chunks, drop_chunks,
+#    retention), continuous aggregates as sources, add_job under TimescaleDB's own scheduler,
+#    stream targets compressed while written, time ranges that read only their chunks;
+#  - the doc pages marked for TimescaleDB;
+#  - the golden SQL tests and every doc page's examples again, with their tables as
+#    hypertables, every other chunk compressed;
+#  - tests/integrity.py, the integrity property test on plain, partitioned and hypertable
+#    sources (INTEGRITY_SECONDS, default 240).
+# Without TimescaleDB installed the property test runs on plain and partitioned sources and the
+# rest is skipped, saying why.
 # Usage: bash tests/timescaledb.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
