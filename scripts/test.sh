@@ -1,70 +1,93 @@
 #!/usr/bin/env bash
-# Run every test tier: lint, core unit tests, golden SQL tests, doc tests, the bad-input sweep,
-# cancellation of long calls, dump and restore, upgrades, rendered reports, stream-job fault tests,
-# a hot standby, pg_cron scheduling and the README's demo.
-# Installs what is missing first. Usage: bash scripts/test.sh
+# Run the test tiers (docs/testing.md lists what each one checks). Installs what is missing first.
+#   bash scripts/test.sh           every tier; CI (.ci/run) runs exactly this (about 20 minutes)
+#   bash scripts/test.sh --quick   lint, core tests, golden SQL, doc tests: the tiers to run after
+#                                  each change (a few minutes once built)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+quick=no
+case "${1:-}" in
+    --quick) quick=yes ;;
+    "") ;;
+    *) echo "usage: $0 [--quick]"; exit 2 ;;
+esac
+PY="${ANOMDET_TOOLS:-$HOME/.cache/anomdet-tools}/bin/python"
+total=22; [ "$quick" = yes ] && total=6
+n=0
+tier() { n=$((n + 1)); echo "== $n/$total $*"; }
 bash scripts/setup.sh
 
-echo "== 0/10 lint (rustfmt, clippy -D warnings)"
+tier "lint (rustfmt, clippy -D warnings)"
 cargo fmt --all --check
 cargo clippy -q --all-targets -p anomdet-core -- -D warnings
 cargo clippy -q -p anomdet -- -D warnings
 
-echo "== 1/10 core unit tests (cargo test -p anomdet-core)"
+tier "core unit tests (cargo test -p anomdet-core)"
 cargo test -q -p anomdet-core 2>&1 | grep -E "^test result|FAILED|panicked" || true
 cargo test -q -p anomdet-core >/dev/null 2>&1 || { cargo test -p anomdet-core; exit 1; }
 
-echo "== building and installing the extension"
+tier "build and install the extension (scripts/install.sh)"
 bash scripts/install.sh
-echo "== pgspot on the install and upgrade scripts"
-bash scripts/pgspot.sh
-echo "== upgrades: the schema gate against the released version, and updates from older ones"
-bash tests/upgrade.sh
-bash tests/pg_upgrade.sh
 
 source scripts/cluster.sh
 # Verbose error logging puts each error's SQLSTATE in the server log, scanned after the tiers.
 cluster_start "log_error_verbosity = verbose"
-echo "== 2/10 golden SQL tests (pg_regress, cluster on port $PGPORT)"
+tier "golden SQL tests (pg_regress, cluster on port $PGPORT)"
 bash scripts/regress.sh
-echo "== concurrency specs (PostgreSQL's isolation tester), then 20 more times for flakes"
+tier "doc tests (docs/**/*.md)"
+python3 tests/doctest.py
+check_server_log() {
+    bad=$(grep -cE "ERROR:  XX000|terminated by signal|PANIC" "$CLUSTER_DIR/server.log" || true)
+    if [ "$bad" != 0 ]; then grep -E -B2 "ERROR:  XX000|terminated by signal|PANIC" "$CLUSTER_DIR/server.log" | head -40; exit 1; fi
+    echo "server log: $(grep -c "ERROR:" "$CLUSTER_DIR/server.log") errors logged, none internal, no process crashed"
+}
+if [ "$quick" = yes ]; then
+    tier "the server log: no internal error (XX000), no crashed process"
+    check_server_log
+    cluster_stop
+    echo "== quick tiers passed (the full run: bash scripts/test.sh)"
+    exit 0
+fi
+
+tier "concurrency specs (PostgreSQL's isolation tester), then 20 more times for flakes"
 bash scripts/regress.sh --isolation
 for run in $(seq 20); do
     bash scripts/regress.sh --isolation >/dev/null 2>&1 || { echo "isolation specs failed on repeat $run"; bash scripts/regress.sh --isolation; exit 1; }
 done
-echo "== 3/10 doc tests (docs/**/*.md)"
-python3 tests/doctest.py
-echo "== 4/10 bad-input sweep: every function, every argument, every edge value and column kind"
-"${ANOMDET_TOOLS:-$HOME/.cache/anomdet-tools}/bin/python" tests/bad_input.py
-echo "== 5/10 long calls stop within 1 s of statement_timeout or pg_cancel_backend"
-"${ANOMDET_TOOLS:-$HOME/.cache/anomdet-tools}/bin/python" tests/cancel.py
-echo "== evaluation cost: 1M values with 10,000 events in seconds, and no worse than n log n"
-"${ANOMDET_TOOLS:-$HOME/.cache/anomdet-tools}/bin/python" tests/evaluate_cost.py
-echo "== memory soak: a backend's 3,000 calls and a worker's 10,000 batches do not grow its memory"
-"${ANOMDET_TOOLS:-$HOME/.cache/anomdet-tools}/bin/python" tests/memory.py
-echo "== valgrind memcheck: every detector, injection method and report on a single-user backend"
+tier "bad-input sweep: every function, every argument, every edge value and column kind"
+"$PY" tests/bad_input.py
+tier "long calls stop within 1 s of statement_timeout or pg_cancel_backend"
+"$PY" tests/cancel.py
+tier "evaluation cost: 1M values with 10,000 events in seconds, and no worse than n log n"
+"$PY" tests/evaluate_cost.py
+tier "memory soak: a backend's 3,000 calls and a worker's 10,000 batches do not grow its memory"
+"$PY" tests/memory.py
+tier "valgrind memcheck: every detector, injection method and report on a single-user backend"
 bash tests/valgrind.sh
-echo "== SQLsmith: 3,000 random queries; no crash, no internal error from anomdet"
+tier "SQLsmith: 3,000 random queries; no crash, no internal error from anomdet"
 bash tests/sqlsmith.sh
-echo "== 6/10 pg_dump and pg_restore keep the catalog; the restored ledger reverts exactly"
+tier "pg_dump and pg_restore keep the catalog; the restored ledger reverts exactly"
 bash tests/dump_restore.sh
-echo "== 7/10 reports rendered in headless Chromium"
+tier "reports rendered in headless Chromium"
 bash tests/render_report.sh
-echo "== the server log of tiers 2-7: no internal error (XX000), no crashed process"
-bad=$(grep -cE "ERROR:  XX000|terminated by signal|PANIC" "$CLUSTER_DIR/server.log" || true)
-if [ "$bad" != 0 ]; then grep -E -B2 "ERROR:  XX000|terminated by signal|PANIC" "$CLUSTER_DIR/server.log" | head -40; exit 1; fi
-echo "server log: $(grep -c "ERROR:" "$CLUSTER_DIR/server.log") errors logged, none internal, no process crashed"
+tier "the server log of the tiers above: no internal error (XX000), no crashed process"
+check_server_log
 cluster_stop
-echo "== 8/10 stream jobs and their faults, injections under crashes, a hot standby (own clusters)"
+
+tier "pgspot on the install and update scripts"
+bash scripts/pgspot.sh
+tier "upgrades: the schema gate against the released version, updates from older ones, pg_upgrade"
+bash tests/upgrade.sh
+bash tests/pg_upgrade.sh
+tier "stream jobs and their faults, injections under crashes (own clusters)"
 bash tests/stream.sh
 bash tests/faults.sh
+tier "a hot standby (own clusters)"
 bash tests/standby.sh
-echo "== TimescaleDB: hypertables, compression, continuous aggregates, add_job, and the integrity property test (own cluster)"
+tier "TimescaleDB: hypertables, compression, continuous aggregates, add_job, golden and doc tests on hypertables, the integrity property test (own cluster)"
 bash tests/timescaledb.sh
-echo "== 9/10 scheduled detection under pg_cron (own cluster, about two minutes)"
+tier "scheduled detection under pg_cron (own cluster, about two minutes)"
 bash tests/schedule.sh
-echo "== 10/10 the README's demo, end to end (own cluster)"
+tier "the README's demo, end to end (own cluster)"
 bash scripts/demo.sh >/dev/null
 echo "== all tests passed"
