@@ -49,6 +49,7 @@ fn check_interrupts() {
 #[pg_schema]
 mod tests;
 mod time_range;
+mod timestamps;
 
 /// Required by `cargo pgrx test`.
 #[cfg(test)]

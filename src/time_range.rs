@@ -5,7 +5,6 @@
 //! scored but not returned.
 
 use crate::error::{OrReport, internal, invalid_argument};
-use crate::relation::Source;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use pgrx::spi::quote_identifier;
@@ -65,7 +64,14 @@ impl TimeRange {
     /// Move `read_from` back so each series has up to `lookback` rows before the start: the
     /// timestamp of the (lookback × series)-th row before it, found through the time index.
     /// With the series interleaved in time, as metrics are, each gets about `lookback` rows.
-    pub fn with_lookback(mut self, source: &Source, lookback: i64) -> Result<TimeRange, ErrorReport> {
+    /// `relation` is quoted and qualified; the column names are quoted here.
+    pub fn with_lookback(
+        mut self,
+        relation: &str,
+        time_column: &str,
+        series_column: Option<&str>,
+        lookback: i64,
+    ) -> Result<TimeRange, ErrorReport> {
         if !(0..=10_000_000).contains(&lookback) {
             return Err(invalid_argument(
                 format!("lookback: must be a row count in [0, 10000000], got {lookback}"),
@@ -73,15 +79,15 @@ impl TimeRange {
             ));
         }
         let Some(start) = self.start.filter(|_| lookback > 0) else { return Ok(self) };
-        let t = quote_identifier(&source.time_column);
-        let series = match &source.series_column {
+        let t = quote_identifier(time_column);
+        let series = match series_column {
             None => 1,
             Some(k) => crate::sql::read_one::<i64>(
                 &format!(
                     "SELECT pg_catalog.count(DISTINCT {}) FROM {} WHERE {t} IS NOT NULL{}",
                     quote_identifier(k),
-                    source.qualified,
-                    self.sql(&source.time_column)
+                    relation,
+                    self.sql(time_column)
                 ),
                 &[],
             )
@@ -92,8 +98,7 @@ impl TimeRange {
         let offset = (lookback * series - 1).max(0);
         let earliest = crate::sql::read_one::<TimestampWithTimeZone>(
             &format!(
-                "SELECT {t}::pg_catalog.timestamptz FROM {} WHERE {t} < {} ORDER BY {t} DESC OFFSET {offset} LIMIT 1",
-                source.qualified,
+                "SELECT {t}::pg_catalog.timestamptz FROM {relation} WHERE {t} < {} ORDER BY {t} DESC OFFSET {offset} LIMIT 1",
                 literal(start)
             ),
             &[],
@@ -115,7 +120,7 @@ pub fn literal(ts: i64) -> String {
         i64::MAX => "'infinity'::pg_catalog.timestamptz".into(),
         i64::MIN => "'-infinity'::pg_catalog.timestamptz".into(),
         _ => {
-            let (text, bc) = crate::scoring::civil_utc(ts);
+            let (text, bc) = crate::timestamps::civil_utc(ts);
             format!("'{text}+00{}'::pg_catalog.timestamptz", if bc { " BC" } else { "" })
         }
     }

@@ -71,7 +71,8 @@ impl SqlScoreArgs<'_> {
             on_invalid: required("on_invalid", self.on_invalid)?,
             on_duplicate: required("on_duplicate", self.on_duplicate)?,
         })?;
-        source.range = range.with_lookback(&source, lookback)?;
+        source.range =
+            range.with_lookback(&source.qualified, &source.time_column, source.series_column.as_deref(), lookback)?;
         Ok((source, parts))
     }
 }

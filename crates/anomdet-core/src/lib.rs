@@ -19,6 +19,7 @@ pub mod parallel;
 pub mod params;
 pub mod replay;
 pub mod report;
+pub mod scored;
 pub mod seasonal;
 pub mod series;
 pub mod stl;

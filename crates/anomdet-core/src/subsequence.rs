@@ -3,7 +3,7 @@
 //! points. Every tabular model thereby scores shapes, not just values. Window columns are
 //! z-scored across windows, as TSB-AD does for univariate series.
 
-use crate::detect::Scored;
+use crate::scored::Scored;
 use crate::series::{floor_scale, mad_sorted, quantile_sorted};
 use crate::tabular::Matrix;
 
