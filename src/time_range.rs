@@ -21,7 +21,7 @@ pub struct TimeRange {
 }
 
 impl TimeRange {
-    /// Check the arguments: `end_time` after `start_time`, `lookback` not negative.
+    /// Check the arguments (`end_time` after `start_time`); warm-up comes with `with_lookback`.
     pub fn from_args(
         start: Option<TimestampWithTimeZone>,
         end: Option<TimestampWithTimeZone>,
@@ -48,10 +48,10 @@ impl TimeRange {
         let t = quote_identifier(time_column);
         let mut out = String::new();
         if let Some(from) = self.read_from {
-            out.push_str(&format!(" AND {t} >= {}", literal(from)));
+            out.push_str(&format!(" AND {t} >= {}", crate::timestamps::sql_literal(from)));
         }
         if let Some(end) = self.end {
-            out.push_str(&format!(" AND {t} < {}", literal(end)));
+            out.push_str(&format!(" AND {t} < {}", crate::timestamps::sql_literal(end)));
         }
         out
     }
@@ -99,7 +99,7 @@ impl TimeRange {
         let earliest = crate::sql::read_one::<TimestampWithTimeZone>(
             &format!(
                 "SELECT {t}::pg_catalog.timestamptz FROM {relation} WHERE {t} < {} ORDER BY {t} DESC OFFSET {offset} LIMIT 1",
-                literal(start)
+                crate::timestamps::sql_literal(start)
             ),
             &[],
         );
@@ -110,18 +110,5 @@ impl TimeRange {
             Err(e) => return Err(internal(e)),
         };
         Ok(self)
-    }
-}
-
-/// A timestamptz constant for `ts` (microseconds since 2000-01-01 UTC), exact for every value
-/// PostgreSQL can hold, BC dates and ±infinity included.
-pub fn literal(ts: i64) -> String {
-    match ts {
-        i64::MAX => "'infinity'::pg_catalog.timestamptz".into(),
-        i64::MIN => "'-infinity'::pg_catalog.timestamptz".into(),
-        _ => {
-            let (text, bc) = crate::timestamps::civil_utc(ts);
-            format!("'{text}+00{}'::pg_catalog.timestamptz", if bc { " BC" } else { "" })
-        }
     }
 }

@@ -3,13 +3,18 @@
 
 /// ISO 8601 in UTC, whatever the session's DateStyle: for values stored in the catalog.
 pub fn iso_utc(ts: i64) -> String {
+    match ts {
+        i64::MAX => return "infinity".into(),
+        i64::MIN => return "-infinity".into(),
+        _ => {}
+    }
     let (date, time) = civil_parts(ts);
     format!("{}T{time}Z", date.0)
 }
 
 /// `YYYY-MM-DD HH:MM:SS[.ffffff]` in UTC and whether the year is BC (PostgreSQL's own
 /// reading of a year ≤ 0: year 0 is 1 BC), for a timestamptz literal that holds every value.
-pub fn civil_utc(ts: i64) -> (String, bool) {
+fn civil_utc(ts: i64) -> (String, bool) {
     let ((_, year, rest), time) = civil_parts(ts);
     let bc = year <= 0;
     (format!("{:04}{rest} {time}", if bc { 1 - year } else { year }), bc)
@@ -38,4 +43,17 @@ fn civil_parts(ts: i64) -> ((String, i64, String), String) {
     }
     let rest = format!("-{month:02}-{day:02}");
     ((format!("{year:04}{rest}"), year, rest), time)
+}
+
+/// A timestamptz constant for `ts` (microseconds since 2000-01-01 UTC), exact for every value
+/// PostgreSQL can hold, BC dates and ±infinity included.
+pub fn sql_literal(ts: i64) -> String {
+    match ts {
+        i64::MAX => "'infinity'::pg_catalog.timestamptz".into(),
+        i64::MIN => "'-infinity'::pg_catalog.timestamptz".into(),
+        _ => {
+            let (text, bc) = civil_utc(ts);
+            format!("'{text}+00{}'::pg_catalog.timestamptz", if bc { " BC" } else { "" })
+        }
+    }
 }

@@ -294,12 +294,7 @@ fn placement_json(
     let mut out = serde_json::json!({"count": count, "length": length});
     for (key, at) in [("start_time", start_time), ("end_time", end_time)] {
         if let Some(at) = at {
-            let text = match at.into_inner() {
-                i64::MAX => "infinity".to_string(),
-                i64::MIN => "-infinity".to_string(),
-                ts => crate::scoring::iso_utc(ts),
-            };
-            out[key] = serde_json::Value::String(text);
+            out[key] = serde_json::Value::String(crate::scoring::iso_utc(at.into_inner()));
         }
     }
     out

@@ -294,7 +294,8 @@ fn restore_by_value(
         return Ok(Outcome { restored: 0, changed_since, gone });
     }
     let refs = write::RowRefs { tids: &[], ts: &ts, keys: &keys };
-    let written = write::write(source, column, cast, &refs, &back, (!force).then_some(expected.as_slice()))?;
+    let guard = (!force).then_some(expected.as_slice());
+    let written = write::write_known(source, column, cast, &refs, &back, guard, &now)?;
     Ok(Outcome { restored: written.len(), changed_since: if force { 0 } else { changed_since }, gone })
 }
 

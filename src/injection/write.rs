@@ -41,6 +41,32 @@ pub fn write(
     values: &[Option<String>],
     only_if_current: Option<&[Option<String>]>,
 ) -> Result<Vec<Written>, ErrorReport> {
+    write_rows(source, column, cast, rows, values, only_if_current, None)
+}
+
+/// [`write`] on a source written by time and key whose rows' current texts the caller has just
+/// read with [`current_texts`]: they are not read again.
+pub fn write_known(
+    source: &Source,
+    column: &str,
+    cast: &str,
+    rows: &RowRefs<'_>,
+    values: &[Option<String>],
+    only_if_current: Option<&[Option<String>]>,
+    current: &[Option<Option<String>>],
+) -> Result<Vec<Written>, ErrorReport> {
+    write_rows(source, column, cast, rows, values, only_if_current, Some(current))
+}
+
+fn write_rows(
+    source: &Source,
+    column: &str,
+    cast: &str,
+    rows: &RowRefs<'_>,
+    values: &[Option<String>],
+    only_if_current: Option<&[Option<String>]>,
+    known: Option<&[Option<Option<String>>]>,
+) -> Result<Vec<Written>, ErrorReport> {
     let statement = Statement::new(source, column)?;
     let mut out = Vec::with_capacity(values.len());
     for group in groups(source.identity, rows.ts) {
@@ -54,7 +80,13 @@ pub fn write(
             only_if_current.map(|c| group.iter().map(|&i| c[i].clone()).collect());
         let written = match source.identity {
             RowIdentity::Tid => statement.by_tid(cast, &batch, &batch_values, current.as_deref())?,
-            RowIdentity::Value => statement.by_value(cast, &batch, &batch_values, current.as_deref())?,
+            RowIdentity::Value => {
+                let found = match known {
+                    Some(k) => group.iter().map(|&i| k[i].clone()).collect(),
+                    None => statement.find(&statement.text(), &ts, &keys)?,
+                };
+                statement.by_value(cast, &batch, &batch_values, current.as_deref(), &found)?
+            }
             RowIdentity::ReadOnly => return Err(internal("a write reached a view")),
         };
         out.extend(written.into_iter().map(|(i, before, after, tid)| (group[i], before, after, tid)));
@@ -156,17 +188,17 @@ impl<'a> Statement<'a> {
         with_nested_loops(|| returning(&sql, args, true))
     }
 
-    /// Two statements: read each row's current text by time and key, then update the rows
-    /// found, each only while it still holds that text (so a concurrent change between the two
-    /// leaves it out, and a row never changes without its old text kept).
+    /// Update the rows `found` (each row's current text, read by time and key just before),
+    /// each only while it still holds that text: a concurrent change since the read leaves it
+    /// out, and a row never changes without its old text kept.
     fn by_value(
         &self,
         cast: &str,
         rows: &RowRefs<'_>,
         values: &[Option<String>],
         only_if_current: Option<&[Option<String>]>,
+        found: &[Option<Option<String>>],
     ) -> Result<Vec<Written>, ErrorReport> {
-        let found = self.current_texts(rows.ts, rows.keys)?;
         let chosen: Vec<usize> = (0..values.len())
             .filter(|&i| match (&found[i], only_if_current) {
                 (None, _) => false,
@@ -213,19 +245,29 @@ impl<'a> Statement<'a> {
         Ok(written)
     }
 
-    /// Each row's current text in the column, found by time and key: None when no row has that
-    /// time and key any more, Some(NULL) for a NULL cell.
-    fn current_texts(&self, ts: &[i64], keys: &[Option<String>]) -> Result<Vec<Option<Option<String>>>, ErrorReport> {
-        let (c, t, time_type, key_match) = (&self.column, &self.time, &self.time_type, self.key_match("v"));
+    /// `r.column::text`: the cell as text, which restores exactly.
+    fn text(&self) -> String {
+        format!("r.{}::pg_catalog.text", self.column)
+    }
+
+    /// For each (time, key), `what` (an expression over the row `r`) of the row that has them:
+    /// None when no row has them, Some(None) for a NULL. One statement over the rows' time range.
+    fn find<T: FromDatum + IntoDatum>(
+        &self,
+        what: &str,
+        ts: &[i64],
+        keys: &[Option<String>],
+    ) -> Result<Vec<Option<Option<T>>>, ErrorReport> {
+        let (t, time_type, key_match) = (&self.time, &self.time_type, self.key_match("v"));
         let sql = format!(
-            "SELECT v.i, r.{c}::pg_catalog.text \
+            "SELECT v.i, {what} \
              FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.timestamptz[]), pg_catalog.unnest($2::pg_catalog.text[])) \
                WITH ORDINALITY AS v(ts, key, i) \
              JOIN {rel} AS r ON r.{t} = v.ts::{time_type}{key_match}{bounds}",
             rel = self.source.qualified,
             bounds = self.bounds(3)
         );
-        let mut out: Vec<Option<Option<String>>> = vec![None; ts.len()];
+        let mut out: Vec<Option<Option<T>>> = (0..ts.len()).map(|_| None).collect();
         if ts.is_empty() {
             return Ok(out);
         }
@@ -239,7 +281,7 @@ impl<'a> Statement<'a> {
                 }
                 let i = row.get::<i64>(1).or_report()?.unwrap_or_default() as usize;
                 let Some(slot) = i.checked_sub(1).and_then(|i| out.get_mut(i)) else { continue };
-                if slot.replace(row.get::<String>(2).or_report()?).is_some() {
+                if slot.replace(row.get::<T>(2).or_report()?).is_some() {
                     return Err(duplicate_rows(self.source));
                 }
             }
@@ -248,8 +290,8 @@ impl<'a> Statement<'a> {
     }
 }
 
-/// Each row's current text in `column`, found by time and series key (batched): None where no
-/// row has that time and key any more.
+/// Each row's current text in `column`, found by time and series key: None where no row has
+/// that time and key any more.
 pub fn current_texts(
     source: &Source,
     column: &str,
@@ -257,16 +299,7 @@ pub fn current_texts(
     keys: &[Option<String>],
 ) -> Result<Vec<Option<Option<String>>>, ErrorReport> {
     let statement = Statement::new(source, column)?;
-    let mut out = vec![None; ts.len()];
-    for group in groups(RowIdentity::Value, ts) {
-        pgrx::check_for_interrupts!();
-        let group_ts: Vec<i64> = group.iter().map(|&i| ts[i]).collect();
-        let group_keys: Vec<Option<String>> = group.iter().map(|&i| keys[i].clone()).collect();
-        for (k, found) in statement.current_texts(&group_ts, &group_keys)?.into_iter().enumerate() {
-            out[group[k]] = found;
-        }
-    }
-    Ok(out)
+    find_grouped(&statement, &statement.text(), ts, keys)
 }
 
 /// Find rows by (time, series key) on a single-heap table: their tids, in input order (None if
@@ -277,26 +310,27 @@ pub fn locate(
     ts: &[i64],
 ) -> Result<Vec<Option<pg_sys::ItemPointerData>>, ErrorReport> {
     let statement = Statement::new(source, &source.time_column)?;
-    let (t, time_type, key_match) = (&statement.time, &statement.time_type, statement.key_match("v"));
-    let sql = format!(
-        "SELECT v.i, r.ctid FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.timestamptz[]), pg_catalog.unnest($2::pg_catalog.text[])) \
-           WITH ORDINALITY AS v(ts, key, i) JOIN {rel} AS r ON r.{t} = v.ts::{time_type}{key_match}",
-        rel = source.qualified
-    );
-    let mut out = vec![None; ts.len()];
-    for from in (0..ts.len()).step_by(BATCH) {
+    Ok(find_grouped::<pg_sys::ItemPointerData>(&statement, "r.ctid", ts, keys)?
+        .into_iter()
+        .map(Option::flatten)
+        .collect())
+}
+
+/// [`Statement::find`] over any number of rows, a time-ordered group per statement.
+fn find_grouped<T: FromDatum + IntoDatum + Clone>(
+    statement: &Statement<'_>,
+    what: &str,
+    ts: &[i64],
+    keys: &[Option<String>],
+) -> Result<Vec<Option<Option<T>>>, ErrorReport> {
+    let mut out: Vec<Option<Option<T>>> = (0..ts.len()).map(|_| None).collect();
+    for group in groups(RowIdentity::Value, ts) {
         pgrx::check_for_interrupts!();
-        let to = (from + BATCH).min(ts.len());
-        Spi::connect(|client| {
-            let args = [stamps(&ts[from..to])?.into(), keys[from..to].to_vec().into()];
-            for row in client.select(sql.as_str(), None, &args).map_err(internal)? {
-                let i = row.get::<i64>(1).or_report()?.unwrap_or_default() as usize;
-                if let Some(slot) = i.checked_sub(1).and_then(|i| out.get_mut(from + i)) {
-                    *slot = row.get::<pg_sys::ItemPointerData>(2).or_report()?;
-                }
-            }
-            Ok::<_, ErrorReport>(())
-        })?;
+        let group_ts: Vec<i64> = group.iter().map(|&i| ts[i]).collect();
+        let group_keys: Vec<Option<String>> = group.iter().map(|&i| keys[i].clone()).collect();
+        for (k, found) in statement.find::<T>(what, &group_ts, &group_keys)?.into_iter().enumerate() {
+            out[group[k]] = found;
+        }
     }
     Ok(out)
 }
