@@ -10,8 +10,8 @@ use anomdet_core::matrix_profile::stomp;
 use anomdet_core::tabular::Matrix;
 use anomdet_core::tabular::copod::Copod;
 use anomdet_core::tabular::hbos::Hbos;
-use anomdet_core::tabular::iforest::IsolationForest;
-use anomdet_core::tabular::ocsvm::{Approximation, OneClassSvm, Settings};
+use anomdet_core::tabular::isolation_forest::IsolationForest;
+use anomdet_core::tabular::one_class_svm::{Approximation, OneClassSvm, Settings};
 use anomdet_core::{Mode, find_detector, score_series};
 use std::time::Instant;
 

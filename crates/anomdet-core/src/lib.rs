@@ -7,6 +7,7 @@
 #![cfg_attr(test, allow(clippy::single_range_in_vec_init))]
 
 pub mod detect;
+pub mod detector;
 pub mod evaluate;
 pub mod evt;
 pub mod inject;
@@ -17,6 +18,7 @@ pub mod matrix_profile;
 pub mod multivariate;
 pub mod parallel;
 pub mod params;
+pub mod parts;
 pub mod replay;
 pub mod report;
 pub mod scored;

@@ -7,11 +7,11 @@ use crate::subsequence::flag_by_robust_z;
 use crate::tabular::Matrix;
 use crate::tabular::copod::Copod;
 use crate::tabular::hbos::Hbos;
-use crate::tabular::iforest::IsolationForest;
+use crate::tabular::isolation_forest::IsolationForest;
 use crate::tabular::knn::{Aggregate, Knn};
 use crate::tabular::lof::Lof;
 use crate::tabular::mahalanobis::Mahalanobis;
-use crate::tabular::ocsvm::OneClassSvm;
+use crate::tabular::one_class_svm::OneClassSvm;
 use crate::tabular::params::{
     ALPHA, APPROXIMATION, BINS, COMPONENTS, EPOCHS, GAMMA, LOF_K, NU, REFERENCE, SAMPLE, SAMPLE_SIZE, SEED, TOL, TREES,
     ocsvm_settings,

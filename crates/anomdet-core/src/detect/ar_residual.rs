@@ -6,7 +6,7 @@
 //! model is refitted every `refit` values on the latest `train`. A flagged value enters the
 //! lags clipped at its control limit, so one outlier barely disturbs the next p predictions.
 
-use super::{Detector, DetectorInfo, Scored};
+use super::{Detector, DetectorInfo, Finds, Memory, Scored};
 use crate::params::{Bound, ParamSpec};
 use crate::series::floor_scale;
 use std::collections::VecDeque;
@@ -31,7 +31,9 @@ pub static INFO: DetectorInfo = DetectorInfo {
     multivariate: false,
     params: PARAMS,
     description: "autoregressive one-step forecast (Yule-Walker, order by AIC), error in sigmas",
+    finds: Finds::Spikes,
     min_points: |p| p.int("train") + 1,
+    memory: Memory::Series,
     build: |p| {
         Box::new(ArResidual {
             max_order: p.int("max_order"),

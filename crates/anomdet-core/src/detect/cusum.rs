@@ -4,7 +4,7 @@
 //! either exceeds hσ. The score is max(C⁺, C⁻)/σ, so it crosses `threshold` = h at a signal.
 //! After a signal both sums restart and μ, σ are learnt again: the new level becomes normal.
 
-use super::{Detector, DetectorInfo, Scored};
+use super::{Detector, DetectorInfo, Finds, Memory, Scored};
 use crate::params::{Bound, ParamSpec};
 use crate::series::{Welford, floor_scale};
 
@@ -33,7 +33,9 @@ pub static INFO: DetectorInfo = DetectorInfo {
     multivariate: false,
     params: PARAMS,
     description: "two-sided tabular CUSUM: flags sustained shifts of the mean, then learns the new level",
+    finds: Finds::LevelShifts,
     min_points: |p| p.int("warmup") + 1,
+    memory: Memory::Series,
     build: |p| {
         Box::new(Cusum {
             slack: p.float("slack"),

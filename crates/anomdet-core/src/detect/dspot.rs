@@ -2,9 +2,9 @@
 //! last `depth` normal values, so the thresholds follow a drifting level. Values that raise an
 //! alarm do not enter that mean.
 
-use super::spot::{BiTail, PARAMS as SPOT_PARAMS};
-use super::{Detector, DetectorInfo, Scored};
+use super::{Detector, DetectorInfo, Finds, Memory, Scored};
 use crate::params::ParamSpec;
+use crate::parts::spot_tail::{BiTail, SPOT_PARAMS};
 use std::collections::VecDeque;
 
 const PARAMS: &[ParamSpec] = &[
@@ -22,7 +22,9 @@ pub static INFO: DetectorInfo = DetectorInfo {
     multivariate: false,
     params: PARAMS,
     description: "DSPOT: SPOT on the deviation from a moving mean, for drifting series",
+    finds: Finds::Spikes,
     min_points: |p| p.int("n_init") + p.int("depth") + 1,
+    memory: Memory::Series,
     build: |p| {
         Box::new(Dspot {
             q: p.float("q"),

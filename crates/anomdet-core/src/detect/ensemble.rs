@@ -14,7 +14,7 @@
 //! scores, before the current one joins them. A point is flagged when at least `votes` members
 //! flag it (by default a majority), so each member keeps its own calibrated threshold.
 
-use super::{Detector, DetectorInfo, Scored, find_detector};
+use super::{Detector, DetectorInfo, Finds, Memory, Scored, find_detector};
 use crate::params::{ParamSpec, Params};
 use crate::series::{floor_scale, mad_sorted, quantile_sorted};
 use crate::window::TrailingWindow;
@@ -41,7 +41,9 @@ pub static INFO: DetectorInfo = DetectorInfo {
     multivariate: false,
     params: PARAMS,
     description: "Combines detectors: member scores normalised by rank or robust z, averaged or maxed; flags by vote",
+    finds: Finds::Spikes,
     min_points: |p| members(p).iter().map(|(info, params)| (info.min_points)(params)).max().unwrap_or(1),
+    memory: Memory::Series,
     build: |p| Box::new(Ensemble::new(p)),
 };
 

@@ -2,7 +2,7 @@
 //! past values forecasts the next one; the forecast error is charted against σ estimated
 //! by an exponentially smoothed mean absolute error, σ ≈ 1.25·Δ (exact for normal errors).
 
-use super::{Detector, DetectorInfo, Scored};
+use super::{Detector, DetectorInfo, Finds, Memory, Scored};
 use crate::params::{Bound, ParamKind, ParamSpec};
 use crate::series::floor_scale;
 
@@ -51,7 +51,9 @@ pub static INFO: DetectorInfo = DetectorInfo {
     multivariate: false,
     params: PARAMS,
     description: "EWMA control chart with a moving centre line on one-step forecast errors",
+    finds: Finds::Spikes,
     min_points: |p| p.int("warmup") + 1,
+    memory: Memory::Series,
     build: |p| {
         Box::new(Ewma {
             lambda: p.float("lambda"),

@@ -13,8 +13,8 @@
 //! share, −ln(1 − score), when it is `threshold` robust sd above its median over the last
 //! 1,000 points.
 
-use super::recent_flag::RecentFlag;
-use super::{Detector, DetectorInfo, Scored};
+use crate::parts::recent_flag::RecentFlag;
+use super::{Detector, DetectorInfo, Finds, Memory, Scored};
 use crate::params::{Bound, ParamSpec, Params};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -42,7 +42,9 @@ pub static INFO: DetectorInfo = DetectorInfo {
     multivariate: false,
     params: PARAMS,
     description: "Half-Space Trees (River's defaults): mass of random half-space nodes in the previous window",
+    finds: Finds::Spikes,
     min_points: |p: &Params| p.int("window_size") + p.int("shingle"),
+    memory: Memory::Model(|p, _| p.int("trees") as u64 * (2u64 << p.int("height").min(40)) * 24),
     build: |p| Box::new(HalfSpaceTrees::new(p)),
 };
 

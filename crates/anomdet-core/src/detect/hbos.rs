@@ -3,8 +3,8 @@
 //! longer window, one histogram per window position (it judges each position's value, not the
 //! shape: a wrong shape of usual values goes unseen). PyOD's defaults. Batch only.
 
-use super::DetectorInfo;
-use super::windowed::{Rows, THRESHOLD, WINDOW_VALUES, WindowScores, Windowed, min_points};
+use super::{DetectorInfo, Finds, Memory};
+use crate::parts::window_model::{Rows, THRESHOLD, WINDOW_VALUES, WindowScores, Windowed, min_points};
 use crate::params::ParamSpec;
 use crate::subsequence::Spread;
 use crate::tabular::hbos::Hbos;
@@ -19,7 +19,9 @@ pub static INFO: DetectorInfo = DetectorInfo {
     multivariate: false,
     params: PARAMS,
     description: "histogram-based outlier score: values in rarely visited histogram bins score high (PyOD's defaults)",
+    finds: Finds::Spikes,
     min_points,
+    memory: Memory::WINDOWS,
     build: |p| {
         let (bins, alpha, tol) = (p.int("bins"), p.float("alpha"), p.float("tol"));
         Box::new(Windowed::new(p, Spread::Centre, Rows::Standardized, move |s| {

@@ -8,7 +8,7 @@
 //! value is learnt as its nearest control limit, so one outlier does not bend the forecasts
 //! that follow (robust updating, as in Gelper, Fried & Croux 2010).
 
-use super::{Detector, DetectorInfo, Scored};
+use super::{Detector, DetectorInfo, Finds, Memory, Scored};
 use crate::params::{Bound, ParamSpec};
 use crate::series::floor_scale;
 
@@ -42,7 +42,9 @@ pub static INFO: DetectorInfo = DetectorInfo {
     multivariate: false,
     params: PARAMS,
     description: "additive Holt-Winters forecast (period given or found), one-step error in sigmas",
+    finds: Finds::Spikes,
     min_points: |p| p.int("warmup").max(2 * p.int("period")) + 1,
+    memory: Memory::Series,
     build: |p| {
         Box::new(HoltWinters {
             period: p.int("period"),

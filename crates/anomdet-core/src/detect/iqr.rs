@@ -1,8 +1,8 @@
 //! Rolling interquartile range with Tukey's fences: flagged outside [Q1 - k·IQR, Q3 + k·IQR].
 //! The score is the distance from the window median in IQRs, so it is continuous.
 
-use super::rolling::{Rolling, WindowRule};
-use super::{DetectorInfo, Scored};
+use crate::parts::rolling::{Rolling, WindowRule};
+use super::{DetectorInfo, Finds, Memory, Scored};
 use crate::params::{Bound, ParamKind, ParamSpec};
 use crate::series::{floor_scale, quantile_sorted};
 
@@ -32,7 +32,9 @@ pub static INFO: DetectorInfo = DetectorInfo {
     multivariate: false,
     params: PARAMS,
     description: "Rolling interquartile range with Tukey's fences",
+    finds: Finds::Spikes,
     min_points: |p| p.int("window"),
+    memory: Memory::Series,
     build: |p| Box::new(Rolling::new(Tukey { k: p.float("k") }, p.int("window"))),
 };
 

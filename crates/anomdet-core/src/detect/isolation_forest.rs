@@ -11,13 +11,13 @@
 //!   `reference` windows plus the forest; time per value O(trees × depth), plus a refit
 //!   (O(trees × sample_size × depth)) every `refresh` values.
 
-use super::recent_flag::RecentFlag;
-use super::windowed::{OnlineStart, Rows, SEED, StartsOnline, THRESHOLD, WINDOW, WindowScores, Windowed, min_points};
-use super::{Detector, DetectorInfo, Scored};
+use crate::parts::recent_flag::RecentFlag;
+use crate::parts::window_model::{OnlineStart, Rows, SEED, StartsOnline, THRESHOLD, WINDOW, WindowScores, Windowed, min_points};
+use super::{Detector, DetectorInfo, Finds, Memory, Scored};
 use crate::params::{ParamSpec, Params};
 use crate::subsequence::Spread;
 use crate::tabular::Matrix;
-use crate::tabular::iforest::IsolationForest;
+use crate::tabular::isolation_forest::IsolationForest;
 use crate::tabular::params::{SAMPLE_SIZE, TREES};
 use std::collections::VecDeque;
 
@@ -39,7 +39,13 @@ pub static INFO: DetectorInfo = DetectorInfo {
     multivariate: false,
     params: PARAMS,
     description: "Isolation Forest on sliding windows: shapes isolated by few random cuts score high (scikit-learn's defaults; online: regrown every `refresh` values)",
+    finds: Finds::Shapes,
     min_points,
+    memory: Memory::Windows {
+        periods: 1,
+        // The reference windows online, and the trees (two 32-byte nodes per sampled window).
+        model: |p, e| p.int("reference") as u64 * e.window * 8 + p.int("trees") as u64 * p.int("sample_size") as u64 * 2 * 32,
+    },
     build: |p| Box::new(WindowForest::new(p)),
 };
 

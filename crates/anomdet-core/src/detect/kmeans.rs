@@ -4,8 +4,8 @@
 //! of the windows through it, as every subsequence detector). The expected value is the nearest centre's value at the window's centre.
 //! Batch only.
 
-use super::DetectorInfo;
-use super::windowed::{Rows, SEED, THRESHOLD, WINDOW, WindowScores, Windowed, min_points};
+use super::{DetectorInfo, Finds, Memory};
+use crate::parts::window_model::{Rows, SEED, THRESHOLD, WINDOW, WindowScores, Windowed, min_points};
 use crate::params::ParamSpec;
 use crate::subsequence::Spread;
 use crate::tabular::kmeans::KMeans;
@@ -25,7 +25,9 @@ pub static INFO: DetectorInfo = DetectorInfo {
     multivariate: false,
     params: PARAMS,
     description: "KMeansAD: distance of each sliding window to its nearest k-means centre",
+    finds: Finds::Shapes,
     min_points,
+    memory: Memory::WINDOWS,
     build: |p| {
         let (clusters, iterations, seed) = (p.int("clusters"), p.int("iterations"), p.int("seed") as u64);
         Box::new(Windowed::new(p, Spread::CoveringMin, Rows::Standardized, move |s| {

@@ -2,8 +2,8 @@
 //! the median of the `window` values before it; IQR fences on that difference (c = 6, both
 //! sides). It needs values after the point, so it runs in batch mode only.
 
-use super::fences::{Side, judge_all};
-use super::{Detector, DetectorInfo, Scored};
+use crate::parts::fences::{Side, judge_all};
+use super::{Detector, DetectorInfo, Finds, Memory, Scored};
 use crate::params::{Bound, ParamSpec};
 use crate::window::TrailingWindow;
 
@@ -19,7 +19,9 @@ pub static INFO: DetectorInfo = DetectorInfo {
     multivariate: false,
     params: PARAMS,
     description: "ADTK LevelShiftAD: median after minus median before, judged by interquartile fences",
+    finds: Finds::LevelShifts,
     min_points: |p| 2 * p.int("window") + 10,
+    memory: Memory::Series,
     build: |p| Box::new(LevelShift { window: p.int("window"), c: p.float("c") }),
 };
 

@@ -3,8 +3,8 @@
 //! PyOD's default k = 20; neighbours among up to `reference` windows sampled with the seed.
 //! Batch only.
 
-use super::DetectorInfo;
-use super::windowed::{Rows, SEED, THRESHOLD, WINDOW, WindowScores, Windowed, min_points};
+use super::{DetectorInfo, Finds, Memory};
+use crate::parts::window_model::{Rows, SEED, THRESHOLD, WINDOW, WindowScores, Windowed, min_points};
 use crate::params::ParamSpec;
 use crate::subsequence::Spread;
 use crate::tabular::lof::Lof;
@@ -19,7 +19,9 @@ pub static INFO: DetectorInfo = DetectorInfo {
     multivariate: true,
     params: PARAMS,
     description: "local outlier factor of sliding windows: shapes in a sparser neighbourhood than their neighbours'",
+    finds: Finds::Shapes,
     min_points,
+    memory: Memory::WINDOWS,
     build: |p| {
         let (k, reference, seed) = (p.int("k"), p.int("reference"), p.int("seed") as u64);
         Box::new(Windowed::new(p, Spread::CoveringMin, Rows::Standardized, move |s| {

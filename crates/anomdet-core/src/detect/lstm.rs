@@ -6,7 +6,7 @@
 //! `lookback` forecasts. Batch only: the network is trained on the series it scores (about
 //! `epochs` × `sample` windows; seeded and deterministic).
 
-use super::{Detector, DetectorInfo, Scored};
+use super::{Detector, DetectorInfo, Finds, Memory, Scored};
 use crate::lstm::{Lstm, Settings};
 use crate::params::{Bound, ParamSpec, Params};
 use crate::series::{floor_scale, mad_sorted, quantile_sorted};
@@ -35,7 +35,9 @@ pub static INFO: DetectorInfo = DetectorInfo {
     multivariate: false,
     params: PARAMS,
     description: "LSTM forecaster trained on the series (AnomDet's LSTM): forecast error in robust sd",
+    finds: Finds::Spikes,
     min_points: |p: &Params| p.int("lookback") + 10,
+    memory: Memory::Series,
     build: |p| {
         Box::new(LstmResidual {
             settings: Settings {

@@ -1,8 +1,8 @@
 //! Rolling robust z-score (Hampel identifier): distance from the window median in units of
 //! the scaled median absolute deviation, 1.4826 × MAD, which estimates σ for normal data.
 
-use super::rolling::{Rolling, WindowRule};
-use super::{DetectorInfo, Scored};
+use crate::parts::rolling::{Rolling, WindowRule};
+use super::{DetectorInfo, Finds, Memory, Scored};
 use crate::params::{Bound, ParamKind, ParamSpec};
 use crate::series::{floor_scale, mad_sorted, quantile_sorted};
 
@@ -35,7 +35,9 @@ pub static INFO: DetectorInfo = DetectorInfo {
     multivariate: false,
     params: PARAMS,
     description: "Rolling robust z-score (Hampel): distance from the window median in scaled MADs",
+    finds: Finds::Spikes,
     min_points: |p| p.int("window"),
+    memory: Memory::Series,
     build: |p| Box::new(Rolling::new(Hampel { threshold: p.float("threshold") }, p.int("window"))),
 };
 

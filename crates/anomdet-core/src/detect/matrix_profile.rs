@@ -11,9 +11,9 @@
 //!   first 3 windows are a warm-up (too little past to match); flags compare with the last
 //!   1,000 scores.
 
-use super::recent_flag::RecentFlag;
-use super::windowed::{OnlineStart, Rows, StartsOnline, THRESHOLD, WINDOW, WindowScores, Windowed, min_points};
-use super::{Detector, DetectorInfo, Scored};
+use crate::parts::recent_flag::RecentFlag;
+use crate::parts::window_model::{OnlineStart, Rows, StartsOnline, THRESHOLD, WINDOW, WindowScores, Windowed, min_points};
+use super::{Detector, DetectorInfo, Finds, Memory, Scored};
 use crate::left_profile::LeftProfile;
 use crate::matrix_profile::stomp;
 use crate::params::{ParamSpec, Params};
@@ -38,7 +38,9 @@ pub static INFO: DetectorInfo = DetectorInfo {
     multivariate: false,
     params: PARAMS,
     description: "matrix-profile discords: distance of each window to its nearest match elsewhere (STOMP), or earlier (left profile, online)",
+    finds: Finds::Shapes,
     min_points,
+    memory: Memory::Model(|p, e| p.int("history") as u64 * 24 + e.window * 8),
     build: |p| Box::new(MatrixProfile::new(p)),
 };
 

@@ -6,62 +6,23 @@
 //! - **batch**: [`Detector::score_batch`] sees the whole series and may look both ways
 //!   (a global mean, a centred window). It defaults to running the online mode.
 
-mod ar_residual;
-mod cusum;
-mod dspot;
-mod ensemble;
-mod ewma;
-mod fences;
-mod gesd;
-mod half_space_trees;
-mod hbos;
-mod holt_winters;
-mod iqr;
-mod isolation_forest;
-mod kmeans;
-mod knn;
-mod level_shift;
-mod lof;
-mod lstm;
-mod mad;
-mod matrix_profile;
-mod one_class_svm;
-mod page_hinkley;
-mod persist;
-mod poly;
-mod recent_flag;
 #[cfg(test)]
 mod reference_tests;
-mod rolling;
-mod rrcf;
-mod shesd;
-mod spot;
-mod stl;
-mod sub_knn;
-mod sub_pca;
-mod volatility_shift;
-mod windowed;
-mod zscore;
 
+/// Declares each detector's module and lists its `INFO`, from one list of words.
+macro_rules! registry {
+    ($($name:ident),+ $(,)?) => {
+        $(mod $name;)+
+        static REGISTRY: &[&DetectorInfo] = &[$(&$name::INFO),+];
+        /// The module of each registered detector, in registry order.
+        #[cfg(test)]
+        const MODULES: &[&str] = &[$(stringify!($name)),+];
+    };
+}
+
+pub use crate::detector::Detector;
 use crate::params::{ParamError, ParamSpec, Params};
 pub use crate::scored::{Mode, Scored};
-
-/// A univariate detector.
-pub trait Detector: Send {
-    /// Online mode: score `x` against what came before, then learn from it.
-    fn update(&mut self, x: f64) -> Scored;
-
-    /// Batch mode over a whole series; the default replays the online mode.
-    fn score_batch(&mut self, xs: &[f64]) -> Vec<Scored> {
-        xs.iter()
-            .enumerate()
-            .map(|(i, &x)| {
-                crate::interrupt::check_every(i);
-                self.update(x)
-            })
-            .collect()
-    }
-}
 
 /// What the catalog knows about a detector, and how to build one.
 pub struct DetectorInfo {
@@ -71,9 +32,60 @@ pub struct DetectorInfo {
     pub multivariate: bool,
     pub params: &'static [ParamSpec],
     pub description: &'static str,
+    /// The kind of anomaly it is designed to find; the core tests check it finds an obvious one.
+    pub finds: Finds,
     /// The fewest values a series must have for this detector with these parameters.
     pub min_points: fn(&Params) -> usize,
+    /// The working memory it needs beyond the series (see [`DetectorInfo::working_bytes`]).
+    pub memory: Memory,
     pub build: fn(&Params) -> Box<dyn Detector>,
+}
+
+/// What a detector is designed to find.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Finds {
+    /// Single values far from their neighbours or from a forecast.
+    Spikes,
+    /// A lasting change of level.
+    LevelShifts,
+    /// A lasting change of spread.
+    VolatilityShifts,
+    /// A stretch of a periodic series shaped like no other (a discord).
+    Shapes,
+}
+
+/// The sizes a detector's working memory depends on, beside its parameters.
+#[derive(Clone, Copy, Debug)]
+pub struct Extent {
+    /// Values in the series.
+    pub values: u64,
+    /// The window length in rows, `window` 0 resolved to the period found; 1 without a `window`.
+    pub window: u64,
+}
+
+/// How a detector's working memory grows, declared in its own file.
+#[derive(Clone, Copy)]
+pub enum Memory {
+    /// The series and its scores only (a rolling window or a few running sums).
+    Series,
+    /// A window model: the matrix of all windows, each `window` rows long (with `window` 0,
+    /// `periods` detected periods), plus what `model` holds beside it.
+    Windows { periods: usize, model: fn(&Params, Extent) -> u64 },
+    /// State of its own (trees, kept windows), in bytes.
+    Model(fn(&Params, Extent) -> u64),
+}
+
+impl Memory {
+    /// A window model holding nothing beside the window matrix.
+    pub const WINDOWS: Memory = Memory::Windows { periods: 1, model: |_, _| 0 };
+
+    /// Detected periods per window when `window` is 0.
+    fn periods(&self) -> usize {
+        match self {
+            Memory::Windows { periods, .. } => *periods,
+            _ => 1,
+        }
+    }
 }
 
 impl DetectorInfo {
@@ -118,38 +130,40 @@ impl DetectorInfo {
     }
 }
 
-static REGISTRY: &[&DetectorInfo] = &[
-    &zscore::INFO,
-    &mad::INFO,
-    &iqr::INFO,
-    &ewma::INFO,
-    &gesd::INFO,
-    &cusum::INFO,
-    &page_hinkley::INFO,
-    &persist::INFO,
-    &level_shift::INFO,
-    &volatility_shift::INFO,
-    &spot::INFO,
-    &dspot::INFO,
-    &holt_winters::INFO,
-    &ar_residual::INFO,
-    &stl::INFO,
-    &shesd::INFO,
-    &ensemble::INFO,
-    &isolation_forest::INFO,
-    &half_space_trees::INFO,
-    &hbos::INFO,
-    &knn::INFO,
-    &sub_knn::INFO,
-    &sub_pca::INFO,
-    &kmeans::INFO,
-    &matrix_profile::INFO,
-    &lof::INFO,
-    &rrcf::INFO,
-    &one_class_svm::INFO,
-    &poly::INFO,
-    &lstm::INFO,
-];
+// The one list of detectors: each word is a file `detect/<word>.rs` declaring `pub static INFO`
+// with that name. The order is the listing order of `anomdet.detectors()`.
+registry! {
+    zscore,
+    mad,
+    iqr,
+    ewma,
+    gesd,
+    cusum,
+    page_hinkley,
+    persist,
+    level_shift,
+    volatility_shift,
+    spot,
+    dspot,
+    holt_winters,
+    ar_residual,
+    stl,
+    shesd,
+    ensemble,
+    isolation_forest,
+    half_space_trees,
+    hbos,
+    knn,
+    sub_knn,
+    sub_pca,
+    kmeans,
+    matrix_profile,
+    lof,
+    rrcf,
+    one_class_svm,
+    poly,
+    lstm,
+}
 
 /// Every built-in detector, in listing order.
 pub fn registry() -> &'static [&'static DetectorInfo] {
@@ -166,51 +180,44 @@ pub const MEMORY_LIMIT: u64 = 4 << 30;
 
 impl DetectorInfo {
     /// An upper estimate, in bytes, of the memory this detector needs for a series of `n`
-    /// values with these parameters: the window matrix of the window models, the trees of the tree ensembles, the kept windows of the online
-    /// models. Small fixed costs are left out.
+    /// values with these parameters, from what each detector declares in its `memory` (the window
+    /// matrix of the window models, the trees of the tree ensembles, the kept windows of the
+    /// online models) plus the series itself. Small fixed costs are left out.
     /// With `window` 0 the period is not known before the data is: it is taken as 512, the
     /// longest searched (see [`DetectorInfo::working_bytes_of`] once the values are read).
     pub fn working_bytes(&self, params: &Params, n: usize) -> u64 {
-        self.estimate(params, n, 512 * windowed::periods_of_window(self.params).unwrap_or(1) as u64)
+        self.estimate(params, n, 512 * self.memory.periods() as u64)
     }
 
     /// [`DetectorInfo::working_bytes`] for these values, with `window` 0 resolved to the
     /// window the detector will use on them.
     pub fn working_bytes_of(&self, params: &Params, xs: &[f64]) -> u64 {
-        let periods = windowed::periods_of_window(self.params).unwrap_or(1);
         let found = match params.get("window") {
-            Some(0.0) => crate::subsequence::window_length_in_periods(xs, 0, periods) as u64,
+            Some(0.0) => crate::subsequence::window_length_in_periods(xs, 0, self.memory.periods()) as u64,
             _ => 512,
         };
         self.estimate(params, xs.len(), found)
     }
 
     fn estimate(&self, params: &Params, n: usize, found_window: u64) -> u64 {
-        let get = |name: &str| params.get(name).unwrap_or(0.0) as u64;
-        let n = n as u64;
+        let values = n as u64;
         let window = match params.get("window") {
             None => 1,
             Some(0.0) => found_window,
             Some(w) => w as u64,
         };
-        // The window models (those declaring the shared `window`) hold the matrix of all
-        // windows, z-scored in place; the matrix profile walks the series instead.
-        let windowed = windowed::periods_of_window(self.params).is_some();
-        let matrix = if windowed && self.name != "matrix_profile" {
-            let w = window.min((n / 2).max(1));
-            (n.saturating_sub(w) + 1) * w * 8
-        } else {
-            0
+        let extent = Extent { values, window };
+        let own = match self.memory {
+            Memory::Series => 0,
+            Memory::Windows { model, .. } => {
+                // All windows, z-scored in place.
+                let w = window.min((values / 2).max(1));
+                ((values.saturating_sub(w) + 1) * w * 8).saturating_add(model(params, extent))
+            }
+            Memory::Model(model) => model(params, extent),
         };
-        let model = match self.name {
-            "rrcf" => get("trees") * 2 * (get("tree_size") + 1) * (32 + 16 * get("shingle")),
-            "half_space_trees" => get("trees") * (2u64 << get("height").min(40)) * 24,
-            "one_class_svm" => get("components").pow(2) * 16 + get("sample").min(n) * get("components") * 8,
-            "isolation_forest" => get("reference") * window * 8 + get("trees") * get("sample_size") * 2 * 32,
-            "matrix_profile" => get("history") * 24 + window * 8,
-            _ => 0,
-        };
-        matrix.saturating_add(model).saturating_add(n * 8 * 4)
+        // The values, scores, expected values and bounds of the series itself.
+        own.saturating_add(values * 8 * 4)
     }
 }
 
@@ -248,43 +255,25 @@ pub(crate) mod tests {
             .collect()
     }
 
-    /// Adding a detector is one file plus one line in REGISTRY; this catches a forgotten line.
+    /// Adding a detector is one file plus one word in `registry!`: every file here other than
+    /// this one and the test modules is a registered detector of the file's name, and each
+    /// registered detector's `INFO` carries its module's name.
     #[test]
-    fn every_declared_detector_is_registered() {
-        let sources = [
-            include_str!("zscore.rs"),
-            include_str!("mad.rs"),
-            include_str!("iqr.rs"),
-            include_str!("ewma.rs"),
-            include_str!("gesd.rs"),
-            include_str!("cusum.rs"),
-            include_str!("page_hinkley.rs"),
-            include_str!("persist.rs"),
-            include_str!("level_shift.rs"),
-            include_str!("volatility_shift.rs"),
-            include_str!("spot.rs"),
-            include_str!("dspot.rs"),
-            include_str!("holt_winters.rs"),
-            include_str!("ar_residual.rs"),
-            include_str!("stl.rs"),
-            include_str!("shesd.rs"),
-            include_str!("ensemble.rs"),
-            include_str!("isolation_forest.rs"),
-            include_str!("half_space_trees.rs"),
-            include_str!("hbos.rs"),
-            include_str!("knn.rs"),
-            include_str!("sub_knn.rs"),
-            include_str!("sub_pca.rs"),
-            include_str!("kmeans.rs"),
-            include_str!("matrix_profile.rs"),
-            include_str!("lof.rs"),
-            include_str!("rrcf.rs"),
-            include_str!("one_class_svm.rs"),
-            include_str!("poly.rs"),
-            include_str!("lstm.rs"),
-        ];
-        let declared: usize = sources.iter().map(|s| s.matches(": DetectorInfo = DetectorInfo {").count()).sum();
-        assert_eq!(declared, registry().len());
+    fn every_detector_file_is_registered_under_its_name() {
+        let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/detect");
+        let mut files: Vec<String> = std::fs::read_dir(folder)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter_map(|f| f.strip_suffix(".rs").map(str::to_string))
+            .filter(|f| f != "mod" && !f.ends_with("_tests"))
+            .collect();
+        files.sort();
+        let mut modules: Vec<String> = MODULES.iter().map(|m| m.to_string()).collect();
+        modules.sort();
+        assert_eq!(files, modules, "a file in detect/ is missing from registry!, or the reverse");
+        for (module, info) in MODULES.iter().zip(registry()) {
+            assert_eq!(*module, info.name, "detect/{module}.rs declares a detector named {}", info.name);
+        }
     }
 
     #[test]
@@ -332,50 +321,12 @@ pub(crate) mod tests {
         assert!(find_detector("nope").is_none());
     }
 
-    /// What each detector is designed to find; every registered detector is in one list.
-    const FOR_SPIKES: &[&str] = &[
-        "zscore",
-        "mad",
-        "iqr",
-        "ewma",
-        "gesd",
-        "persist",
-        "spot",
-        "dspot",
-        "holt_winters",
-        "ar_residual",
-        "stl",
-        "shesd",
-        "ensemble",
-        "half_space_trees",
-        "hbos",
-        "rrcf",
-        "poly",
-        "lstm",
-    ];
-    const FOR_LEVEL_SHIFTS: &[&str] = &["cusum", "page_hinkley", "level_shift"];
-    const FOR_VOLATILITY: &[&str] = &["volatility_shift"];
-    /// Unusual shapes (discords): a stretch of a periodic series that looks like no other.
-    const FOR_SHAPES: &[&str] =
-        &["isolation_forest", "knn", "sub_knn", "sub_pca", "kmeans", "matrix_profile", "lof", "one_class_svm"];
-
     fn modes(d: &DetectorInfo) -> Vec<Mode> {
         if d.supports_online(&Params::defaults(d.params)) { vec![Mode::Batch, Mode::Online] } else { vec![Mode::Batch] }
     }
 
     fn noise(i: usize) -> f64 {
         ((i * 7919) % 1000) as f64 / 1000.0 - 0.5
-    }
-
-    #[test]
-    fn every_detector_has_a_designed_purpose() {
-        for d in registry() {
-            assert!(
-                [FOR_SPIKES, FOR_LEVEL_SHIFTS, FOR_VOLATILITY, FOR_SHAPES].iter().any(|l| l.contains(&d.name)),
-                "{} is in no list",
-                d.name
-            );
-        }
     }
 
     #[test]
@@ -386,7 +337,7 @@ pub(crate) mod tests {
         let noise = white_noise(3000, 0.05);
         let mut xs: Vec<f64> = (0..3000).map(|i| (i as f64 / 10.0).sin() + noise[i]).collect();
         xs[2500] = 25.0;
-        for d in registry().iter().filter(|d| FOR_SPIKES.contains(&d.name)) {
+        for d in registry().iter().filter(|d| d.finds == Finds::Spikes) {
             let params = Params::defaults(d.params);
             for mode in modes(d) {
                 let out = score_series(d, &params, mode, &xs);
@@ -407,7 +358,7 @@ pub(crate) mod tests {
         for (k, x) in xs[2000..2050].iter_mut().enumerate() {
             *x = (k as f64 * std::f64::consts::TAU / 12.5).sin() + noise[2000 + k];
         }
-        for d in registry().iter().filter(|d| FOR_SHAPES.contains(&d.name)) {
+        for d in registry().iter().filter(|d| d.finds == Finds::Shapes) {
             for mode in modes(d).into_iter().filter(|&m| m == Mode::Online) {
                 // Online, a window is scored when it completes: up to a window after the cycle.
                 let out = score_series(d, &Params::defaults(d.params), mode, &xs);
@@ -439,7 +390,7 @@ pub(crate) mod tests {
     #[test]
     fn change_detectors_flag_a_level_shift_near_its_start() {
         let xs: Vec<f64> = (0..1000).map(|i| 10.0 + noise(i) + if i >= 500 { 3.0 } else { 0.0 }).collect();
-        for d in registry().iter().filter(|d| FOR_LEVEL_SHIFTS.contains(&d.name)) {
+        for d in registry().iter().filter(|d| d.finds == Finds::LevelShifts) {
             for mode in modes(d) {
                 let out = score_series(d, &Params::defaults(d.params), mode, &xs);
                 let flagged: Vec<usize> = (0..xs.len()).filter(|&i| out[i].is_anomaly == Some(true)).collect();
@@ -457,7 +408,7 @@ pub(crate) mod tests {
     #[test]
     fn volatility_detectors_flag_rising_noise() {
         let xs: Vec<f64> = (0..1000).map(|i| noise(i) * if i >= 500 { 8.0 } else { 1.0 }).collect();
-        for d in registry().iter().filter(|d| FOR_VOLATILITY.contains(&d.name)) {
+        for d in registry().iter().filter(|d| d.finds == Finds::VolatilityShifts) {
             for mode in modes(d) {
                 let out = score_series(d, &Params::defaults(d.params), mode, &xs);
                 let flagged: Vec<usize> = (0..xs.len()).filter(|&i| out[i].is_anomaly == Some(true)).collect();

@@ -6,7 +6,7 @@
 //! `min_instances` values (then replayed through the test) so λ means sigmas; off, it is
 //! River's test on raw values.
 
-use super::{Detector, DetectorInfo, Scored};
+use super::{Detector, DetectorInfo, Finds, Memory, Scored};
 use crate::params::{Bound, ParamSpec};
 use crate::series::floor_scale;
 
@@ -31,7 +31,9 @@ pub static INFO: DetectorInfo = DetectorInfo {
     multivariate: false,
     params: PARAMS,
     description: "Page-Hinkley test (River semantics): flags a change of the mean, then restarts",
+    finds: Finds::LevelShifts,
     min_points: |p| p.int("min_instances") + 1,
+    memory: Memory::Series,
     build: |p| {
         Box::new(PageHinkley {
             min_instances: p.int("min_instances") as u64,

@@ -3,8 +3,8 @@
 //! fits the fences on every d of the series, as ADTK's fit_detect does; online mode fits them
 //! on the last `history` deviations, so it adapts and never looks ahead.
 
-use super::fences::{Side, judge, judge_all};
-use super::{Detector, DetectorInfo, Scored};
+use crate::parts::fences::{Side, judge, judge_all};
+use super::{Detector, DetectorInfo, Finds, Memory, Scored};
 use crate::params::{Bound, ParamSpec};
 use crate::series::quantile_sorted;
 use crate::window::TrailingWindow;
@@ -22,7 +22,9 @@ pub static INFO: DetectorInfo = DetectorInfo {
     multivariate: false,
     params: PARAMS,
     description: "ADTK PersistAD: deviation from the recent median, judged by interquartile fences",
+    finds: Finds::Spikes,
     min_points: |p| p.int("window") + 10,
+    memory: Memory::Series,
     build: |p| {
         let window = p.int("window");
         Box::new(Persist {

@@ -6,8 +6,8 @@
 //! scored by its own residual |x − x̂|, so a spike flags one point instead of a whole block.
 //! Batch only: the fit looks both ways. O(n · power) time.
 
-use super::windowed::{THRESHOLD, WINDOW, min_points};
-use super::{Detector, DetectorInfo, Scored};
+use crate::parts::window_model::{THRESHOLD, WINDOW, min_points};
+use super::{Detector, DetectorInfo, Finds, Memory, Scored};
 use crate::params::{ParamSpec, Params};
 use crate::subsequence::{flag_by_robust_z, window_length};
 use crate::tabular::linalg::solve_spd;
@@ -38,7 +38,9 @@ pub static INFO: DetectorInfo = DetectorInfo {
     multivariate: false,
     params: PARAMS,
     description: "polynomial fitted around each block of points, the block left out (TSB-AD's POLY): residual from it",
+    finds: Finds::Spikes,
     min_points,
+    memory: Memory::WINDOWS,
     build: |p| Box::new(Poly::new(p)),
 };
 

@@ -13,8 +13,8 @@
 //! over the last 1,000 points, at most once per shingle (one unusual value is in `shingle`
 //! shingles).
 
-use super::recent_flag::RecentFlag;
-use super::{Detector, DetectorInfo, Scored};
+use crate::parts::recent_flag::RecentFlag;
+use super::{Detector, DetectorInfo, Finds, Memory, Scored};
 use crate::params::{Bound, ParamSpec, Params};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -41,7 +41,12 @@ pub static INFO: DetectorInfo = DetectorInfo {
     multivariate: false,
     params: PARAMS,
     description: "Robust Random Cut Forest (kLabUM rrcf's streaming use): collusive displacement of each shingle",
+    finds: Finds::Spikes,
     min_points: |p: &Params| p.int("tree_size") + p.int("shingle"),
+    memory: Memory::Model(|p, _| {
+        // Each tree holds up to 2 · tree_size nodes, a leaf keeping its shingle.
+        p.int("trees") as u64 * 2 * (p.int("tree_size") as u64 + 1) * (32 + 16 * p.int("shingle") as u64)
+    }),
     build: |p| Box::new(Rrcf::new(p)),
 };
 

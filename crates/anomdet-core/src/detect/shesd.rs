@@ -4,9 +4,9 @@
 //! `max_anomalies` of the values in the rest. `period` 0: found from the autocorrelation.
 //! Batch only.
 
-use super::gesd::{esd, esd_scores};
-use super::{Detector, DetectorInfo, Scored};
+use super::{Detector, DetectorInfo, Finds, Memory, Scored};
 use crate::params::{Bound, ParamSpec};
+use crate::parts::esd::{esd, esd_scores};
 use crate::seasonal::period_of;
 use crate::series::quantile_sorted;
 
@@ -29,7 +29,9 @@ pub static INFO: DetectorInfo = DetectorInfo {
     multivariate: false,
     params: PARAMS,
     description: "seasonal hybrid ESD (Twitter): robust ESD on the series minus its STL season and median",
+    finds: Finds::Spikes,
     min_points: |p| (2 * p.int("period")).max(8),
+    memory: Memory::Series,
     build: |p| {
         Box::new(Shesd { period: p.int("period"), max_share: p.float("max_anomalies"), alpha: p.float("alpha") })
     },

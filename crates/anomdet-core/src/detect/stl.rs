@@ -4,7 +4,7 @@
 //! evolve), and the residual is scored robustly, |R − median R| / (1.4826 · MAD R), and the expected value is
 //! seasonal + trend. Batch only (the decomposition smooths both ways).
 
-use super::{Detector, DetectorInfo, Scored};
+use super::{Detector, DetectorInfo, Finds, Memory, Scored};
 use crate::params::{Bound, ParamSpec};
 use crate::series::{floor_scale, mad_sorted, quantile_sorted};
 
@@ -34,7 +34,9 @@ pub static INFO: DetectorInfo = DetectorInfo {
     multivariate: false,
     params: PARAMS,
     description: "STL decomposition (robust loess); the residual scored by robust z-score",
+    finds: Finds::Spikes,
     min_points: |p| (2 * p.int("period")).max(8),
+    memory: Memory::Series,
     build: |p| {
         Box::new(Stl {
             period: p.int("period"),

@@ -2,10 +2,10 @@
 //! windows of two periods (periodicity p = 2) and the distance to the 50th nearest window.
 //! The model is `knn`'s; only the defaults differ. Batch only.
 
-use super::DetectorInfo;
-use super::knn::{METHOD, windowed_knn};
-use super::windowed::{SEED, THRESHOLD, WINDOW_TWO_PERIODS, min_points};
+use super::{DetectorInfo, Finds, Memory};
 use crate::params::ParamSpec;
+use crate::parts::knn_windows::{METHOD, windowed_knn};
+use crate::parts::window_model::{SEED, THRESHOLD, WINDOW_TWO_PERIODS, min_points};
 use crate::tabular::params::REFERENCE;
 
 const PARAMS: &[ParamSpec] =
@@ -18,7 +18,9 @@ pub static INFO: DetectorInfo = DetectorInfo {
     multivariate: false,
     params: PARAMS,
     description: "TSB-AD's tuned Sub-KNN: k-NN distance (k = 50) of sliding windows two periods long",
+    finds: Finds::Shapes,
     min_points,
+    memory: Memory::Windows { periods: 2, model: |_, _| 0 },
     build: |p| windowed_knn(p, 2),
 };
 

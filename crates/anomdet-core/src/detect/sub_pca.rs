@@ -6,8 +6,8 @@
 //! faster cycle in a sine: 8.09M against 7.80M elsewhere, where SPE gives 50.3 against 0.12).
 //! The expected value is the reconstruction at the window's centre. Batch only.
 
-use super::DetectorInfo;
-use super::windowed::{Rows, THRESHOLD, WINDOW, WindowScores, Windowed, min_points};
+use super::{DetectorInfo, Finds, Memory};
+use crate::parts::window_model::{Rows, THRESHOLD, WINDOW, WindowScores, Windowed, min_points};
 use crate::params::{Bound, ParamSpec};
 use crate::subsequence::Spread;
 use crate::tabular::pca::Pca;
@@ -37,7 +37,9 @@ pub static INFO: DetectorInfo = DetectorInfo {
     multivariate: false,
     params: PARAMS,
     description: "PCA of sliding windows (TSB-AD's Sub-PCA): shapes off the main components score high",
+    finds: Finds::Shapes,
     min_points,
+    memory: Memory::WINDOWS,
     build: |p| {
         let reconstruction = p.int("method") == 1;
         let variance = p.float("variance");

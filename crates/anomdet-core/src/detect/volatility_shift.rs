@@ -3,8 +3,8 @@
 //! sd_before; IQR fences on that ratio (c = 6), flagging rises in volatility (ADTK's default
 //! side). Needs values after the point: batch mode only.
 
-use super::fences::{Side, judge_all};
-use super::{Detector, DetectorInfo, Scored};
+use crate::parts::fences::{Side, judge_all};
+use super::{Detector, DetectorInfo, Finds, Memory, Scored};
 use crate::params::{Bound, ParamSpec};
 
 const PARAMS: &[ParamSpec] = &[
@@ -19,7 +19,9 @@ pub static INFO: DetectorInfo = DetectorInfo {
     multivariate: false,
     params: PARAMS,
     description: "ADTK VolatilityShiftAD: relative rise of the rolling standard deviation, by interquartile fences",
+    finds: Finds::VolatilityShifts,
     min_points: |p| 2 * p.int("window") + 10,
+    memory: Memory::Series,
     build: |p| Box::new(VolatilityShift { window: p.int("window"), c: p.float("c") }),
 };
 

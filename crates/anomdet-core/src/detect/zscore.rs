@@ -1,7 +1,7 @@
 //! Global z-score: distance from the mean in standard deviations.
 //! Batch: mean and sample sd of the whole series. Online: of all values seen so far.
 
-use super::{Detector, DetectorInfo, Scored};
+use super::{Detector, DetectorInfo, Finds, Memory, Scored};
 use crate::params::{Bound, ParamKind, ParamSpec};
 use crate::series::{Welford, floor_scale, mean_sd};
 
@@ -31,7 +31,9 @@ pub static INFO: DetectorInfo = DetectorInfo {
     multivariate: false,
     params: PARAMS,
     description: "Global z-score: distance from the mean in sample standard deviations",
+    finds: Finds::Spikes,
     min_points: |_| 2,
+    memory: Memory::Series,
     build: |p| {
         Box::new(ZScore {
             threshold: p.float("threshold"),

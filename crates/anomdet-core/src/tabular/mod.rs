@@ -4,13 +4,13 @@
 
 pub mod copod;
 pub mod hbos;
-pub mod iforest;
+pub mod isolation_forest;
 pub mod kmeans;
 pub mod knn;
 pub mod linalg;
 pub mod lof;
 pub mod mahalanobis;
-pub mod ocsvm;
+pub mod one_class_svm;
 pub mod params;
 pub mod pca;
 

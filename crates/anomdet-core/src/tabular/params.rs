@@ -59,9 +59,9 @@ pub const SAMPLE: ParamSpec = ParamSpec::int(
 );
 
 /// The one-class SVM's settings from parameters declared with the constants above.
-pub fn ocsvm_settings(p: &crate::params::Params) -> crate::tabular::ocsvm::Settings {
-    use crate::tabular::ocsvm::Approximation;
-    crate::tabular::ocsvm::Settings {
+pub fn ocsvm_settings(p: &crate::params::Params) -> crate::tabular::one_class_svm::Settings {
+    use crate::tabular::one_class_svm::Approximation;
+    crate::tabular::one_class_svm::Settings {
         approximation: if p.int("approximation") == 0 { Approximation::Nystroem } else { Approximation::Fourier },
         nu: p.float("nu"),
         gamma: p.float("gamma"),

@@ -1,7 +1,7 @@
 //! The shared engine of window-based robust detectors: a rule that scores a value against
 //! a sorted window, run over a centred window in batch mode and a trailing one online.
 
-use super::{Detector, Scored};
+use crate::detector::{Detector, Scored};
 use crate::window::{TrailingWindow, for_each_centered};
 
 /// How a robust detector judges `x` against a window of neighbours (ascending).

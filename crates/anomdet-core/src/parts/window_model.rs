@@ -4,7 +4,7 @@
 //! `Spread::CoveringMin`): with the window's centre instead (TSB-AD), one spike flags a whole
 //! window's width of points (126 around each spike of the regression series, against 1).
 
-use super::{Detector, Scored};
+use crate::detector::{Detector, Scored};
 use crate::params::{Bound, ParamSpec, Params};
 use crate::subsequence::{
     Spread, Subsequences, flag_by_robust_z, spread, typical_cycle, window_length, window_length_in_periods,
@@ -35,19 +35,6 @@ pub const WINDOW_VALUES: ParamSpec = ParamSpec::int(
     100_000.0,
     "1: the values alone; longer: one histogram per window position; 0: the detected period",
 );
-
-/// How many periods a detector's `window` 0 stands for, when it declares one of the shared
-/// window parameters (the window models, which hold a matrix of all windows); else `None`.
-pub fn periods_of_window(params: &[ParamSpec]) -> Option<usize> {
-    let window = params.iter().find(|s| s.name == "window")?;
-    if window.description == WINDOW.description || window.description == WINDOW_VALUES.description {
-        Some(1)
-    } else if window.description == WINDOW_TWO_PERIODS.description {
-        Some(2)
-    } else {
-        None
-    }
-}
 
 pub const THRESHOLD: ParamSpec = ParamSpec::float(
     "threshold",

@@ -3,7 +3,7 @@
 //! `InterQuartileRangeAD`): flagged above Q3 + c·IQR or below Q1 − c·IQR, per `side`.
 //! The score is the distance beyond the median in IQRs, so it ranks every value.
 
-use super::Scored;
+use crate::scored::Scored;
 use crate::series::{floor_scale, quantile_sorted};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
