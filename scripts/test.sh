@@ -20,7 +20,7 @@ bash scripts/setup.sh
 tier "lint (rustfmt, clippy -D warnings)"
 cargo fmt --all --check
 cargo clippy -q --all-targets -p anomdet-core -- -D warnings
-cargo clippy -q -p anomdet -- -D warnings
+cargo clippy -q --all-targets -p anomdet -- -D warnings
 
 tier "core unit tests (cargo test -p anomdet-core)"
 cargo test -q -p anomdet-core 2>&1 | grep -E "^test result|FAILED|panicked" || true

@@ -100,8 +100,8 @@ impl SqlDetector {
 
     fn call(&self, xs: &[f64]) -> Result<Vec<Scored>, ErrorReport> {
         // The user's function runs with the user's search_path, as if they had called it.
-        let scores: Option<Vec<Option<f64>>> = crate::search_path::as_caller(|| {
-            crate::sql::read_one(&self.call, &[xs.to_vec().into(), pgrx::JsonB(self.params.clone()).into()])
+        let scores: Option<Vec<Option<f64>>> = crate::postgres::search_path::as_caller(|| {
+            crate::postgres::sql::read_one(&self.call, &[xs.to_vec().into(), pgrx::JsonB(self.params.clone()).into()])
         })
         .or_report()?;
         let hint = "return an array with one score per input value, in the same order (NULL: not scored)";

@@ -1,7 +1,9 @@
 //! anomdet: anomaly detection inside PostgreSQL and TimescaleDB.
 //!
-//! Layers: `api` (the SQL surface) → `relation` (reading user tables safely) → `scoring`
-//! (the pipeline) → `anomdet_core` (the math). `catalog/schema.sql` holds the catalog DDL.
+//! Floors, each importing only the ones below it (docs/architecture.md draws them):
+//! `api` (every `#[pg_extern]`, thin) → `scoring`, `injection`, `stream` (what anomdet does)
+//! → `postgres` (SPI, scans, relations, new tables, time text) → `anomdet_core` (the math).
+//! `catalog/schema.sql` holds the catalog DDL.
 
 // pgrx's ErrorReport is large, but it only travels on the error path, once per call.
 #![allow(clippy::result_large_err)]
@@ -18,17 +20,11 @@ mod chosen_detector;
 mod custom_detector;
 mod error;
 pub mod injection;
-mod job_portal;
-mod json_arg;
-mod rel_arg;
-mod relation;
-mod scan;
+mod postgres;
+mod score_request;
 mod scoring;
-mod search_path;
 mod settings;
-mod sql;
 mod stream;
-mod subxact;
 
 ::pgrx::pg_module_magic!(name, version);
 
@@ -43,20 +39,4 @@ pub extern "C-unwind" fn _PG_init() {
 
 fn check_interrupts() {
     pgrx::check_for_interrupts!();
-}
-
-#[cfg(any(test, feature = "pg_test"))]
-#[pg_schema]
-mod tests;
-mod time_range;
-mod timestamps;
-
-/// Required by `cargo pgrx test`.
-#[cfg(test)]
-pub mod pg_test {
-    pub fn setup(_options: Vec<&str>) {}
-
-    pub fn postgresql_conf_options() -> Vec<&'static str> {
-        vec![]
-    }
 }

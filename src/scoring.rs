@@ -6,7 +6,7 @@
 
 use crate::chosen_detector::ChosenDetector;
 use crate::error::{Code, error, internal};
-use crate::relation::Source;
+use crate::postgres::relation::Source;
 use anomdet_core::{Detector, Mode, Scored};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
@@ -165,7 +165,7 @@ impl Plan<'_> {
     }
 
     fn stream(&self, sql: &str, keyed: bool, state: &mut RunState, sink: &mut dyn Sink) -> Result<(), ErrorReport> {
-        crate::scan::for_each_row(sql, |values, nulls| {
+        crate::postgres::scan::for_each_row(sql, |values, nulls| {
             // SAFETY: the query's columns are timestamptz, float8 and (keyed) text.
             let ts = unsafe { i64::from_datum(values[0], nulls[0]) }.unwrap_or_default();
             let value = unsafe { f64::from_datum(values[1], nulls[1]) };
@@ -364,7 +364,7 @@ pub fn series_label(key: Option<&str>) -> String {
     key.map(|k| format!(" (series \"{k}\")")).unwrap_or_default()
 }
 
-pub use crate::timestamps::iso_utc;
+pub use crate::postgres::timestamps::iso_utc;
 
 pub fn format_ts(ts: i64) -> String {
     TimestampWithTimeZone::try_from(ts).map(|t| t.to_string()).unwrap_or_else(|_| ts.to_string())

@@ -8,8 +8,8 @@
 
 use crate::chosen_detector::ChosenDetector;
 use crate::error::{Code, OrReport, error, invalid_argument, required};
-use crate::injection::table::{self, SeriesRows};
-use crate::relation::Source;
+use crate::postgres::relation::Source;
+use crate::postgres::series_rows::{self, SeriesRows};
 use anomdet_core::evaluate::evaluate;
 use anomdet_core::inject::{
     InjectorInfo, find_injector, inject_series_streams, place_random, placement_rng, stream_base,
@@ -24,7 +24,7 @@ use std::time::Instant;
 #[allow(clippy::too_many_arguments)]
 #[pg_extern(name = "benchmark", volatile, parallel_unsafe)]
 pub(super) fn benchmark_ranged(
-    source: Option<crate::rel_arg::RelArg>,
+    source: Option<crate::postgres::rel_arg::RelArg>,
     value_column: Option<&str>,
     detectors: default!(Option<Vec<Option<String>>>, "NULL"),
     methods: default!(Option<Vec<Option<String>>>, "'{spike,extremum,step,mean,variance,trend,platform,noise}'"),
@@ -37,9 +37,9 @@ pub(super) fn benchmark_ranged(
     start_time: default!(Option<TimestampWithTimeZone>, "NULL"),
     end_time: default!(Option<TimestampWithTimeZone>, "NULL"),
 ) -> Result<i64, ErrorReport> {
-    let _path = crate::search_path::pin();
+    let _path = crate::postgres::search_path::pin();
     let relid = required("source", source)?.0;
-    let range = crate::time_range::TimeRange::from_args(start_time, end_time)?;
+    let range = crate::postgres::time_range::TimeRange::from_args(start_time, end_time)?;
     let value_column = required("value_column", value_column)?;
     let detectors = pick_detectors(detectors)?;
     let methods = pick_methods(required("methods", methods)?)?;
@@ -54,10 +54,10 @@ pub(super) fn benchmark_ranged(
     }
     let mut source = Source::resolve(relid, value_column, time_column, series_column)?;
     source.range = range;
-    let series = table::read(&source, &[value_column.to_string()], None)?;
+    let series = series_rows::read(&source, &[value_column.to_string()], None)?;
     check_lengths(&source, &series, &detectors, &methods, count as usize, length as usize)?;
 
-    let id = crate::sql::write_one::<i64>(
+    let id = crate::postgres::sql::write_one::<i64>(
         "INSERT INTO anomdet.benchmarks (name, relid, source, value_column, detectors, methods, seeds, placement) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         &[
@@ -249,7 +249,7 @@ fn store(
 ) -> Result<(), ErrorReport> {
     let m: HashMap<&str, f64> = metrics.iter().map(|m| (m.name, m.value)).collect();
     let get = |k: &str| m.get(k).copied().filter(|v| v.is_finite());
-    crate::sql::write(
+    crate::postgres::sql::write(
         "INSERT INTO anomdet.benchmark_results (benchmark_id, detector, method, seed, precision, recall, f1, pa_f1, \
            event_f1, range_f1, roc_auc, pr_auc_ap, pr_auc_trapezoid, best_f1, mean_delay_rows, rows, labelled_rows, runtime_ms, \
            vus_pr, vus_roc, nab_standard, affiliation_f1, dataset) \

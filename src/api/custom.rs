@@ -1,7 +1,7 @@
 //! `anomdet.register_detector` and `anomdet.unregister_detector`: SQL functions as detectors.
 
 use crate::error::{Code, OrReport, error, internal, invalid_argument, required};
-use crate::subxact::in_subtransaction;
+use crate::postgres::subxact::in_subtransaction;
 use pgrx::pg_sys::panic::{CaughtError, ErrorReport};
 use pgrx::prelude::*;
 
@@ -17,7 +17,7 @@ fn register_detector(
     shared: default!(Option<bool>, "false"),
     replace: default!(Option<bool>, "false"),
 ) -> Result<String, ErrorReport> {
-    let _path = crate::search_path::pin();
+    let _path = crate::postgres::search_path::pin();
     let name = required("name", name)?;
     let function = required("function", function)?;
     let min_points = required("min_points", min_points)?;
@@ -35,7 +35,7 @@ fn register_detector(
     check_signature(oid, function)?;
 
     // Our own detector under this name: replaced only when asked.
-    let own = crate::sql::read_one::<bool>(
+    let own = crate::postgres::sql::read_one::<bool>(
         "SELECT (SELECT owner OPERATOR(pg_catalog.=) CURRENT_USER FROM anomdet.custom_detectors \
          WHERE name OPERATOR(pg_catalog.=) $1)",
         &[name.into()],
@@ -54,7 +54,7 @@ fn register_detector(
     }
     let args = [name.into(), oid.into(), threshold.into(), min_points.into(), description.into(), shared.into()];
     if own == Some(true) {
-        crate::sql::write(
+        crate::postgres::sql::write(
             "UPDATE anomdet.custom_detectors SET function = $2::pg_catalog.regprocedure::pg_catalog.text, threshold = $3, \
                min_points = $4, description = $5, shared = $6, created_at = pg_catalog.now(), \
                function_owner = (SELECT pg_catalog.pg_get_userbyid(p.proowner) FROM pg_catalog.pg_proc p \
@@ -67,7 +67,7 @@ fn register_detector(
     }
     // A private detector of another role is invisible here but still holds the name.
     let inserted = in_subtransaction(|| {
-        crate::sql::write(
+        crate::postgres::sql::write(
             "INSERT INTO anomdet.custom_detectors (name, function, threshold, min_points, description, shared, function_owner) \
              SELECT $1, $2::pg_catalog.regprocedure::pg_catalog.text, $3, $4, $5, $6, pg_catalog.pg_get_userbyid(p.proowner) \
              FROM pg_catalog.pg_proc p WHERE p.oid OPERATOR(pg_catalog.=) $2",
@@ -87,9 +87,9 @@ fn register_detector(
 /// Remove detector `name`; only the role that registered it may.
 #[pg_extern(volatile, parallel_unsafe)]
 fn unregister_detector(name: Option<&str>) -> Result<bool, ErrorReport> {
-    let _path = crate::search_path::pin();
+    let _path = crate::postgres::search_path::pin();
     let name = required("name", name)?;
-    let removed = crate::sql::write_one::<i64>(
+    let removed = crate::postgres::sql::write_one::<i64>(
         "WITH d AS (DELETE FROM anomdet.custom_detectors WHERE name OPERATOR(pg_catalog.=) $1 \
            AND owner OPERATOR(pg_catalog.=) CURRENT_USER RETURNING 1) SELECT pg_catalog.count(*) FROM d",
         &[name.into()],
@@ -98,7 +98,7 @@ fn unregister_detector(name: Option<&str>) -> Result<bool, ErrorReport> {
     if removed.unwrap_or(0) > 0 {
         return Ok(true);
     }
-    let owner = crate::sql::read_one::<String>(
+    let owner = crate::postgres::sql::read_one::<String>(
         "SELECT (SELECT owner::pg_catalog.text FROM anomdet.custom_detectors WHERE name OPERATOR(pg_catalog.=) $1)",
         &[name.into()],
     )
@@ -157,8 +157,8 @@ fn resolve_function(function: &str) -> Result<pg_sys::Oid, ErrorReport> {
     let lookup = if function.contains('(') { "to_regprocedure" } else { "to_regproc" };
     // A malformed signature is an error in to_regprocedure: answer it like "not found".
     let oid = in_subtransaction(|| {
-        crate::search_path::as_caller(|| {
-            crate::sql::read_one::<pg_sys::Oid>(
+        crate::postgres::search_path::as_caller(|| {
+            crate::postgres::sql::read_one::<pg_sys::Oid>(
                 &format!("SELECT pg_catalog.{lookup}($1)::pg_catalog.oid"),
                 &[function.into()],
             )

@@ -2,8 +2,8 @@
 //! trend and season behind the `stl` detector's scores can be plotted or reused in SQL.
 
 use crate::error::{Code, error, invalid_argument, required};
-use crate::injection::table;
-use crate::relation::Source;
+use crate::postgres::relation::Source;
+use crate::postgres::series_rows;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 
@@ -13,7 +13,7 @@ type Row = (TimestampWithTimeZone, Option<String>, Option<f64>, Option<f64>, Opt
 #[allow(clippy::too_many_arguments, clippy::type_complexity)]
 #[pg_extern(stable, parallel_restricted)]
 fn decompose(
-    source: Option<crate::rel_arg::RelArg>,
+    source: Option<crate::postgres::rel_arg::RelArg>,
     value_column: Option<&str>,
     period: default!(Option<i32>, "0"),
     seasonal: default!(Option<i32>, "0"),
@@ -35,7 +35,7 @@ fn decompose(
     >,
     ErrorReport,
 > {
-    let _path = crate::search_path::pin();
+    let _path = crate::postgres::search_path::pin();
     let relid = required("source", source)?.0;
     let value_column = required("value_column", value_column)?;
     let period = required("period", period)?;
@@ -55,7 +55,7 @@ fn decompose(
     }
     let source = Source::resolve(relid, value_column, time_column, series_column)?;
     let mut out: Vec<Row> = Vec::new();
-    for rows in table::read(&source, &[value_column.to_string()], None)? {
+    for rows in series_rows::read(&source, &[value_column.to_string()], None)? {
         let values = &rows.values[0];
         // NULL and non-finite values are left out of the decomposition and get NULL components.
         let valid: Vec<f64> = values.iter().flatten().copied().filter(|v| v.is_finite()).collect();

@@ -1,8 +1,8 @@
 //! `anomdet.detect(...)`: score a table ad hoc and return every row with its score.
 
-use super::SqlScoreArgs;
 use crate::error::required;
-use crate::json_arg::JsonArg;
+use crate::postgres::json_arg::JsonArg;
+use crate::score_request::SqlScoreArgs;
 use crate::scoring::{ScoredRow, Sink};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
@@ -57,7 +57,7 @@ impl Sink for Collect {
 #[allow(clippy::too_many_arguments, clippy::type_complexity)]
 #[pg_extern(name = "detect", volatile, parallel_restricted)]
 pub(super) fn detect_ranged(
-    source: Option<crate::rel_arg::RelArg>,
+    source: Option<crate::postgres::rel_arg::RelArg>,
     value_column: Option<&str>,
     detector: default!(Option<&str>, "'zscore'"),
     params: default!(Option<JsonArg>, "'{}'"),
@@ -86,7 +86,7 @@ pub(super) fn detect_ranged(
     >,
     ErrorReport,
 > {
-    let _path = crate::search_path::pin();
+    let _path = crate::postgres::search_path::pin();
     let (source, parts) = SqlScoreArgs {
         source,
         value_column,

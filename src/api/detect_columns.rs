@@ -2,9 +2,9 @@
 //! detector, each flagged row explained by its columns' shares of its score.
 
 use crate::error::{Code, error, invalid_argument, param_error, required};
-use crate::injection::table;
-use crate::json_arg::JsonArg;
-use crate::relation::Source;
+use crate::postgres::json_arg::JsonArg;
+use crate::postgres::relation::Source;
+use crate::postgres::series_rows;
 use anomdet_core::Params;
 use anomdet_core::multivariate::{find_multivariate, multivariate};
 use anomdet_core::tabular::Matrix;
@@ -25,7 +25,7 @@ enum Explain {
 #[allow(clippy::too_many_arguments, clippy::type_complexity)]
 #[pg_extern(stable, parallel_restricted)]
 fn detect_columns(
-    source: Option<crate::rel_arg::RelArg>,
+    source: Option<crate::postgres::rel_arg::RelArg>,
     value_columns: Option<Vec<Option<String>>>,
     detector: default!(Option<&str>, "'isolation_forest'"),
     params: default!(Option<JsonArg>, "'{}'"),
@@ -45,7 +45,7 @@ fn detect_columns(
     >,
     ErrorReport,
 > {
-    let _path = crate::search_path::pin();
+    let _path = crate::postgres::search_path::pin();
     let relid = required("source", source)?.0;
     let columns = column_list(required("value_columns", value_columns)?)?;
     let name = required("detector", detector)?;
@@ -78,7 +78,7 @@ fn detect_columns(
         Source::resolve(relid, c, Some(&source.time_column), source.series_column.as_deref())?;
     }
     let mut out: Vec<Row> = Vec::new();
-    for rows in table::read(&source, &columns, None)? {
+    for rows in series_rows::read(&source, &columns, None)? {
         score_series(&source, &columns, info, &params, explain, &rows, &mut out)?;
     }
     Ok(TableIterator::new(out))
@@ -91,7 +91,7 @@ fn multivariate_detectors() -> TableIterator<
     'static,
     (name!(name, String), name!(params, pgrx::JsonB), name!(description, String), name!(explanation, String)),
 > {
-    let _path = crate::search_path::pin();
+    let _path = crate::postgres::search_path::pin();
     TableIterator::new(multivariate().iter().map(|m| {
         (m.name.to_string(), super::params_json(m.params), m.description.to_string(), m.explanation.to_string())
     }))
@@ -122,7 +122,7 @@ fn score_series(
     info: &anomdet_core::multivariate::MultiInfo,
     params: &Params,
     explain: Explain,
-    rows: &table::SeriesRows,
+    rows: &series_rows::SeriesRows,
     out: &mut Vec<Row>,
 ) -> Result<(), ErrorReport> {
     let n = rows.ts.len();

@@ -24,7 +24,7 @@ fn detectors() -> Result<
     >,
     ErrorReport,
 > {
-    let _path = crate::search_path::pin();
+    let _path = crate::postgres::search_path::pin();
     let mut rows: Vec<_> = registry()
         .iter()
         .map(|d| {

@@ -82,11 +82,11 @@ pub(super) fn evaluate_ranged(
     end_time: default!(Option<TimestampWithTimeZone>, "NULL"),
 ) -> Result<TableIterator<'static, (name!(metric, String), name!(value, Option<f64>), name!(note, String))>, ErrorReport>
 {
-    let _path = crate::search_path::pin();
+    let _path = crate::postgres::search_path::pin();
     let job_id = required("job_id", job_id)?;
-    let range = crate::time_range::TimeRange::from_args(start_time, end_time)?;
+    let range = crate::postgres::time_range::TimeRange::from_args(start_time, end_time)?;
     let threshold = Threshold::parse(required("threshold", threshold)?)?;
-    let job = crate::sql::read_three::<pg_sys::Oid, String, String>(
+    let job = crate::postgres::sql::read_three::<pg_sys::Oid, String, String>(
         "SELECT source_relid::pg_catalog.oid, value_column, status FROM anomdet.jobs WHERE id = $1",
         &[job_id.into()],
     );
@@ -148,11 +148,11 @@ pub(super) fn read_job_series(
     job_id: i64,
     relid: pg_sys::Oid,
     column: &str,
-    range: crate::time_range::TimeRange,
+    range: crate::postgres::time_range::TimeRange,
 ) -> Result<Vec<JobSeries>, ErrorReport> {
     // A stream job's scores live in its target; other jobs' in anomdet.results, read directly.
     // Its labels: the source column's, and those injected into the target as rows passed.
-    let target = crate::sql::read_one::<pg_sys::Oid>(
+    let target = crate::postgres::sql::read_one::<pg_sys::Oid>(
         "SELECT target_relid::pg_catalog.oid FROM anomdet.jobs WHERE id = $1 AND kind = 'stream'",
         &[job_id.into()],
     );

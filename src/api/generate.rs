@@ -29,7 +29,7 @@ fn generate(
     start_time: default!(Option<TimestampWithTimeZone>, "'2024-01-01 00:00:00+00'"),
     coefficients: default!(Option<Vec<Option<f64>>>, "'{0,1}'"),
 ) -> Result<String, ErrorReport> {
-    let _path = crate::search_path::pin();
+    let _path = crate::postgres::search_path::pin();
     let target = required("target", target)?;
     let kind = required("kind", kind)?;
     if !KINDS.contains(&kind) {
@@ -99,7 +99,7 @@ fn generate(
 
     let qualified = create_table(target, channels, series > 1)?;
     // A hypertable before the rows arrive, so they go straight into chunks (no migration).
-    make_hypertable(&qualified)?;
+    crate::postgres::tables::make_hypertable(&qualified)?;
     for s in 0..series as usize {
         let key = (series > 1).then(|| format!("s{}", s + 1));
         let values: Vec<Vec<f64>> =
@@ -113,7 +113,7 @@ fn generate(
     let info = json!({"kind": kind, "length": length, "every": every.to_string(), "period": spec.period,
         "amplitude": spec.amplitude, "noise": spec.noise, "trend": spec.trend, "level": spec.offset,
         "channels": channels, "series": series, "seed": seed, "coefficients": spec.coefficients});
-    crate::sql::write(
+    crate::postgres::sql::write(
         "INSERT INTO anomdet.generated (relid, relation, spec) VALUES ($1::pg_catalog.regclass, $1, $2)",
         &[qualified.as_str().into(), pgrx::JsonB(info).into()],
     )
@@ -134,7 +134,7 @@ fn finite(name: &str, v: f64) -> Result<f64, ErrorReport> {
 }
 
 fn create_table(target: &str, channels: i32, keyed: bool) -> Result<String, ErrorReport> {
-    let qualified = crate::injection::table::new_table_name(target, "choose a new name, or drop the old table")?;
+    let qualified = crate::postgres::tables::new_table_name(target, "choose a new name, or drop the old table")?;
     let mut cols = vec!["ts pg_catalog.timestamptz NOT NULL".to_string()];
     if keyed {
         cols.push("series pg_catalog.text NOT NULL".into());
@@ -144,7 +144,7 @@ fn create_table(target: &str, channels: i32, keyed: bool) -> Result<String, Erro
     } else {
         cols.extend((1..=channels).map(|c| format!("value_{c} pg_catalog.float8")));
     }
-    crate::sql::write(&format!("CREATE TABLE {qualified} ({})", cols.join(", ")), &[]).or_report()?;
+    crate::postgres::sql::write(&format!("CREATE TABLE {qualified} ({})", cols.join(", ")), &[]).or_report()?;
     Ok(qualified)
 }
 
@@ -175,29 +175,5 @@ fn insert_rows(
     for column in values {
         args.push(column[from..to].to_vec().into());
     }
-    crate::sql::write(&sql, &args).or_report()
-}
-
-pub(crate) fn make_hypertable(qualified: &str) -> Result<(), ErrorReport> {
-    let has_timescale = crate::sql::read_one::<bool>(
-        "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'timescaledb')",
-        &[],
-    )
-    .or_report()?;
-    if has_timescale == Some(true) {
-        // TimescaleDB's functions live in the schema it was installed into; name it explicitly.
-        let schema = crate::sql::read_one::<String>(
-            "SELECT pg_catalog.quote_ident(n.nspname) FROM pg_catalog.pg_extension e \
-             JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'timescaledb'",
-            &[],
-        )
-        .or_report()?
-        .unwrap_or_else(|| "public".into());
-        crate::sql::write(
-            &format!("SELECT {schema}.create_hypertable($1::pg_catalog.regclass, 'ts', migrate_data => true)"),
-            &[qualified.into()],
-        )
-        .or_report()?;
-    }
-    Ok(())
+    crate::postgres::sql::write(&sql, &args).or_report()
 }

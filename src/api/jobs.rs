@@ -1,11 +1,11 @@
 //! Recorded jobs: `run_batch` (AnomDet's run-batch), `cancel_job`, `job_results` (get-data).
 
-use super::SqlScoreArgs;
 use crate::error::required;
 use crate::error::{Code, OrReport, error, internal};
-use crate::json_arg::JsonArg;
+use crate::postgres::json_arg::JsonArg;
+use crate::postgres::subxact::in_subtransaction;
+use crate::score_request::SqlScoreArgs;
 use crate::scoring::{ScoredRow, Sink, Summary};
-use crate::subxact::in_subtransaction;
 use pgrx::pg_sys::panic::{CaughtError, ErrorReport};
 use pgrx::prelude::*;
 
@@ -31,7 +31,7 @@ impl Sink for StoreResults {
         let expected: Vec<Option<f64>> = rows.iter().map(|r| r.scored.expected).collect();
         let lower: Vec<Option<f64>> = rows.iter().map(|r| r.scored.lower).collect();
         let upper: Vec<Option<f64>> = rows.iter().map(|r| r.scored.upper).collect();
-        crate::sql::write(
+        crate::postgres::sql::write(
             "INSERT INTO anomdet.results (job_id, series, ts, value, score, is_anomaly, expected, lower_bound, upper_bound) \
              SELECT $1, $2, u.* FROM ROWS FROM (pg_catalog.unnest($3::pg_catalog.timestamptz[]), \
                pg_catalog.unnest($4::pg_catalog.float8[]), pg_catalog.unnest($5::pg_catalog.float8[]), \
@@ -70,7 +70,7 @@ fn must_propagate(code: PgSqlErrorCode) -> bool {
 #[allow(clippy::too_many_arguments)]
 #[pg_extern(name = "run_batch", volatile, parallel_unsafe)]
 pub(super) fn run_batch_ranged(
-    source: Option<crate::rel_arg::RelArg>,
+    source: Option<crate::postgres::rel_arg::RelArg>,
     value_column: Option<&str>,
     detector: default!(Option<&str>, "'zscore'"),
     params: default!(Option<JsonArg>, "'{}'"),
@@ -84,7 +84,7 @@ pub(super) fn run_batch_ranged(
     end_time: default!(Option<TimestampWithTimeZone>, "NULL"),
     lookback: default!(Option<i64>, "1000"),
 ) -> Result<i64, ErrorReport> {
-    let _path = crate::search_path::pin();
+    let _path = crate::postgres::search_path::pin();
     let (source, parts) = SqlScoreArgs {
         source,
         value_column,
@@ -101,7 +101,7 @@ pub(super) fn run_batch_ranged(
     }
     .prepare()?;
     let effective = parts.detector.params_json();
-    let job_id = crate::sql::write_one::<i64>(
+    let job_id = crate::postgres::sql::write_one::<i64>(
         "INSERT INTO anomdet.job_records (name, kind, detector, params, mode, source_relid, source, time_column, value_column, \
            series_column, status, started_at, backend_pid) \
          VALUES ($1, 'batch', $2, $3, $4, $5, $6, $7, $8, $9, 'running', pg_catalog.clock_timestamp(), pg_catalog.pg_backend_pid()) \
@@ -144,7 +144,7 @@ pub(super) fn run_batch_ranged(
 }
 
 fn finish(job_id: i64, status: &str, s: &Summary, err: Option<&str>) -> Result<(), ErrorReport> {
-    crate::sql::write(
+    crate::postgres::sql::write(
         "UPDATE anomdet.job_records SET status = $2, rows_read = $3, rows_scored = $4, anomalies = $5, series_count = $6, \
            error = $7, finished_at = pg_catalog.clock_timestamp(), backend_pid = NULL WHERE id = $1",
         &[
@@ -184,10 +184,10 @@ fn sqlstate(code: PgSqlErrorCode) -> String {
 /// Cancel a job of yours that is queued or running. Finished jobs are left as they are.
 #[pg_extern(volatile, parallel_unsafe)]
 fn cancel_job(job_id: Option<i64>) -> Result<bool, ErrorReport> {
-    let _path = crate::search_path::pin();
+    let _path = crate::postgres::search_path::pin();
     let job_id = required("job_id", job_id)?;
     crate::stream::start::reap_lost_jobs()?;
-    let row = crate::sql::read_three::<String, i32, String>(
+    let row = crate::postgres::sql::read_three::<String, i32, String>(
         "SELECT status, backend_pid, kind FROM anomdet.jobs WHERE id = $1",
         &[job_id.into()],
     );
@@ -211,9 +211,9 @@ fn cancel_job(job_id: Option<i64>) -> Result<bool, ErrorReport> {
     // A stream's worker sees the status change at its next batch (within a second); a batch
     // job runs in some session's statement, which is cancelled.
     if let (Some(pid), false) = (pid, kind.as_deref() == Some("stream")) {
-        crate::sql::read_run("SELECT pg_catalog.pg_cancel_backend($1)", &[pid.into()]).or_report()?;
+        crate::postgres::sql::read_run("SELECT pg_catalog.pg_cancel_backend($1)", &[pid.into()]).or_report()?;
     }
-    crate::sql::write(
+    crate::postgres::sql::write(
         "UPDATE anomdet.job_records SET status = 'cancelled', finished_at = pg_catalog.clock_timestamp(), \
            error = 'cancelled by ' || CURRENT_USER, backend_pid = NULL WHERE id = $1",
         &[job_id.into()],

@@ -5,14 +5,14 @@
 //! No SQL is generated for them: 0.3.0's definitions call the `*_ranged` symbols.
 
 use super::{benchmark, detect, evaluate, jobs};
-use crate::json_arg::JsonArg;
+use crate::postgres::json_arg::JsonArg;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 
 #[allow(clippy::too_many_arguments, clippy::type_complexity)]
 #[pg_extern(sql = false)]
 fn detect(
-    source: Option<crate::rel_arg::RelArg>,
+    source: Option<crate::postgres::rel_arg::RelArg>,
     value_column: Option<&str>,
     detector: Option<&str>,
     params: Option<JsonArg>,
@@ -58,7 +58,7 @@ fn detect(
 #[allow(clippy::too_many_arguments)]
 #[pg_extern(sql = false)]
 fn run_batch(
-    source: Option<crate::rel_arg::RelArg>,
+    source: Option<crate::postgres::rel_arg::RelArg>,
     value_column: Option<&str>,
     detector: Option<&str>,
     params: Option<JsonArg>,
@@ -89,7 +89,7 @@ fn run_batch(
 #[allow(clippy::too_many_arguments)]
 #[pg_extern(sql = false)]
 fn benchmark(
-    source: Option<crate::rel_arg::RelArg>,
+    source: Option<crate::postgres::rel_arg::RelArg>,
     value_column: Option<&str>,
     detectors: Option<Vec<Option<String>>>,
     methods: Option<Vec<Option<String>>>,

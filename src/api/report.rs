@@ -14,7 +14,7 @@ fn report(
     job_id: default!(Option<i64>, "NULL"),
     benchmark_id: default!(Option<i64>, "NULL"),
 ) -> Result<String, ErrorReport> {
-    let _path = crate::search_path::pin();
+    let _path = crate::postgres::search_path::pin();
     match (job_id, benchmark_id) {
         (Some(job), None) => job_report(job),
         (None, Some(bench)) => benchmark_report(bench),
@@ -186,7 +186,7 @@ fn column_with_labels(
 }
 
 fn relation_name(relid: pg_sys::Oid) -> Result<String, ErrorReport> {
-    crate::sql::read_one::<String>(
+    crate::postgres::sql::read_one::<String>(
         "SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) FROM pg_catalog.pg_class c \
          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = $1",
         &[relid.into()],

@@ -10,8 +10,8 @@
 
 use crate::chosen_detector::ChosenDetector;
 use crate::error::{Code, OrReport, error, internal, invalid_argument, required};
-use crate::json_arg::JsonArg;
-use crate::relation::Source;
+use crate::postgres::json_arg::JsonArg;
+use crate::postgres::relation::Source;
 use anomdet_core::Scored;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
@@ -88,7 +88,7 @@ fn needed(key: &str, value: Option<String>) -> Result<String, ErrorReport> {
 /// Scores go to `anomdet.results` under the schedule's job (see `anomdet.watermarks`).
 #[pg_extern(volatile, parallel_unsafe)]
 fn score_new_rows(config: Option<JsonArg>) -> Result<i64, ErrorReport> {
-    let _path = crate::search_path::pin();
+    let _path = crate::postgres::search_path::pin();
     let config = Config::parse(required("config", config)?.value("config")?)?;
     let detector = ChosenDetector::resolve("config.detector", &config.detector, Some(&config.params))?;
     if !detector.supports_online() {
@@ -100,8 +100,8 @@ fn score_new_rows(config: Option<JsonArg>) -> Result<i64, ErrorReport> {
             "SELECT name FROM anomdet.detectors() WHERE online (an ensemble is online when all its members are)",
         ));
     }
-    let relid = crate::search_path::as_caller(|| {
-        crate::sql::read_one::<pg_sys::Oid>(
+    let relid = crate::postgres::search_path::as_caller(|| {
+        crate::postgres::sql::read_one::<pg_sys::Oid>(
             "SELECT pg_catalog.to_regclass($1)::pg_catalog.oid",
             &[config.source.as_str().into()],
         )
@@ -135,7 +135,7 @@ fn score_new_rows(config: Option<JsonArg>) -> Result<i64, ErrorReport> {
     }
     store(job_id, &out)?;
     let newest = out.iter().map(|r| r.1).max();
-    crate::sql::write(
+    crate::postgres::sql::write(
         "WITH w AS (UPDATE anomdet.watermarks SET watermark = coalesce($2, watermark), runs = runs + 1, \
            last_run = pg_catalog.clock_timestamp() WHERE job_id = $1) \
          UPDATE anomdet.job_records SET rows_read = rows_read + $3, rows_scored = rows_scored + $4, anomalies = anomalies + $5, \
@@ -149,7 +149,7 @@ fn score_new_rows(config: Option<JsonArg>) -> Result<i64, ErrorReport> {
         ],
     )
     .or_report()?;
-    crate::job_portal::settle_job_portal();
+    crate::postgres::job_portal::settle_job_portal();
     Ok(out.len() as i64)
 }
 
@@ -160,7 +160,7 @@ fn lock_watermark(
     params: &serde_json::Value,
 ) -> Result<(i64, Option<TimestampWithTimeZone>), ErrorReport> {
     let key = |sql: &str| {
-        crate::sql::write_two::<i64, TimestampWithTimeZone>(
+        crate::postgres::sql::write_two::<i64, TimestampWithTimeZone>(
             sql,
             &[
                 source.relid.into(),
@@ -180,7 +180,7 @@ fn lock_watermark(
     }
     // First run: a 'scheduled' job collects the scores. A concurrent first run may win the
     // insert; then this one waits for it and reads its row.
-    crate::sql::write(
+    crate::postgres::sql::write(
         "WITH j AS (INSERT INTO anomdet.job_records (name, kind, detector, params, mode, source_relid, source, time_column, \
              value_column, series_column, status, started_at) \
            VALUES ('scheduled ' || $3 || ' on ' || $5 || '.' || $2, 'scheduled', $3, $4, 'online', $1, $5, $6, $2, $7, \
@@ -199,7 +199,7 @@ fn lock_watermark(
     )
     .or_report()?;
     // A losing insert leaves an orphan job row; remove it.
-    crate::sql::write(
+    crate::postgres::sql::write(
         "DELETE FROM anomdet.job_records j WHERE j.kind = 'scheduled' AND j.owner = CURRENT_USER AND j.created_at = pg_catalog.now() \
          AND NOT EXISTS (SELECT 1 FROM anomdet.watermarks w WHERE w.job_id = j.id)", &[],
     )
@@ -278,7 +278,7 @@ fn store(job_id: i64, rows: &[(Option<String>, i64, Option<f64>, Scored)]) -> Re
     }
     let stamps = rows.iter().map(|r| TimestampWithTimeZone::try_from(r.1)).collect::<Result<Vec<_>, _>>();
     let col = |f: fn(&Scored) -> Option<f64>| rows.iter().map(|r| f(&r.3)).collect::<Vec<_>>();
-    crate::sql::write(
+    crate::postgres::sql::write(
         "INSERT INTO anomdet.results (job_id, series, ts, value, score, is_anomaly, expected, lower_bound, upper_bound) \
          SELECT $1, u.* FROM ROWS FROM (pg_catalog.unnest($2::pg_catalog.text[]), pg_catalog.unnest($3::pg_catalog.timestamptz[]), \
            pg_catalog.unnest($4::pg_catalog.float8[]), pg_catalog.unnest($5::pg_catalog.float8[]), pg_catalog.unnest($6::pg_catalog.bool[]), \

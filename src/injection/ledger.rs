@@ -7,7 +7,7 @@
 
 use super::write;
 use crate::error::{Code, OrReport, error, internal};
-use crate::relation::{RowIdentity, Source};
+use crate::postgres::relation::{RowIdentity, Source};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 
@@ -22,9 +22,40 @@ pub struct Record<'a> {
     pub copied_from: Option<&'a str>,
 }
 
+/// One injected column's cells, in the order of the rows they belong to: the text each held
+/// before and holds after, and (single-heap tables) the row version the injection left.
+pub struct ColumnCells<'a> {
+    pub column: &'a str,
+    pub originals: Vec<Option<String>>,
+    pub injected: Vec<Option<String>>,
+    pub tids: Vec<Option<pg_sys::ItemPointerData>>,
+}
+
+/// The changed rows of one injection: (series key, first row time, last row time, rows) of each
+/// span, and the key and time of each changed row.
+pub struct Rows<'a> {
+    pub spans: &'a [(Option<String>, i64, i64, i32)],
+    pub keys: &'a [Option<String>],
+    pub ts: &'a [i64],
+}
+
+/// Record one injection whole, as every path that injects does: its row, its spans, each
+/// column's cells, and the count of cells changed. Returns the injection id.
+pub fn record(r: &Record<'_>, rows: &Rows<'_>, columns: Vec<ColumnCells<'_>>) -> Result<i64, ErrorReport> {
+    let id = open(r)?;
+    add_spans(id, rows.spans)?;
+    let mut changed = 0i64;
+    for cells in columns {
+        changed += cells.injected.len() as i64;
+        add_cells(id, r.source.relid, cells.column, rows.keys, rows.ts, cells)?;
+    }
+    close(id, changed)?;
+    Ok(id)
+}
+
 /// Insert the injection row and return its id (cells and spans follow).
-pub fn open(r: &Record<'_>) -> Result<i64, ErrorReport> {
-    crate::sql::write_one::<i64>(
+fn open(r: &Record<'_>) -> Result<i64, ErrorReport> {
+    crate::postgres::sql::write_one::<i64>(
         "INSERT INTO anomdet.injections (relid, relation, time_column, series_column, columns, method, params, placement, seed, copied_from) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
         &[
@@ -45,12 +76,12 @@ pub fn open(r: &Record<'_>) -> Result<i64, ErrorReport> {
 }
 
 /// Record the labelled windows: (series key, first row time, last row time, rows) each.
-pub fn add_spans(id: i64, spans: &[(Option<String>, i64, i64, i32)]) -> Result<(), ErrorReport> {
+fn add_spans(id: i64, spans: &[(Option<String>, i64, i64, i32)]) -> Result<(), ErrorReport> {
     let series: Vec<Option<String>> = spans.iter().map(|s| s.0.clone()).collect();
     let starts: Vec<TimestampWithTimeZone> = spans.iter().map(|s| to_ts(s.1)).collect::<Result<_, _>>()?;
     let ends: Vec<TimestampWithTimeZone> = spans.iter().map(|s| to_ts(s.2)).collect::<Result<_, _>>()?;
     let rows: Vec<i32> = spans.iter().map(|s| s.3).collect();
-    crate::sql::write(
+    crate::postgres::sql::write(
         "INSERT INTO anomdet.injection_spans (injection_id, series, start_ts, end_ts, rows) \
          SELECT $1, v.* FROM ROWS FROM (pg_catalog.unnest($2::pg_catalog.text[]), \
            pg_catalog.unnest($3::pg_catalog.timestamptz[]), pg_catalog.unnest($4::pg_catalog.timestamptz[]), \
@@ -60,25 +91,21 @@ pub fn add_spans(id: i64, spans: &[(Option<String>, i64, i64, i32)]) -> Result<(
     .or_report()
 }
 
-/// Record the cells of one column: their series key, time, original and injected text, and
-/// (single-heap tables) the row version the injection left. In batches, so a cancel gets in.
-#[allow(clippy::too_many_arguments)]
-pub fn add_cells(
+/// Record the cells of one column. In batches, so a cancel gets in.
+fn add_cells(
     id: i64,
     relid: pg_sys::Oid,
     column: &str,
-    keys: Vec<Option<String>>,
+    keys: &[Option<String>],
     ts: &[i64],
-    originals: Vec<Option<String>>,
-    injected: Vec<Option<String>>,
-    tids: Vec<Option<pg_sys::ItemPointerData>>,
+    cells: ColumnCells<'_>,
 ) -> Result<(), ErrorReport> {
     const BATCH: usize = 50_000;
     for from in (0..ts.len()).step_by(BATCH) {
         pgrx::check_for_interrupts!();
         let to = (from + BATCH).min(ts.len());
         let stamps: Vec<TimestampWithTimeZone> = ts[from..to].iter().map(|&t| to_ts(t)).collect::<Result<_, _>>()?;
-        crate::sql::write(
+        crate::postgres::sql::write(
             "INSERT INTO anomdet.injection_cells (injection_id, relid, column_name, series, ts, original, injected, tid) \
              SELECT $1, $2, $3, v.* FROM ROWS FROM (pg_catalog.unnest($4::pg_catalog.text[]), pg_catalog.unnest($5::pg_catalog.timestamptz[]), \
                pg_catalog.unnest($6::pg_catalog.text[]), pg_catalog.unnest($7::pg_catalog.text[]), pg_catalog.unnest($8::pg_catalog.tid[])) AS v",
@@ -88,9 +115,9 @@ pub fn add_cells(
                 column.into(),
                 keys[from..to].to_vec().into(),
                 stamps.into(),
-                originals[from..to].to_vec().into(),
-                injected[from..to].to_vec().into(),
-                tids[from..to].to_vec().into(),
+                cells.originals[from..to].to_vec().into(),
+                cells.injected[from..to].to_vec().into(),
+                cells.tids[from..to].to_vec().into(),
             ],
         )
         .or_report()?;
@@ -98,8 +125,8 @@ pub fn add_cells(
     Ok(())
 }
 
-pub fn close(id: i64, rows_changed: i64) -> Result<(), ErrorReport> {
-    crate::sql::write(
+fn close(id: i64, rows_changed: i64) -> Result<(), ErrorReport> {
+    crate::postgres::sql::write(
         "UPDATE anomdet.injections SET rows_changed = $2 WHERE id = $1",
         &[id.into(), rows_changed.into()],
     )
@@ -122,7 +149,7 @@ struct Restore {
 
 /// Undo injection `id`. Returns the number of table cells restored.
 pub fn revert(id: i64, force: bool) -> Result<i64, ErrorReport> {
-    let row = crate::sql::read_two::<String, String>(
+    let row = crate::postgres::sql::read_two::<String, String>(
         "SELECT status, relation FROM anomdet.injections WHERE id = $1",
         &[id.into()],
     );
@@ -154,7 +181,7 @@ pub fn revert(id: i64, force: bool) -> Result<i64, ErrorReport> {
             t.get::<String>(3).or_report()?,
         ))
     })?;
-    let exists = crate::sql::read_one::<bool>(
+    let exists = crate::postgres::sql::read_one::<bool>(
         "SELECT pg_catalog.to_regclass($1::pg_catalog.oid::pg_catalog.regclass::pg_catalog.text) IS NOT NULL",
         &[relid.into()],
     );
@@ -168,7 +195,7 @@ pub fn revert(id: i64, force: bool) -> Result<i64, ErrorReport> {
 
     // Hand originals over to the next later active injection on the same cell (only when this
     // table has a later active injection at all; usually it has none).
-    let later = crate::sql::read_one::<bool>(
+    let later = crate::postgres::sql::read_one::<bool>(
         "SELECT EXISTS (SELECT 1 FROM anomdet.injections WHERE relid = $1 AND status = 'active' AND id > $2)",
         &[relid.into(), id.into()],
     )
@@ -178,17 +205,19 @@ pub fn revert(id: i64, force: bool) -> Result<i64, ErrorReport> {
         hand_over(id)?;
     }
 
-    let columns =
-        crate::sql::read_one::<Vec<String>>("SELECT columns FROM anomdet.injections WHERE id = $1", &[id.into()])
-            .or_report()?
-            .unwrap_or_default();
+    let columns = crate::postgres::sql::read_one::<Vec<String>>(
+        "SELECT columns FROM anomdet.injections WHERE id = $1",
+        &[id.into()],
+    )
+    .or_report()?
+    .unwrap_or_default();
     let first = columns.first().cloned().unwrap_or_default();
     let source = Source::resolve(relid, &first, Some(&time_column), series_column.as_deref())?;
     let mut restored = 0i64;
     for column in &columns {
-        crate::relation::check_can_update(&source, column)?;
+        crate::postgres::relation::check_can_update(&source, column)?;
         let cells = cells_to_restore(id, column)?;
-        let cast = restore_cast(&crate::relation::column_type(source.relid, column)?);
+        let cast = restore_cast(&crate::postgres::relation::column_type(source.relid, column)?);
         let outcome = match source.identity {
             RowIdentity::Value => restore_by_value(&source, column, &cast, &cells, force)?,
             _ => restore_by_tid(&source, column, &cast, &cells, force)?,
@@ -209,7 +238,7 @@ pub fn revert(id: i64, force: bool) -> Result<i64, ErrorReport> {
         }
         restored += outcome.restored as i64;
     }
-    crate::sql::write(
+    crate::postgres::sql::write(
         "UPDATE anomdet.injections SET status = 'reverted', reverted_at = pg_catalog.clock_timestamp() WHERE id = $1",
         &[id.into()],
     )
@@ -219,7 +248,7 @@ pub fn revert(id: i64, force: bool) -> Result<i64, ErrorReport> {
 
 /// Give each cell's original to the next later active injection on the same cell.
 fn hand_over(id: i64) -> Result<(), ErrorReport> {
-    crate::sql::write(
+    crate::postgres::sql::write(
         "WITH mine AS (SELECT * FROM anomdet.injection_cells WHERE injection_id = $1), \
          next AS (SELECT DISTINCT ON (m.column_name, m.series, m.ts) m.column_name, m.series, m.ts, m.original, c.injection_id AS next_id \
                   FROM mine m JOIN anomdet.injection_cells c ON c.relid = m.relid AND c.column_name = m.column_name \

@@ -1,8 +1,8 @@
 //! Where an injection goes: a time span (AnomDet's timestamp + duration) or random positions
 //! (a count or a percentage of the rows, in spans of `length` rows), seeded.
 
-use super::table::SeriesRows;
 use crate::error::invalid_argument;
+use crate::postgres::series_rows::SeriesRows;
 use anomdet_core::inject::{place_random, placement_rng};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;

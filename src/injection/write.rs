@@ -6,7 +6,7 @@
 //! with the table.
 
 use crate::error::{Code, OrReport, error, internal};
-use crate::relation::{RowIdentity, Source};
+use crate::postgres::relation::{RowIdentity, Source};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use pgrx::spi::quote_identifier;
@@ -125,7 +125,7 @@ impl<'a> Statement<'a> {
             source,
             column: quote_identifier(column),
             time: quote_identifier(&source.time_column),
-            time_type: crate::relation::column_type(source.relid, &source.time_column)?,
+            time_type: crate::postgres::relation::column_type(source.relid, &source.time_column)?,
             key: source.series_column.as_deref().map(quote_identifier),
         })
     }
@@ -338,7 +338,7 @@ fn find_grouped<T: FromDatum + IntoDatum + Clone>(
 /// Run an UPDATE ... RETURNING (position, before, after, tid); positions are 1-based when
 /// `ordinal` (WITH ORDINALITY), else 0-based.
 fn returning(sql: &str, args: Vec<pgrx::datum::DatumWithOid<'_>>, ordinal: bool) -> Result<Vec<Written>, ErrorReport> {
-    crate::sql::write_with(|client| {
+    crate::postgres::sql::write_with(|client| {
         let result = client.update(sql, None, &args).map_err(internal)?;
         let mut out = Vec::with_capacity(result.len());
         for (n, row) in result.enumerate() {
@@ -384,21 +384,31 @@ fn duplicate_rows(source: &Source) -> ErrorReport {
 /// settings back. Reaching 10,000 rows by tid is a nested loop of tid lookups; left to its cost
 /// model the planner sometimes hashes the whole table instead, several times slower.
 fn with_nested_loops<T>(body: impl FnOnce() -> Result<T, ErrorReport>) -> Result<T, ErrorReport> {
-    let saved = crate::sql::read_two::<String, String>(
+    let saved = crate::postgres::sql::read_two::<String, String>(
         "SELECT pg_catalog.current_setting('enable_hashjoin'), pg_catalog.current_setting('enable_mergejoin')",
         &[],
     )
     .or_report()?;
-    crate::sql::read_run("SELECT pg_catalog.set_config('enable_hashjoin', 'off', true), pg_catalog.set_config('enable_mergejoin', 'off', true)", &[])
+    crate::postgres::sql::read_run("SELECT pg_catalog.set_config('enable_hashjoin', 'off', true), pg_catalog.set_config('enable_mergejoin', 'off', true)", &[])
         .or_report()?;
     let result = body();
     // On error the transaction aborts and the settings revert with it.
     if let (Some(hash), Some(merge)) = saved {
-        crate::sql::read_run(
+        crate::postgres::sql::read_run(
             "SELECT pg_catalog.set_config('enable_hashjoin', $1, true), pg_catalog.set_config('enable_mergejoin', $2, true)",
             &[hash.into(), merge.into()],
         )
         .or_report()?;
     }
     result
+}
+
+/// How a value computed as f64 is written into a column of type `sql_type`.
+pub fn value_cast(sql_type: &str) -> String {
+    let integer = matches!(sql_type, "smallint" | "integer" | "bigint");
+    if integer {
+        format!("pg_catalog.round(x.val::pg_catalog.float8)::{sql_type}")
+    } else {
+        format!("x.val::{sql_type}")
+    }
 }

@@ -5,9 +5,9 @@
 
 use crate::error::{invalid_argument, param_error};
 use crate::injection::placement::Placement;
-use crate::injection::table::SeriesRows;
-use crate::injection::{compute, ledger};
-use crate::relation::Source;
+use crate::injection::{compute, gather, ledger, to_sql_text};
+use crate::postgres::relation::Source;
+use crate::postgres::series_rows::SeriesRows;
 use anomdet_core::Params;
 use anomdet_core::inject::{InjectorInfo, find_injector, injectors as registry};
 use pgrx::pg_sys::panic::ErrorReport;
@@ -78,8 +78,14 @@ impl Spec {
     /// target (rows not written yet: cells carry no row id and are found again by time).
     pub fn apply(&self, series: &mut [SeriesRows], target: &Source) -> Result<i64, ErrorReport> {
         let changes = compute(self.info, &self.params, &self.placement, series, self.seed)?;
+        let changed = gather(series, &changes);
+        for (rows, change) in series.iter_mut().zip(&changes) {
+            for (span, new) in change.spans.iter().zip(&change.values[0]) {
+                rows.values[0][span.clone()].copy_from_slice(new);
+            }
+        }
         let columns = vec![target.value_column.clone()];
-        let id = ledger::open(&ledger::Record {
+        let record = ledger::Record {
             source: target,
             columns: &columns,
             method: self.info.name,
@@ -87,24 +93,13 @@ impl Spec {
             placement: self.placement.to_json(),
             seed: self.seed,
             copied_from: None,
-        })?;
-        let (mut spans, mut keys, mut ts, mut before, mut after) = (vec![], vec![], vec![], vec![], vec![]);
-        for (rows, change) in series.iter_mut().zip(&changes) {
-            for (span, new) in change.spans.iter().zip(&change.values[0]) {
-                spans.push((rows.key.clone(), rows.ts[span.start], rows.ts[span.end - 1], span.len() as i32));
-                for (k, i) in span.clone().enumerate() {
-                    keys.push(rows.key.clone());
-                    ts.push(rows.ts[i]);
-                    before.push(crate::injection::table::to_sql_text(rows.values[0][i]));
-                    after.push(crate::injection::table::to_sql_text(new[k]));
-                    rows.values[0][i] = new[k];
-                }
-            }
-        }
-        ledger::add_spans(id, &spans)?;
-        let n = ts.len();
-        ledger::add_cells(id, target.relid, &target.value_column, keys, &ts, before, after, vec![None; n])?;
-        ledger::close(id, n as i64)?;
-        Ok(id)
+        };
+        let cells = ledger::ColumnCells {
+            column: &target.value_column,
+            originals: changed.before[0].iter().map(|&v| to_sql_text(v)).collect(),
+            injected: changed.after[0].iter().map(|&v| to_sql_text(v)).collect(),
+            tids: vec![None; changed.ts.len()],
+        };
+        ledger::record(&record, &changed.ledger_rows(), vec![cells])
     }
 }

@@ -1,32 +1,42 @@
-//! `anomdet.run_stream(...)`: check everything, create the target, record the job, start
-//! its worker, and return the job id at once.
+//! Starting a stream job (`anomdet.run_stream`): check everything, create the target, record
+//! the job, start its worker, and return the job id at once.
 
 use super::application_name;
-use crate::api::SqlScoreArgs;
 use crate::error::{Code, OrReport, error, internal, invalid_argument, required};
-use crate::json_arg::JsonArg;
+use crate::postgres::json_arg::JsonArg;
+use crate::score_request::SqlScoreArgs;
 use pgrx::bgworkers::BackgroundWorkerBuilder;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 
-/// Start a stream job: replay `source` into the new table `target` at `speedup` × the recorded
-/// cadence (NULL: as fast as possible), scoring every row online as it arrives; `inject`
-/// plants labelled anomalies in the replayed values.
-#[allow(clippy::too_many_arguments)]
-#[pg_extern(volatile, parallel_unsafe)]
-fn run_stream(
-    source: Option<crate::rel_arg::RelArg>,
-    value_column: Option<&str>,
-    target: Option<&str>,
-    detector: default!(Option<&str>, "'zscore'"),
-    params: default!(Option<JsonArg>, "'{}'"),
-    speedup: default!(Option<f64>, "NULL"),
-    time_column: default!(Option<&str>, "NULL"),
-    series_column: default!(Option<&str>, "NULL"),
-    name: default!(Option<&str>, "NULL"),
-    inject: default!(Option<JsonArg>, "NULL"),
-) -> Result<i64, ErrorReport> {
-    let _path = crate::search_path::pin();
+/// The arguments of `run_stream` exactly as SQL passes them (any may be NULL).
+pub struct StreamArgs<'a> {
+    pub source: Option<crate::postgres::rel_arg::RelArg>,
+    pub value_column: Option<&'a str>,
+    pub target: Option<&'a str>,
+    pub detector: Option<&'a str>,
+    pub params: Option<JsonArg>,
+    pub speedup: Option<f64>,
+    pub time_column: Option<&'a str>,
+    pub series_column: Option<&'a str>,
+    pub name: Option<&'a str>,
+    pub inject: Option<JsonArg>,
+}
+
+/// Start a stream job and return its id.
+pub fn start(args: StreamArgs<'_>) -> Result<i64, ErrorReport> {
+    let StreamArgs {
+        source,
+        value_column,
+        target,
+        detector,
+        params,
+        speedup,
+        time_column,
+        series_column,
+        name,
+        inject,
+    } = args;
     let target = required("target", target)?;
     refuse_superuser_job()?;
     // Checked now, applied by the worker: a bad spec fails the call, not the job.
@@ -61,7 +71,7 @@ fn run_stream(
     reap_lost_jobs()?;
     let (target, target_relid) = create_target(target, source.series_column.is_some())?;
     let effective = parts.detector.params_json();
-    let job_id = crate::sql::write_one::<i64>(
+    let job_id = crate::postgres::sql::write_one::<i64>(
         "INSERT INTO anomdet.job_records (name, kind, detector, params, mode, source_relid, source, time_column, value_column, \
            series_column, status, target, target_relid, speedup, inject) \
          VALUES ($1, 'stream', $2, $3, 'online', $4, $5, $6, $7, $8, 'queued', $9, $10, $11, $12) RETURNING id",
@@ -83,20 +93,23 @@ fn run_stream(
     .or_report()?
     .ok_or_else(|| internal("INSERT INTO anomdet.job_records returned no id"))?;
     let pid = start_worker(job_id)?;
-    crate::sql::write("UPDATE anomdet.job_records SET backend_pid = $2 WHERE id = $1", &[job_id.into(), pid.into()])
-        .or_report()?;
+    crate::postgres::sql::write(
+        "UPDATE anomdet.job_records SET backend_pid = $2 WHERE id = $1",
+        &[job_id.into(), pid.into()],
+    )
+    .or_report()?;
     Ok(job_id)
 }
 
 /// The replay target: a new table (a hypertable under TimescaleDB) owned by the caller.
 fn create_target(target: &str, keyed: bool) -> Result<(String, pg_sys::Oid), ErrorReport> {
-    let qualified = crate::injection::table::new_table_name(
+    let qualified = crate::postgres::tables::new_table_name(
         target,
         "name a new table; a stream never writes into an existing one",
     )?;
     let series = if keyed { ", series text" } else { "" };
     // The score travels with its row: one write per row, readable by any dashboard.
-    crate::sql::write(
+    crate::postgres::sql::write(
         &format!(
             "CREATE TABLE {qualified} (ts timestamptz NOT NULL{series}, value double precision, \
            score double precision, is_anomaly boolean)"
@@ -104,8 +117,8 @@ fn create_target(target: &str, keyed: bool) -> Result<(String, pg_sys::Oid), Err
         &[],
     )
     .or_report()?;
-    crate::api::generate::make_hypertable(&qualified)?;
-    let relid = crate::sql::read_one::<pg_sys::Oid>(
+    crate::postgres::tables::make_hypertable(&qualified)?;
+    let relid = crate::postgres::sql::read_one::<pg_sys::Oid>(
         "SELECT $1::pg_catalog.regclass::pg_catalog.oid",
         &[qualified.as_str().into()],
     )
@@ -117,7 +130,7 @@ fn create_target(target: &str, keyed: bool) -> Result<(String, pg_sys::Oid), Err
 /// Register the dynamic worker and wait until it runs; its arguments are the job id and, in
 /// `extra`, the database, the owner and this transaction (the worker waits for its commit).
 fn start_worker(job_id: i64) -> Result<i32, ErrorReport> {
-    let xid = crate::sql::write_one::<String>("SELECT pg_catalog.pg_current_xact_id()::text", &[])
+    let xid = crate::postgres::sql::write_one::<String>("SELECT pg_catalog.pg_current_xact_id()::text", &[])
         .or_report()?
         .ok_or_else(|| internal("no transaction id"))?;
     // SAFETY: plain reads of this backend's globals.
@@ -150,7 +163,7 @@ fn start_worker(job_id: i64) -> Result<i32, ErrorReport> {
 
 /// Mark stream jobs whose worker is gone (killed, crashed, server restarted) as failed.
 pub fn reap_lost_jobs() -> Result<(), ErrorReport> {
-    crate::sql::write("SELECT anomdet._reap_lost_jobs()", &[]).or_report()
+    crate::postgres::sql::write("SELECT anomdet._reap_lost_jobs()", &[]).or_report()
 }
 
 /// B8: a worker runs as the role that started it; a superuser's would bypass every privilege

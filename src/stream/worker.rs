@@ -3,8 +3,8 @@
 use super::txn::{Failure, catching, in_transaction};
 use super::{ALERT_CHANNEL, application_name};
 use crate::error::{Code, OrReport, error, internal};
-use crate::injection::table::{self, SeriesRows};
-use crate::relation::Source;
+use crate::postgres::relation::Source;
+use crate::postgres::series_rows::{self, SeriesRows};
 use anomdet_core::replay::{Pace, merged_order, percentiles};
 use anomdet_core::{Detector, Scored, find_detector};
 use pgrx::bgworkers::{BackgroundWorker, SignalWakeFlags};
@@ -60,7 +60,7 @@ pub extern "C-unwind" fn anomdet_stream_main(arg: pg_sys::Datum) {
         Err(f) => ("failed", Some(f.message)),
     };
     let _ = in_transaction(|| {
-        crate::sql::write(
+        crate::postgres::sql::write(
             "UPDATE anomdet.job_records SET status = $2, error = $3, finished_at = pg_catalog.clock_timestamp(), \
                backend_pid = NULL WHERE id = $1 AND status IN ('queued', 'running')",
             &[job_id.into(), status.into(), message.into()],
@@ -94,8 +94,11 @@ fn set_application_name(job_id: i64) {
 fn creator_committed(xid: &str) -> bool {
     loop {
         let status = in_transaction(|| {
-            crate::sql::read_one::<String>("SELECT pg_catalog.pg_xact_status($1::pg_catalog.xid8)", &[xid.into()])
-                .or_report()
+            crate::postgres::sql::read_one::<String>(
+                "SELECT pg_catalog.pg_xact_status($1::pg_catalog.xid8)",
+                &[xid.into()],
+            )
+            .or_report()
         });
         match status {
             Ok(Some(s)) if s == "committed" => return true,
@@ -183,7 +186,7 @@ impl Replay {
         let params = info.parse_params(Some(&json)).map_err(internal)?;
         let speedup = row[8].as_deref().and_then(|s| s.parse::<f64>().ok());
 
-        let mut series = table::read(&source, std::slice::from_ref(&source.value_column), None)?;
+        let mut series = series_rows::read(&source, std::slice::from_ref(&source.value_column), None)?;
         if let Some(spec) = row[9].as_deref() {
             let json: serde_json::Value = serde_json::from_str(spec).map_err(internal)?;
             let target_relid = pg_sys::Oid::from(text(10).parse::<u32>().map_err(internal)?);
@@ -196,7 +199,7 @@ impl Replay {
         let order_ts: Vec<i64> = order.iter().map(|&(s, i)| series[s as usize].ts[i as usize]).collect();
         let pace = Pace { first_ts: order_ts.first().copied().unwrap_or(0), speedup };
         // Cancelled while the source was read: leave the job as cancel_job left it.
-        let started = crate::sql::write_one::<bool>(
+        let started = crate::postgres::sql::write_one::<bool>(
             "WITH u AS (UPDATE anomdet.job_records SET status = 'running', started_at = pg_catalog.clock_timestamp(), \
                series_count = $2, progress_at = pg_catalog.clock_timestamp() WHERE id = $1 AND status = 'queued' RETURNING 1) \
              SELECT pg_catalog.count(*) > 0 FROM u",
@@ -291,7 +294,7 @@ impl Replay {
         );
         let key_texts: Vec<Option<String>> =
             if self.keyed { keys.iter().map(|k| k.map(str::to_string)).collect() } else { Vec::new() };
-        crate::sql::write(
+        crate::postgres::sql::write(
             &insert,
             &[stamps.clone().into(), values.clone().into(), scores.into(), flags.into(), key_texts.into()],
         )
@@ -322,7 +325,7 @@ impl Replay {
     ) -> Result<(), ErrorReport> {
         let pick = |f: fn(&Scored) -> Option<f64>| flagged.iter().map(|&k| f(&scored[k])).collect::<Vec<_>>();
         // One statement stores them and notifies for each (delivered at commit).
-        crate::sql::write(
+        crate::postgres::sql::write(
             "WITH stored AS (
                INSERT INTO anomdet.results (job_id, series, ts, value, score, is_anomaly, expected, lower_bound, upper_bound, latency_ms)
                SELECT $1, u.series, u.ts, u.value, u.score, true, u.e, u.l, u.h, u.lat
@@ -354,7 +357,7 @@ impl Replay {
 
     /// The source is read once at the start; a drop while replaying still ends the job.
     fn check_source(&self) -> Result<(), ErrorReport> {
-        let exists = crate::sql::read_one::<bool>(
+        let exists = crate::postgres::sql::read_one::<bool>(
             "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class WHERE oid = $1)",
             &[self.source_relid.into()],
         )
@@ -378,7 +381,7 @@ impl Replay {
         let lag_ms = stream_ts.map(|t| ((elapsed - self.pace.due_secs(t)) * 1000.0).max(0.0));
         let ps = percentiles(&self.latencies_ms, &[0.5, 0.99]);
         let p = |i: usize| Some(ps[i]).filter(|v| v.is_finite());
-        let still = crate::sql::write_one::<bool>(
+        let still = crate::postgres::sql::write_one::<bool>(
             "WITH u AS (UPDATE anomdet.job_records SET rows_read = $2, rows_scored = $3, anomalies = $4, \
                stream_time = $5, lag_ms = $6, rows_per_second = $7, progress_at = pg_catalog.clock_timestamp(), \
                latency_p50_ms = $8, latency_p99_ms = $9 \

@@ -23,7 +23,7 @@ pub struct Source {
     /// How a write finds one of its rows again.
     pub identity: RowIdentity,
     /// The rows read and returned (the whole source unless a time range was given).
-    pub range: crate::time_range::TimeRange,
+    pub range: crate::postgres::time_range::TimeRange,
 }
 
 /// How a write finds a row it read before.
@@ -138,7 +138,7 @@ impl Source {
         let mut needed = vec![self.time_column.clone(), self.value_column.clone()];
         needed.extend(self.series_column.clone());
         for column in needed {
-            let allowed = crate::sql::read_one::<bool>(
+            let allowed = crate::postgres::sql::read_one::<bool>(
                 "SELECT pg_catalog.has_column_privilege($1, $2, 'SELECT')",
                 &[self.relid.into(), column.as_str().into()],
             )
@@ -162,7 +162,7 @@ fn identity_of(relid: pg_sys::Oid, kind: &str) -> Result<RowIdentity, ErrorRepor
     Ok(match kind {
         "p" => RowIdentity::Value,
         "r" | "m" => {
-            let children = crate::sql::read_one::<bool>(
+            let children = crate::postgres::sql::read_one::<bool>(
                 "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits WHERE inhparent = $1)",
                 &[relid.into()],
             )
@@ -258,7 +258,7 @@ fn default_time_column<'a>(
 }
 
 fn hypertable_time_dimension(relid: pg_sys::Oid) -> Result<Option<String>, ErrorReport> {
-    let has_timescale = crate::sql::read_one::<bool>(
+    let has_timescale = crate::postgres::sql::read_one::<bool>(
         "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'timescaledb')",
         &[],
     )
@@ -266,7 +266,7 @@ fn hypertable_time_dimension(relid: pg_sys::Oid) -> Result<Option<String>, Error
     if has_timescale != Some(true) {
         return Ok(None);
     }
-    crate::sql::read_one::<String>(
+    crate::postgres::sql::read_one::<String>(
         "SELECT (SELECT d.column_name::pg_catalog.text FROM timescaledb_information.dimensions d \
          JOIN pg_catalog.pg_class c ON c.relname = d.hypertable_name \
          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace AND n.nspname = d.hypertable_schema \
@@ -278,7 +278,7 @@ fn hypertable_time_dimension(relid: pg_sys::Oid) -> Result<Option<String>, Error
 
 /// The exact SQL type of a column (with its type modifier), for casting values written back.
 pub fn column_type(relid: pg_sys::Oid, column: &str) -> Result<String, ErrorReport> {
-    crate::sql::read_one::<String>(
+    crate::postgres::sql::read_one::<String>(
         "SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a \
          WHERE a.attrelid = $1 AND a.attname = $2 AND NOT a.attisdropped",
         &[relid.into(), column.into()],
@@ -296,7 +296,7 @@ pub fn check_can_update(source: &Source, column: &str) -> Result<(), ErrorReport
             "inject into the underlying table, or copy the rows with target => 'a_copy'",
         ));
     }
-    let allowed = crate::sql::read_one::<bool>(
+    let allowed = crate::postgres::sql::read_one::<bool>(
         "SELECT pg_catalog.has_column_privilege($1, $2, 'UPDATE')",
         &[source.relid.into(), column.into()],
     )

@@ -48,10 +48,10 @@ impl TimeRange {
         let t = quote_identifier(time_column);
         let mut out = String::new();
         if let Some(from) = self.read_from {
-            out.push_str(&format!(" AND {t} >= {}", crate::timestamps::sql_literal(from)));
+            out.push_str(&format!(" AND {t} >= {}", crate::postgres::timestamps::sql_literal(from)));
         }
         if let Some(end) = self.end {
-            out.push_str(&format!(" AND {t} < {}", crate::timestamps::sql_literal(end)));
+            out.push_str(&format!(" AND {t} < {}", crate::postgres::timestamps::sql_literal(end)));
         }
         out
     }
@@ -82,7 +82,7 @@ impl TimeRange {
         let t = quote_identifier(time_column);
         let series = match series_column {
             None => 1,
-            Some(k) => crate::sql::read_one::<i64>(
+            Some(k) => crate::postgres::sql::read_one::<i64>(
                 &format!(
                     "SELECT pg_catalog.count(DISTINCT {}) FROM {} WHERE {t} IS NOT NULL{}",
                     quote_identifier(k),
@@ -96,10 +96,10 @@ impl TimeRange {
             .max(1),
         };
         let offset = (lookback * series - 1).max(0);
-        let earliest = crate::sql::read_one::<TimestampWithTimeZone>(
+        let earliest = crate::postgres::sql::read_one::<TimestampWithTimeZone>(
             &format!(
                 "SELECT {t}::pg_catalog.timestamptz FROM {relation} WHERE {t} < {} ORDER BY {t} DESC OFFSET {offset} LIMIT 1",
-                crate::timestamps::sql_literal(start)
+                crate::postgres::timestamps::sql_literal(start)
             ),
             &[],
         );

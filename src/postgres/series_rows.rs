@@ -1,7 +1,8 @@
-//! Reading the target columns of a table per series, and writing injected values back.
+//! Reading columns of a table as numbers, per series, in time order (injection, streams,
+//! `detect_columns`, `decompose`, `benchmark`).
 
-use crate::error::{Code, OrReport, error, internal};
-use crate::relation::{RowIdentity, Source};
+use crate::error::{Code, error};
+use crate::postgres::relation::{RowIdentity, Source};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use pgrx::spi::quote_identifier;
@@ -49,7 +50,7 @@ pub fn read(source: &Source, columns: &[String], only: Option<&str>) -> Result<V
     let keyed = key.is_some();
     let mut out: Vec<SeriesRows> = Vec::new();
     let mut index: std::collections::HashMap<Option<String>, usize> = std::collections::HashMap::new();
-    crate::scan::for_each_row(&select, |values, nulls| {
+    crate::postgres::scan::for_each_row(&select, |values, nulls| {
         append_row(&mut out, &mut index, values, nulls, columns.len(), keyed);
         Ok(())
     })?;
@@ -63,7 +64,7 @@ pub fn read(source: &Source, columns: &[String], only: Option<&str>) -> Result<V
                     "{}{} has more than one row at {}",
                     source.qualified,
                     series.label(),
-                    crate::scoring::format_ts(w[0])
+                    crate::postgres::timestamps::iso_utc(w[0])
                 ),
                 "injection identifies rows by time (and series): name the series column, or aggregate duplicates first",
             ));
@@ -114,101 +115,5 @@ fn append_row(
     series.tids.push(tid);
     for c in 0..n_columns {
         series.values[c].push(unsafe { f64::from_datum(values[2 + c], nulls[2 + c]) });
-    }
-}
-
-/// How a value computed as f64 is written into a column of type `sql_type`.
-pub fn value_cast(sql_type: &str) -> String {
-    let integer = matches!(sql_type, "smallint" | "integer" | "bigint");
-    if integer {
-        format!("pg_catalog.round(x.val::pg_catalog.float8)::{sql_type}")
-    } else {
-        format!("x.val::{sql_type}")
-    }
-}
-
-/// Text for a computed value that PostgreSQL reads back exactly (Rust prints the shortest
-/// representation that round-trips).
-pub fn to_sql_text(v: Option<f64>) -> Option<String> {
-    v.map(|x| {
-        if x.is_nan() {
-            "NaN".into()
-        } else if x.is_infinite() {
-            if x > 0.0 { "Infinity".into() } else { "-Infinity".into() }
-        } else {
-            format!("{x}")
-        }
-    })
-}
-
-/// Create `target` as a copy of the source (structure, defaults, indexes, then rows) and
-/// return it as a new Source. The copy is owned by the caller.
-pub fn copy(source: &Source, target: &str, columns: &[String]) -> Result<Source, ErrorReport> {
-    let qualified = new_table_name(target, "choose a new name; injection never overwrites an existing table")?;
-    crate::sql::write(&format!("CREATE TABLE {qualified} (LIKE {} INCLUDING ALL)", source.qualified), &[])
-        .or_report()?;
-    crate::sql::write(&format!("INSERT INTO {qualified} SELECT * FROM {}", source.qualified), &[]).or_report()?;
-    let relid = crate::sql::read_one::<pg_sys::Oid>(
-        "SELECT $1::pg_catalog.regclass::pg_catalog.oid",
-        &[qualified.as_str().into()],
-    )
-    .or_report()?
-    .ok_or_else(|| internal("copy vanished"))?;
-    let first = columns.first().map(String::as_str).unwrap_or_default();
-    Source::resolve(relid, first, Some(&source.time_column), source.series_column.as_deref())
-}
-
-/// The quoted name for a table the caller is about to create as `target`: it must parse and
-/// must not exist yet (42P07, with `hint` saying why we never overwrite).
-pub(crate) fn new_table_name(target: &str, hint: &str) -> Result<String, ErrorReport> {
-    let (qualified, parts) = qualify(target)?;
-    // An unqualified name goes where the caller's CREATE TABLE would put it: made explicit here,
-    // because our own statements run with a pinned search_path (crate::search_path).
-    let qualified = if parts > 1 {
-        qualified
-    } else {
-        let schema = crate::search_path::as_caller(|| {
-            crate::sql::read_one::<String>("SELECT pg_catalog.quote_ident(pg_catalog.current_schema())", &[])
-                .or_report()
-        })?;
-        let schema = schema.ok_or_else(|| {
-            error(
-                Code::ERRCODE_INVALID_SCHEMA_NAME,
-                format!("target: no schema to create {target} in: your search_path names none that exists"),
-                "qualify the name, e.g. 'public.my_table'",
-            )
-        })?;
-        format!("{schema}.{qualified}")
-    };
-    let exists =
-        crate::sql::read_one::<bool>("SELECT pg_catalog.to_regclass($1) IS NOT NULL", &[qualified.as_str().into()])
-            .or_report()?;
-    if exists == Some(true) {
-        return Err(error(Code::ERRCODE_DUPLICATE_TABLE, format!("target: relation {target} already exists"), hint));
-    }
-    Ok(qualified)
-}
-
-/// Quote a possibly schema-qualified name given as text ("s.t", "\"Odd\".t"); with the number of
-/// its parts (a quoted name may itself hold a dot).
-fn qualify(name: &str) -> Result<(String, i64), ErrorReport> {
-    let bad = || {
-        error(
-            Code::ERRCODE_INVALID_NAME,
-            format!("target: \"{name}\" is not a valid table name"),
-            "pass a name like 'metrics_copy' or 'public.\"Metrics Copy\"' (double quotes inside keep case and spaces)",
-        )
-    };
-    // parse_ident raises on bad syntax; catch it so the error names the argument.
-    let parsed = crate::subxact::in_subtransaction(|| {
-        crate::sql::read_two::<String, i64>(
-            "SELECT pg_catalog.string_agg(pg_catalog.quote_ident(p), '.'), pg_catalog.count(*) \
-             FROM pg_catalog.unnest(pg_catalog.parse_ident($1)) AS p",
-            &[name.into()],
-        )
-    });
-    match parsed {
-        Ok(Ok((Some(q), Some(parts)))) => Ok((q, parts)),
-        _ => Err(bad()),
     }
 }
