@@ -20,9 +20,9 @@ mod chosen_detector;
 mod custom_detector;
 mod error;
 pub mod injection;
+mod pipeline;
 mod postgres;
 mod score_request;
-mod scoring;
 mod settings;
 mod stream;
 

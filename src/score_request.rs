@@ -3,8 +3,8 @@
 
 use crate::chosen_detector::ChosenDetector;
 use crate::error::invalid_argument;
+use crate::pipeline::plan::{DuplicatePolicy, InvalidPolicy, Plan};
 use crate::postgres::relation::Source;
-use crate::scoring::{DuplicatePolicy, InvalidPolicy, Plan};
 
 use anomdet_core::Mode;
 use pgrx::pg_sys::panic::ErrorReport;

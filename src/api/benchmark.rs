@@ -8,6 +8,7 @@
 
 use crate::chosen_detector::ChosenDetector;
 use crate::error::{Code, OrReport, error, invalid_argument, required};
+use crate::pipeline::scorer::SeriesScorer;
 use crate::postgres::relation::Source;
 use crate::postgres::series_rows::{self, SeriesRows};
 use anomdet_core::evaluate::evaluate;
@@ -86,7 +87,7 @@ pub(super) fn benchmark_ranged(
                 for detector in &detectors {
                     pgrx::check_for_interrupts!();
                     let started = Instant::now();
-                    let (scores, flags) = score_case(detector, &case.values);
+                    let (scores, flags) = score_case(detector, &case.values, &dataset)?;
                     let metrics = evaluate(&case.labels, &scores, &flags);
                     let runtime_ms = started.elapsed().as_secs_f64() * 1000.0;
                     let cell = Cell { id, detector: detector.name(), method: method.name, seed, dataset: &dataset };
@@ -220,16 +221,13 @@ fn inject_case(
 }
 
 /// Score one series in batch mode: NaN for unscored rows (NULL, NaN, warm-up), never flagged.
-fn score_case(detector: &ChosenDetector, values: &[Option<f64>]) -> (Vec<f64>, Vec<bool>) {
-    let valid: Vec<f64> = values.iter().flatten().copied().filter(|v| v.is_finite()).collect();
-    let mut scored = detector.build().score_batch(&valid).into_iter();
-    values
-        .iter()
-        .map(|v| {
-            let s = if v.is_some_and(f64::is_finite) { scored.next() } else { None };
-            (s.and_then(|s| s.score).unwrap_or(f64::NAN), s.and_then(|s| s.is_anomaly).unwrap_or(false))
-        })
-        .unzip()
+fn score_case(
+    detector: &ChosenDetector,
+    values: &[Option<f64>],
+    series: &str,
+) -> Result<(Vec<f64>, Vec<bool>), ErrorReport> {
+    let scored = SeriesScorer::new(detector).score_whole(values, series)?;
+    Ok(scored.iter().map(|s| (s.score.unwrap_or(f64::NAN), s.is_anomaly.unwrap_or(false))).unzip())
 }
 
 /// Where one evaluated cell of the grid belongs.
@@ -294,7 +292,7 @@ fn placement_json(
     let mut out = serde_json::json!({"count": count, "length": length});
     for (key, at) in [("start_time", start_time), ("end_time", end_time)] {
         if let Some(at) = at {
-            out[key] = serde_json::Value::String(crate::scoring::iso_utc(at.into_inner()));
+            out[key] = serde_json::Value::String(crate::pipeline::plan::iso_utc(at.into_inner()));
         }
     }
     out

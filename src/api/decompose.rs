@@ -59,7 +59,7 @@ fn decompose(
         let values = &rows.values[0];
         // NULL and non-finite values are left out of the decomposition and get NULL components.
         let valid: Vec<f64> = values.iter().flatten().copied().filter(|v| v.is_finite()).collect();
-        let label = crate::scoring::series_label(rows.key.as_deref());
+        let label = crate::pipeline::plan::series_label(rows.key.as_deref());
         let found = anomdet_core::seasonal::period_of(&valid, period as usize).ok_or_else(|| {
             if period >= 2 {
                 error(

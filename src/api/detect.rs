@@ -1,9 +1,9 @@
 //! `anomdet.detect(...)`: score a table ad hoc and return every row with its score.
 
 use crate::error::required;
+use crate::pipeline::plan::{ScoredRow, Sink};
 use crate::postgres::json_arg::JsonArg;
 use crate::score_request::SqlScoreArgs;
-use crate::scoring::{ScoredRow, Sink};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 

@@ -142,7 +142,7 @@ fn score_series(
         Some(outcome.map_err(|e| {
             error(
                 Code::ERRCODE_DATA_EXCEPTION,
-                format!("{}{}: {e}", source.qualified, crate::scoring::series_label(rows.key.as_deref())),
+                format!("{}{}: {e}", source.qualified, crate::pipeline::plan::series_label(rows.key.as_deref())),
                 "drop the constant or duplicated column, or use another detector (e.g. isolation_forest)",
             )
         })?)

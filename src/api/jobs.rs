@@ -2,14 +2,15 @@
 
 use crate::error::required;
 use crate::error::{Code, OrReport, error, internal};
+use crate::pipeline::plan::{ScoredRow, Sink, Summary};
+use crate::pipeline::results::{self, ResultRows};
 use crate::postgres::json_arg::JsonArg;
 use crate::postgres::subxact::in_subtransaction;
 use crate::score_request::SqlScoreArgs;
-use crate::scoring::{ScoredRow, Sink, Summary};
 use pgrx::pg_sys::panic::{CaughtError, ErrorReport};
 use pgrx::prelude::*;
 
-/// Writes scored rows into `anomdet.results`, one INSERT per chunk via arrays.
+/// Hands scored rows to the results writer, a chunk at a time.
 struct StoreResults {
     job_id: i64,
 }
@@ -20,36 +21,11 @@ impl Sink for StoreResults {
     }
 
     fn accept(&mut self, series: Option<&str>, rows: &[ScoredRow]) -> Result<(), ErrorReport> {
-        pgrx::check_for_interrupts!();
-        let mut ts = Vec::with_capacity(rows.len());
+        let mut out = ResultRows::with_capacity(rows.len());
         for r in rows {
-            ts.push(TimestampWithTimeZone::try_from(r.ts).map_err(internal)?);
+            out.push(series, r.ts, r.value, r.scored);
         }
-        let values: Vec<Option<f64>> = rows.iter().map(|r| r.value).collect();
-        let scores: Vec<Option<f64>> = rows.iter().map(|r| r.scored.score).collect();
-        let flags: Vec<Option<bool>> = rows.iter().map(|r| r.scored.is_anomaly).collect();
-        let expected: Vec<Option<f64>> = rows.iter().map(|r| r.scored.expected).collect();
-        let lower: Vec<Option<f64>> = rows.iter().map(|r| r.scored.lower).collect();
-        let upper: Vec<Option<f64>> = rows.iter().map(|r| r.scored.upper).collect();
-        crate::postgres::sql::write(
-            "INSERT INTO anomdet.results (job_id, series, ts, value, score, is_anomaly, expected, lower_bound, upper_bound) \
-             SELECT $1, $2, u.* FROM ROWS FROM (pg_catalog.unnest($3::pg_catalog.timestamptz[]), \
-               pg_catalog.unnest($4::pg_catalog.float8[]), pg_catalog.unnest($5::pg_catalog.float8[]), \
-               pg_catalog.unnest($6::pg_catalog.bool[]), pg_catalog.unnest($7::pg_catalog.float8[]), \
-               pg_catalog.unnest($8::pg_catalog.float8[]), pg_catalog.unnest($9::pg_catalog.float8[])) AS u",
-            &[
-                self.job_id.into(),
-                series.into(),
-                ts.into(),
-                values.into(),
-                scores.into(),
-                flags.into(),
-                expected.into(),
-                lower.into(),
-                upper.into(),
-            ],
-        )
-        .or_report()
+        results::write(self.job_id, &out, None)
     }
 }
 

@@ -10,9 +10,10 @@
 
 use crate::chosen_detector::ChosenDetector;
 use crate::error::{Code, OrReport, error, internal, invalid_argument, required};
+use crate::pipeline::results::{self, ResultRows};
+use crate::pipeline::scorer::SeriesScorer;
 use crate::postgres::json_arg::JsonArg;
 use crate::postgres::relation::Source;
-use anomdet_core::Scored;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use pgrx::spi::quote_identifier;
@@ -120,21 +121,18 @@ fn score_new_rows(config: Option<JsonArg>) -> Result<i64, ErrorReport> {
     let (job_id, watermark) = lock_watermark(&source, detector.name(), &effective)?;
 
     let rows = read_new_rows(&source, watermark, config.lookback)?;
-    let mut out = Vec::new();
-    for series in rows {
-        let mut scorer = detector.build();
-        for (i, (ts, value)) in series.rows.iter().enumerate() {
-            let scored = match value {
-                Some(v) if v.is_finite() => scorer.update(*v),
-                _ => Scored::WARMUP,
-            };
+    let mut out = ResultRows::default();
+    for series in &rows {
+        let mut scorer = SeriesScorer::new(&detector);
+        for (i, &(ts, value)) in series.rows.iter().enumerate() {
+            let scored = scorer.update(value);
             if i >= series.warmup {
-                out.push((series.key.clone(), *ts, *value, scored));
+                out.push(series.key.as_deref(), ts, value, scored);
             }
         }
     }
-    store(job_id, &out)?;
-    let newest = out.iter().map(|r| r.1).max();
+    results::write(job_id, &out, None)?;
+    let newest = out.ts.iter().copied().max();
     crate::postgres::sql::write(
         "WITH w AS (UPDATE anomdet.watermarks SET watermark = coalesce($2, watermark), runs = runs + 1, \
            last_run = pg_catalog.clock_timestamp() WHERE job_id = $1) \
@@ -144,8 +142,8 @@ fn score_new_rows(config: Option<JsonArg>) -> Result<i64, ErrorReport> {
             job_id.into(),
             newest.map(TimestampWithTimeZone::try_from).transpose().map_err(internal)?.into(),
             (out.len() as i64).into(),
-            (out.iter().filter(|r| r.3.score.is_some()).count() as i64).into(),
-            (out.iter().filter(|r| r.3.is_anomaly == Some(true)).count() as i64).into(),
+            (out.scored.iter().filter(|s| s.score.is_some()).count() as i64).into(),
+            (out.scored.iter().filter(|s| s.is_anomaly == Some(true)).count() as i64).into(),
         ],
     )
     .or_report()?;
@@ -270,32 +268,6 @@ fn read_new_rows(
         }
         Ok(out)
     })
-}
-
-fn store(job_id: i64, rows: &[(Option<String>, i64, Option<f64>, Scored)]) -> Result<(), ErrorReport> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let stamps = rows.iter().map(|r| TimestampWithTimeZone::try_from(r.1)).collect::<Result<Vec<_>, _>>();
-    let col = |f: fn(&Scored) -> Option<f64>| rows.iter().map(|r| f(&r.3)).collect::<Vec<_>>();
-    crate::postgres::sql::write(
-        "INSERT INTO anomdet.results (job_id, series, ts, value, score, is_anomaly, expected, lower_bound, upper_bound) \
-         SELECT $1, u.* FROM ROWS FROM (pg_catalog.unnest($2::pg_catalog.text[]), pg_catalog.unnest($3::pg_catalog.timestamptz[]), \
-           pg_catalog.unnest($4::pg_catalog.float8[]), pg_catalog.unnest($5::pg_catalog.float8[]), pg_catalog.unnest($6::pg_catalog.bool[]), \
-           pg_catalog.unnest($7::pg_catalog.float8[]), pg_catalog.unnest($8::pg_catalog.float8[]), pg_catalog.unnest($9::pg_catalog.float8[])) AS u",
-        &[
-            job_id.into(),
-            rows.iter().map(|r| r.0.clone()).collect::<Vec<_>>().into(),
-            stamps.map_err(internal)?.into(),
-            rows.iter().map(|r| r.2).collect::<Vec<_>>().into(),
-            col(|s| s.score).into(),
-            rows.iter().map(|r| r.3.is_anomaly).collect::<Vec<_>>().into(),
-            col(|s| s.expected).into(),
-            col(|s| s.lower).into(),
-            col(|s| s.upper).into(),
-        ],
-    )
-    .or_report()
 }
 
 extension_sql!(

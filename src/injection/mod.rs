@@ -123,7 +123,11 @@ fn data_range_hint(series: &[SeriesRows]) -> String {
     let last = series.iter().filter_map(|s| s.ts.last()).max();
     match (first, last) {
         (Some(&a), Some(&b)) => {
-            format!("the data runs from {} to {}", crate::scoring::format_ts(a), crate::scoring::format_ts(b))
+            format!(
+                "the data runs from {} to {}",
+                crate::pipeline::plan::format_ts(a),
+                crate::pipeline::plan::format_ts(b)
+            )
         }
         _ => "the table has no rows".to_string(),
     }

@@ -10,9 +10,6 @@ pub mod start;
 mod txn;
 pub mod worker;
 
-/// The channel a flagged row is announced on (`LISTEN anomdet_alerts`).
-pub const ALERT_CHANNEL: &str = "anomdet_alerts";
-
 /// How the worker shows up in `pg_stat_activity.application_name`; liveness checks match it.
 pub fn application_name(job_id: i64) -> String {
     format!("anomdet job {job_id}")

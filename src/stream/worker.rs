@@ -1,12 +1,15 @@
 //! The stream worker: replay, score, write, report progress; stop on cancel or shutdown.
 
+use super::application_name;
 use super::txn::{Failure, catching, in_transaction};
-use super::{ALERT_CHANNEL, application_name};
+use crate::chosen_detector::ChosenDetector;
 use crate::error::{Code, OrReport, error, internal};
+use crate::pipeline::results::{self, Alerts, ResultRows};
+use crate::pipeline::scorer::SeriesScorer;
 use crate::postgres::relation::Source;
 use crate::postgres::series_rows::{self, SeriesRows};
 use anomdet_core::replay::{Pace, merged_order, percentiles};
-use anomdet_core::{Detector, Scored, find_detector};
+use anomdet_core::{Scored, find_detector};
 use pgrx::bgworkers::{BackgroundWorker, SignalWakeFlags};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
@@ -145,7 +148,7 @@ struct Replay {
     target: String,
     keyed: bool,
     series: Vec<SeriesRows>,
-    detectors: Vec<Box<dyn Detector>>,
+    scorers: Vec<SeriesScorer>,
     /// (series, row) in time order, and the timestamps in that order.
     order: Vec<(u32, u32)>,
     order_ts: Vec<i64>,
@@ -193,7 +196,8 @@ impl Replay {
             let target = Source::resolve(target_relid, "value", Some("ts"), row[4].as_ref().map(|_| "series"))?;
             super::injection::Spec::parse(&json)?.apply(&mut series, &target)?;
         }
-        let detectors = series.iter().map(|_| (info.build)(&params)).collect();
+        let chosen = ChosenDetector::Builtin { info, params };
+        let scorers = series.iter().map(|_| SeriesScorer::new(&chosen)).collect();
         let all_ts: Vec<&[i64]> = series.iter().map(|s| s.ts.as_slice()).collect();
         let order = merged_order(&all_ts);
         let order_ts: Vec<i64> = order.iter().map(|&(s, i)| series[s as usize].ts[i as usize]).collect();
@@ -215,7 +219,7 @@ impl Replay {
             target: text(7),
             keyed: source.series_column.is_some(),
             series,
-            detectors,
+            scorers,
             order,
             order_ts,
             pace,
@@ -275,10 +279,7 @@ impl Replay {
             ts.push(rows.ts[i as usize]);
             keys.push(rows.key.as_deref());
             values.push(value);
-            scored.push(match value {
-                Some(v) if v.is_finite() => self.detectors[s as usize].update(v),
-                _ => Scored::WARMUP,
-            });
+            scored.push(self.scorers[s as usize].update(value));
         }
         let stamps = ts.iter().map(|&t| TimestampWithTimeZone::try_from(t)).collect::<Result<Vec<_>, _>>();
         let stamps = stamps.map_err(internal)?;
@@ -309,50 +310,14 @@ impl Replay {
             let latency: Vec<f64> =
                 flagged.iter().map(|&k| (now - self.pace.due_secs(ts[k])).max(0.0) * 1000.0).collect();
             self.latencies_ms.extend_from_slice(&latency);
-            self.store_flagged(&flagged, &stamps, &keys, &values, &scored, latency)?;
+            let mut kept = ResultRows::with_capacity(flagged.len());
+            for &k in &flagged {
+                kept.push(keys[k], ts[k], values[k], scored[k]);
+            }
+            kept.latency_ms = Some(latency);
+            results::write(self.job_id, &kept, Some(&Alerts { detector: self.detector }))?;
         }
         self.check_source()
-    }
-
-    fn store_flagged(
-        &self,
-        flagged: &[usize],
-        stamps: &[TimestampWithTimeZone],
-        keys: &[Option<&str>],
-        values: &[Option<f64>],
-        scored: &[Scored],
-        latency: Vec<f64>,
-    ) -> Result<(), ErrorReport> {
-        let pick = |f: fn(&Scored) -> Option<f64>| flagged.iter().map(|&k| f(&scored[k])).collect::<Vec<_>>();
-        // One statement stores them and notifies for each (delivered at commit).
-        crate::postgres::sql::write(
-            "WITH stored AS (
-               INSERT INTO anomdet.results (job_id, series, ts, value, score, is_anomaly, expected, lower_bound, upper_bound, latency_ms)
-               SELECT $1, u.series, u.ts, u.value, u.score, true, u.e, u.l, u.h, u.lat
-               FROM ROWS FROM (pg_catalog.unnest($2::pg_catalog.text[]), pg_catalog.unnest($3::pg_catalog.timestamptz[]),
-                 pg_catalog.unnest($4::pg_catalog.float8[]), pg_catalog.unnest($5::pg_catalog.float8[]),
-                 pg_catalog.unnest($6::pg_catalog.float8[]), pg_catalog.unnest($7::pg_catalog.float8[]),
-                 pg_catalog.unnest($8::pg_catalog.float8[]), pg_catalog.unnest($9::pg_catalog.float8[])) AS u(series, ts, value, score, e, l, h, lat)
-               RETURNING series, ts, value, score, latency_ms)
-             SELECT pg_catalog.count(pg_catalog.pg_notify($10, pg_catalog.json_build_object(
-                 'job_id', $1, 'series', s.series, 'ts', s.ts, 'value', s.value, 'score', s.score,
-                 'detector', $11, 'latency_ms', s.latency_ms)::text))
-             FROM stored s",
-            &[
-                self.job_id.into(),
-                flagged.iter().map(|&k| keys[k].map(str::to_string)).collect::<Vec<_>>().into(),
-                flagged.iter().map(|&k| stamps[k]).collect::<Vec<_>>().into(),
-                flagged.iter().map(|&k| values[k]).collect::<Vec<_>>().into(),
-                pick(|s| s.score).into(),
-                pick(|s| s.expected).into(),
-                pick(|s| s.lower).into(),
-                pick(|s| s.upper).into(),
-                latency.into(),
-                ALERT_CHANNEL.into(),
-                self.detector.into(),
-            ],
-        )
-        .or_report()
     }
 
     /// The source is read once at the start; a drop while replaying still ends the job.

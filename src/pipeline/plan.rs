@@ -1,13 +1,15 @@
-//! The scoring pipeline: read a source in time order through an SPI cursor, in bounded
-//! batches, split it into series, score each with a detector and hand scored rows to a sink.
+//! The read of `detect` and `run_batch`: a source in time order, streamed from the executor or
+//! through an SPI cursor in bounded batches, split into series, each scored by a
+//! [`SeriesScorer`] and handed to a sink.
 //!
 //! Memory: batch mode holds one series at a time (it needs the whole series by definition);
 //! online mode holds one chunk, so it stays flat however large the table is.
 
+use super::scorer::SeriesScorer;
 use crate::chosen_detector::ChosenDetector;
 use crate::error::{Code, error, internal};
 use crate::postgres::relation::Source;
-use anomdet_core::{Detector, Mode, Scored};
+use anomdet_core::{Mode, Scored};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 
@@ -112,7 +114,7 @@ struct Pending {
     ts: Vec<i64>,
     values: Vec<Option<f64>>,
     valid_in_series: usize,
-    detector: Box<dyn Detector>,
+    scorer: SeriesScorer,
 }
 
 impl Plan<'_> {
@@ -211,7 +213,7 @@ impl Plan<'_> {
                 ts: Vec::new(),
                 values: Vec::new(),
                 valid_in_series: 0,
-                detector: self.detector.build(),
+                scorer: SeriesScorer::new(self.detector),
             });
         }
         let Some(p) = state.pending.as_mut() else { return Err(internal("no series in progress")) };
@@ -261,14 +263,12 @@ impl Plan<'_> {
 
     /// Online mode: score what is buffered, send it on, keep only the detector's state.
     fn flush_online(&self, p: &mut Pending, sink: &mut dyn Sink, summary: &mut Summary) -> Result<(), ErrorReport> {
+        let scores = p.scorer.update_all(&p.values);
         let rows: Vec<ScoredRow> =
             p.ts.iter()
                 .zip(&p.values)
-                .map(|(&ts, &value)| ScoredRow {
-                    ts,
-                    value,
-                    scored: value.map_or(Scored::WARMUP, |v| p.detector.update(v)),
-                })
+                .zip(scores)
+                .map(|((&ts, &value), scored)| ScoredRow { ts, value, scored })
                 .collect();
         self.emit(p.key.as_deref(), &rows, sink, summary)?;
         p.ts.clear();
@@ -325,13 +325,11 @@ impl Plan<'_> {
                 self.flush_online(&mut p, sink, summary)
             }
             Mode::Batch => {
-                let valid: Vec<f64> = p.values.iter().flatten().copied().collect();
-                self.detector.check_memory_of(&valid, &label)?;
-                let mut scores = p.detector.score_batch(&valid).into_iter();
+                let mut scores = p.scorer.score_whole(&p.values, &label)?.into_iter();
                 // Hand rows on in chunks so the sink never holds a second copy of the series.
                 let mut rows = Vec::with_capacity(ONLINE_CHUNK.min(p.ts.len()));
                 for (&ts, &value) in p.ts.iter().zip(&p.values) {
-                    let scored = if value.is_some() { scores.next().unwrap_or(Scored::WARMUP) } else { Scored::WARMUP };
+                    let scored = scores.next().unwrap_or(Scored::WARMUP);
                     rows.push(ScoredRow { ts, value, scored });
                     if rows.len() == ONLINE_CHUNK {
                         self.emit(p.key.as_deref(), &rows, sink, summary)?;

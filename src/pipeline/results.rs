@@ -1,0 +1,100 @@
+//! The one writer of `anomdet.results`: a chunk of scored rows of a job in one INSERT (arrays
+//! unnested), optionally announcing each flagged row on `anomdet_alerts` in the same statement
+//! (the notifications are delivered at commit).
+
+use crate::error::{OrReport, internal};
+use anomdet_core::Scored;
+use pgrx::pg_sys::panic::ErrorReport;
+use pgrx::prelude::*;
+
+/// The channel a flagged row is announced on (`LISTEN anomdet_alerts`).
+pub const ALERT_CHANNEL: &str = "anomdet_alerts";
+
+/// Scored rows of one job, column by column.
+#[derive(Default)]
+pub struct ResultRows<'a> {
+    pub series: Vec<Option<&'a str>>,
+    pub ts: Vec<i64>,
+    pub values: Vec<Option<f64>>,
+    pub scored: Vec<Scored>,
+    /// Milliseconds from a row's arrival to its score being written (streams only).
+    pub latency_ms: Option<Vec<f64>>,
+}
+
+impl<'a> ResultRows<'a> {
+    pub fn with_capacity(n: usize) -> ResultRows<'a> {
+        ResultRows {
+            series: Vec::with_capacity(n),
+            ts: Vec::with_capacity(n),
+            values: Vec::with_capacity(n),
+            scored: Vec::with_capacity(n),
+            latency_ms: None,
+        }
+    }
+
+    pub fn push(&mut self, series: Option<&'a str>, ts: i64, value: Option<f64>, scored: Scored) {
+        self.series.push(series);
+        self.ts.push(ts);
+        self.values.push(value);
+        self.scored.push(scored);
+    }
+
+    pub fn len(&self) -> usize {
+        self.ts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ts.is_empty()
+    }
+}
+
+/// Announce the flagged rows written, naming the detector in each payload.
+pub struct Alerts<'a> {
+    pub detector: &'a str,
+}
+
+/// Insert the rows under `job_id`.
+pub fn write(job_id: i64, rows: &ResultRows<'_>, alerts: Option<&Alerts<'_>>) -> Result<(), ErrorReport> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    pgrx::check_for_interrupts!();
+    let stamps: Vec<TimestampWithTimeZone> =
+        rows.ts.iter().map(|&t| TimestampWithTimeZone::try_from(t)).collect::<Result<_, _>>().map_err(internal)?;
+    let pick = |f: fn(&Scored) -> Option<f64>| rows.scored.iter().map(f).collect::<Vec<_>>();
+    let flags: Vec<Option<bool>> = rows.scored.iter().map(|s| s.is_anomaly).collect();
+    let latency: Option<Vec<f64>> = rows.latency_ms.clone();
+    let insert = "INSERT INTO anomdet.results (job_id, series, ts, value, score, is_anomaly, expected, lower_bound, upper_bound, latency_ms) \
+         SELECT $1, u.* FROM ROWS FROM (pg_catalog.unnest($2::pg_catalog.text[]), pg_catalog.unnest($3::pg_catalog.timestamptz[]), \
+           pg_catalog.unnest($4::pg_catalog.float8[]), pg_catalog.unnest($5::pg_catalog.float8[]), pg_catalog.unnest($6::pg_catalog.bool[]), \
+           pg_catalog.unnest($7::pg_catalog.float8[]), pg_catalog.unnest($8::pg_catalog.float8[]), pg_catalog.unnest($9::pg_catalog.float8[]), \
+           pg_catalog.unnest($10::pg_catalog.float8[])) AS u";
+    let mut args: Vec<pgrx::datum::DatumWithOid> = vec![
+        job_id.into(),
+        rows.series.clone().into(),
+        stamps.into(),
+        rows.values.clone().into(),
+        pick(|s| s.score).into(),
+        flags.into(),
+        pick(|s| s.expected).into(),
+        pick(|s| s.lower).into(),
+        pick(|s| s.upper).into(),
+        latency.into(),
+    ];
+    match alerts {
+        None => crate::postgres::sql::write(insert, &args).or_report(),
+        Some(alerts) => {
+            // One statement stores them and notifies for each flagged one.
+            let sql = format!(
+                "WITH stored AS ({insert} RETURNING series, ts, value, score, is_anomaly, latency_ms) \
+                 SELECT pg_catalog.count(pg_catalog.pg_notify($11, pg_catalog.json_build_object( \
+                     'job_id', $1, 'series', s.series, 'ts', s.ts, 'value', s.value, 'score', s.score, \
+                     'detector', $12, 'latency_ms', s.latency_ms)::text)) \
+                 FROM stored s WHERE s.is_anomaly"
+            );
+            args.push(ALERT_CHANNEL.into());
+            args.push(alerts.detector.into());
+            crate::postgres::sql::write(&sql, &args).or_report()
+        }
+    }
+}

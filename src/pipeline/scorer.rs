@@ -1,0 +1,56 @@
+//! The one scoring loop: a chosen detector over one series, in either mode. NULL, NaN and
+//! ±Infinity are never fed to a detector; they come out unscored. Batch mode checks the
+//! detector's working memory on the values first (54000 above the limit).
+
+use crate::chosen_detector::ChosenDetector;
+use anomdet_core::{Detector, Scored};
+use pgrx::pg_sys::panic::ErrorReport;
+
+/// A detector scoring one series.
+pub struct SeriesScorer {
+    chosen: ChosenDetector,
+    detector: Box<dyn Detector>,
+}
+
+impl SeriesScorer {
+    /// A fresh detector for a new series.
+    pub fn new(chosen: &ChosenDetector) -> SeriesScorer {
+        SeriesScorer { chosen: chosen.clone(), detector: chosen.build() }
+    }
+
+    /// Online: score one value against the past, then learn from it.
+    pub fn update(&mut self, value: Option<f64>) -> Scored {
+        match value {
+            Some(v) if v.is_finite() => self.detector.update(v),
+            _ => Scored::WARMUP,
+        }
+    }
+
+    /// Online over the values in order.
+    pub fn update_all(&mut self, values: &[Option<f64>]) -> Vec<Scored> {
+        values
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| {
+                anomdet_core::interrupt::check_every(i);
+                self.update(v)
+            })
+            .collect()
+    }
+
+    /// Batch: every usable value at once (the detector may look both ways); `series` names
+    /// the series in a memory error.
+    pub fn score_whole(&mut self, values: &[Option<f64>], series: &str) -> Result<Vec<Scored>, ErrorReport> {
+        let valid: Vec<f64> = values.iter().flatten().copied().filter(|v| v.is_finite()).collect();
+        self.chosen.check_memory_of(&valid, series)?;
+        let mut scores = self.detector.score_batch(&valid).into_iter();
+        Ok(values
+            .iter()
+            .map(
+                |v| {
+                    if v.is_some_and(f64::is_finite) { scores.next().unwrap_or(Scored::WARMUP) } else { Scored::WARMUP }
+                },
+            )
+            .collect())
+    }
+}
