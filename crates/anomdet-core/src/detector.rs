@@ -3,6 +3,7 @@
 //! can both name it without importing each other.
 
 pub use crate::scored::{Mode, Scored};
+use crate::state::StateError;
 
 /// A univariate detector.
 pub trait Detector: Send {
@@ -18,5 +19,16 @@ pub trait Detector: Send {
                 self.update(x)
             })
             .collect()
+    }
+
+    /// Its learnt state, so a later run can resume exactly here (`None`: it keeps none, as a
+    /// batch-only detector). See `crate::state`.
+    fn save(&self) -> Option<Vec<u8>> {
+        None
+    }
+
+    /// Resume from bytes [`Detector::save`] gave, for a detector built with the same parameters.
+    fn restore(&mut self, _state: &[u8]) -> Result<(), StateError> {
+        Err(StateError::NotSaved)
     }
 }

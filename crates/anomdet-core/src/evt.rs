@@ -2,8 +2,10 @@
 //! generalized Pareto distribution fitted to the excesses over a high threshold t by
 //! Grimshaw's maximum-likelihood method, and the threshold z_q exceeded with probability q.
 
+use serde::{Deserialize, Serialize};
+
 /// GPD shape γ and scale σ.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Gpd {
     pub gamma: f64,
     pub sigma: f64,

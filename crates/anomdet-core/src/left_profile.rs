@@ -9,6 +9,7 @@
 //! subsequences new to the history, they are recomputed directly, so rounding cannot build up.
 
 use crate::matrix_profile::exclusion_zone;
+use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
 const RESYNC: usize = 4096;
@@ -24,6 +25,7 @@ pub struct Match {
     pub expected: f64,
 }
 
+#[derive(Serialize, Deserialize)]
 pub struct LeftProfile {
     m: usize,
     history: usize,

@@ -24,6 +24,7 @@ pub mod report;
 pub mod scored;
 pub mod seasonal;
 pub mod series;
+pub mod state;
 pub mod stl;
 pub mod subsequence;
 pub mod synth;

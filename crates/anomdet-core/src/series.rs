@@ -1,5 +1,7 @@
 //! Small numeric helpers shared by detectors.
 
+use serde::{Deserialize, Serialize};
+
 /// Quantile of an ascending slice with linear interpolation (Hyndman & Fan type 7,
 /// the default of R, NumPy and PostgreSQL's `percentile_cont`).
 pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
@@ -70,7 +72,7 @@ pub fn mean_sd(xs: &[f64]) -> (f64, f64) {
 }
 
 /// Numerically stable running mean and variance.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
 pub struct Welford {
     count: u64,
     mean: f64,

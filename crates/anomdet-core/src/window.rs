@@ -1,10 +1,11 @@
 //! Sliding windows kept in sorted order, for rolling medians and quantiles.
 
+use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
 /// A multiset of f64 kept ascending; insert and remove are a binary search plus a memmove,
 /// which beats a pair of heaps for the window sizes detectors use (tens to thousands).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct SortedWindow {
     sorted: Vec<f64>,
 }
@@ -72,7 +73,7 @@ pub fn for_each_centered<F: FnMut(&[f64], f64)>(xs: &[f64], window: usize, mut f
 }
 
 /// The last `capacity` values seen, in arrival order and in sorted order.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TrailingWindow {
     capacity: usize,
     arrival: VecDeque<f64>,

@@ -6,6 +6,8 @@
 //! model is refitted every `refit` values on the latest `train`. A flagged value enters the
 //! lags clipped at its control limit, so one outlier barely disturbs the next p predictions.
 
+use crate::state::StateError;
+use serde::{Deserialize, Serialize};
 use super::{Detector, DetectorInfo, Finds, Memory, Scored};
 use crate::params::{Bound, ParamSpec};
 use crate::series::floor_scale;
@@ -49,7 +51,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
 };
 
 /// An AR(p) model: mean, coefficients φ_1..φ_p, innovation variance.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Ar {
     pub mean: f64,
     pub phi: Vec<f64>,
@@ -100,6 +102,7 @@ impl Ar {
     }
 }
 
+#[derive(Serialize, Deserialize)]
 struct ArResidual {
     max_order: usize,
     train: usize,
@@ -143,6 +146,14 @@ impl Detector for ArResidual {
             self.since_fit = 0;
         }
         scored
+    }
+
+    fn save(&self) -> Option<Vec<u8>> {
+        crate::state::save(self)
+    }
+
+    fn restore(&mut self, state: &[u8]) -> Result<(), StateError> {
+        crate::state::restore(self, state)
     }
 }
 

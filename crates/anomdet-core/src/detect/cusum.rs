@@ -4,6 +4,8 @@
 //! either exceeds hσ. The score is max(C⁺, C⁻)/σ, so it crosses `threshold` = h at a signal.
 //! After a signal both sums restart and μ, σ are learnt again: the new level becomes normal.
 
+use crate::state::StateError;
+use serde::{Deserialize, Serialize};
 use super::{Detector, DetectorInfo, Finds, Memory, Scored};
 use crate::params::{Bound, ParamSpec};
 use crate::series::{Welford, floor_scale};
@@ -49,6 +51,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     },
 };
 
+#[derive(Serialize, Deserialize)]
 struct Cusum {
     slack: f64,
     threshold: f64,
@@ -90,6 +93,14 @@ impl Detector for Cusum {
             self.learn = Welford::default();
         }
         out
+    }
+
+    fn save(&self) -> Option<Vec<u8>> {
+        crate::state::save(self)
+    }
+
+    fn restore(&mut self, state: &[u8]) -> Result<(), StateError> {
+        crate::state::restore(self, state)
     }
 }
 

@@ -2,6 +2,8 @@
 //! last `depth` normal values, so the thresholds follow a drifting level. Values that raise an
 //! alarm do not enter that mean.
 
+use crate::state::StateError;
+use serde::{Deserialize, Serialize};
 use super::{Detector, DetectorInfo, Finds, Memory, Scored};
 use crate::params::ParamSpec;
 use crate::parts::spot_tail::{BiTail, SPOT_PARAMS};
@@ -40,6 +42,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     },
 };
 
+#[derive(Serialize, Deserialize)]
 struct Dspot {
     q: f64,
     level: f64,
@@ -87,6 +90,14 @@ impl Detector for Dspot {
             self.remember(x);
         }
         out
+    }
+
+    fn save(&self) -> Option<Vec<u8>> {
+        crate::state::save(self)
+    }
+
+    fn restore(&mut self, state: &[u8]) -> Result<(), StateError> {
+        crate::state::restore(self, state)
     }
 }
 

@@ -14,6 +14,8 @@
 //! scores, before the current one joins them. A point is flagged when at least `votes` members
 //! flag it (by default a majority), so each member keeps its own calibrated threshold.
 
+use crate::state::StateError;
+use serde::{Deserialize, Serialize};
 use super::{Detector, DetectorInfo, Finds, Memory, Scored, find_detector};
 use crate::params::{ParamSpec, Params};
 use crate::series::{floor_scale, mad_sorted, quantile_sorted};
@@ -58,13 +60,16 @@ fn members(p: &Params) -> Vec<(&'static DetectorInfo, Params)> {
         .collect()
 }
 
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, Copy, PartialEq, Serialize, Deserialize)]
 enum Normalize {
     Rank,
     Robust,
 }
 
+#[derive(Serialize, Deserialize)]
 struct Ensemble {
+    /// Built from the parameters; their states are saved beside this struct's.
+    #[serde(skip)]
     members: Vec<Box<dyn Detector>>,
     /// Online mode: each member's recent scores.
     history: Vec<TrailingWindow>,
@@ -72,8 +77,11 @@ struct Ensemble {
     use_max: bool,
     votes_needed: usize,
     /// Reused per point, so online mode allocates nothing.
+    #[serde(skip)]
     results: Vec<Scored>,
+    #[serde(skip)]
     normalised: Vec<Option<f64>>,
+    #[serde(skip)]
     expected: Vec<f64>,
 }
 
@@ -172,6 +180,29 @@ impl Detector for Ensemble {
                 self.combine()
             })
             .collect()
+    }
+
+    fn save(&self) -> Option<Vec<u8>> {
+        let members: Option<Vec<Vec<u8>>> = self.members.iter().map(|m| m.save()).collect();
+        crate::state::save(&(crate::state::save(self)?, members?))
+    }
+
+    fn restore(&mut self, state: &[u8]) -> Result<(), StateError> {
+        let mut saved: (Vec<u8>, Vec<Vec<u8>>) = (Vec::new(), Vec::new());
+        crate::state::restore(&mut saved, state)?;
+        let (own, member_states) = saved;
+        if member_states.len() != self.members.len() {
+            return Err(StateError::Corrupt(format!("{} member states for {} members", member_states.len(), self.members.len())));
+        }
+        let mut members = std::mem::take(&mut self.members);
+        let scratch = (std::mem::take(&mut self.results), std::mem::take(&mut self.normalised), std::mem::take(&mut self.expected));
+        crate::state::restore(self, &own)?;
+        for (member, bytes) in members.iter_mut().zip(&member_states) {
+            member.restore(bytes)?;
+        }
+        self.members = members;
+        (self.results, self.normalised, self.expected) = scratch;
+        Ok(())
     }
 }
 

@@ -2,6 +2,8 @@
 //! past values forecasts the next one; the forecast error is charted against σ estimated
 //! by an exponentially smoothed mean absolute error, σ ≈ 1.25·Δ (exact for normal errors).
 
+use crate::state::StateError;
+use serde::{Deserialize, Serialize};
 use super::{Detector, DetectorInfo, Finds, Memory, Scored};
 use crate::params::{Bound, ParamKind, ParamSpec};
 use crate::series::floor_scale;
@@ -67,6 +69,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     },
 };
 
+#[derive(Serialize, Deserialize)]
 struct Ewma {
     lambda: f64,
     alpha: f64,
@@ -98,6 +101,14 @@ impl Detector for Ewma {
         };
         self.forecast += self.lambda * error;
         out
+    }
+
+    fn save(&self) -> Option<Vec<u8>> {
+        crate::state::save(self)
+    }
+
+    fn restore(&mut self, state: &[u8]) -> Result<(), StateError> {
+        crate::state::restore(self, state)
     }
 }
 

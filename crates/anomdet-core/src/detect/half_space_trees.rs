@@ -13,6 +13,8 @@
 //! share, −ln(1 − score), when it is `threshold` robust sd above its median over the last
 //! 1,000 points.
 
+use crate::state::StateError;
+use serde::{Deserialize, Serialize};
 use crate::parts::recent_flag::RecentFlag;
 use super::{Detector, DetectorInfo, Finds, Memory, Scored};
 use crate::params::{Bound, ParamSpec, Params};
@@ -48,6 +50,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     build: |p| Box::new(HalfSpaceTrees::new(p)),
 };
 
+#[derive(Serialize, Deserialize)]
 struct Tree {
     /// Complete binary tree in array order: node i has children 2i+1 and 2i+2.
     feature: Vec<u16>,
@@ -56,6 +59,7 @@ struct Tree {
     reference: Vec<u32>,
 }
 
+#[derive(Serialize, Deserialize)]
 struct HalfSpaceTrees {
     trees: Vec<Tree>,
     height: usize,
@@ -217,6 +221,14 @@ impl Detector for HalfSpaceTrees {
         let score = self.score();
         self.learn();
         self.flag(score)
+    }
+
+    fn save(&self) -> Option<Vec<u8>> {
+        crate::state::save(self)
+    }
+
+    fn restore(&mut self, state: &[u8]) -> Result<(), StateError> {
+        crate::state::restore(self, state)
     }
 }
 

@@ -8,6 +8,8 @@
 //! value is learnt as its nearest control limit, so one outlier does not bend the forecasts
 //! that follow (robust updating, as in Gelper, Fried & Croux 2010).
 
+use crate::state::StateError;
+use serde::{Deserialize, Serialize};
 use super::{Detector, DetectorInfo, Finds, Memory, Scored};
 use crate::params::{Bound, ParamSpec};
 use crate::series::floor_scale;
@@ -59,6 +61,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     },
 };
 
+#[derive(Serialize, Deserialize)]
 struct State {
     level: f64,
     trend: f64,
@@ -98,6 +101,7 @@ impl State {
     }
 }
 
+#[derive(Serialize, Deserialize)]
 struct HoltWinters {
     period: usize,
     alpha: f64,
@@ -148,6 +152,14 @@ impl Detector for HoltWinters {
             self.observe(v);
         }
         Scored::WARMUP
+    }
+
+    fn save(&self) -> Option<Vec<u8>> {
+        crate::state::save(self)
+    }
+
+    fn restore(&mut self, state: &[u8]) -> Result<(), StateError> {
+        crate::state::restore(self, state)
     }
 }
 

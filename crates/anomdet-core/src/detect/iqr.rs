@@ -1,6 +1,7 @@
 //! Rolling interquartile range with Tukey's fences: flagged outside [Q1 - k·IQR, Q3 + k·IQR].
 //! The score is the distance from the window median in IQRs, so it is continuous.
 
+use serde::{Deserialize, Serialize};
 use crate::parts::rolling::{Rolling, WindowRule};
 use super::{DetectorInfo, Finds, Memory, Scored};
 use crate::params::{Bound, ParamKind, ParamSpec};
@@ -38,6 +39,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     build: |p| Box::new(Rolling::new(Tukey { k: p.float("k") }, p.int("window"))),
 };
 
+#[derive(Serialize, Deserialize)]
 struct Tukey {
     k: f64,
 }

@@ -11,6 +11,8 @@
 //!   `reference` windows plus the forest; time per value O(trees × depth), plus a refit
 //!   (O(trees × sample_size × depth)) every `refresh` values.
 
+use crate::state::StateError;
+use serde::{Deserialize, Serialize};
 use crate::parts::recent_flag::RecentFlag;
 use crate::parts::window_model::{OnlineStart, Rows, SEED, StartsOnline, THRESHOLD, WINDOW, WindowScores, Windowed, min_points};
 use super::{Detector, DetectorInfo, Finds, Memory, Scored};
@@ -49,7 +51,9 @@ pub static INFO: DetectorInfo = DetectorInfo {
     build: |p| Box::new(WindowForest::new(p)),
 };
 
+#[derive(Serialize, Deserialize)]
 struct WindowForest {
+    #[serde(skip, default = "Windowed::unset")]
     batch: Windowed,
     trees: usize,
     sample_size: usize,
@@ -147,6 +151,18 @@ impl Detector for WindowForest {
 
     fn score_batch(&mut self, xs: &[f64]) -> Vec<Scored> {
         self.batch.score_batch(xs)
+    }
+
+    fn save(&self) -> Option<Vec<u8>> {
+        crate::state::save(self)
+    }
+
+    fn restore(&mut self, state: &[u8]) -> Result<(), StateError> {
+        // The batch frame is built from the parameters, not saved.
+        let batch = std::mem::replace(&mut self.batch, Windowed::unset());
+        crate::state::restore(self, state)?;
+        self.batch = batch;
+        Ok(())
     }
 }
 

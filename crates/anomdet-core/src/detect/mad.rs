@@ -1,6 +1,7 @@
 //! Rolling robust z-score (Hampel identifier): distance from the window median in units of
 //! the scaled median absolute deviation, 1.4826 × MAD, which estimates σ for normal data.
 
+use serde::{Deserialize, Serialize};
 use crate::parts::rolling::{Rolling, WindowRule};
 use super::{DetectorInfo, Finds, Memory, Scored};
 use crate::params::{Bound, ParamKind, ParamSpec};
@@ -41,6 +42,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     build: |p| Box::new(Rolling::new(Hampel { threshold: p.float("threshold") }, p.int("window"))),
 };
 
+#[derive(Serialize, Deserialize)]
 struct Hampel {
     threshold: f64,
 }

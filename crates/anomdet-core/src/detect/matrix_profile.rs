@@ -11,6 +11,8 @@
 //!   first 3 windows are a warm-up (too little past to match); flags compare with the last
 //!   1,000 scores.
 
+use crate::state::StateError;
+use serde::{Deserialize, Serialize};
 use crate::parts::recent_flag::RecentFlag;
 use crate::parts::window_model::{OnlineStart, Rows, StartsOnline, THRESHOLD, WINDOW, WindowScores, Windowed, min_points};
 use super::{Detector, DetectorInfo, Finds, Memory, Scored};
@@ -44,7 +46,9 @@ pub static INFO: DetectorInfo = DetectorInfo {
     build: |p| Box::new(MatrixProfile::new(p)),
 };
 
+#[derive(Serialize, Deserialize)]
 struct MatrixProfile {
+    #[serde(skip, default = "Windowed::unset")]
     batch: Windowed,
     start: OnlineStart,
     history: usize,
@@ -124,6 +128,18 @@ impl Detector for MatrixProfile {
 
     fn score_batch(&mut self, xs: &[f64]) -> Vec<Scored> {
         self.batch.score_batch(xs)
+    }
+
+    fn save(&self) -> Option<Vec<u8>> {
+        crate::state::save(self)
+    }
+
+    fn restore(&mut self, state: &[u8]) -> Result<(), StateError> {
+        // The batch frame is built from the parameters, not saved.
+        let batch = std::mem::replace(&mut self.batch, Windowed::unset());
+        crate::state::restore(self, state)?;
+        self.batch = batch;
+        Ok(())
     }
 }
 

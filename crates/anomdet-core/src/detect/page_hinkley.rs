@@ -6,6 +6,8 @@
 //! `min_instances` values (then replayed through the test) so λ means sigmas; off, it is
 //! River's test on raw values.
 
+use crate::state::StateError;
+use serde::{Deserialize, Serialize};
 use super::{Detector, DetectorInfo, Finds, Memory, Scored};
 use crate::params::{Bound, ParamSpec};
 use crate::series::floor_scale;
@@ -48,7 +50,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     },
 };
 
-#[derive(Default)]
+#[derive(Default, Serialize, Deserialize)]
 struct State {
     n: u64,
     mean: f64,
@@ -58,6 +60,7 @@ struct State {
     down_max: f64,
 }
 
+#[derive(Serialize, Deserialize)]
 struct PageHinkley {
     min_instances: u64,
     delta: f64,
@@ -120,6 +123,14 @@ impl Detector for PageHinkley {
         };
         let step = self.step(x / scale);
         as_scored(step, scale)
+    }
+
+    fn save(&self) -> Option<Vec<u8>> {
+        crate::state::save(self)
+    }
+
+    fn restore(&mut self, state: &[u8]) -> Result<(), StateError> {
+        crate::state::restore(self, state)
     }
 }
 

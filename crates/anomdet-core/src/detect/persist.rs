@@ -3,6 +3,8 @@
 //! fits the fences on every d of the series, as ADTK's fit_detect does; online mode fits them
 //! on the last `history` deviations, so it adapts and never looks ahead.
 
+use crate::state::StateError;
+use serde::{Deserialize, Serialize};
 use crate::parts::fences::{Side, judge, judge_all};
 use super::{Detector, DetectorInfo, Finds, Memory, Scored};
 use crate::params::{Bound, ParamSpec};
@@ -36,6 +38,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     },
 };
 
+#[derive(Serialize, Deserialize)]
 struct Persist {
     window: usize,
     c: f64,
@@ -76,6 +79,14 @@ impl Detector for Persist {
             window.push(x);
         }
         judge_all(&d, Some(&bases), self.c, Side::Both)
+    }
+
+    fn save(&self) -> Option<Vec<u8>> {
+        crate::state::save(self)
+    }
+
+    fn restore(&mut self, state: &[u8]) -> Result<(), StateError> {
+        crate::state::restore(self, state)
     }
 }
 

@@ -13,6 +13,8 @@
 //! over the last 1,000 points, at most once per shingle (one unusual value is in `shingle`
 //! shingles).
 
+use crate::state::StateError;
+use serde::{Deserialize, Serialize};
 use crate::parts::recent_flag::RecentFlag;
 use super::{Detector, DetectorInfo, Finds, Memory, Scored};
 use crate::params::{Bound, ParamSpec, Params};
@@ -52,7 +54,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
 
 const NONE: u32 = u32::MAX;
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Serialize, Deserialize)]
 struct Node {
     parent: u32,
     /// Children of a branch; `NONE` for a leaf.
@@ -66,6 +68,7 @@ struct Node {
 
 /// One tree in an arena: node i's box is `lo[i*d..(i+1)*d]`, `hi[i*d..(i+1)*d]`; a leaf's box
 /// is its point.
+#[derive(Serialize, Deserialize)]
 struct Tree {
     dims: usize,
     nodes: Vec<Node>,
@@ -272,6 +275,7 @@ fn random_cut(lo: &[f64], hi: &[f64], rng: &mut ChaCha8Rng) -> (usize, f64) {
     (last, hi[last])
 }
 
+#[derive(Serialize, Deserialize)]
 struct Rrcf {
     trees: Vec<Tree>,
     tree_size: usize,
@@ -326,6 +330,14 @@ impl Detector for Rrcf {
         let score = total / self.trees.len() as f64;
         let flagged = self.flags.judge((1.0 + score).ln());
         Scored::unbounded(score, flagged, None)
+    }
+
+    fn save(&self) -> Option<Vec<u8>> {
+        crate::state::save(self)
+    }
+
+    fn restore(&mut self, state: &[u8]) -> Result<(), StateError> {
+        crate::state::restore(self, state)
     }
 }
 

@@ -9,6 +9,8 @@
 //! keeps a stream linear in practice with the same thresholds to within that growth; beyond
 //! 5,000 peaks a fit uses an even stride through them.
 
+use crate::state::StateError;
+use serde::{Deserialize, Serialize};
 use super::{Detector, DetectorInfo, Finds, Memory, Scored};
 use crate::parts::spot_tail::{BiTail, SPOT_PARAMS as PARAMS};
 
@@ -25,6 +27,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     build: |p| Box::new(Spot::new(p.float("q"), p.float("level"), p.int("n_init"), p.flag("both"))),
 };
 
+#[derive(Serialize, Deserialize)]
 struct Spot {
     q: f64,
     level: f64,
@@ -53,6 +56,14 @@ impl Detector for Spot {
                 Scored::WARMUP
             }
         }
+    }
+
+    fn save(&self) -> Option<Vec<u8>> {
+        crate::state::save(self)
+    }
+
+    fn restore(&mut self, state: &[u8]) -> Result<(), StateError> {
+        crate::state::restore(self, state)
     }
 }
 

@@ -1,6 +1,8 @@
 //! Global z-score: distance from the mean in standard deviations.
 //! Batch: mean and sample sd of the whole series. Online: of all values seen so far.
 
+use crate::state::StateError;
+use serde::{Deserialize, Serialize};
 use super::{Detector, DetectorInfo, Finds, Memory, Scored};
 use crate::params::{Bound, ParamKind, ParamSpec};
 use crate::series::{Welford, floor_scale, mean_sd};
@@ -43,6 +45,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     },
 };
 
+#[derive(Serialize, Deserialize)]
 struct ZScore {
     threshold: f64,
     min_history: u64,
@@ -71,6 +74,14 @@ impl Detector for ZScore {
                 Scored::banded(x, mean, scale, self.threshold)
             })
             .collect()
+    }
+
+    fn save(&self) -> Option<Vec<u8>> {
+        crate::state::save(self)
+    }
+
+    fn restore(&mut self, state: &[u8]) -> Result<(), StateError> {
+        crate::state::restore(self, state)
     }
 }
 

@@ -8,6 +8,7 @@
 
 use crate::series::{floor_scale, mad_sorted, quantile_sorted};
 use crate::window::SortedWindow;
+use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
 /// How many recent scores the flags compare against.
@@ -15,6 +16,7 @@ const RECENT: usize = 1000;
 /// The fewest scores before anything is flagged.
 const MIN_SCORES: usize = 30;
 
+#[derive(Serialize, Deserialize)]
 pub struct RecentFlag {
     threshold: f64,
     hold: usize,

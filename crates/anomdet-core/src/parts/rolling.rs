@@ -3,12 +3,16 @@
 
 use crate::detector::{Detector, Scored};
 use crate::window::{TrailingWindow, for_each_centered};
+use serde::{Deserialize, Serialize};
 
 /// How a robust detector judges `x` against a window of neighbours (ascending).
-pub trait WindowRule: Send {
+/// A rule is plain data (its parameters), saved with the window.
+pub trait WindowRule: Send + Serialize + serde::de::DeserializeOwned {
     fn judge(&self, window: &[f64], x: f64) -> Scored;
 }
 
+#[derive(Serialize, Deserialize)]
+#[serde(bound = "")]
 pub struct Rolling<R: WindowRule> {
     rule: R,
     window: usize,
@@ -32,5 +36,13 @@ impl<R: WindowRule> Detector for Rolling<R> {
         let mut out = Vec::with_capacity(xs.len());
         for_each_centered(xs, self.window, |w, x| out.push(self.rule.judge(w, x)));
         out
+    }
+
+    fn save(&self) -> Option<Vec<u8>> {
+        crate::state::save(self)
+    }
+
+    fn restore(&mut self, state: &[u8]) -> Result<(), crate::state::StateError> {
+        crate::state::restore(self, state)
     }
 }

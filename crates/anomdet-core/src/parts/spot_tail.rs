@@ -11,6 +11,7 @@ use crate::evt::{Gpd, fit, quantile};
 use crate::params::{Bound, ParamSpec};
 use crate::scored::Scored;
 use crate::series::quantile_sorted;
+use serde::{Deserialize, Serialize};
 
 /// The parameters of SPOT, which DSPOT shares.
 pub const SPOT_PARAMS: &[ParamSpec] = &[
@@ -36,6 +37,7 @@ pub const SPOT_PARAMS: &[ParamSpec] = &[
 const FIT_SAMPLE: usize = 5000;
 
 /// One watched tail: peaks over `t`, the fit and the alarm threshold `z`.
+#[derive(Serialize, Deserialize)]
 pub struct Tail {
     t: f64,
     z: f64,
@@ -99,6 +101,7 @@ impl Tail {
 }
 
 /// The two tails of SPOT on some value stream (raw values for SPOT, residuals for DSPOT).
+#[derive(Serialize, Deserialize)]
 pub struct BiTail {
     pub high: Tail,
     pub low: Option<Tail>,

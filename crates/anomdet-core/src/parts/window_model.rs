@@ -9,6 +9,7 @@ use crate::params::{Bound, ParamSpec, Params};
 use crate::subsequence::{
     Spread, Subsequences, flag_by_robust_z, spread, typical_cycle, window_length, window_length_in_periods,
 };
+use serde::{Deserialize, Serialize};
 
 pub const WINDOW: ParamSpec = ParamSpec::int(
     "window",
@@ -91,6 +92,19 @@ impl Windowed {
         }
     }
 
+    /// A frame that scores nothing: a placeholder while a detector's saved state is loaded
+    /// (the real frame is rebuilt from the parameters).
+    pub fn unset() -> Windowed {
+        Windowed {
+            window: 0,
+            periods: 1,
+            threshold: 0.0,
+            spread: Spread::CoveringMin,
+            rows: Rows::None,
+            model: Box::new(|_| WindowScores { scores: Vec::new(), expected: None }),
+        }
+    }
+
     /// Windows of `periods` detected periods when `window` is 0.
     pub fn in_periods(mut self, periods: usize) -> Windowed {
         self.periods = periods;
@@ -138,6 +152,7 @@ pub const PERIOD_SAMPLE: usize = 500;
 /// An online windowed detector needs its window length before its first window: a given
 /// `window` is used at once; with 0 the first `PERIOD_SAMPLE` values find the period, and are
 /// then replayed into the detector (scored as warm-up).
+#[derive(Serialize, Deserialize)]
 pub struct OnlineStart {
     window: usize,
     pending: Vec<f64>,

@@ -8,11 +8,12 @@ use super::{Matrix, average_path_length};
 use rand::seq::index::sample;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
 
 /// One node. Children are `left` (values below `split`) and `left + 1`. A leaf points at
 /// itself with a NaN split (no value, not even +∞, is `>=` NaN), so a walk can take a fixed
 /// number of steps without testing for leaves, which lets several rows walk one tree at once.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 struct Node {
     split: f64,
     column: u32,
@@ -24,7 +25,7 @@ struct Node {
 /// Rows walked through a tree together: independent walks overlap in the CPU.
 const LANES: usize = 8;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IsolationForest {
     trees: Vec<Vec<Node>>,
     max_depth: usize,

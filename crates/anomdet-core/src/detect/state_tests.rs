@@ -1,0 +1,123 @@
+//! Saved states: an online detector stopped anywhere, saved, rebuilt and restored scores the
+//! rest of the series bit for bit as one uninterrupted pass does; batch-only detectors keep no
+//! state; and the encodings are pinned to `state::FORMAT`.
+
+use super::tests::white_noise;
+use super::{Mode, Params, Scored, registry, score_series};
+use crate::state::{FORMAT, StateError};
+
+fn series() -> Vec<f64> {
+    let noise = white_noise(3000, 0.1);
+    let mut xs: Vec<f64> = (0..3000).map(|i| (i as f64 * std::f64::consts::TAU / 48.0).sin() + noise[i]).collect();
+    for i in [400, 1300, 2200, 2900] {
+        xs[i] += 6.0;
+    }
+    for x in &mut xs[1800..1900] {
+        *x += 2.0;
+    }
+    xs
+}
+
+fn bits(s: &Scored) -> [Option<u64>; 5] {
+    let b = |v: Option<f64>| v.map(f64::to_bits);
+    [b(s.score), s.is_anomaly.map(u64::from), b(s.expected), b(s.lower), b(s.upper)]
+}
+
+#[test]
+fn a_resumed_detector_scores_as_one_pass_does() {
+    let xs = series();
+    for d in registry() {
+        let params = Params::defaults(d.params);
+        if !d.supports_online(&params) {
+            continue;
+        }
+        let whole = score_series(d, &params, Mode::Online, &xs);
+        for split in [1, 37, 700, 2999] {
+            let mut first = (d.build)(&params);
+            for &x in &xs[..split] {
+                first.update(x);
+            }
+            let saved = first.save().unwrap_or_else(|| panic!("{} saved nothing", d.name));
+            assert_eq!(first.save(), Some(saved.clone()), "{}: saving twice differs", d.name);
+            drop(first);
+            let mut resumed = (d.build)(&params);
+            resumed.restore(&saved).unwrap_or_else(|e| panic!("{} at {split}: {e}", d.name));
+            for (i, &x) in xs.iter().enumerate().skip(split) {
+                let s = resumed.update(x);
+                assert_eq!(bits(&s), bits(&whole[i]), "{} resumed at {split} differs at {i}", d.name);
+            }
+        }
+    }
+}
+
+#[test]
+fn batch_only_detectors_keep_no_state_and_bad_bytes_are_refused() {
+    for d in registry() {
+        let params = Params::defaults(d.params);
+        let mut detector = (d.build)(&params);
+        if d.supports_online(&params) {
+            for x in series().into_iter().take(300) {
+                detector.update(x);
+            }
+            let saved = detector.save().unwrap();
+            let mut fresh = (d.build)(&params);
+            assert!(fresh.restore(&saved[..saved.len() - 1]).is_err(), "{}: a truncated state was read", d.name);
+            let mut longer = saved.clone();
+            longer.push(0);
+            assert!(fresh.restore(&longer).is_err(), "{}: a state with trailing bytes was read", d.name);
+        } else {
+            assert_eq!(detector.save(), None, "{}", d.name);
+            assert_eq!(detector.restore(&[1, 2, 3]), Err(StateError::NotSaved), "{}", d.name);
+        }
+    }
+}
+
+/// FNV-1a: a stable fingerprint of the bytes.
+fn fingerprint(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf29ce484222325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x100000001b3))
+}
+
+/// The encodings of format 1 after the first 500 values of `series()` with default parameters.
+/// A change here is a change of layout: raise `state::FORMAT`, then update the pins (a detector
+/// added later is pinned when it is listed).
+const PINNED: &[(&str, u64)] = &[
+    ("zscore", 0x61adc21a13af4c7c),
+    ("mad", 0x3a99047a69b1d9a1),
+    ("iqr", 0xeaa8098db4a3732c),
+    ("ewma", 0x78a8677ec21422c5),
+    ("cusum", 0x57aedf6136978b83),
+    ("page_hinkley", 0x5879e7f89f3ef48a),
+    ("persist", 0x231a6ea46fe871c4),
+    ("spot", 0x35e15683acadd201),
+    ("dspot", 0x4f40166c2f55436a),
+    ("holt_winters", 0x4af784157d171dae),
+    ("ar_residual", 0x34ad7cecb63119e9),
+    ("ensemble", 0x6901234474aa12f6),
+    ("isolation_forest", 0x64b0eea2b8467cb3),
+    ("half_space_trees", 0x34ad9c674fe964a8),
+    ("matrix_profile", 0x3e1ad5d4775f1ef4),
+    ("rrcf", 0xbc6447a49fd9ee03),
+];
+
+#[test]
+fn state_layouts_are_pinned_to_the_format() {
+    assert_eq!(FORMAT, 1, "the format changed: re-pin every layout below");
+    let xs = series();
+    let mut seen = Vec::new();
+    for d in registry() {
+        let params = Params::defaults(d.params);
+        if !d.supports_online(&params) {
+            continue;
+        }
+        let mut detector = (d.build)(&params);
+        for &x in &xs[..500] {
+            detector.update(x);
+        }
+        let print = fingerprint(&detector.save().unwrap());
+        seen.push(format!("(\"{}\", {print:#x}),", d.name));
+        if let Some(&(_, pinned)) = PINNED.iter().find(|(name, _)| *name == d.name) {
+            assert_eq!(print, pinned, "{}'s saved state changed layout: raise state::FORMAT", d.name);
+        }
+    }
+    assert!(!PINNED.is_empty(), "pin these:\n{}", seen.join("\n"));
+}
