@@ -22,6 +22,7 @@ mod error;
 pub mod injection;
 mod pipeline;
 mod postgres;
+mod schedule;
 mod score_request;
 mod settings;
 mod stream;

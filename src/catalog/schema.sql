@@ -361,6 +361,31 @@ CREATE POLICY watermarks_owner ON anomdet.watermarks
 GRANT SELECT, INSERT, UPDATE, DELETE ON anomdet.watermarks TO PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('anomdet.watermarks', '');
 
+-- What a schedule's online detector has learnt, per series, saved after each run and resumed by
+-- the next, so N runs score exactly as one online pass. `state` is the detector's own encoding
+-- of layout `format` (anomdet_core::state::FORMAT); a state of another format is not read: that
+-- series warms up on `lookback` rows instead. No foreign key to watermarks: pg_dump restores
+-- extension tables' rows in no guaranteed order.
+CREATE TABLE anomdet.detector_states (
+    job_id    bigint NOT NULL,
+    series    text,
+    detector  text NOT NULL,
+    format    integer NOT NULL,
+    state     bytea NOT NULL,
+    last_ts   timestamptz NOT NULL,
+    saved_at  timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    owner     name NOT NULL DEFAULT CURRENT_USER,
+    UNIQUE NULLS NOT DISTINCT (job_id, series)
+);
+COMMENT ON TABLE anomdet.detector_states IS 'Scheduled detection: each series'' online detector state, resumed by the next run';
+ALTER TABLE anomdet.detector_states ENABLE ROW LEVEL SECURITY;
+CREATE POLICY detector_states_owner ON anomdet.detector_states
+    USING (owner OPERATOR(pg_catalog.=) CURRENT_USER) WITH CHECK (owner OPERATOR(pg_catalog.=) CURRENT_USER);
+-- Written only by anomdet itself (as the extension owner): a detector trusts the state it
+-- resumes from, so a user may read and delete their rows, not forge them.
+GRANT SELECT, DELETE ON anomdet.detector_states TO PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('anomdet.detector_states', '');
+
 -- Detectors ranked per benchmark: overall (mean over methods and seeds) by VUS-PR.
 CREATE VIEW anomdet.leaderboard WITH (security_invoker = true) AS
 SELECT r.benchmark_id,

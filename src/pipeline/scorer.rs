@@ -18,6 +18,18 @@ impl SeriesScorer {
         SeriesScorer { chosen: chosen.clone(), detector: chosen.build() }
     }
 
+    /// A detector resumed from a state [`SeriesScorer::save`] gave, for the same parameters.
+    pub fn resume(chosen: &ChosenDetector, state: &[u8]) -> Result<SeriesScorer, anomdet_core::state::StateError> {
+        let mut scorer = SeriesScorer::new(chosen);
+        scorer.detector.restore(state)?;
+        Ok(scorer)
+    }
+
+    /// The detector's learnt state, when it keeps one (online detectors).
+    pub fn save(&self) -> Option<Vec<u8>> {
+        self.detector.save()
+    }
+
     /// Online: score one value against the past, then learn from it.
     pub fn update(&mut self, value: Option<f64>) -> Scored {
         match value {

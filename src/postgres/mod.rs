@@ -2,6 +2,7 @@
 //! their columns, new tables, subtransactions, the pinned search_path, argument types that
 //! unpack safely, and DateStyle-free time text. Everything above goes through here.
 
+pub mod extension_owner;
 pub mod job_portal;
 pub mod json_arg;
 pub mod rel_arg;

@@ -52,11 +52,17 @@ JOIN anomdet.detect('metrics', 'value', 'zscore', mode => 'online') d USING (ts)
 -- Another detector, or other parameters, is another schedule with its own watermark.
 SELECT anomdet.score_new_rows('{"source": "live", "value_column": "value", "detector": "mad", "params": {"window": 50}}') AS mad_rows;
 SELECT detector, runs FROM anomdet.watermarks ORDER BY detector;
--- A short lookback starts the detector cold: the first new rows are its warm-up again.
+-- With its saved state the detector resumes where the last run stopped, whatever the lookback.
 INSERT INTO live SELECT ts + interval '1000 minutes', value FROM metrics ORDER BY ts LIMIT 100;
+SELECT anomdet.score_new_rows('{"source": "live", "value_column": "value", "detector": "mad", "params": {"window": 50}, "lookback": 0}') AS resumed_rows;
+SELECT count(score) AS scored_when_resumed FROM anomdet.results
+WHERE job_id = (SELECT job_id FROM anomdet.watermarks WHERE detector = 'mad') AND ts >= '2024-01-01 16:40+00';
+-- Without it (deleted), a short lookback starts the detector cold: the first new rows are its warm-up again.
+DELETE FROM anomdet.detector_states WHERE job_id = (SELECT job_id FROM anomdet.watermarks WHERE detector = 'mad');
+INSERT INTO live SELECT ts + interval '2000 minutes', value FROM metrics ORDER BY ts LIMIT 100;
 SELECT anomdet.score_new_rows('{"source": "live", "value_column": "value", "detector": "mad", "params": {"window": 50}, "lookback": 0}') AS cold_rows;
 SELECT count(score) AS scored_after_cold_start FROM anomdet.results
-WHERE job_id = (SELECT job_id FROM anomdet.watermarks WHERE detector = 'mad') AND ts >= '2024-01-01 16:40+00';
+WHERE job_id = (SELECT job_id FROM anomdet.watermarks WHERE detector = 'mad') AND ts >= '2024-01-02 09:20+00';
 
 SELECT expect_error($$SELECT anomdet.score_new_rows(NULL)$$);
 SELECT expect_error($$SELECT anomdet.score_new_rows('[1, 2]')$$);

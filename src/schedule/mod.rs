@@ -1,0 +1,99 @@
+//! Scheduled detection on live data: `anomdet.score_new_rows(config)` scores only the rows
+//! newer than a stored watermark, and the procedure `anomdet.scheduled_detect(job_id, config)`
+//! wraps it in the signature TimescaleDB's `add_job` and pg_cron calls expect.
+//!
+//! One watermark per (owner, source, column, detector, parameters), locked for the run, so
+//! concurrent or overlapping runs never score a row twice. Each run saves every scored
+//! series' detector state (`anomdet.detector_states`) and the next run resumes from it, so N
+//! runs give exactly the scores of one online pass over the same rows. A series with no
+//! usable state (its first rows after an update from 0.2.0, or a state of another format) is
+//! warmed up on the `lookback` rows before the watermark instead.
+
+mod config;
+mod new_rows;
+mod states;
+mod watermark;
+
+use crate::chosen_detector::ChosenDetector;
+use crate::error::{Code, OrReport, error, internal, invalid_argument};
+use crate::pipeline::results::{self, ResultRows};
+use crate::pipeline::scorer::SeriesScorer;
+use crate::postgres::relation::Source;
+use pgrx::pg_sys::panic::ErrorReport;
+use pgrx::prelude::*;
+
+/// Score the rows of the configured source newer than its watermark; returns how many.
+pub fn score_new_rows(config: &serde_json::Value) -> Result<i64, ErrorReport> {
+    let config = config::Config::parse(config)?;
+    let detector = ChosenDetector::resolve("config.detector", &config.detector, Some(&config.params))?;
+    if !detector.supports_online() {
+        return Err(invalid_argument(
+            format!(
+                "config.detector: {} with these params has no online mode, which scheduled scoring needs",
+                detector.name()
+            ),
+            "SELECT name FROM anomdet.detectors() WHERE online (an ensemble is online when all its members are)",
+        ));
+    }
+    let source = resolve_source(&config)?;
+    let effective = detector.params_json();
+    let (job_id, watermark) = watermark::lock(&source, detector.name(), &effective)?;
+
+    let mut saved = states::load(job_id, detector.name())?;
+    let rows = new_rows::read(&source, watermark, config.lookback, job_id)?;
+    let mut out = ResultRows::default();
+    let mut carried = Vec::with_capacity(rows.len());
+    for series in &rows {
+        let (mut scorer, warmup) = match saved.remove(&series.key) {
+            Some(state) => (states::resume(&detector, &state, series.key.as_deref())?, 0),
+            None => (SeriesScorer::new(&detector), series.warmup),
+        };
+        for (i, &(ts, value)) in series.rows.iter().enumerate() {
+            let scored = scorer.update(value);
+            if i >= warmup {
+                out.push(series.key.as_deref(), ts, value, scored);
+            }
+        }
+        if let (Some(state), Some(&(last, _))) = (scorer.save(), series.rows.last()) {
+            carried.push((series.key.clone(), state, last));
+        }
+    }
+    results::write(job_id, &out, None)?;
+    states::store(job_id, detector.name(), &carried)?;
+    let newest = out.ts.iter().copied().max();
+    crate::postgres::sql::write(
+        "WITH w AS (UPDATE anomdet.watermarks SET watermark = coalesce($2, watermark), runs = runs + 1, \
+           last_run = pg_catalog.clock_timestamp() WHERE job_id = $1) \
+         UPDATE anomdet.job_records SET rows_read = rows_read + $3, rows_scored = rows_scored + $4, anomalies = anomalies + $5, \
+           finished_at = pg_catalog.clock_timestamp(), status = 'succeeded' WHERE id = $1",
+        &[
+            job_id.into(),
+            newest.map(TimestampWithTimeZone::try_from).transpose().map_err(internal)?.into(),
+            (out.len() as i64).into(),
+            (out.scored.iter().filter(|s| s.score.is_some()).count() as i64).into(),
+            (out.scored.iter().filter(|s| s.is_anomaly == Some(true)).count() as i64).into(),
+        ],
+    )
+    .or_report()?;
+    crate::postgres::job_portal::settle_job_portal();
+    Ok(out.len() as i64)
+}
+
+/// The configured source, named as the caller's search_path sees it.
+fn resolve_source(config: &config::Config) -> Result<Source, ErrorReport> {
+    let relid = crate::postgres::search_path::as_caller(|| {
+        crate::postgres::sql::read_one::<pg_sys::Oid>(
+            "SELECT pg_catalog.to_regclass($1)::pg_catalog.oid",
+            &[config.source.as_str().into()],
+        )
+    })
+    .or_report()?
+    .ok_or_else(|| {
+        error(
+            Code::ERRCODE_UNDEFINED_TABLE,
+            format!("config.source: relation \"{}\" does not exist", config.source),
+            "name it as your search_path sees it, or schema-qualified",
+        )
+    })?;
+    Source::resolve(relid, &config.value_column, config.time_column.as_deref(), config.series_column.as_deref())
+}

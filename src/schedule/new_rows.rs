@@ -1,0 +1,76 @@
+//! The rows a scheduled run scores: per series, the rows after the watermark, and before them
+//! the `lookback` rows that warm up a detector with no saved state.
+
+use crate::error::{OrReport, internal};
+use crate::postgres::relation::Source;
+use pgrx::pg_sys::panic::ErrorReport;
+use pgrx::prelude::*;
+use pgrx::spi::quote_identifier;
+
+pub struct NewRows {
+    pub key: Option<String>,
+    /// `warmup` rows at or before the watermark, then the new rows, in time order.
+    pub rows: Vec<(i64, Option<f64>)>,
+    pub warmup: usize,
+}
+
+/// Per series: the last `lookback` rows at or before the watermark, and every row after it.
+/// Series with a saved state of schedule `job_id` need no warm-up rows.
+pub fn read(
+    source: &Source,
+    watermark: Option<TimestampWithTimeZone>,
+    lookback: i64,
+    job_id: i64,
+) -> Result<Vec<NewRows>, ErrorReport> {
+    let t = quote_identifier(&source.time_column);
+    let v = quote_identifier(&source.value_column);
+    let rel = &source.qualified;
+    let (key, same_series) = match &source.series_column {
+        Some(k) => {
+            let k = quote_identifier(k);
+            (format!("{k}::pg_catalog.text"), format!(" AND {k}::pg_catalog.text IS NOT DISTINCT FROM s.k"))
+        }
+        None => ("NULL::pg_catalog.text".to_string(), String::new()),
+    };
+    // The new rows, then, only for series that have some and no saved state, the `lookback`
+    // rows before the watermark, newest first with a LIMIT: a run reads what it needs, not the whole history
+    // (a time index serves both parts). Warm-up rows sort before new ones within a series.
+    let sql = format!(
+        "WITH fresh AS ( \
+           SELECT {key} AS k, {t}::pg_catalog.timestamptz AS ts, {v}::pg_catalog.float8 AS v FROM {rel} \
+            WHERE {t} IS NOT NULL AND ($1 IS NULL OR {t} > $1)) \
+         SELECT k, ts, v, false FROM fresh \
+         UNION ALL \
+         SELECT w.k, w.ts, w.v, true FROM (SELECT DISTINCT k FROM fresh) s CROSS JOIN LATERAL ( \
+           SELECT {key} AS k, {t}::pg_catalog.timestamptz AS ts, {v}::pg_catalog.float8 AS v FROM {rel} \
+            WHERE $1 IS NOT NULL AND {t} <= $1{same_series} ORDER BY {t} DESC LIMIT $2) w \
+         WHERE NOT EXISTS (SELECT 1 FROM anomdet.detector_states st \
+                           WHERE st.job_id = $3 AND st.format = $4 AND st.series IS NOT DISTINCT FROM s.k) \
+         ORDER BY 1, 2"
+    );
+    Spi::connect(|client| {
+        let rows = client
+            .select(&sql, None, &[watermark.into(), lookback.into(), job_id.into(), anomdet_core::state::FORMAT.into()])
+            .or_report()?;
+        let mut out: Vec<NewRows> = Vec::new();
+        for row in rows {
+            let key: Option<String> = row.get(1).or_report()?;
+            let ts: i64 = row
+                .get::<TimestampWithTimeZone>(2)
+                .or_report()?
+                .map(|t| t.into_inner())
+                .ok_or_else(|| internal("NULL time"))?;
+            let value: Option<f64> = row.get(3).or_report()?;
+            let warm: bool = row.get(4).or_report()?.unwrap_or(false);
+            if out.last().is_none_or(|s| s.key != key) {
+                out.push(NewRows { key, rows: Vec::new(), warmup: 0 });
+            }
+            let Some(series) = out.last_mut() else { return Err(internal("no series in progress")) };
+            series.rows.push((ts, value));
+            if warm {
+                series.warmup += 1;
+            }
+        }
+        Ok(out)
+    })
+}
