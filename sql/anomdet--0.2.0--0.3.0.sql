@@ -20,7 +20,8 @@ CREATE FUNCTION anomdet."detect"(
 	"only_anomalies" bool DEFAULT false,
 	"start_time" timestamp with time zone DEFAULT NULL,
 	"end_time" timestamp with time zone DEFAULT NULL,
-	"lookback" bigint DEFAULT 1000
+	"lookback" bigint DEFAULT 1000,
+	"model" TEXT DEFAULT NULL
 ) RETURNS TABLE (
 	"ts" timestamp with time zone,
 	"series" TEXT,
@@ -49,7 +50,8 @@ CREATE FUNCTION anomdet."run_batch"(
 	"on_duplicate" TEXT DEFAULT 'error',
 	"start_time" timestamp with time zone DEFAULT NULL,
 	"end_time" timestamp with time zone DEFAULT NULL,
-	"lookback" bigint DEFAULT 1000
+	"lookback" bigint DEFAULT 1000,
+	"model" TEXT DEFAULT NULL
 ) RETURNS bigint
 VOLATILE PARALLEL UNSAFE
 LANGUAGE c
@@ -113,3 +115,70 @@ CREATE POLICY detector_states_owner ON anomdet.detector_states
 -- resumes from, so a user may read and delete their rows, not forge them.
 GRANT SELECT, DELETE ON anomdet.detector_states TO PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('anomdet.detector_states', '');
+
+-- Fitted models: a detector trained once on a stretch of a table (`anomdet.train`), its learnt
+-- state stored per series, used by `detect(..., model => name)` and scheduled detection to
+-- score new rows without refitting. Written only by anomdet (as the extension owner): a
+-- detector trusts the state it resumes from, so a user reads and deletes their models
+-- (`anomdet.drop_model`), never forges one. `format` is anomdet_core::state::FORMAT.
+CREATE TABLE anomdet.models (
+    id            bigserial PRIMARY KEY,
+    name          text NOT NULL,
+    detector      text NOT NULL,
+    params        jsonb NOT NULL,
+    format        integer NOT NULL,
+    source        text NOT NULL,
+    value_column  text NOT NULL,
+    time_column   text NOT NULL,
+    series_column text,
+    train_start   timestamptz,
+    train_end     timestamptz,
+    series_count  integer NOT NULL,
+    rows          bigint NOT NULL,
+    bytes         bigint NOT NULL,
+    owner         name NOT NULL DEFAULT CURRENT_USER,
+    created_at    timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    UNIQUE (owner, name)
+);
+COMMENT ON TABLE anomdet.models IS 'Fitted models: a detector trained by anomdet.train, with its training range and size';
+CREATE TABLE anomdet.model_states (
+    model_id  bigint NOT NULL,
+    series    text,
+    rows      bigint NOT NULL,
+    state     bytea NOT NULL,
+    owner     name NOT NULL DEFAULT CURRENT_USER,
+    UNIQUE NULLS NOT DISTINCT (model_id, series)
+);
+COMMENT ON TABLE anomdet.model_states IS 'The learnt state of each series of a model';
+ALTER TABLE anomdet.models ENABLE ROW LEVEL SECURITY;
+ALTER TABLE anomdet.model_states ENABLE ROW LEVEL SECURITY;
+CREATE POLICY models_owner ON anomdet.models
+    USING (owner OPERATOR(pg_catalog.=) CURRENT_USER) WITH CHECK (owner OPERATOR(pg_catalog.=) CURRENT_USER);
+CREATE POLICY model_states_owner ON anomdet.model_states
+    USING (owner OPERATOR(pg_catalog.=) CURRENT_USER) WITH CHECK (owner OPERATOR(pg_catalog.=) CURRENT_USER);
+GRANT SELECT, DELETE ON anomdet.models, anomdet.model_states TO PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('anomdet.models', '');
+SELECT pg_catalog.pg_extension_config_dump('anomdet.models_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('anomdet.model_states', '');
+
+-- Fitted models: train once, score with model => name, drop_model.
+CREATE FUNCTION anomdet."train"(
+	"name" TEXT,
+	"source" regclass,
+	"value_column" TEXT,
+	"detector" TEXT DEFAULT 'zscore',
+	"params" jsonb DEFAULT '{}',
+	"time_column" TEXT DEFAULT NULL,
+	"series_column" TEXT DEFAULT NULL,
+	"start_time" timestamp with time zone DEFAULT NULL,
+	"end_time" timestamp with time zone DEFAULT NULL
+) RETURNS bigint
+VOLATILE PARALLEL UNSAFE
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'train_wrapper';
+CREATE FUNCTION anomdet."drop_model"(
+	"name" TEXT
+) RETURNS bool
+VOLATILE PARALLEL UNSAFE
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'drop_model_wrapper';

@@ -20,6 +20,7 @@ mod chosen_detector;
 mod custom_detector;
 mod error;
 pub mod injection;
+mod models;
 mod pipeline;
 mod postgres;
 mod schedule;

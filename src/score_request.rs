@@ -3,6 +3,7 @@
 
 use crate::chosen_detector::ChosenDetector;
 use crate::error::invalid_argument;
+use crate::models::StoredModel;
 use crate::pipeline::plan::{DuplicatePolicy, InvalidPolicy, Plan};
 use crate::postgres::relation::Source;
 
@@ -38,6 +39,8 @@ pub struct SqlScoreArgs<'a> {
     pub start_time: Option<TimestampWithTimeZone>,
     pub end_time: Option<TimestampWithTimeZone>,
     pub lookback: Option<i64>,
+    /// A stored model to score with, instead of fitting the detector on these rows.
+    pub model: Option<&'a str>,
 }
 
 impl SqlScoreArgs<'_> {
@@ -45,23 +48,62 @@ impl SqlScoreArgs<'_> {
     pub fn prepare(self) -> Result<(Source, PlanParts), ErrorReport> {
         use crate::error::required;
         let params = required("params", self.params)?;
+        let params = params.value("params")?;
         let range = crate::postgres::time_range::TimeRange::from_args(self.start_time, self.end_time)?;
-        let lookback = required("lookback", self.lookback)?;
-        let (mut source, parts) = prepare(&ScoreArgs {
+        let mut lookback = required("lookback", self.lookback)?;
+        let detector = required("detector", self.detector)?;
+        let mut mode = required("mode", self.mode)?;
+        let model = self.model.map(|name| crate::models::store::load("model", name)).transpose()?;
+        let model_params = model.as_ref().map(|m| m.detector.params_json());
+        let (detector, params) = match (&model, &model_params) {
+            (Some(m), Some(stored)) => {
+                check_model_args(m, detector, params, stored)?;
+                // A model is warm already and scores as its detector learnt: online.
+                lookback = 0;
+                mode = "online";
+                (m.detector.name(), stored)
+            }
+            _ => (detector, params),
+        };
+        let (mut source, mut parts) = prepare(&ScoreArgs {
             source: required("source", self.source)?.0,
             value_column: required("value_column", self.value_column)?,
-            detector: required("detector", self.detector)?,
-            params: Some(params.value("params")?),
+            detector,
+            params: Some(params),
             time_column: self.time_column,
             series_column: self.series_column,
-            mode: required("mode", self.mode)?,
+            mode,
             on_invalid: required("on_invalid", self.on_invalid)?,
             on_duplicate: required("on_duplicate", self.on_duplicate)?,
         })?;
+        parts.model = model;
         source.range =
             range.with_lookback(&source.qualified, &source.time_column, source.series_column.as_deref(), lookback)?;
         Ok((source, parts))
     }
+}
+
+/// With a model, `detector` and `params` are the model's: left at their defaults, or the same.
+fn check_model_args(
+    model: &StoredModel,
+    detector: &str,
+    params: &serde_json::Value,
+    stored: &serde_json::Value,
+) -> Result<(), ErrorReport> {
+    if detector != "zscore" && detector != model.detector.name() {
+        return Err(invalid_argument(
+            format!("detector: model {} was trained with {}, not {detector}", model.name, model.detector.name()),
+            "leave detector out when you name a model",
+        ));
+    }
+    let empty = params.as_object().is_some_and(|o| o.is_empty());
+    if !empty && params != stored {
+        return Err(invalid_argument(
+            format!("params: model {} was trained with {stored}", model.name),
+            "leave params out when you name a model; train another model for other parameters",
+        ));
+    }
+    Ok(())
 }
 
 /// Validate detector, parameters and policies, then the source; nothing is read before this passes.
@@ -79,7 +121,7 @@ pub fn prepare(args: &ScoreArgs<'_>) -> Result<(Source, PlanParts), ErrorReport>
     let on_invalid = InvalidPolicy::parse(args.on_invalid)?;
     let on_duplicate = DuplicatePolicy::parse(args.on_duplicate)?;
     let source = Source::resolve(args.source, args.value_column, args.time_column, args.series_column)?;
-    Ok((source, PlanParts { detector, mode, on_invalid, on_duplicate }))
+    Ok((source, PlanParts { detector, mode, on_invalid, on_duplicate, model: None }))
 }
 
 /// A plan without its source, so the source can be owned by the caller.
@@ -88,6 +130,8 @@ pub struct PlanParts {
     pub mode: Mode,
     pub on_invalid: InvalidPolicy,
     pub on_duplicate: DuplicatePolicy,
+    /// Score with this stored model (each series resumes its learnt state).
+    pub model: Option<StoredModel>,
 }
 
 impl PlanParts {
@@ -98,6 +142,7 @@ impl PlanParts {
             mode: self.mode,
             on_invalid: self.on_invalid,
             on_duplicate: self.on_duplicate,
+            model: self.model.as_ref(),
         }
     }
 }

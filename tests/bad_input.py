@@ -101,13 +101,15 @@ BASELINE = {
     "report": {"job_id": "2"},
     "register_detector": {"name": "'another'", "function": "'my_scores'"},
     "unregister_detector": {"name": "'mine'"},
+    "train": {"name": "'m'", "source": "'good'", "value_column": "'value'"},
+    "drop_model": {"name": "'m'"},
 }
 # Column kinds (C4): every value column type against every time column type, per scoring function.
 VALUE_COLUMNS = ["'v_int2'", "'v_int4'", "'v_int8'", "'v_numeric'", "'v_real'", "'v_text'"]
 TIME_COLUMNS = ["'ts'", "'ts_plain'", "'day'", "'host'"]
 COLUMN_KINDS = [
     (name, {"source": "'kinds'", "value_column": v, "time_column": t})
-    for name in ("detect", "run_batch", "decompose", "benchmark", "run_stream")
+    for name in ("detect", "run_batch", "decompose", "benchmark", "run_stream", "train")
     for v in VALUE_COLUMNS for t in TIME_COLUMNS
 ] + [
     ("inject", {"source": "'kinds'", "columns": f"ARRAY[{v}]", "time_column": t})

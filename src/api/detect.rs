@@ -70,6 +70,7 @@ pub(super) fn detect_ranged(
     start_time: default!(Option<TimestampWithTimeZone>, "NULL"),
     end_time: default!(Option<TimestampWithTimeZone>, "NULL"),
     lookback: default!(Option<i64>, "1000"),
+    model: default!(Option<&str>, "NULL"),
 ) -> Result<
     TableIterator<
         'static,
@@ -100,6 +101,7 @@ pub(super) fn detect_ranged(
         start_time,
         end_time,
         lookback,
+        model,
     }
     .prepare()?;
     let mut sink = Collect { rows: Vec::new(), only_anomalies: required("only_anomalies", only_anomalies)? };

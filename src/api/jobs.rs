@@ -59,6 +59,7 @@ pub(super) fn run_batch_ranged(
     start_time: default!(Option<TimestampWithTimeZone>, "NULL"),
     end_time: default!(Option<TimestampWithTimeZone>, "NULL"),
     lookback: default!(Option<i64>, "1000"),
+    model: default!(Option<&str>, "NULL"),
 ) -> Result<i64, ErrorReport> {
     let _path = crate::postgres::search_path::pin();
     let (source, parts) = SqlScoreArgs {
@@ -74,6 +75,7 @@ pub(super) fn run_batch_ranged(
         start_time,
         end_time,
         lookback,
+        model,
     }
     .prepare()?;
     let effective = parts.detector.params_json();
@@ -86,7 +88,7 @@ pub(super) fn run_batch_ranged(
             name.into(),
             parts.detector.name().into(),
             pgrx::JsonB(effective).into(),
-            mode.unwrap_or("batch").into(),
+            parts.mode.name().into(),
             source.relid.into(),
             source.qualified.as_str().into(),
             source.time_column.as_str().into(),

@@ -10,6 +10,7 @@ pub mod evaluate;
 pub mod generate;
 pub mod inject;
 pub mod jobs;
+pub mod models;
 pub mod released_symbols;
 pub mod report;
 pub mod schedule;

@@ -52,6 +52,7 @@ fn detect(
         None,
         None,
         Some(1000),
+        None,
     )
 }
 
@@ -83,6 +84,7 @@ fn run_batch(
         None,
         None,
         Some(1000),
+        None,
     )
 }
 

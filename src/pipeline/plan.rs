@@ -65,6 +65,8 @@ pub struct Plan<'a> {
     pub mode: Mode,
     pub on_invalid: InvalidPolicy,
     pub on_duplicate: DuplicatePolicy,
+    /// Resume each series from this model instead of a fresh detector.
+    pub model: Option<&'a crate::models::StoredModel>,
 }
 
 /// One scored row as the sink receives it; `ts` is PostgreSQL's microseconds since 2000-01-01.
@@ -208,13 +210,11 @@ impl Plan<'_> {
             if let Some(done) = state.pending.take() {
                 self.finish_series(done, sink, &mut state.summary)?;
             }
-            state.pending = Some(Pending {
-                key,
-                ts: Vec::new(),
-                values: Vec::new(),
-                valid_in_series: 0,
-                scorer: SeriesScorer::new(self.detector),
-            });
+            let scorer = match self.model {
+                Some(model) => model.scorer_for(key.as_deref())?,
+                None => SeriesScorer::new(self.detector),
+            };
+            state.pending = Some(Pending { key, ts: Vec::new(), values: Vec::new(), valid_in_series: 0, scorer });
         }
         let Some(p) = state.pending.as_mut() else { return Err(internal("no series in progress")) };
         if state.require_order && p.ts.last().is_some_and(|&last| ts < last) {
@@ -304,7 +304,8 @@ impl Plan<'_> {
                 return Err(duplicate_error(self.source, p.key.as_deref(), w[0]));
             }
         }
-        let needed = self.detector.min_points();
+        // A model is warm already: a series of any length can be scored with it.
+        let needed = if self.model.is_some() { 0 } else { self.detector.min_points() };
         if p.valid_in_series < needed {
             return Err(error(
                 Code::ERRCODE_DATA_EXCEPTION,

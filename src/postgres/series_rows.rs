@@ -66,7 +66,7 @@ pub fn read(source: &Source, columns: &[String], only: Option<&str>) -> Result<V
                     series.label(),
                     crate::postgres::timestamps::iso_utc(w[0])
                 ),
-                "injection identifies rows by time (and series): name the series column, or aggregate duplicates first",
+                "rows are told apart by time (and series): name the series column, or aggregate duplicates first",
             ));
         }
     }

@@ -12,6 +12,8 @@ pub struct Config {
     pub time_column: Option<String>,
     pub series_column: Option<String>,
     pub lookback: i64,
+    /// A stored model that series without a saved state start from.
+    pub model: Option<String>,
 }
 
 impl Config {
@@ -23,7 +25,7 @@ impl Config {
             )
         })?;
         const KNOWN: &[&str] =
-            &["source", "value_column", "detector", "params", "time_column", "series_column", "lookback"];
+            &["source", "value_column", "detector", "params", "time_column", "series_column", "lookback", "model"];
         if let Some(unknown) = obj.keys().find(|k| !KNOWN.contains(&k.as_str())) {
             return Err(invalid_argument(
                 format!("config: unknown key \"{unknown}\""),
@@ -57,6 +59,7 @@ impl Config {
             time_column: text("time_column")?,
             series_column: text("series_column")?,
             lookback,
+            model: text("model")?,
         })
     }
 }

@@ -6,8 +6,8 @@
 //! concurrent or overlapping runs never score a row twice. Each run saves every scored
 //! series' detector state (`anomdet.detector_states`) and the next run resumes from it, so N
 //! runs give exactly the scores of one online pass over the same rows. A series with no
-//! usable state (its first rows after an update from 0.2.0, or a state of another format) is
-//! warmed up on the `lookback` rows before the watermark instead.
+//! usable state (its first rows after an update from 0.2.0, or a state of another format) starts
+//! from the configured model, or else is warmed up on the `lookback` rows before the watermark.
 
 mod config;
 mod new_rows;
@@ -25,7 +25,24 @@ use pgrx::prelude::*;
 /// Score the rows of the configured source newer than its watermark; returns how many.
 pub fn score_new_rows(config: &serde_json::Value) -> Result<i64, ErrorReport> {
     let config = config::Config::parse(config)?;
-    let detector = ChosenDetector::resolve("config.detector", &config.detector, Some(&config.params))?;
+    let model = config.model.as_deref().map(|name| crate::models::store::load("config.model", name)).transpose()?;
+    let detector = match &model {
+        Some(m) => {
+            if config.detector != "zscore" && config.detector != m.detector.name() {
+                return Err(invalid_argument(
+                    format!(
+                        "config.detector: model {} was trained with {}, not {}",
+                        m.name,
+                        m.detector.name(),
+                        config.detector
+                    ),
+                    "leave detector and params out of the config when you name a model",
+                ));
+            }
+            m.detector.clone()
+        }
+        None => ChosenDetector::resolve("config.detector", &config.detector, Some(&config.params))?,
+    };
     if !detector.supports_online() {
         return Err(invalid_argument(
             format!(
@@ -40,13 +57,18 @@ pub fn score_new_rows(config: &serde_json::Value) -> Result<i64, ErrorReport> {
     let (job_id, watermark) = watermark::lock(&source, detector.name(), &effective)?;
 
     let mut saved = states::load(job_id, detector.name())?;
-    let rows = new_rows::read(&source, watermark, config.lookback, job_id)?;
+    // A model is warm: series without a saved state start from it, with no warm-up rows.
+    let lookback = if model.is_some() { 0 } else { config.lookback };
+    let rows = new_rows::read(&source, watermark, lookback, job_id)?;
     let mut out = ResultRows::default();
     let mut carried = Vec::with_capacity(rows.len());
     for series in &rows {
         let (mut scorer, warmup) = match saved.remove(&series.key) {
             Some(state) => (states::resume(&detector, &state, series.key.as_deref())?, 0),
-            None => (SeriesScorer::new(&detector), series.warmup),
+            None => match &model {
+                Some(m) => (m.scorer_for(series.key.as_deref())?, 0),
+                None => (SeriesScorer::new(&detector), series.warmup),
+            },
         };
         for (i, &(ts, value)) in series.rows.iter().enumerate() {
             let scored = scorer.update(value);

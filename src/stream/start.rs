@@ -66,6 +66,7 @@ pub fn start(args: StreamArgs<'_>) -> Result<i64, ErrorReport> {
         start_time: None,
         end_time: None,
         lookback: Some(0),
+        model: None,
     }
     .prepare()?;
     reap_lost_jobs()?;

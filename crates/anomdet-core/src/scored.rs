@@ -49,4 +49,12 @@ impl Mode {
             _ => None,
         }
     }
+
+    /// The word `parse` reads.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Batch => "batch",
+            Mode::Online => "online",
+        }
+    }
 }

@@ -1,0 +1,164 @@
+//! Models in the catalog (`anomdet.models`, `anomdet.model_states`): saved by anomdet alone,
+//! loaded, listed and dropped by their owner.
+
+use super::StoredModel;
+use crate::chosen_detector::ChosenDetector;
+use crate::error::{Code, OrReport, error, internal};
+use anomdet_core::state::FORMAT;
+use pgrx::pg_sys::panic::ErrorReport;
+use pgrx::prelude::*;
+
+/// The most a model may hold: far above any default detector's state (kilobytes to a few
+/// megabytes per series), far below a bytea's 1 GB.
+pub const MODEL_LIMIT: u64 = 256 << 20;
+
+/// What a trained model records beside its states.
+pub struct ModelRecord<'a> {
+    pub name: &'a str,
+    pub detector: &'a ChosenDetector,
+    pub source: &'a str,
+    pub value_column: &'a str,
+    pub time_column: &'a str,
+    pub series_column: Option<&'a str>,
+    pub train_start: Option<i64>,
+    pub train_end: Option<i64>,
+    pub rows: i64,
+}
+
+/// One series' learnt state: (series key, training rows, state).
+pub type SeriesState = (Option<String>, i64, Vec<u8>);
+
+/// Store a model, replacing the caller's model of the same name; returns its id.
+pub fn save(record: &ModelRecord<'_>, states: &[SeriesState]) -> Result<i64, ErrorReport> {
+    let bytes: u64 = states.iter().map(|s| s.2.len() as u64).sum();
+    if bytes > MODEL_LIMIT {
+        return Err(error(
+            Code::ERRCODE_PROGRAM_LIMIT_EXCEEDED,
+            format!(
+                "model {}: its states take {} MiB; a model may hold {} MiB",
+                record.name,
+                bytes >> 20,
+                MODEL_LIMIT >> 20
+            ),
+            "lower the size parameters in params (trees, tree_size, history, reference...), or train fewer series per model",
+        ));
+    }
+    let owner = crate::postgres::sql::read_one::<String>("SELECT CURRENT_USER::pg_catalog.text", &[])
+        .or_report()?
+        .ok_or_else(|| internal("no current user"))?;
+    let stamp = |t: Option<i64>| t.map(TimestampWithTimeZone::try_from).transpose().map_err(internal);
+    let (start, end) = (stamp(record.train_start)?, stamp(record.train_end)?);
+    let series: Vec<Option<String>> = states.iter().map(|s| s.0.clone()).collect();
+    let rows: Vec<i64> = states.iter().map(|s| s.1).collect();
+    let blobs: Vec<Vec<u8>> = states.iter().map(|s| s.2.clone()).collect();
+    crate::postgres::extension_owner::run_as_owner(|| {
+        // Retraining under a name replaces the model.
+        crate::postgres::sql::write(
+            "WITH gone AS (DELETE FROM anomdet.models WHERE owner = $1 AND name = $2 RETURNING id) \
+             DELETE FROM anomdet.model_states s USING gone WHERE s.model_id = gone.id",
+            &[owner.as_str().into(), record.name.into()],
+        )
+        .or_report()?;
+        let id = crate::postgres::sql::write_one::<i64>(
+            "INSERT INTO anomdet.models (name, detector, params, format, source, value_column, time_column, series_column, \
+               train_start, train_end, series_count, rows, bytes, owner) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+            &[
+                record.name.into(),
+                record.detector.name().into(),
+                pgrx::JsonB(record.detector.params_json()).into(),
+                FORMAT.into(),
+                record.source.into(),
+                record.value_column.into(),
+                record.time_column.into(),
+                record.series_column.into(),
+                start.into(),
+                end.into(),
+                (states.len() as i32).into(),
+                record.rows.into(),
+                (bytes as i64).into(),
+                owner.as_str().into(),
+            ],
+        )
+        .or_report()?
+        .ok_or_else(|| internal("INSERT INTO anomdet.models returned no id"))?;
+        crate::postgres::sql::write(
+            "INSERT INTO anomdet.model_states (model_id, series, rows, state, owner) \
+             SELECT $1, u.* , $5 FROM ROWS FROM (pg_catalog.unnest($2::pg_catalog.text[]), pg_catalog.unnest($3::pg_catalog.int8[]), \
+               pg_catalog.unnest($4::pg_catalog.bytea[])) AS u",
+            &[id.into(), series.into(), rows.into(), blobs.into(), owner.as_str().into()],
+        )
+        .or_report()?;
+        Ok(id)
+    })
+}
+
+/// A model's catalog row: id, detector, parameters (JSON text), state format, series column.
+type ModelRow = (i64, String, String, i32, Option<String>);
+
+/// The caller's model `name`, ready to score.
+pub fn load(argument: &str, name: &str) -> Result<StoredModel, ErrorReport> {
+    let row = Spi::connect(|client| -> Result<Option<ModelRow>, ErrorReport> {
+        let rows = client
+            .select(
+                "SELECT id, detector, params::text, format, series_column FROM anomdet.models \
+                 WHERE name = $1 AND owner = CURRENT_USER",
+                Some(1),
+                &[name.into()],
+            )
+            .or_report()?;
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        let r = rows.first();
+        let id = r.get::<i64>(1).or_report()?.ok_or_else(|| internal("a model without an id"))?;
+        let detector = r.get::<String>(2).or_report()?.unwrap_or_default();
+        let params = r.get::<String>(3).or_report()?.unwrap_or_default();
+        let format = r.get::<i32>(4).or_report()?.unwrap_or_default();
+        let series_column = r.get::<String>(5).or_report()?;
+        Ok(Some((id, detector, params, format, series_column)))
+    })?;
+    let Some((id, detector, params, format, series_column)) = row else {
+        return Err(error(
+            Code::ERRCODE_UNDEFINED_OBJECT,
+            format!("{argument}: you have no model named \"{name}\""),
+            "SELECT name FROM anomdet.models lists yours; anomdet.train(...) makes one",
+        ));
+    };
+    if format != FORMAT {
+        return Err(error(
+            Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+            format!(
+                "{argument}: model \"{name}\" was stored in state format {format}; this anomdet reads format {FORMAT}"
+            ),
+            "train it again with anomdet.train(...) on the same rows",
+        ));
+    }
+    let params: serde_json::Value = serde_json::from_str(&params).map_err(internal)?;
+    let detector = ChosenDetector::resolve(argument, &detector, Some(&params))?;
+    let states = Spi::connect(|client| {
+        let rows = client
+            .select("SELECT series, state FROM anomdet.model_states WHERE model_id = $1", None, &[id.into()])
+            .or_report()?;
+        let mut out = std::collections::HashMap::new();
+        for row in rows {
+            let series: Option<String> = row.get(1).or_report()?;
+            let state: Vec<u8> = row.get(2).or_report()?.ok_or_else(|| internal("a NULL model state"))?;
+            out.insert(series, state);
+        }
+        Ok::<_, ErrorReport>(out)
+    })?;
+    Ok(StoredModel { name: name.to_string(), detector, series_column, states })
+}
+
+/// Drop the caller's model `name`; false when there was none.
+pub fn drop(name: &str) -> Result<bool, ErrorReport> {
+    let dropped = crate::postgres::sql::write_one::<i64>(
+        "WITH gone AS (DELETE FROM anomdet.models WHERE owner = CURRENT_USER AND name = $1 RETURNING id), \
+         states AS (DELETE FROM anomdet.model_states s USING gone WHERE s.model_id = gone.id) \
+         SELECT pg_catalog.count(*) FROM gone",
+        &[name.into()],
+    )
+    .or_report()?;
+    Ok(dropped.unwrap_or(0) > 0)
+}

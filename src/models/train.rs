@@ -1,0 +1,101 @@
+//! `anomdet.train`: fit a detector on a stretch of a table, per series, and store the model.
+
+use super::store::{self, ModelRecord, SeriesState};
+use crate::chosen_detector::ChosenDetector;
+use crate::error::{Code, error, invalid_argument};
+use crate::pipeline::plan::series_label;
+use crate::pipeline::scorer::SeriesScorer;
+use crate::postgres::relation::Source;
+use crate::postgres::series_rows;
+use pgrx::pg_sys::panic::ErrorReport;
+
+/// A checked training request.
+pub struct Training<'a> {
+    pub name: &'a str,
+    pub source: Source,
+    pub detector: ChosenDetector,
+}
+
+/// Check a model name: what `detect(..., model => name)` will be given.
+pub fn check_name(name: &str) -> Result<(), ErrorReport> {
+    if name.is_empty() || name.len() > 63 || name.chars().any(char::is_control) {
+        return Err(invalid_argument(
+            format!("name: \"{name}\" is not a model name"),
+            "1 to 63 characters, e.g. 'cpu_ewma'",
+        ));
+    }
+    Ok(())
+}
+
+/// Refuse a detector with no stored form before anything is read.
+pub fn check_trainable(detector: &ChosenDetector) -> Result<(), ErrorReport> {
+    if detector.supports_online() {
+        return Ok(());
+    }
+    Err(error(
+        Code::ERRCODE_FEATURE_NOT_SUPPORTED,
+        format!(
+            "detector: {} cannot be trained yet; a model is stored as an online detector's learnt state",
+            detector.name()
+        ),
+        "SELECT name FROM anomdet.detectors() WHERE online lists the detectors that can be trained",
+    ))
+}
+
+/// Fit the detector on every series of the source's range and store the model; returns its id.
+pub fn train(t: &Training<'_>) -> Result<i64, ErrorReport> {
+    let source = &t.source;
+    let series = series_rows::read(source, std::slice::from_ref(&source.value_column), None)?;
+    let needed = t.detector.min_points();
+    let mut states: Vec<SeriesState> = Vec::with_capacity(series.len());
+    let (mut rows, mut first, mut last) = (0i64, None::<i64>, None::<i64>);
+    for s in &series {
+        pgrx::check_for_interrupts!();
+        let values = &s.values[0];
+        let usable = values.iter().flatten().filter(|v| v.is_finite()).count();
+        let label = format!("{}{}", source.qualified, series_label(s.key.as_deref()));
+        if usable < needed {
+            return Err(error(
+                Code::ERRCODE_DATA_EXCEPTION,
+                format!(
+                    "{label} has {usable} usable values to train on; detector {} with these parameters needs at least {needed}",
+                    t.detector.name()
+                ),
+                "widen the training range (start_time, end_time), or lower the length parameters in params",
+            ));
+        }
+        t.detector.check_memory(usable, &label)?;
+        let mut scorer = SeriesScorer::new(&t.detector);
+        scorer.update_all(values);
+        let state = scorer.save().ok_or_else(|| crate::error::internal("a trainable detector saved no state"))?;
+        states.push((s.key.clone(), s.ts.len() as i64, state));
+        rows += s.ts.len() as i64;
+        first = first.min(s.ts.first().copied()).or(s.ts.first().copied());
+        last = last.max(s.ts.last().copied());
+    }
+    if series.is_empty() {
+        return Err(error(
+            Code::ERRCODE_DATA_EXCEPTION,
+            format!(
+                "source: {} has no rows to train on{}",
+                source.qualified,
+                if source.range.is_whole() { "" } else { " in that range" }
+            ),
+            "check start_time and end_time, or insert data first",
+        ));
+    }
+    store::save(
+        &ModelRecord {
+            name: t.name,
+            detector: &t.detector,
+            source: &source.qualified,
+            value_column: &source.value_column,
+            time_column: &source.time_column,
+            series_column: source.series_column.as_deref(),
+            train_start: first,
+            train_end: last,
+            rows,
+        },
+        &states,
+    )
+}
