@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # pg_dump and restore keep anomdet's catalog (reliability checklist D7): inject, run a job,
-# benchmark and register a detector in one database, dump it, restore it into a fresh one,
+# benchmark, register a detector, train a model and run a schedule in one database, dump it, restore it into a fresh one,
 # then check the catalog rows came along and the restored ledger reverts the restored table
 # exactly. Runs against the cluster in PGHOST/PGPORT.
 set -euo pipefail
@@ -19,9 +19,16 @@ q dr_src "SELECT anomdet.run_batch('m', 'value', 'mad')" >/dev/null
 q dr_src "SELECT anomdet.benchmark('m', 'value', '{zscore,mad}', '{spike}', seeds => 1)" >/dev/null
 q dr_src "CREATE FUNCTION absolute(vals float8[]) RETURNS float8[] LANGUAGE sql AS \$\$ SELECT array_agg(abs(v) ORDER BY o) FROM unnest(vals) WITH ORDINALITY AS u(v, o) \$\$"
 q dr_src "SELECT anomdet.register_detector('absolute', 'absolute', threshold => 100)" >/dev/null
+# A model, and a schedule's carried state.
+q dr_src "SELECT anomdet.train('m_rrcf', 'm', 'value', 'rrcf', end_time => '2024-01-01 20:00+00')" >/dev/null
+q dr_src "SELECT anomdet.score_new_rows('{\"source\": \"m\", \"value_column\": \"value\", \"detector\": \"ewma\"}')" >/dev/null
+model_scores="SELECT md5(string_agg(coalesce(score::text, '-'), ',' ORDER BY ts)) FROM anomdet.detect('m', 'value', model => 'm_rrcf', start_time => '2024-01-01 20:00+00')"
+scored_with_model=$(q dr_src "$model_scores")
 summary="SELECT (SELECT count(*) FROM anomdet.jobs) || ' jobs, ' || (SELECT count(*) FROM anomdet.results) || ' results, '
          || (SELECT count(*) FROM anomdet.injection_cells) || ' injected cells, ' || (SELECT count(*) FROM anomdet.benchmark_results)
-         || ' benchmark cells, ' || (SELECT count(*) FROM anomdet.custom_detectors) || ' registered detector'"
+         || ' benchmark cells, ' || (SELECT count(*) FROM anomdet.custom_detectors) || ' registered detector, '
+         || (SELECT count(*) FROM anomdet.models) || ' model, ' || (SELECT md5(string_agg(state::text, ',' ORDER BY series)) FROM anomdet.model_states)
+         || ', ' || (SELECT count(*) FROM anomdet.detector_states) || ' detector state'"
 before=$(q dr_src "$summary")
 injected=$(q dr_src "SELECT md5(string_agg(value::text, ',' ORDER BY ts)) FROM m")
 
@@ -33,6 +40,8 @@ echo "  source:   $before"
 echo "  restored: $after"
 [ "$before" = "$after" ] || fail "the catalog did not come back whole"
 [ "$(q dr_dst "SELECT md5(string_agg(value::text, ',' ORDER BY ts)) FROM m")" = "$injected" ] || fail "the injected table differs"
+[ "$(q dr_dst "$model_scores")" = "$scored_with_model" ] || fail "the restored model scores differently"
+echo "  ok   the restored model scores the new rows exactly as before the dump"
 q dr_dst "SELECT anomdet.revert_injection($injection)" >/dev/null
 [ "$(q dr_dst "SELECT md5(string_agg(value::text, ',' ORDER BY ts)) FROM m")" = "$original" ] || fail "revert after restore is not exact"
 echo "  ok   revert_injection($injection) after restore gives back the original table exactly"

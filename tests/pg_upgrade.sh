@@ -3,7 +3,7 @@
 # installable here, so this upgrades 15 to a new 15 cluster: the same code path pg_upgrade takes
 # between majors (schema dumped and restored in binary-upgrade mode, data files carried over),
 # and the same reg* check, which allows the regclass columns the catalog uses. After the upgrade:
-# the catalog rows, an injection's exact revert, an evaluation and a registered detector.
+# the catalog rows, an injection's exact revert, an evaluation, a registered detector and a model.
 # Takes about 30 s. Usage: bash tests/pg_upgrade.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +26,9 @@ job=$(q "SELECT anomdet.run_batch('metrics', 'value', 'mad')")
 q "CREATE FUNCTION public.scores_of(v float8[]) RETURNS float8[] LANGUAGE sql AS 'SELECT v'" >/dev/null
 q "SELECT anomdet.register_detector('identity', 'public.scores_of(float8[])', threshold => 1e9)" >/dev/null
 vus=$(q "SELECT round(value::numeric, 9) FROM anomdet.evaluate($job) WHERE metric = 'vus_pr'")
+q "SELECT anomdet.train('m_hst', 'metrics', 'value', 'half_space_trees', end_time => (SELECT min(ts) + interval '2000 minutes' FROM metrics))" >/dev/null
+model_scores="SELECT md5(string_agg(coalesce(score::text, '-'), ',' ORDER BY ts)) FROM anomdet.detect('metrics', 'value', model => 'm_hst')"
+scored_with_model=$(q "$model_scores")
 counts="SELECT (SELECT count(*) FROM anomdet.jobs) || ' ' || (SELECT count(*) FROM anomdet.results) || ' ' || \
   (SELECT count(*) FROM anomdet.injection_cells) || ' ' || (SELECT count(*) FROM anomdet.custom_detectors) || ' ' || \
   (SELECT string_agg(DISTINCT source_relid::text, ',') FROM anomdet.jobs)"
@@ -47,6 +50,7 @@ export PGHOST=$new_dir
 as_postgres "$PG_BIN/pg_ctl" -D "$new_dir/data" -l "$new_dir/server.log" -w start >/dev/null
 check "upgraded: catalog rows and their relations kept" "$(q "$counts")" "$before"
 check "upgraded: the job evaluates as before" "$(q "SELECT round(value::numeric, 9) FROM anomdet.evaluate($job) WHERE metric = 'vus_pr'")" "$vus"
+check "upgraded: the model scores exactly as before" "$(q "$model_scores")" "$scored_with_model"
 check "upgraded: the registered detector runs" "$(q "SELECT count(*) FROM anomdet.detect('metrics', 'value', 'identity')")" 3000
 q "SELECT anomdet.revert_injection($inj)" >/dev/null
 check "upgraded: the injection reverts exactly" \
