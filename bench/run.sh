@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run the benchmarks on a throwaway cluster (a release build of anomdet is installed first).
-# Usage: bash bench/run.sh [detect|inject|hypertable]...   (default: detect inject). Prints
+# Usage: bash bench/run.sh [detect|inject|hypertable|models]...   (default: detect inject). Prints
 # medians of 5 runs and ratios against baselines measured in the same run. The hypertable
 # suite preloads TimescaleDB.
 set -euo pipefail

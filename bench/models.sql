@@ -1,0 +1,48 @@
+-- Benchmark: scoring 10,000 new rows against a stored model versus refitting on the training
+-- stretch (20,000 rows) and scoring them, per online detector; and loading a model (scoring
+-- one new row with it) versus fitting it. Medians of 3 runs, all in this run. bench/run.sh models.
+\set ON_ERROR_STOP 1
+SELECT setseed(0.25) \g /dev/null
+CREATE TABLE bench_live AS
+SELECT '2024-01-01+00'::timestamptz + i * interval '1 minute' AS ts,
+       50 + 10 * sin(i / 300.0) + random() + CASE WHEN i % 5000 = 2500 THEN 25 ELSE 0 END AS value
+FROM generate_series(0, 29999) AS i;
+CREATE INDEX ON bench_live (ts);
+VACUUM ANALYZE bench_live;
+
+CREATE FUNCTION pg_temp.time_ms(statement text, runs int DEFAULT 3) RETURNS numeric LANGUAGE plpgsql AS $$
+DECLARE t0 timestamptz; times numeric[] := '{}';
+BEGIN
+  EXECUTE statement;  -- warm the cache once, untimed
+  FOR i IN 1..runs LOOP
+    t0 := clock_timestamp();
+    EXECUTE statement;
+    times := times || (extract(epoch FROM clock_timestamp() - t0) * 1000)::numeric;
+  END LOOP;
+  RETURN (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY t) FROM unnest(times) t);
+END $$;
+
+CREATE TEMP TABLE bench_models (detector text, family text, fit_ms numeric, load_ms numeric,
+                                model_ms numeric, refit_ms numeric, bytes bigint);
+DO $$
+DECLARE d record;
+BEGIN
+  FOR d IN SELECT name, family FROM anomdet.detectors() WHERE online LOOP
+    INSERT INTO bench_models (detector, family, fit_ms) VALUES (d.name, d.family, pg_temp.time_ms(format(
+      $q$SELECT anomdet.train('bench_%s', 'bench_live', 'value', %L, end_time => '2024-01-14 21:20+00')$q$, d.name, d.name)));
+    UPDATE bench_models SET
+      load_ms = pg_temp.time_ms(format(
+        $q$SELECT count(*) FROM anomdet.detect('bench_live', 'value', model => 'bench_%s', start_time => '2024-01-21 19:59+00')$q$, d.name)),
+      model_ms = pg_temp.time_ms(format(
+        $q$SELECT count(*) FROM anomdet.detect('bench_live', 'value', model => 'bench_%s', start_time => '2024-01-14 21:20+00')$q$, d.name)),
+      refit_ms = pg_temp.time_ms(format(
+        $q$SELECT count(*) FROM anomdet.detect('bench_live', 'value', %L, mode => 'online', start_time => '2024-01-14 21:20+00', lookback => 20000)$q$, d.name)),
+      bytes = (SELECT bytes FROM anomdet.models WHERE name = 'bench_' || d.name)
+    WHERE detector = d.name;
+  END LOOP;
+END $$;
+SELECT family, detector, bytes AS model_bytes, round(fit_ms, 1) AS fit_ms, round(load_ms, 1) AS load_ms,
+       round(fit_ms / nullif(load_ms, 0), 1) AS fit_over_load,
+       round(model_ms, 1) AS score_10k_with_model_ms, round(refit_ms, 1) AS refit_and_score_ms,
+       round(refit_ms / nullif(model_ms, 0), 1) AS refit_over_model
+FROM bench_models ORDER BY family, detector;
