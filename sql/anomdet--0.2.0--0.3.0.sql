@@ -51,7 +51,8 @@ CREATE FUNCTION anomdet."run_batch"(
 	"start_time" timestamp with time zone DEFAULT NULL,
 	"end_time" timestamp with time zone DEFAULT NULL,
 	"lookback" bigint DEFAULT 1000,
-	"model" TEXT DEFAULT NULL
+	"model" TEXT DEFAULT NULL,
+	"notify" bool DEFAULT false
 ) RETURNS bigint
 VOLATILE PARALLEL UNSAFE
 LANGUAGE c
@@ -103,6 +104,7 @@ CREATE TABLE anomdet.detector_states (
     format    integer NOT NULL,
     state     bytea NOT NULL,
     last_ts   timestamptz NOT NULL,
+    in_event  boolean NOT NULL DEFAULT false,
     saved_at  timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
     owner     name NOT NULL DEFAULT CURRENT_USER,
     UNIQUE NULLS NOT DISTINCT (job_id, series)
@@ -160,6 +162,21 @@ GRANT SELECT, DELETE ON anomdet.models, anomdet.model_states TO PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('anomdet.models', '');
 SELECT pg_catalog.pg_extension_config_dump('anomdet.models_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('anomdet.model_states', '');
+
+-- Anomaly events: consecutive flagged rows of a job's series, for dashboards (Grafana
+-- annotations: start_ts, end_ts, text) and any SQL client. A run of flagged rows ends at the
+-- series' next stored row that is not flagged (stream jobs store that row too).
+CREATE VIEW anomdet.events WITH (security_invoker = true) AS
+SELECT e.job_id, e.series, pg_catalog.min(e.ts) AS start_ts, pg_catalog.max(e.ts) AS end_ts,
+       pg_catalog.max(e.score) AS peak_score, pg_catalog.count(*) AS rows
+FROM (SELECT r.job_id, r.series, r.ts, r.score, r.is_anomaly,
+             pg_catalog.count(*) FILTER (WHERE r.is_anomaly IS NOT TRUE)
+               OVER (PARTITION BY r.job_id, r.series ORDER BY r.ts) AS run
+      FROM anomdet.results r) e
+WHERE e.is_anomaly
+GROUP BY e.job_id, e.series, e.run;
+COMMENT ON VIEW anomdet.events IS 'Anomaly events: each run of consecutive flagged rows of a job''s series, with its start, end, peak score and rows';
+GRANT SELECT ON anomdet.events TO PUBLIC;
 
 -- Fitted models: train once, score with model => name, drop_model.
 CREATE FUNCTION anomdet."train"(

@@ -46,7 +46,8 @@ full_replay() {  # $1: label
     check "$1: every row replayed into the target" "$(q "SELECT count(*) FROM replayed")" 20000
     check "$1: every row carries its score in the target" "$(q "SELECT count(score) FROM replayed")" 19970
     check "$1: job_results() reads the target's scores" "$(q "SELECT count(*) FROM anomdet.job_results($job)")" 20000
-    check "$1: only flagged rows are kept in results" "$(q "SELECT count(*) = (SELECT anomalies FROM anomdet.jobs WHERE id = $job) AND bool_and(is_anomaly) FROM anomdet.results WHERE job_id = $job")" t
+    check "$1: results keep the flagged rows and the row ending each event" "$(q "SELECT count(*) FILTER (WHERE is_anomaly) = (SELECT anomalies FROM anomdet.jobs WHERE id = $job) AND count(*) FILTER (WHERE NOT is_anomaly) BETWEEN (SELECT count(*) - 1 FROM anomdet.events WHERE job_id = $job) AND (SELECT count(*) FROM anomdet.events WHERE job_id = $job) FROM anomdet.results WHERE job_id = $job")" t
+    check "$1: each event ends where the target's run of flags ends" "$(q "SELECT count(*) FROM anomdet.events e WHERE e.job_id = $job AND (SELECT count(*) FROM replayed t WHERE t.ts BETWEEN e.start_ts AND e.end_ts AND t.is_anomaly) <> e.rows")" 0
     check "$1: progress counts match" "$(q "SELECT rows_read = 20000 AND anomalies > 0 AND latency_p50_ms >= 0 AND latency_p99_ms >= latency_p50_ms FROM anomdet.jobs WHERE id = $job")" t
     check "$1: flagged rows carry latency, expected value and bounds" "$(q "SELECT bool_and(latency_ms >= 0 AND expected IS NOT NULL AND lower_bound < upper_bound) FROM anomdet.results WHERE job_id = $job")" t
     check "$1: scores equal the online detect() of the source" "$(q "SELECT count(*) FROM anomdet.job_results($job) r FULL JOIN anomdet.detect('src', 'value', 'zscore', mode => 'online') d USING (ts) WHERE r.score IS DISTINCT FROM d.score OR r.is_anomaly IS DISTINCT FROM d.is_anomaly")" 0
@@ -59,15 +60,28 @@ cluster_start "max_worker_processes = 6"
 new_db
 full_replay "plain"
 
-# Alerts: a client LISTENing receives one JSON notification per flagged row.
+# Alerts: a client LISTENing receives one JSON notification per anomaly event, at its first row.
 psql -X -d stream_test -c "LISTEN anomdet_alerts" -c "SELECT pg_sleep(4)" -c "SELECT 1" >"$CLUSTER_DIR/listen.out" 2>&1 &
 listener=$!
 sleep 0.5
 job=$(q "SELECT anomdet.run_stream('src', 'value', 'alerted', 'zscore')")
 wait_for "SELECT status = 'succeeded' FROM anomdet.jobs WHERE id = $job" 30 >/dev/null
 wait $listener
-check "NOTIFY: one alert per flagged row" "$(grep -c 'Asynchronous notification "anomdet_alerts"' "$CLUSTER_DIR/listen.out")" "$(q "SELECT anomalies FROM anomdet.jobs WHERE id = $job")"
+check "NOTIFY: one alert per anomaly event" "$(grep -c 'Asynchronous notification "anomdet_alerts"' "$CLUSTER_DIR/listen.out")" "$(q "SELECT count(*) FROM anomdet.events WHERE job_id = $job")"
+check "events: their rows add up to the flagged rows" "$(q "SELECT (SELECT sum(rows) FROM anomdet.events WHERE job_id = $job) = anomalies FROM anomdet.jobs WHERE id = $job")" t
 check "NOTIFY: the payload is JSON naming the job" "$(grep -m1 -o "\"job_id\" : $job" "$CLUSTER_DIR/listen.out" | head -1)" "\"job_id\" : $job"
+# A batch job with notify => true and a scheduled run (notify is on by default) announce theirs too.
+psql -X -d stream_test -c "LISTEN anomdet_alerts" -c "SELECT pg_sleep(3)" -c "SELECT 1" >"$CLUSTER_DIR/listen2.out" 2>&1 &
+listener=$!
+sleep 0.5
+batch=$(q "SELECT anomdet.run_batch('src', 'value', 'zscore', notify => true)")
+quiet=$(q "SELECT anomdet.run_batch('src', 'value', 'zscore')")
+q "SELECT anomdet.score_new_rows('{\"source\": \"src\", \"value_column\": \"value\"}')" >/dev/null
+wait $listener
+check "NOTIFY: run_batch(notify => true) announces each event" "$(grep -c "\"job_id\" : $batch," "$CLUSTER_DIR/listen2.out")" "$(q "SELECT count(*) FROM anomdet.events WHERE job_id = $batch")"
+check "NOTIFY: run_batch is quiet by default" "$(grep -c "\"job_id\" : $quiet," "$CLUSTER_DIR/listen2.out" || true)" 0
+scheduled=$(q "SELECT job_id FROM anomdet.watermarks")
+check "NOTIFY: score_new_rows announces each event" "$(grep -c "\"job_id\" : $scheduled," "$CLUSTER_DIR/listen2.out")" "$(q "SELECT count(*) FROM anomdet.events WHERE job_id = $scheduled")"
 
 # Anomalies planted as rows pass: labelled on the target like anomdet.inject, evaluated, undone.
 job=$(q "SELECT anomdet.run_stream('slow', 'value', 'planted', 'zscore', inject => '{\"method\": \"spike\", \"params\": {\"magnitude\": 6}, \"count\": 8, \"seed\": 4}')")

@@ -2,20 +2,24 @@
 
 use crate::error::required;
 use crate::error::{Code, OrReport, error, internal};
+use crate::pipeline::events::{Events, Step};
 use crate::pipeline::plan::{ScoredRow, Sink, Summary};
-use crate::pipeline::results::{self, ResultRows};
+use crate::pipeline::results::{self, Alerts, ResultRows};
 use crate::postgres::json_arg::JsonArg;
 use crate::postgres::subxact::in_subtransaction;
 use crate::score_request::SqlScoreArgs;
 use pgrx::pg_sys::panic::{CaughtError, ErrorReport};
 use pgrx::prelude::*;
 
-/// Hands scored rows to the results writer, a chunk at a time.
-struct StoreResults {
+/// Hands scored rows to the results writer, a chunk at a time; with `alerts`, each anomaly
+/// event is announced at its first row.
+struct StoreResults<'a> {
     job_id: i64,
+    alerts: Option<Alerts<'a>>,
+    events: Events,
 }
 
-impl Sink for StoreResults {
+impl Sink for StoreResults<'_> {
     fn writes_with_spi(&self) -> bool {
         true
     }
@@ -24,8 +28,12 @@ impl Sink for StoreResults {
         let mut out = ResultRows::with_capacity(rows.len());
         for r in rows {
             out.push(series, r.ts, r.value, r.scored);
+            if self.alerts.is_some() {
+                let step = self.events.step(series, r.scored.is_anomaly == Some(true));
+                out.event_starts.push(step == Step::Starts);
+            }
         }
-        results::write(self.job_id, &out, None)
+        results::write(self.job_id, &out, self.alerts.as_ref())
     }
 }
 
@@ -60,8 +68,10 @@ pub(super) fn run_batch_ranged(
     end_time: default!(Option<TimestampWithTimeZone>, "NULL"),
     lookback: default!(Option<i64>, "1000"),
     model: default!(Option<&str>, "NULL"),
+    notify: default!(Option<bool>, "false"),
 ) -> Result<i64, ErrorReport> {
     let _path = crate::postgres::search_path::pin();
+    let notify = required("notify", notify)?;
     let (source, parts) = SqlScoreArgs {
         source,
         value_column,
@@ -101,7 +111,9 @@ pub(super) fn run_batch_ranged(
 
     // Our own errors are raised inside the subtransaction so that they, like PostgreSQL's,
     // arrive here with their SQLSTATE.
-    let outcome = in_subtransaction(|| match parts.with_source(&source).run(&mut StoreResults { job_id }) {
+    let alerts = notify.then_some(Alerts { detector: parts.detector.name() });
+    let mut sink = StoreResults { job_id, alerts, events: Events::default() };
+    let outcome = in_subtransaction(|| match parts.with_source(&source).run(&mut sink) {
         Ok(summary) => summary,
         Err(report) => {
             report.report(PgLogLevel::ERROR);

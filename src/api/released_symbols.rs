@@ -85,6 +85,7 @@ fn run_batch(
         None,
         Some(1000),
         None,
+        Some(false),
     )
 }
 

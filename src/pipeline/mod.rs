@@ -7,6 +7,7 @@
 //! a cursor when the sink or the detector runs SQL. Streams, scheduled runs and benchmarks
 //! read whole series with `postgres::series_rows` and score them with the same scorer.
 
+pub mod events;
 pub mod plan;
 pub mod results;
 pub mod scorer;

@@ -1,6 +1,6 @@
 //! The one writer of `anomdet.results`: a chunk of scored rows of a job in one INSERT (arrays
-//! unnested), optionally announcing each flagged row on `anomdet_alerts` in the same statement
-//! (the notifications are delivered at commit).
+//! unnested), optionally announcing each anomaly event on `anomdet_alerts`, at its first row, in
+//! the same statement (the notifications are delivered at commit).
 
 use crate::error::{OrReport, internal};
 use anomdet_core::Scored;
@@ -19,6 +19,8 @@ pub struct ResultRows<'a> {
     pub scored: Vec<Scored>,
     /// Milliseconds from a row's arrival to its score being written (streams only).
     pub latency_ms: Option<Vec<f64>>,
+    /// The rows that start an anomaly event (see `events`): the ones announced.
+    pub event_starts: Vec<bool>,
 }
 
 impl<'a> ResultRows<'a> {
@@ -29,6 +31,7 @@ impl<'a> ResultRows<'a> {
             values: Vec::with_capacity(n),
             scored: Vec::with_capacity(n),
             latency_ms: None,
+            event_starts: Vec::new(),
         }
     }
 
@@ -48,7 +51,7 @@ impl<'a> ResultRows<'a> {
     }
 }
 
-/// Announce the flagged rows written, naming the detector in each payload.
+/// Announce the events that start in the rows written, naming the detector in each payload.
 pub struct Alerts<'a> {
     pub detector: &'a str,
 }
@@ -84,17 +87,25 @@ pub fn write(job_id: i64, rows: &ResultRows<'_>, alerts: Option<&Alerts<'_>>) ->
     match alerts {
         None => crate::postgres::sql::write(insert, &args).or_report(),
         Some(alerts) => {
-            // One statement stores them and notifies for each flagged one.
-            let sql = format!(
-                "WITH stored AS ({insert} RETURNING series, ts, value, score, is_anomaly, latency_ms) \
+            // One statement stores the rows and announces each event that starts in them.
+            let sql = "WITH input AS (SELECT * FROM ROWS FROM (pg_catalog.unnest($2::pg_catalog.text[]), \
+                   pg_catalog.unnest($3::pg_catalog.timestamptz[]), pg_catalog.unnest($4::pg_catalog.float8[]), \
+                   pg_catalog.unnest($5::pg_catalog.float8[]), pg_catalog.unnest($6::pg_catalog.bool[]), \
+                   pg_catalog.unnest($7::pg_catalog.float8[]), pg_catalog.unnest($8::pg_catalog.float8[]), \
+                   pg_catalog.unnest($9::pg_catalog.float8[]), pg_catalog.unnest($10::pg_catalog.float8[]), \
+                   pg_catalog.unnest($13::pg_catalog.bool[])) \
+                   AS u(series, ts, value, score, is_anomaly, expected, lower_bound, upper_bound, latency_ms, starts)), \
+                 stored AS (INSERT INTO anomdet.results (job_id, series, ts, value, score, is_anomaly, expected, \
+                   lower_bound, upper_bound, latency_ms) \
+                   SELECT $1, series, ts, value, score, is_anomaly, expected, lower_bound, upper_bound, latency_ms FROM input) \
                  SELECT pg_catalog.count(pg_catalog.pg_notify($11, pg_catalog.json_build_object( \
-                     'job_id', $1, 'series', s.series, 'ts', s.ts, 'value', s.value, 'score', s.score, \
-                     'detector', $12, 'latency_ms', s.latency_ms)::text)) \
-                 FROM stored s WHERE s.is_anomaly"
-            );
+                     'job_id', $1, 'series', i.series, 'ts', i.ts, 'value', i.value, 'score', i.score, \
+                     'detector', $12, 'latency_ms', i.latency_ms, 'event', 'start')::text)) \
+                 FROM input i WHERE i.starts";
             args.push(ALERT_CHANNEL.into());
             args.push(alerts.detector.into());
-            crate::postgres::sql::write(&sql, &args).or_report()
+            args.push(rows.event_starts.clone().into());
+            crate::postgres::sql::write(sql, &args).or_report()
         }
     }
 }

@@ -14,6 +14,8 @@ pub struct Config {
     pub lookback: i64,
     /// A stored model that series without a saved state start from.
     pub model: Option<String>,
+    /// Announce each anomaly event on `anomdet_alerts` (default on).
+    pub notify: bool,
 }
 
 impl Config {
@@ -24,8 +26,17 @@ impl Config {
                 r#"e.g. {"source": "metrics", "value_column": "value", "detector": "zscore"}"#,
             )
         })?;
-        const KNOWN: &[&str] =
-            &["source", "value_column", "detector", "params", "time_column", "series_column", "lookback", "model"];
+        const KNOWN: &[&str] = &[
+            "source",
+            "value_column",
+            "detector",
+            "params",
+            "time_column",
+            "series_column",
+            "lookback",
+            "model",
+            "notify",
+        ];
         if let Some(unknown) = obj.keys().find(|k| !KNOWN.contains(&k.as_str())) {
             return Err(invalid_argument(
                 format!("config: unknown key \"{unknown}\""),
@@ -60,6 +71,16 @@ impl Config {
             series_column: text("series_column")?,
             lookback,
             model: text("model")?,
+            notify: match obj.get("notify") {
+                None | Some(serde_json::Value::Null) => true,
+                Some(serde_json::Value::Bool(b)) => *b,
+                Some(other) => {
+                    return Err(invalid_argument(
+                        format!("config: \"notify\" must be true or false, got {other}"),
+                        "notify announces each anomaly event on the anomdet_alerts channel",
+                    ));
+                }
+            },
         })
     }
 }

@@ -16,7 +16,8 @@ mod watermark;
 
 use crate::chosen_detector::ChosenDetector;
 use crate::error::{Code, OrReport, error, internal, invalid_argument};
-use crate::pipeline::results::{self, ResultRows};
+use crate::pipeline::events::{Events, Step};
+use crate::pipeline::results::{self, Alerts, ResultRows};
 use crate::pipeline::scorer::SeriesScorer;
 use crate::postgres::relation::Source;
 use pgrx::pg_sys::panic::ErrorReport;
@@ -57,6 +58,8 @@ pub fn score_new_rows(config: &serde_json::Value) -> Result<i64, ErrorReport> {
     let (job_id, watermark) = watermark::lock(&source, detector.name(), &effective)?;
 
     let mut saved = states::load(job_id, detector.name())?;
+    // Series whose last scored row was inside an event: its next flagged rows continue it.
+    let mut events = Events::with_open(saved.iter().filter(|(_, s)| s.in_event).map(|(k, _)| k.clone()));
     // A model is warm: series without a saved state start from it, with no warm-up rows.
     let lookback = if model.is_some() { 0 } else { config.lookback };
     let rows = new_rows::read(&source, watermark, lookback, job_id)?;
@@ -64,7 +67,7 @@ pub fn score_new_rows(config: &serde_json::Value) -> Result<i64, ErrorReport> {
     let mut carried = Vec::with_capacity(rows.len());
     for series in &rows {
         let (mut scorer, warmup) = match saved.remove(&series.key) {
-            Some(state) => (states::resume(&detector, &state, series.key.as_deref())?, 0),
+            Some(saved) => (states::resume(&detector, &saved.state, series.key.as_deref())?, 0),
             None => match &model {
                 Some(m) => (m.scorer_for(series.key.as_deref())?, 0),
                 None => (SeriesScorer::new(&detector), series.warmup),
@@ -73,14 +76,18 @@ pub fn score_new_rows(config: &serde_json::Value) -> Result<i64, ErrorReport> {
         for (i, &(ts, value)) in series.rows.iter().enumerate() {
             let scored = scorer.update(value);
             if i >= warmup {
+                let step = events.step(series.key.as_deref(), scored.is_anomaly == Some(true));
                 out.push(series.key.as_deref(), ts, value, scored);
+                out.event_starts.push(step == Step::Starts);
             }
         }
-        if let (Some(state), Some(&(last, _))) = (scorer.save(), series.rows.last()) {
-            carried.push((series.key.clone(), state, last));
+        if let (Some(state), Some(&(last_ts, _))) = (scorer.save(), series.rows.last()) {
+            let in_event = events.is_open(series.key.as_deref());
+            carried.push(states::Carried { series: series.key.clone(), state, last_ts, in_event });
         }
     }
-    results::write(job_id, &out, None)?;
+    let alerts = config.notify.then_some(Alerts { detector: detector.name() });
+    results::write(job_id, &out, alerts.as_ref())?;
     states::store(job_id, detector.name(), &carried)?;
     let newest = out.ts.iter().copied().max();
     crate::postgres::sql::write(

@@ -9,13 +9,19 @@ use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use std::collections::HashMap;
 
+/// A series' saved state, and whether its last row was inside an anomaly event.
+pub struct Saved {
+    pub state: Vec<u8>,
+    pub in_event: bool,
+}
+
 /// The saved state of each series of schedule `job_id` in the current format. States of another
 /// format (or detector) are left out, so those series warm up on `lookback` rows instead.
-pub fn load(job_id: i64, detector: &str) -> Result<HashMap<Option<String>, Vec<u8>>, ErrorReport> {
+pub fn load(job_id: i64, detector: &str) -> Result<HashMap<Option<String>, Saved>, ErrorReport> {
     Spi::connect(|client| {
         let rows = client
             .select(
-                "SELECT series, state FROM anomdet.detector_states WHERE job_id = $1 AND format = $2 AND detector = $3",
+                "SELECT series, state, in_event FROM anomdet.detector_states WHERE job_id = $1 AND format = $2 AND detector = $3",
                 None,
                 &[job_id.into(), FORMAT.into(), detector.into()],
             )
@@ -24,7 +30,8 @@ pub fn load(job_id: i64, detector: &str) -> Result<HashMap<Option<String>, Vec<u
         for row in rows {
             let series: Option<String> = row.get(1).or_report()?;
             let state: Vec<u8> = row.get(2).or_report()?.ok_or_else(|| internal("a NULL detector state"))?;
-            out.insert(series, state);
+            let in_event = row.get::<bool>(3).or_report()?.unwrap_or(false);
+            out.insert(series, Saved { state, in_event });
         }
         Ok(out)
     })
@@ -46,15 +53,28 @@ pub fn resume(detector: &ChosenDetector, state: &[u8], series: Option<&str>) -> 
     })
 }
 
-/// Replace the states of the series just scored: (series, state, time of its last row).
-pub fn store(job_id: i64, detector: &str, states: &[(Option<String>, Vec<u8>, i64)]) -> Result<(), ErrorReport> {
+/// One series' state to save after a run.
+pub struct Carried {
+    pub series: Option<String>,
+    pub state: Vec<u8>,
+    /// The time of its last row, and whether that row was inside an anomaly event.
+    pub last_ts: i64,
+    pub in_event: bool,
+}
+
+/// Replace the states of the series just scored.
+pub fn store(job_id: i64, detector: &str, states: &[Carried]) -> Result<(), ErrorReport> {
     if states.is_empty() {
         return Ok(());
     }
-    let series: Vec<Option<String>> = states.iter().map(|s| s.0.clone()).collect();
-    let bytes: Vec<Vec<u8>> = states.iter().map(|s| s.1.clone()).collect();
-    let last: Vec<TimestampWithTimeZone> =
-        states.iter().map(|s| TimestampWithTimeZone::try_from(s.2)).collect::<Result<_, _>>().map_err(internal)?;
+    let series: Vec<Option<String>> = states.iter().map(|s| s.series.clone()).collect();
+    let bytes: Vec<Vec<u8>> = states.iter().map(|s| s.state.clone()).collect();
+    let last: Vec<TimestampWithTimeZone> = states
+        .iter()
+        .map(|s| TimestampWithTimeZone::try_from(s.last_ts))
+        .collect::<Result<_, _>>()
+        .map_err(internal)?;
+    let in_event: Vec<bool> = states.iter().map(|s| s.in_event).collect();
     // The caller may read and delete their states, never write them: a detector trusts the
     // bytes it resumes from. The owner column names the caller.
     let owner = crate::postgres::sql::read_one::<String>("SELECT CURRENT_USER::pg_catalog.text", &[])
@@ -62,13 +82,14 @@ pub fn store(job_id: i64, detector: &str, states: &[(Option<String>, Vec<u8>, i6
         .ok_or_else(|| internal("no current user"))?;
     crate::postgres::extension_owner::run_as_owner(|| {
         crate::postgres::sql::write(
-        "INSERT INTO anomdet.detector_states (job_id, series, detector, format, state, last_ts, owner) \
-         SELECT $1, u.series, $2, $3, u.state, u.last_ts, $7 FROM ROWS FROM (pg_catalog.unnest($4::pg_catalog.text[]), \
-           pg_catalog.unnest($5::pg_catalog.bytea[]), pg_catalog.unnest($6::pg_catalog.timestamptz[])) AS u(series, state, last_ts) \
+        "INSERT INTO anomdet.detector_states (job_id, series, detector, format, state, last_ts, in_event, owner) \
+         SELECT $1, u.series, $2, $3, u.state, u.last_ts, u.in_event, $7 FROM ROWS FROM (pg_catalog.unnest($4::pg_catalog.text[]), \
+           pg_catalog.unnest($5::pg_catalog.bytea[]), pg_catalog.unnest($6::pg_catalog.timestamptz[]), \
+           pg_catalog.unnest($8::pg_catalog.bool[])) AS u(series, state, last_ts, in_event) \
          ON CONFLICT (job_id, series) DO UPDATE SET detector = EXCLUDED.detector, format = EXCLUDED.format, \
-           state = EXCLUDED.state, last_ts = EXCLUDED.last_ts, saved_at = pg_catalog.clock_timestamp() \
+           state = EXCLUDED.state, last_ts = EXCLUDED.last_ts, in_event = EXCLUDED.in_event, saved_at = pg_catalog.clock_timestamp() \
          WHERE anomdet.detector_states.owner OPERATOR(pg_catalog.=) EXCLUDED.owner",
-        &[job_id.into(), detector.into(), FORMAT.into(), series.into(), bytes.into(), last.into(), owner.into()],
+        &[job_id.into(), detector.into(), FORMAT.into(), series.into(), bytes.into(), last.into(), owner.into(), in_event.into()],
     )
     .or_report()
     })

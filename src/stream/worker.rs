@@ -4,6 +4,7 @@ use super::application_name;
 use super::txn::{Failure, catching, in_transaction};
 use crate::chosen_detector::ChosenDetector;
 use crate::error::{Code, OrReport, error, internal};
+use crate::pipeline::events::{Events, Step};
 use crate::pipeline::results::{self, Alerts, ResultRows};
 use crate::pipeline::scorer::SeriesScorer;
 use crate::postgres::relation::Source;
@@ -149,6 +150,7 @@ struct Replay {
     keyed: bool,
     series: Vec<SeriesRows>,
     scorers: Vec<SeriesScorer>,
+    events: Events,
     /// (series, row) in time order, and the timestamps in that order.
     order: Vec<(u32, u32)>,
     order_ts: Vec<i64>,
@@ -220,6 +222,7 @@ impl Replay {
             keyed: source.series_column.is_some(),
             series,
             scorers,
+            events: Events::default(),
             order,
             order_ts,
             pace,
@@ -268,7 +271,7 @@ impl Replay {
     }
 
     /// Score the batch's rows, write them with their scores into the target, keep the flagged
-    /// ones (with latency) in anomdet.results and alert on them.
+    /// ones and each event's end (with latency) in anomdet.results, and announce each event.
     fn write_batch(&mut self, batch: std::ops::Range<usize>, started: Instant) -> Result<(), ErrorReport> {
         let n = batch.len();
         let (mut ts, mut keys, mut values) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
@@ -303,17 +306,27 @@ impl Replay {
 
         // Latency: from the moment a row fell due (its arrival) to now, its score written.
         let now = started.elapsed().as_secs_f64();
-        let flagged: Vec<usize> = (0..n).filter(|&k| scored[k].is_anomaly == Some(true)).collect();
         self.scored += scored.iter().filter(|s| s.score.is_some()).count() as i64;
-        self.anomalies += flagged.len() as i64;
-        if !flagged.is_empty() {
-            let latency: Vec<f64> =
-                flagged.iter().map(|&k| (now - self.pace.due_secs(ts[k])).max(0.0) * 1000.0).collect();
-            self.latencies_ms.extend_from_slice(&latency);
-            let mut kept = ResultRows::with_capacity(flagged.len());
-            for &k in &flagged {
-                kept.push(keys[k], ts[k], values[k], scored[k]);
+        // Results keep the flagged rows and the row that ends each event (so anomdet.events
+        // sees where it ends); an event is announced once, at its first row.
+        let mut kept = ResultRows::with_capacity(n / 16);
+        let mut latency = Vec::new();
+        for k in 0..n {
+            let flagged = scored[k].is_anomaly == Some(true);
+            let step = self.events.step(keys[k], flagged);
+            if step == Step::Quiet {
+                continue;
             }
+            let row_latency = (now - self.pace.due_secs(ts[k])).max(0.0) * 1000.0;
+            if flagged {
+                self.anomalies += 1;
+                self.latencies_ms.push(row_latency);
+            }
+            kept.push(keys[k], ts[k], values[k], scored[k]);
+            kept.event_starts.push(step == Step::Starts);
+            latency.push(row_latency);
+        }
+        if !kept.is_empty() {
             kept.latency_ms = Some(latency);
             results::write(self.job_id, &kept, Some(&Alerts { detector: self.detector }))?;
         }

@@ -1,0 +1,50 @@
+//! Anomaly events: consecutive flagged rows of one series are one event. An event starts at a
+//! flagged row whose series' previous row was not flagged, and ends at the next row that is not:
+//! one alert per event, at its first row, however long it lasts.
+
+use std::collections::HashMap;
+
+/// Which series are inside an event, row by row.
+#[derive(Default)]
+pub struct Events {
+    open: HashMap<Option<String>, bool>,
+}
+
+/// What a row means for its series' events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// A flagged row after an unflagged one (or the first row): an event starts.
+    Starts,
+    /// A flagged row inside an event.
+    Continues,
+    /// The first unflagged row after an event: it ends there.
+    Ends,
+    /// An unflagged row outside any event.
+    Quiet,
+}
+
+impl Events {
+    /// Series already inside an event before these rows (a scheduled run after one that ended
+    /// on a flagged row).
+    pub fn with_open(open: impl IntoIterator<Item = Option<String>>) -> Events {
+        Events { open: open.into_iter().map(|k| (k, true)).collect() }
+    }
+
+    /// Whether the series' last row was inside an event.
+    pub fn is_open(&self, series: Option<&str>) -> bool {
+        self.open.get(&series.map(str::to_string)).copied().unwrap_or(false)
+    }
+
+    pub fn step(&mut self, series: Option<&str>, flagged: bool) -> Step {
+        let was = self.is_open(series);
+        if was != flagged {
+            self.open.insert(series.map(str::to_string), flagged);
+        }
+        match (was, flagged) {
+            (false, true) => Step::Starts,
+            (true, true) => Step::Continues,
+            (true, false) => Step::Ends,
+            (false, false) => Step::Quiet,
+        }
+    }
+}
