@@ -16,13 +16,20 @@ compile_error!("anomdet must be built with panic = \"unwind\" so errors become c
 use pgrx::prelude::*;
 
 mod api;
+mod benchmark;
 mod chosen_detector;
 mod custom_detector;
 mod error;
+mod evaluation;
+mod generated;
 pub mod injection;
+mod jobs;
 mod models;
+mod multivariate;
 mod pipeline;
 mod postgres;
+mod registration;
+mod reports;
 mod schedule;
 mod score_request;
 mod settings;

@@ -142,7 +142,7 @@ impl PlanParts {
             mode: self.mode,
             on_invalid: self.on_invalid,
             on_duplicate: self.on_duplicate,
-            model: self.model.as_ref(),
+            model: self.model.as_ref().map(|m| m as &dyn crate::pipeline::scorer::ResumeFrom),
         }
     }
 }

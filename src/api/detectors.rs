@@ -38,8 +38,8 @@ fn detectors() -> Result<
             )
         })
         .collect();
-    for (name, params, description) in super::custom::listed()? {
-        rows.push((name, super::custom::FAMILY.to_string(), false, false, params, description));
+    for (name, params, description) in crate::registration::listed()? {
+        rows.push((name, crate::registration::FAMILY.to_string(), false, false, params, description));
     }
     Ok(TableIterator::new(rows))
 }

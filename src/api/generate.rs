@@ -1,14 +1,12 @@
 //! `anomdet.generate(...)`: a new table (a hypertable when TimescaleDB is installed) holding a
 //! seeded synthetic series; registered in `anomdet.generated` and listed by `anomdet.datasets`.
 
-use crate::error::{OrReport, internal, invalid_argument, required};
-use anomdet_core::synth::{KINDS, Spec, generate as synthesize};
+use crate::error::{invalid_argument, required};
+use anomdet_core::synth::{KINDS, Spec};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
-use serde_json::json;
 
 const MAX_ROWS: i64 = 100_000_000;
-const INSERT_CHUNK: usize = 50_000;
 
 /// Create table `target` with columns ts, [series,] value (or value_1..value_k for channels).
 #[allow(clippy::too_many_arguments)]
@@ -97,28 +95,16 @@ fn generate(
         ));
     }
 
-    let qualified = create_table(target, channels, series > 1)?;
-    // A hypertable before the rows arrive, so they go straight into chunks (no migration).
-    crate::postgres::tables::make_hypertable(&qualified)?;
-    for s in 0..series as usize {
-        let key = (series > 1).then(|| format!("s{}", s + 1));
-        let values: Vec<Vec<f64>> =
-            (0..channels as usize).map(|c| synthesize(&spec, seed, s, c, channels as usize)).collect();
-        for from in (0..spec.length).step_by(INSERT_CHUNK) {
-            pgrx::check_for_interrupts!();
-            let to = (from + INSERT_CHUNK).min(spec.length);
-            insert_rows(&qualified, start, step, from, to, key.as_deref(), &values)?;
-        }
-    }
-    let info = json!({"kind": kind, "length": length, "every": every.to_string(), "period": spec.period,
-        "amplitude": spec.amplitude, "noise": spec.noise, "trend": spec.trend, "level": spec.offset,
-        "channels": channels, "series": series, "seed": seed, "coefficients": spec.coefficients});
-    crate::postgres::sql::write(
-        "INSERT INTO anomdet.generated (relid, relation, spec) VALUES ($1::pg_catalog.regclass, $1, $2)",
-        &[qualified.as_str().into(), pgrx::JsonB(info).into()],
-    )
-    .or_report()?;
-    Ok(qualified)
+    crate::generated::generate(&crate::generated::Generation {
+        target,
+        spec,
+        channels,
+        series,
+        seed,
+        start,
+        step,
+        every: every.to_string(),
+    })
 }
 
 fn positive(name: &str, v: f64) -> Result<f64, ErrorReport> {
@@ -131,49 +117,4 @@ fn positive(name: &str, v: f64) -> Result<f64, ErrorReport> {
 
 fn finite(name: &str, v: f64) -> Result<f64, ErrorReport> {
     if v.is_finite() { Ok(v) } else { Err(invalid_argument(format!("{name}: must be a finite number, got {v}"), "")) }
-}
-
-fn create_table(target: &str, channels: i32, keyed: bool) -> Result<String, ErrorReport> {
-    let qualified = crate::postgres::tables::new_table_name(target, "choose a new name, or drop the old table")?;
-    let mut cols = vec!["ts pg_catalog.timestamptz NOT NULL".to_string()];
-    if keyed {
-        cols.push("series pg_catalog.text NOT NULL".into());
-    }
-    if channels == 1 {
-        cols.push("value pg_catalog.float8".into());
-    } else {
-        cols.extend((1..=channels).map(|c| format!("value_{c} pg_catalog.float8")));
-    }
-    crate::postgres::sql::write(&format!("CREATE TABLE {qualified} ({})", cols.join(", ")), &[]).or_report()?;
-    Ok(qualified)
-}
-
-fn insert_rows(
-    qualified: &str,
-    start: i64,
-    step: i64,
-    from: usize,
-    to: usize,
-    key: Option<&str>,
-    values: &[Vec<f64>],
-) -> Result<(), ErrorReport> {
-    let ts: Vec<TimestampWithTimeZone> = (from..to)
-        .map(|i| TimestampWithTimeZone::try_from(start + step * i as i64).map_err(internal))
-        .collect::<Result<_, _>>()?;
-    // ts is $1, the series key $2 (typed text even when unused), channel c is $(c + 3).
-    let unnests: Vec<String> =
-        (0..values.len()).map(|c| format!("pg_catalog.unnest(${}::pg_catalog.float8[])", c + 3)).collect();
-    let names: Vec<String> = (0..values.len()).map(|c| format!("c{c}")).collect();
-    let sql = format!(
-        "INSERT INTO {qualified} SELECT v.ts, {key}{cols} FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.timestamptz[]), {unnests}) AS v(ts, {names})",
-        key = if key.is_some() { "$2, " } else { "" },
-        cols = names.iter().map(|n| format!("v.{n}")).collect::<Vec<_>>().join(", "),
-        unnests = unnests.join(", "),
-        names = names.join(", "),
-    );
-    let mut args: Vec<pgrx::datum::DatumWithOid> = vec![ts.into(), key.into()];
-    for column in values {
-        args.push(column[from..to].to_vec().into());
-    }
-    crate::postgres::sql::write(&sql, &args).or_report()
 }

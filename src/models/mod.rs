@@ -11,7 +11,7 @@ pub mod train;
 
 use crate::chosen_detector::ChosenDetector;
 use crate::error::{Code, error};
-use crate::pipeline::scorer::SeriesScorer;
+use crate::pipeline::scorer::{ResumeFrom, SeriesScorer};
 use pgrx::pg_sys::panic::ErrorReport;
 use std::collections::HashMap;
 
@@ -24,10 +24,10 @@ pub struct StoredModel {
     states: HashMap<Option<String>, Vec<u8>>,
 }
 
-impl StoredModel {
+impl ResumeFrom for StoredModel {
     /// A scorer for one series, resumed from the model: that series' own state for a model
     /// trained per series, the single state for every series otherwise.
-    pub fn scorer_for(&self, series: Option<&str>) -> Result<SeriesScorer, ErrorReport> {
+    fn scorer_for(&self, series: Option<&str>) -> Result<SeriesScorer, ErrorReport> {
         if let (Some(column), None) = (&self.series_column, series) {
             return Err(error(
                 Code::ERRCODE_INVALID_PARAMETER_VALUE,

@@ -5,7 +5,7 @@
 //! Memory: batch mode holds one series at a time (it needs the whole series by definition);
 //! online mode holds one chunk, so it stays flat however large the table is.
 
-use super::scorer::SeriesScorer;
+use super::scorer::{ResumeFrom, SeriesScorer};
 use crate::chosen_detector::ChosenDetector;
 use crate::error::{Code, error, internal};
 use crate::postgres::relation::Source;
@@ -65,8 +65,8 @@ pub struct Plan<'a> {
     pub mode: Mode,
     pub on_invalid: InvalidPolicy,
     pub on_duplicate: DuplicatePolicy,
-    /// Resume each series from this model instead of a fresh detector.
-    pub model: Option<&'a crate::models::StoredModel>,
+    /// Resume each series from this (a stored model) instead of a fresh detector.
+    pub model: Option<&'a dyn ResumeFrom>,
 }
 
 /// One scored row as the sink receives it; `ts` is PostgreSQL's microseconds since 2000-01-01.

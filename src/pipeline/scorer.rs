@@ -6,6 +6,12 @@ use crate::chosen_detector::ChosenDetector;
 use anomdet_core::{Detector, Scored};
 use pgrx::pg_sys::panic::ErrorReport;
 
+/// Where each series' scorer comes from instead of a fresh detector: a stored model.
+pub trait ResumeFrom {
+    /// A scorer for `series`, already warm.
+    fn scorer_for(&self, series: Option<&str>) -> Result<SeriesScorer, ErrorReport>;
+}
+
 /// A detector scoring one series.
 pub struct SeriesScorer {
     chosen: ChosenDetector,

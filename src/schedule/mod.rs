@@ -18,7 +18,7 @@ use crate::chosen_detector::ChosenDetector;
 use crate::error::{Code, OrReport, error, internal, invalid_argument};
 use crate::pipeline::events::{Events, Step};
 use crate::pipeline::results::{self, Alerts, ResultRows};
-use crate::pipeline::scorer::SeriesScorer;
+use crate::pipeline::scorer::{ResumeFrom, SeriesScorer};
 use crate::postgres::relation::Source;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
