@@ -199,3 +199,50 @@ CREATE FUNCTION anomdet."drop_model"(
 VOLATILE PARALLEL UNSAFE
 LANGUAGE c
 AS 'MODULE_PATHNAME', 'drop_model_wrapper';
+
+-- Jobs record the model they scored with; the job list shows it (running_jobs reads the job
+-- list, so both views are made again).
+ALTER TABLE anomdet.job_records ADD COLUMN model text;
+DROP VIEW anomdet.running_jobs;
+DROP VIEW anomdet.jobs;
+CREATE VIEW anomdet.jobs WITH (security_invoker = true) AS
+SELECT j.id, j.name, j.kind, j.detector, j.params, j.mode, j.source_relid, j.source, j.time_column,
+       j.value_column, j.series_column,
+       CASE WHEN anomdet._stream_lost(j.kind, j.status, j.created_at, j.id, j.backend_pid) THEN 'failed'
+            ELSE j.status END AS status,
+       j.rows_read, j.rows_scored, j.anomalies, j.series_count, j.created_at, j.started_at, j.finished_at,
+       CASE WHEN anomdet._stream_lost(j.kind, j.status, j.created_at, j.id, j.backend_pid)
+            THEN 'no worker is running this job any more (killed, crashed, or the server restarted)'
+            ELSE j.error END AS error,
+       j.backend_pid, j.owner, j.target, j.target_relid, j.speedup, j.inject, j.stream_time, j.lag_ms,
+       j.rows_per_second, j.progress_at, j.latency_p50_ms, j.latency_p99_ms, j.model
+FROM anomdet.job_records j;
+COMMENT ON VIEW anomdet.jobs IS 'Detection jobs (batch, stream, scheduled): one row each, visible to its owner';
+GRANT SELECT, INSERT, UPDATE, DELETE ON anomdet.jobs TO PUBLIC;
+CREATE VIEW anomdet.running_jobs WITH (security_invoker = true) AS
+SELECT j.id, j.name, j.kind, j.detector, j.source, j.value_column, j.target, j.speedup, j.status,
+       j.rows_read, j.rows_scored, j.anomalies, j.stream_time, j.lag_ms, j.rows_per_second,
+       j.latency_p50_ms, j.latency_p99_ms, j.started_at, j.progress_at, j.backend_pid
+FROM anomdet.jobs j
+WHERE j.status OPERATOR(pg_catalog.=) ANY ('{queued,running}');
+GRANT SELECT ON anomdet.running_jobs TO PUBLIC;
+COMMENT ON VIEW anomdet.running_jobs IS 'Your queued and running jobs with live progress (AnomDet get-running)';
+
+-- run_stream can score with a stored model.
+DROP FUNCTION anomdet.run_stream(regclass, text, text, text, jsonb, double precision, text, text, text, jsonb);
+CREATE FUNCTION anomdet."run_stream"(
+	"source" regclass,
+	"value_column" TEXT,
+	"target" TEXT,
+	"detector" TEXT DEFAULT 'zscore',
+	"params" jsonb DEFAULT '{}',
+	"speedup" double precision DEFAULT NULL,
+	"time_column" TEXT DEFAULT NULL,
+	"series_column" TEXT DEFAULT NULL,
+	"name" TEXT DEFAULT NULL,
+	"inject" jsonb DEFAULT NULL,
+	"model" TEXT DEFAULT NULL
+) RETURNS bigint
+VOLATILE PARALLEL UNSAFE
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'run_stream_with_model_wrapper';

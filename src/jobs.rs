@@ -55,11 +55,16 @@ fn must_propagate(code: PgSqlErrorCode) -> bool {
 pub fn run_batch(args: SqlScoreArgs<'_>, name: Option<&str>, notify: bool) -> Result<i64, ErrorReport> {
     let (source, parts) = args.prepare()?;
     let effective = parts.detector.params_json();
+    // The model column only when there is a model: a database still on 0.2.0's catalog (the
+    // new library installed, ALTER EXTENSION UPDATE not yet run) has none, and no models.
+    let (model_column, model_value) = if parts.model_name().is_some() { (", model", ", $10") } else { ("", "") };
     let job_id = crate::postgres::sql::write_one::<i64>(
-        "INSERT INTO anomdet.job_records (name, kind, detector, params, mode, source_relid, source, time_column, value_column, \
-           series_column, status, started_at, backend_pid) \
-         VALUES ($1, 'batch', $2, $3, $4, $5, $6, $7, $8, $9, 'running', pg_catalog.clock_timestamp(), pg_catalog.pg_backend_pid()) \
-         RETURNING id",
+        &format!(
+            "INSERT INTO anomdet.job_records (name, kind, detector, params, mode, source_relid, source, time_column, value_column, \
+               series_column, status, started_at, backend_pid{model_column}) \
+             VALUES ($1, 'batch', $2, $3, $4, $5, $6, $7, $8, $9, 'running', pg_catalog.clock_timestamp(), \
+               pg_catalog.pg_backend_pid(){model_value}) RETURNING id"
+        ),
         &[
             name.into(),
             parts.detector.name().into(),
@@ -70,6 +75,7 @@ pub fn run_batch(args: SqlScoreArgs<'_>, name: Option<&str>, notify: bool) -> Re
             source.time_column.as_str().into(),
             source.value_column.as_str().into(),
             source.series_column.as_deref().into(),
+            parts.model_name().into(),
         ],
     )
     .or_report()?

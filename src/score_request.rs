@@ -135,6 +135,11 @@ pub struct PlanParts {
 }
 
 impl PlanParts {
+    /// The name of the stored model scored with, if any.
+    pub fn model_name(&self) -> Option<&str> {
+        self.model.as_ref().map(|m| m.name.as_str())
+    }
+
     pub fn with_source<'a>(&'a self, source: &'a Source) -> Plan<'a> {
         Plan {
             source,

@@ -83,6 +83,13 @@ check "NOTIFY: run_batch is quiet by default" "$(grep -c "\"job_id\" : $quiet," 
 scheduled=$(q "SELECT job_id FROM anomdet.watermarks")
 check "NOTIFY: score_new_rows announces each event" "$(grep -c "\"job_id\" : $scheduled," "$CLUSTER_DIR/listen2.out")" "$(q "SELECT count(*) FROM anomdet.events WHERE job_id = $scheduled")"
 
+# A stream scored with a stored model: every row as detect() scores it with that model.
+q "SELECT anomdet.train('src_ewma', 'src', 'value', 'ewma', end_time => (SELECT min(ts) + interval '2000 minutes' FROM src))" >/dev/null
+job=$(q "SELECT anomdet.run_stream('src', 'value', 'modelled', model => 'src_ewma')")
+wait_for "SELECT status = 'succeeded' FROM anomdet.jobs WHERE id = $job" 30 >/dev/null
+check "model: the stream job records its model" "$(q "SELECT detector || ' ' || model FROM anomdet.jobs WHERE id = $job")" "ewma src_ewma"
+check "model: the stream scores as detect() with the model" "$(q "SELECT count(*) FROM anomdet.job_results($job) r FULL JOIN anomdet.detect('src', 'value', model => 'src_ewma') d USING (ts) WHERE r.score IS DISTINCT FROM d.score OR r.is_anomaly IS DISTINCT FROM d.is_anomaly")" 0
+
 # Anomalies planted as rows pass: labelled on the target like anomdet.inject, evaluated, undone.
 job=$(q "SELECT anomdet.run_stream('slow', 'value', 'planted', 'zscore', inject => '{\"method\": \"spike\", \"params\": {\"magnitude\": 6}, \"count\": 8, \"seed\": 4}')")
 wait_for "SELECT status = 'succeeded' FROM anomdet.jobs WHERE id = $job" 30 >/dev/null

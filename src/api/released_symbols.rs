@@ -1,10 +1,10 @@
 //! The C symbols of 0.2.0's SQL functions whose signatures 0.3.0 extended (a time range on
-//! detect, run_batch, benchmark and evaluate). A database keeps 0.2.0's definitions, which
+//! detect, run_batch, benchmark and evaluate; a model on run_stream). A database keeps 0.2.0's definitions, which
 //! call these symbols with 0.2.0's arguments, from the moment the new library is installed
 //! until `ALTER EXTENSION anomdet UPDATE`; each call here is the new function with no range.
 //! No SQL is generated for them: 0.3.0's definitions call the `*_ranged` symbols.
 
-use super::{benchmark, detect, evaluate, jobs};
+use super::{benchmark, detect, evaluate, jobs, stream};
 use crate::postgres::json_arg::JsonArg;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
@@ -127,4 +127,33 @@ fn evaluate(
 ) -> Result<TableIterator<'static, (name!(metric, String), name!(value, Option<f64>), name!(note, String))>, ErrorReport>
 {
     evaluate::evaluate_ranged(job_id, threshold, None, None)
+}
+
+#[allow(clippy::too_many_arguments)]
+#[pg_extern(sql = false)]
+fn run_stream(
+    source: Option<crate::postgres::rel_arg::RelArg>,
+    value_column: Option<&str>,
+    target: Option<&str>,
+    detector: Option<&str>,
+    params: Option<JsonArg>,
+    speedup: Option<f64>,
+    time_column: Option<&str>,
+    series_column: Option<&str>,
+    name: Option<&str>,
+    inject: Option<JsonArg>,
+) -> Result<i64, ErrorReport> {
+    stream::run_stream_with_model(
+        source,
+        value_column,
+        target,
+        detector,
+        params,
+        speedup,
+        time_column,
+        series_column,
+        name,
+        inject,
+        None,
+    )
 }

@@ -10,8 +10,8 @@ use pgrx::prelude::*;
 /// cadence (NULL: as fast as possible), scoring every row online as it arrives; `inject`
 /// plants labelled anomalies in the replayed values.
 #[allow(clippy::too_many_arguments)]
-#[pg_extern(volatile, parallel_unsafe)]
-fn run_stream(
+#[pg_extern(name = "run_stream", volatile, parallel_unsafe)]
+pub(super) fn run_stream_with_model(
     source: Option<RelArg>,
     value_column: Option<&str>,
     target: Option<&str>,
@@ -22,6 +22,7 @@ fn run_stream(
     series_column: default!(Option<&str>, "NULL"),
     name: default!(Option<&str>, "NULL"),
     inject: default!(Option<JsonArg>, "NULL"),
+    model: default!(Option<&str>, "NULL"),
 ) -> Result<i64, ErrorReport> {
     let _path = crate::postgres::search_path::pin();
     start(StreamArgs {
@@ -35,5 +36,6 @@ fn run_stream(
         series_column,
         name,
         inject,
+        model,
     })
 }

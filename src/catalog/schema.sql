@@ -58,7 +58,9 @@ CREATE TABLE anomdet.job_records (
     rows_per_second double precision,
     progress_at     timestamptz,
     latency_p50_ms  double precision,
-    latency_p99_ms  double precision
+    latency_p99_ms  double precision,
+    -- The stored model the job scored with (anomdet.models), if any.
+    model           text
 );
 COMMENT ON TABLE anomdet.job_records IS 'Detection jobs as stored; read them through the anomdet.jobs view';
 
@@ -138,7 +140,7 @@ SELECT j.id, j.name, j.kind, j.detector, j.params, j.mode, j.source_relid, j.sou
             THEN 'no worker is running this job any more (killed, crashed, or the server restarted)'
             ELSE j.error END AS error,
        j.backend_pid, j.owner, j.target, j.target_relid, j.speedup, j.inject, j.stream_time, j.lag_ms,
-       j.rows_per_second, j.progress_at, j.latency_p50_ms, j.latency_p99_ms
+       j.rows_per_second, j.progress_at, j.latency_p50_ms, j.latency_p99_ms, j.model
 FROM anomdet.job_records j;
 COMMENT ON VIEW anomdet.jobs IS 'Detection jobs (batch, stream, scheduled): one row each, visible to its owner';
 GRANT SELECT, INSERT, UPDATE, DELETE ON anomdet.jobs TO PUBLIC;

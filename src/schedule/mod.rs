@@ -57,12 +57,13 @@ pub fn score_new_rows(config: &serde_json::Value) -> Result<i64, ErrorReport> {
     let effective = detector.params_json();
     let (job_id, watermark) = watermark::lock(&source, detector.name(), &effective)?;
 
-    let mut saved = states::load(job_id, detector.name())?;
+    let keep_states = states::kept()?;
+    let mut saved = if keep_states { states::load(job_id, detector.name())? } else { Default::default() };
     // Series whose last scored row was inside an event: its next flagged rows continue it.
     let mut events = Events::with_open(saved.iter().filter(|(_, s)| s.in_event).map(|(k, _)| k.clone()));
     // A model is warm: series without a saved state start from it, with no warm-up rows.
     let lookback = if model.is_some() { 0 } else { config.lookback };
-    let rows = new_rows::read(&source, watermark, lookback, job_id)?;
+    let rows = new_rows::read(&source, watermark, lookback, keep_states.then_some(job_id))?;
     let mut out = ResultRows::default();
     let mut carried = Vec::with_capacity(rows.len());
     for series in &rows {
@@ -88,7 +89,9 @@ pub fn score_new_rows(config: &serde_json::Value) -> Result<i64, ErrorReport> {
     }
     let alerts = config.notify.then_some(Alerts { detector: detector.name() });
     results::write(job_id, &out, alerts.as_ref())?;
-    states::store(job_id, detector.name(), &carried)?;
+    if keep_states {
+        states::store(job_id, detector.name(), &carried)?;
+    }
     let newest = out.ts.iter().copied().max();
     crate::postgres::sql::write(
         "WITH w AS (UPDATE anomdet.watermarks SET watermark = coalesce($2, watermark), runs = runs + 1, \

@@ -15,12 +15,13 @@ pub struct NewRows {
 }
 
 /// Per series: the last `lookback` rows at or before the watermark, and every row after it.
-/// Series with a saved state of schedule `job_id` need no warm-up rows.
+/// Series with a saved state of schedule `states_of` need no warm-up rows (None: the catalog
+/// keeps no states).
 pub fn read(
     source: &Source,
     watermark: Option<TimestampWithTimeZone>,
     lookback: i64,
-    job_id: i64,
+    states_of: Option<i64>,
 ) -> Result<Vec<NewRows>, ErrorReport> {
     let t = quote_identifier(&source.time_column);
     let v = quote_identifier(&source.value_column);
@@ -35,6 +36,12 @@ pub fn read(
     // The new rows, then, only for series that have some and no saved state, the `lookback`
     // rows before the watermark, newest first with a LIMIT: a run reads what it needs, not the whole history
     // (a time index serves both parts). Warm-up rows sort before new ones within a series.
+    let without_state = if states_of.is_some() {
+        "WHERE NOT EXISTS (SELECT 1 FROM anomdet.detector_states st \
+           WHERE st.job_id = $3 AND st.format = $4 AND st.series IS NOT DISTINCT FROM s.k)"
+    } else {
+        "WHERE $3::pg_catalog.int8 IS NULL AND $4::pg_catalog.int4 IS NOT NULL"
+    };
     let sql = format!(
         "WITH fresh AS ( \
            SELECT {key} AS k, {t}::pg_catalog.timestamptz AS ts, {v}::pg_catalog.float8 AS v FROM {rel} \
@@ -44,13 +51,16 @@ pub fn read(
          SELECT w.k, w.ts, w.v, true FROM (SELECT DISTINCT k FROM fresh) s CROSS JOIN LATERAL ( \
            SELECT {key} AS k, {t}::pg_catalog.timestamptz AS ts, {v}::pg_catalog.float8 AS v FROM {rel} \
             WHERE $1 IS NOT NULL AND {t} <= $1{same_series} ORDER BY {t} DESC LIMIT $2) w \
-         WHERE NOT EXISTS (SELECT 1 FROM anomdet.detector_states st \
-                           WHERE st.job_id = $3 AND st.format = $4 AND st.series IS NOT DISTINCT FROM s.k) \
+         {without_state} \
          ORDER BY 1, 2"
     );
     Spi::connect(|client| {
         let rows = client
-            .select(&sql, None, &[watermark.into(), lookback.into(), job_id.into(), anomdet_core::state::FORMAT.into()])
+            .select(
+                &sql,
+                None,
+                &[watermark.into(), lookback.into(), states_of.into(), anomdet_core::state::FORMAT.into()],
+            )
             .or_report()?;
         let mut out: Vec<NewRows> = Vec::new();
         for row in rows {

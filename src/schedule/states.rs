@@ -9,6 +9,17 @@ use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use std::collections::HashMap;
 
+/// Whether the catalog keeps states: a database still on 0.2.0's catalog (the new library
+/// installed, ALTER EXTENSION UPDATE not yet run) does not, and scores as 0.2.0 did.
+pub fn kept() -> Result<bool, ErrorReport> {
+    let found = crate::postgres::sql::read_one::<bool>(
+        "SELECT pg_catalog.to_regclass('anomdet.detector_states') IS NOT NULL",
+        &[],
+    )
+    .or_report()?;
+    Ok(found == Some(true))
+}
+
 /// A series' saved state, and whether its last row was inside an anomaly event.
 pub struct Saved {
     pub state: Vec<u8>,

@@ -21,6 +21,8 @@ pub struct StreamArgs<'a> {
     pub series_column: Option<&'a str>,
     pub name: Option<&'a str>,
     pub inject: Option<JsonArg>,
+    /// A stored model to score with.
+    pub model: Option<&'a str>,
 }
 
 /// Start a stream job and return its id.
@@ -36,6 +38,7 @@ pub fn start(args: StreamArgs<'_>) -> Result<i64, ErrorReport> {
         series_column,
         name,
         inject,
+        model,
     } = args;
     let target = required("target", target)?;
     refuse_superuser_job()?;
@@ -66,16 +69,20 @@ pub fn start(args: StreamArgs<'_>) -> Result<i64, ErrorReport> {
         start_time: None,
         end_time: None,
         lookback: Some(0),
-        model: None,
+        model,
     }
     .prepare()?;
     reap_lost_jobs()?;
     let (target, target_relid) = create_target(target, source.series_column.is_some())?;
     let effective = parts.detector.params_json();
+    // The model column only with a model: 0.2.0's catalog has none (see jobs::run_batch).
+    let (model_column, model_value) = if parts.model_name().is_some() { (", model", ", $13") } else { ("", "") };
     let job_id = crate::postgres::sql::write_one::<i64>(
-        "INSERT INTO anomdet.job_records (name, kind, detector, params, mode, source_relid, source, time_column, value_column, \
-           series_column, status, target, target_relid, speedup, inject) \
-         VALUES ($1, 'stream', $2, $3, 'online', $4, $5, $6, $7, $8, 'queued', $9, $10, $11, $12) RETURNING id",
+        &format!(
+            "INSERT INTO anomdet.job_records (name, kind, detector, params, mode, source_relid, source, time_column, value_column, \
+               series_column, status, target, target_relid, speedup, inject{model_column}) \
+             VALUES ($1, 'stream', $2, $3, 'online', $4, $5, $6, $7, $8, 'queued', $9, $10, $11, $12{model_value}) RETURNING id"
+        ),
         &[
             name.into(),
             parts.detector.name().into(),
@@ -89,6 +96,7 @@ pub fn start(args: StreamArgs<'_>) -> Result<i64, ErrorReport> {
             target_relid.into(),
             speedup.into(),
             inject.map(pgrx::JsonB).into(),
+            parts.model_name().into(),
         ],
     )
     .or_report()?

@@ -6,7 +6,7 @@ use crate::chosen_detector::ChosenDetector;
 use crate::error::{Code, OrReport, error, internal};
 use crate::pipeline::events::{Events, Step};
 use crate::pipeline::results::{self, Alerts, ResultRows};
-use crate::pipeline::scorer::SeriesScorer;
+use crate::pipeline::scorer::{ResumeFrom, SeriesScorer};
 use crate::postgres::relation::Source;
 use crate::postgres::series_rows::{self, SeriesRows};
 use anomdet_core::replay::{Pace, merged_order, percentiles};
@@ -167,8 +167,9 @@ impl Replay {
             let t = client
                 .select(
                     "SELECT status, source_relid::pg_catalog.oid::pg_catalog.int8::text, value_column, time_column, series_column, \
-                       detector, params::text, target, speedup::text, inject::text, target_relid::pg_catalog.oid::pg_catalog.int8::text \
-                     FROM anomdet.jobs WHERE id = $1",
+                       detector, params::text, target, speedup::text, inject::text, target_relid::pg_catalog.oid::pg_catalog.int8::text, \
+                       pg_catalog.to_jsonb(j) OPERATOR(pg_catalog.->>) 'model' \
+                     FROM anomdet.jobs j WHERE id = $1",
                     Some(1),
                     &[job_id.into()],
                 )
@@ -177,7 +178,7 @@ impl Replay {
                 return Ok(None);
             }
             let r = t.first();
-            (1..=11).map(|i| r.get::<String>(i).or_report()).collect::<Result<Vec<_>, _>>().map(Some)
+            (1..=12).map(|i| r.get::<String>(i).or_report()).collect::<Result<Vec<_>, _>>().map(Some)
         })?;
         let Some(row) = row else { return Ok(None) };
         let text = |i: usize| row[i].clone().unwrap_or_default();
@@ -199,7 +200,15 @@ impl Replay {
             super::injection::Spec::parse(&json)?.apply(&mut series, &target)?;
         }
         let chosen = ChosenDetector::Builtin { info, params };
-        let scorers = series.iter().map(|_| SeriesScorer::new(&chosen)).collect();
+        // With a model, each series resumes its learnt state (the job runs as its owner, who
+        // may read the model); else a fresh detector.
+        let scorers = match row[11].as_deref() {
+            Some(name) => {
+                let model = crate::models::store::load("model", name)?;
+                series.iter().map(|s| model.scorer_for(s.key.as_deref())).collect::<Result<_, _>>()?
+            }
+            None => series.iter().map(|_| SeriesScorer::new(&chosen)).collect(),
+        };
         let all_ts: Vec<&[i64]> = series.iter().map(|s| s.ts.as_slice()).collect();
         let order = merged_order(&all_ts);
         let order_ts: Vec<i64> = order.iter().map(|&(s, i)| series[s as usize].ts[i as usize]).collect();

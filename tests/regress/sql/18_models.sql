@@ -35,7 +35,7 @@ CREATE VIEW model_host1 AS SELECT ts, value FROM model_source WHERE host = '1';
 SELECT anomdet.train('host1_ewma', 'model_host1', 'value', 'ewma', end_time => '2024-05-02 09:20+00') > 0 AS trained;
 SELECT series, count(score) AS scored FROM anomdet.detect('model_source', 'value', model => 'host1_ewma', series_column => 'host', start_time => '2024-05-02 16:00+00') GROUP BY series ORDER BY series;
 SELECT anomdet.run_batch('model_source', 'value', series_column => 'host', model => 'm_ewma', start_time => '2024-05-02 09:20+00') AS model_job \gset
-SELECT detector, mode, rows_scored, anomalies, status FROM anomdet.jobs WHERE id = :model_job;
+SELECT detector, model, mode, rows_scored, anomalies, status FROM anomdet.jobs WHERE id = :model_job;
 CREATE TABLE model_live AS SELECT * FROM model_source WHERE ts >= '2024-05-02 09:20+00';
 SELECT anomdet.score_new_rows('{"source": "model_live", "value_column": "value", "series_column": "host", "model": "m_ewma"}') AS scheduled_rows;
 SELECT count(*) FILTER (WHERE r.score IS DISTINCT FROM d.score) AS schedule_differs_from_one_pass
@@ -57,6 +57,8 @@ SELECT expect_error($$SELECT * FROM anomdet.detect('model_source', 'value', seri
 SELECT expect_error($$SELECT anomdet.train('x', 'model_source', 'value', 'ewma')$$);
 SELECT expect_error($$SELECT anomdet.score_new_rows('{"source": "model_live", "value_column": "value", "model": "nope"}')$$);
 SELECT expect_error($$SELECT anomdet.drop_model(NULL)$$);
+SELECT expect_error($$SELECT anomdet.run_stream('model_source', 'value', 'model_replay', model => 'nope')$$);
+SELECT to_regclass('model_replay') IS NULL AS refused_stream_left_no_table;
 -- A model larger than 256 MiB is refused before it is stored (half-space trees of height 18).
 SELECT expect_error($$SELECT anomdet.train('huge', 'model_host1', 'value', 'half_space_trees', '{"trees": 100, "height": 18}', end_time => '2024-05-01 06:00+00')$$);
 
