@@ -10,17 +10,7 @@ FROM generate_series(1, 1000000) AS i;
 CREATE INDEX ON bench_metrics (ts);
 VACUUM ANALYZE bench_metrics;
 
-CREATE FUNCTION pg_temp.time_ms(statement text, runs int DEFAULT 5) RETURNS numeric LANGUAGE plpgsql AS $$
-DECLARE t0 timestamptz; times numeric[] := '{}';
-BEGIN
-  EXECUTE statement;  -- warm the cache once, untimed
-  FOR i IN 1..runs LOOP
-    t0 := clock_timestamp();
-    EXECUTE statement;
-    times := times || (extract(epoch FROM clock_timestamp() - t0) * 1000)::numeric;
-  END LOOP;
-  RETURN (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY t) FROM unnest(times) t);
-END $$;
+\ir timing.sql
 
 CREATE TEMP TABLE bench (name text, what text, ms numeric);
 INSERT INTO bench VALUES

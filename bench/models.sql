@@ -10,17 +10,7 @@ FROM generate_series(0, 29999) AS i;
 CREATE INDEX ON bench_live (ts);
 VACUUM ANALYZE bench_live;
 
-CREATE FUNCTION pg_temp.time_ms(statement text, runs int DEFAULT 3) RETURNS numeric LANGUAGE plpgsql AS $$
-DECLARE t0 timestamptz; times numeric[] := '{}';
-BEGIN
-  EXECUTE statement;  -- warm the cache once, untimed
-  FOR i IN 1..runs LOOP
-    t0 := clock_timestamp();
-    EXECUTE statement;
-    times := times || (extract(epoch FROM clock_timestamp() - t0) * 1000)::numeric;
-  END LOOP;
-  RETURN (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY t) FROM unnest(times) t);
-END $$;
+\ir timing.sql
 
 CREATE TEMP TABLE bench_models (detector text, family text, fit_ms numeric, load_ms numeric,
                                 model_ms numeric, refit_ms numeric, bytes bigint);
@@ -28,14 +18,14 @@ DO $$
 DECLARE d record;
 BEGIN
   FOR d IN SELECT name, family FROM anomdet.detectors() WHERE online LOOP
-    INSERT INTO bench_models (detector, family, fit_ms) VALUES (d.name, d.family, pg_temp.time_ms(format(
+    INSERT INTO bench_models (detector, family, fit_ms) VALUES (d.name, d.family, pg_temp.time_ms(runs => 3, statement => format(
       $q$SELECT anomdet.train('bench_%s', 'bench_live', 'value', %L, end_time => '2024-01-14 21:20+00')$q$, d.name, d.name)));
     UPDATE bench_models SET
-      load_ms = pg_temp.time_ms(format(
+      load_ms = pg_temp.time_ms(runs => 3, statement => format(
         $q$SELECT count(*) FROM anomdet.detect('bench_live', 'value', model => 'bench_%s', start_time => '2024-01-21 19:59+00')$q$, d.name)),
-      model_ms = pg_temp.time_ms(format(
+      model_ms = pg_temp.time_ms(runs => 3, statement => format(
         $q$SELECT count(*) FROM anomdet.detect('bench_live', 'value', model => 'bench_%s', start_time => '2024-01-14 21:20+00')$q$, d.name)),
-      refit_ms = pg_temp.time_ms(format(
+      refit_ms = pg_temp.time_ms(runs => 3, statement => format(
         $q$SELECT count(*) FROM anomdet.detect('bench_live', 'value', %L, mode => 'online', start_time => '2024-01-14 21:20+00', lookback => 20000)$q$, d.name)),
       bytes = (SELECT bytes FROM anomdet.models WHERE name = 'bench_' || d.name)
     WHERE detector = d.name;

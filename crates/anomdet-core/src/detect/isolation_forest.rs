@@ -14,7 +14,7 @@
 use crate::state::StateError;
 use serde::{Deserialize, Serialize};
 use crate::parts::recent_flag::RecentFlag;
-use crate::parts::window_model::{OnlineStart, Rows, SEED, StartsOnline, THRESHOLD, WINDOW, WindowScores, Windowed, min_points};
+use crate::parts::window_model::{restore_around_frame, OnlineStart, Rows, SEED, StartsOnline, THRESHOLD, WINDOW, WindowScores, Windowed, min_points};
 use super::{Detector, DetectorInfo, Finds, Memory, Scored};
 use crate::params::{ParamSpec, Params};
 use crate::subsequence::Spread;
@@ -158,11 +158,7 @@ impl Detector for WindowForest {
     }
 
     fn restore(&mut self, state: &[u8]) -> Result<(), StateError> {
-        // The batch frame is built from the parameters, not saved.
-        let batch = std::mem::replace(&mut self.batch, Windowed::unset());
-        crate::state::restore(self, state)?;
-        self.batch = batch;
-        Ok(())
+        restore_around_frame(self, state, |d| &mut d.batch)
     }
 }
 

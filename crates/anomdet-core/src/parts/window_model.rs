@@ -112,6 +112,19 @@ impl Windowed {
     }
 }
 
+/// Restore a detector's saved state around its batch frame, which is built from the parameters
+/// and not saved (its model is code, not data).
+pub fn restore_around_frame<T: serde::de::DeserializeOwned>(
+    detector: &mut T,
+    state: &[u8],
+    frame: impl Fn(&mut T) -> &mut Windowed,
+) -> Result<(), crate::state::StateError> {
+    let kept = std::mem::replace(frame(detector), Windowed::unset());
+    let restored = crate::state::restore(detector, state);
+    *frame(detector) = kept;
+    restored
+}
+
 /// The fewest values a windowed detector needs: two windows of the given length (16 when the
 /// length is found from the data).
 pub fn min_points(params: &Params) -> usize {
