@@ -49,6 +49,15 @@ impl ChosenDetector {
         }
     }
 
+    /// Whether it has a stored form, so `anomdet.train` can make a model of it: every online
+    /// detector (its learnt state), and the batch-only ones that define one.
+    pub fn trainable(&self) -> bool {
+        match self {
+            ChosenDetector::Builtin { info, params } => (info.build)(params).save().is_some(),
+            ChosenDetector::Sql(_) => false,
+        }
+    }
+
     /// The fewest usable values a series needs.
     pub fn min_points(&self) -> usize {
         match self {

@@ -58,9 +58,10 @@ impl SqlScoreArgs<'_> {
         let (detector, params) = match (&model, &model_params) {
             (Some(m), Some(stored)) => {
                 check_model_args(m, detector, params, stored)?;
-                // A model is warm already and scores as its detector learnt: online.
+                // A model is warm already: no warm-up rows. An online detector's model scores
+                // online; a batch-only one's scores each whole series with what it learnt.
                 lookback = 0;
-                mode = "online";
+                mode = if m.detector.supports_online() { "online" } else { "batch" };
                 (m.detector.name(), stored)
             }
             _ => (detector, params),

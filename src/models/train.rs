@@ -29,16 +29,14 @@ pub fn check_name(name: &str) -> Result<(), ErrorReport> {
 
 /// Refuse a detector with no stored form before anything is read.
 pub fn check_trainable(detector: &ChosenDetector) -> Result<(), ErrorReport> {
-    if detector.supports_online() {
+    if detector.trainable() {
         return Ok(());
     }
     Err(error(
         Code::ERRCODE_FEATURE_NOT_SUPPORTED,
-        format!(
-            "detector: {} cannot be trained yet; a model is stored as an online detector's learnt state",
-            detector.name()
-        ),
-        "SELECT name FROM anomdet.detectors() WHERE online lists the detectors that can be trained",
+        format!("detector: {} has no stored form yet, so it cannot be trained", detector.name()),
+        "every online detector can be trained (SELECT name FROM anomdet.detectors() WHERE online), and gesd, \
+         level_shift and volatility_shift",
     ))
 }
 
@@ -66,7 +64,7 @@ pub fn train(t: &Training<'_>) -> Result<i64, ErrorReport> {
         }
         t.detector.check_memory(usable, &label)?;
         let mut scorer = SeriesScorer::new(&t.detector);
-        scorer.update_all(values);
+        scorer.fit(values);
         let state = scorer.save().ok_or_else(|| crate::error::internal("a trainable detector saved no state"))?;
         states.push((s.key.clone(), s.ts.len() as i64, state));
         rows += s.ts.len() as i64;

@@ -263,7 +263,9 @@ impl Plan<'_> {
 
     /// Online mode: score what is buffered, send it on, keep only the detector's state.
     fn flush_online(&self, p: &mut Pending, sink: &mut dyn Sink, summary: &mut Summary) -> Result<(), ErrorReport> {
-        let scores = p.scorer.update_all(&p.values);
+        // A model scores with what it learnt (online models keep learning within the call).
+        let scores =
+            if self.model.is_some() { p.scorer.score_fitted(&p.values) } else { p.scorer.update_all(&p.values) };
         let rows: Vec<ScoredRow> =
             p.ts.iter()
                 .zip(&p.values)
@@ -326,7 +328,15 @@ impl Plan<'_> {
                 self.flush_online(&mut p, sink, summary)
             }
             Mode::Batch => {
-                let mut scores = p.scorer.score_whole(&p.values, &label)?.into_iter();
+                let mut scores = match self.model {
+                    Some(_) => {
+                        let valid: Vec<f64> = p.values.iter().flatten().copied().collect();
+                        self.detector.check_memory_of(&valid, &label)?;
+                        p.scorer.score_fitted(&p.values)
+                    }
+                    None => p.scorer.score_whole(&p.values, &label)?,
+                }
+                .into_iter();
                 // Hand rows on in chunks so the sink never holds a second copy of the series.
                 let mut rows = Vec::with_capacity(ONLINE_CHUNK.min(p.ts.len()));
                 for (&ts, &value) in p.ts.iter().zip(&p.values) {

@@ -36,6 +36,26 @@ impl SeriesScorer {
         self.detector.save()
     }
 
+    /// Learn from trusted values (a model is the state after this); unusable values are left out.
+    pub fn fit(&mut self, values: &[Option<f64>]) {
+        let valid: Vec<f64> = values.iter().flatten().copied().filter(|v| v.is_finite()).collect();
+        self.detector.fit(&valid);
+    }
+
+    /// Score values with what was fitted (a resumed model), never refitting on them.
+    pub fn score_fitted(&mut self, values: &[Option<f64>]) -> Vec<Scored> {
+        let valid: Vec<f64> = values.iter().flatten().copied().filter(|v| v.is_finite()).collect();
+        let mut scores = self.detector.score_fitted(&valid).into_iter();
+        values
+            .iter()
+            .map(
+                |v| {
+                    if v.is_some_and(f64::is_finite) { scores.next().unwrap_or(Scored::WARMUP) } else { Scored::WARMUP }
+                },
+            )
+            .collect()
+    }
+
     /// Online: score one value against the past, then learn from it.
     pub fn update(&mut self, value: Option<f64>) -> Scored {
         match value {

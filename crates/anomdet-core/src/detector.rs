@@ -21,6 +21,28 @@ pub trait Detector: Send {
             .collect()
     }
 
+    /// Learn from trusted values before scoring later ones with what was learnt; [`Detector::save`]
+    /// then stores it as a model. Default: the online mode's learning, value by value.
+    fn fit(&mut self, xs: &[f64]) {
+        for (i, &x) in xs.iter().enumerate() {
+            crate::interrupt::check_every(i);
+            self.update(x);
+        }
+    }
+
+    /// Score values that come after the fitted ones with what was learnt, never refitting on
+    /// them. Default: the online mode, which keeps learning within the call (a copy of a stored
+    /// model does; the model itself is not changed).
+    fn score_fitted(&mut self, xs: &[f64]) -> Vec<Scored> {
+        xs.iter()
+            .enumerate()
+            .map(|(i, &x)| {
+                crate::interrupt::check_every(i);
+                self.update(x)
+            })
+            .collect()
+    }
+
     /// Its learnt state, so a later run can resume exactly here (`None`: it keeps none, as a
     /// batch-only detector). See `crate::state`.
     fn save(&self) -> Option<Vec<u8>> {

@@ -42,6 +42,23 @@ SELECT count(*) FILTER (WHERE r.score IS DISTINCT FROM d.score) AS schedule_diff
 FROM anomdet.results r JOIN anomdet.watermarks w ON w.job_id = r.job_id AND w.source_relid = 'model_live'::regclass
 JOIN anomdet.detect('model_source', 'value', 'ewma', series_column => 'host', mode => 'online') d ON d.ts = r.ts AND d.series = r.series;
 
+-- Batch-only detectors with a stored form: fitted on the first 2,000 minutes, they judge the
+-- rest by what that stretch was like. A level shift planted in the new rows is flagged where
+-- it starts, and scoring twice gives the same rows.
+CREATE TABLE shift_source AS
+SELECT ts, host, value + CASE WHEN ts >= '2024-05-02 14:00+00' THEN 100 ELSE 0 END AS value FROM model_source;
+SELECT count(anomdet.train('b_' || d, 'shift_source', 'value', d, series_column => 'host', end_time => '2024-05-02 09:20+00')) AS batch_models
+FROM unnest(ARRAY['gesd', 'level_shift', 'volatility_shift']) AS d;
+SELECT m.detector, min(s.ts) FILTER (WHERE s.is_anomaly) AS first_flag, count(*) FILTER (WHERE s.is_anomaly) AS flagged
+FROM anomdet.models m, anomdet.detect('shift_source', 'value', model => m.name, series_column => 'host', start_time => '2024-05-02 09:20+00') s
+WHERE m.name = 'b_level_shift' AND s.series = '1' GROUP BY m.detector;
+SELECT (SELECT array_agg(score ORDER BY ts, series) FROM anomdet.detect('shift_source', 'value', model => 'b_gesd', series_column => 'host', start_time => '2024-05-02 09:20+00'))
+     = (SELECT array_agg(score ORDER BY ts, series) FROM anomdet.detect('shift_source', 'value', model => 'b_gesd', series_column => 'host', start_time => '2024-05-02 09:20+00')) AS batch_model_same_twice;
+SELECT anomdet.run_batch('shift_source', 'value', series_column => 'host', model => 'b_volatility_shift', start_time => '2024-05-02 09:20+00') AS vol_job \gset
+SELECT detector, model, mode, status FROM anomdet.jobs WHERE id = :vol_job;
+SELECT expect_error($$SELECT anomdet.run_stream('shift_source', 'value', 'shift_replay', series_column => 'host', model => 'b_gesd')$$);
+SELECT expect_error($$SELECT anomdet.score_new_rows('{"source": "shift_source", "value_column": "value", "series_column": "host", "model": "b_gesd"}')$$);
+
 -- Refusals, each with its SQLSTATE.
 SELECT expect_error($$SELECT anomdet.train(NULL, 'model_source', 'value')$$);
 SELECT expect_error($$SELECT anomdet.train('', 'model_source', 'value')$$);

@@ -9,7 +9,9 @@
 
 use super::{Detector, DetectorInfo, Finds, Memory, Scored};
 use crate::params::{Bound, ParamSpec};
-use crate::parts::esd::{esd, esd_scores};
+use crate::parts::esd::{EsdSteps, esd, esd_scores};
+use crate::state::StateError;
+use serde::{Deserialize, Serialize};
 
 const PARAMS: &[ParamSpec] = &[
     ParamSpec::float(
@@ -32,12 +34,16 @@ pub static INFO: DetectorInfo = DetectorInfo {
     finds: Finds::Spikes,
     min_points: |_| 3,
     memory: Memory::Series,
-    build: |p| Box::new(Gesd { max_share: p.float("max_anomalies"), alpha: p.float("alpha") }),
+    build: |p| Box::new(Gesd { max_share: p.float("max_anomalies"), alpha: p.float("alpha"), fitted: None }),
 };
 
+#[derive(Serialize, Deserialize)]
 struct Gesd {
     max_share: f64,
     alpha: f64,
+    /// Fitted on a trusted stretch: the mean and sd of its values left after the test removed
+    /// its outliers, and the critical value λ for that many values.
+    fitted: Option<(f64, f64, f64)>,
 }
 
 impl Detector for Gesd {
@@ -49,6 +55,32 @@ impl Detector for Gesd {
         let max_steps = ((self.max_share * xs.len() as f64).floor() as usize).max(1);
         let steps = esd(xs, max_steps, self.alpha, false);
         esd_scores(xs, &steps)
+    }
+
+    /// A model: the test run on the training values; new values are judged against the
+    /// centre, scale and critical value it ended with.
+    fn fit(&mut self, xs: &[f64]) {
+        let max_steps = ((self.max_share * xs.len() as f64).floor() as usize).max(1);
+        let steps = esd(xs, max_steps, self.alpha, false);
+        self.fitted = Some((steps.center, steps.scale, steps.last_lambda));
+    }
+
+    fn score_fitted(&mut self, xs: &[f64]) -> Vec<Scored> {
+        let Some((center, scale, lambda)) = self.fitted else { return self.score_batch(xs) };
+        let steps = EsdSteps { removed: Vec::new(), outliers: 0, center, scale, last_lambda: lambda };
+        let mut out = esd_scores(xs, &steps);
+        for s in &mut out {
+            s.is_anomaly = s.score.map(|r| r > 1.0);
+        }
+        out
+    }
+
+    fn save(&self) -> Option<Vec<u8>> {
+        crate::state::save(self)
+    }
+
+    fn restore(&mut self, state: &[u8]) -> Result<(), StateError> {
+        crate::state::restore(self, state)
     }
 }
 

@@ -2,7 +2,9 @@
 //! the median of the `window` values before it; IQR fences on that difference (c = 6, both
 //! sides). It needs values after the point, so it runs in batch mode only.
 
-use crate::parts::fences::{Side, judge_all};
+use crate::parts::fences::{FittedFences, Side, judge_all};
+use crate::state::StateError;
+use serde::{Deserialize, Serialize};
 use super::{Detector, DetectorInfo, Finds, Memory, Scored};
 use crate::params::{Bound, ParamSpec};
 use crate::window::TrailingWindow;
@@ -22,12 +24,25 @@ pub static INFO: DetectorInfo = DetectorInfo {
     finds: Finds::LevelShifts,
     min_points: |p| 2 * p.int("window") + 10,
     memory: Memory::Series,
-    build: |p| Box::new(LevelShift { window: p.int("window"), c: p.float("c") }),
+    build: |p| Box::new(LevelShift { window: p.int("window"), c: p.float("c"), fitted: None }),
 };
 
+#[derive(Serialize, Deserialize)]
 struct LevelShift {
     window: usize,
     c: f64,
+    /// The fences and last values of the stretch it was fitted on, when it was.
+    fitted: Option<FittedFences>,
+}
+
+impl LevelShift {
+    /// Median after minus median before at each index, and the medians before (the bases).
+    fn differences(&self, xs: &[f64]) -> (Vec<f64>, Option<Vec<f64>>) {
+        let before = medians_before(xs, self.window);
+        let after = medians_from(xs, self.window);
+        let d: Vec<f64> = after.iter().zip(&before).map(|(a, b)| a - b).collect();
+        (d, Some(before))
+    }
 }
 
 /// Medians of the `w` values before each index (NaN until there are w).
@@ -64,10 +79,29 @@ impl Detector for LevelShift {
     }
 
     fn score_batch(&mut self, xs: &[f64]) -> Vec<Scored> {
-        let before = medians_before(xs, self.window);
-        let after = medians_from(xs, self.window);
-        let d: Vec<f64> = after.iter().zip(&before).map(|(a, b)| a - b).collect();
-        judge_all(&d, Some(&before), self.c, Side::Both)
+        let (d, before) = self.differences(xs);
+        judge_all(&d, before.as_deref(), self.c, Side::Both)
+    }
+
+    /// A model: the fences of the training stretch and its last `window` values.
+    fn fit(&mut self, xs: &[f64]) {
+        let (d, _) = self.differences(xs);
+        self.fitted = FittedFences::fit(xs, &d, self.window);
+    }
+
+    fn score_fitted(&mut self, xs: &[f64]) -> Vec<Scored> {
+        match &self.fitted {
+            Some(fitted) => fitted.score(xs, self.c, Side::Both, |ext| self.differences(ext)),
+            None => self.score_batch(xs),
+        }
+    }
+
+    fn save(&self) -> Option<Vec<u8>> {
+        crate::state::save(self)
+    }
+
+    fn restore(&mut self, state: &[u8]) -> Result<(), StateError> {
+        crate::state::restore(self, state)
     }
 }
 

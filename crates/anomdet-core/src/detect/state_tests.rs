@@ -51,7 +51,7 @@ fn a_resumed_detector_scores_as_one_pass_does() {
 }
 
 #[test]
-fn batch_only_detectors_keep_no_state_and_bad_bytes_are_refused() {
+fn detectors_without_a_stored_form_keep_no_state_and_bad_bytes_are_refused() {
     for d in registry() {
         let params = Params::defaults(d.params);
         let mut detector = (d.build)(&params);
@@ -65,11 +65,71 @@ fn batch_only_detectors_keep_no_state_and_bad_bytes_are_refused() {
             let mut longer = saved.clone();
             longer.push(0);
             assert!(fresh.restore(&longer).is_err(), "{}: a state with trailing bytes was read", d.name);
-        } else {
-            assert_eq!(detector.save(), None, "{}", d.name);
+        } else if detector.save().is_none() {
+            // A batch-only detector with no stored form yet.
             assert_eq!(detector.restore(&[1, 2, 3]), Err(StateError::NotSaved), "{}", d.name);
         }
     }
+}
+
+/// A model: fitted on the first 2,000 values, saved, restored into a fresh detector; it scores
+/// the last 1,000 as the fitted detector does, and twice the same (scoring never refits).
+#[test]
+fn a_stored_model_scores_new_values_as_the_fitted_detector_does() {
+    let xs = series();
+    let (train, new) = xs.split_at(2000);
+    let mut trained = 0;
+    for d in registry() {
+        let params = Params::defaults(d.params);
+        let mut fitted = (d.build)(&params);
+        if fitted.save().is_none() {
+            continue;
+        }
+        trained += 1;
+        fitted.fit(train);
+        let model = fitted.save().unwrap();
+        let score = |bytes: &[u8]| {
+            let mut copy = (d.build)(&params);
+            copy.restore(bytes).unwrap_or_else(|e| panic!("{}: {e}", d.name));
+            copy.score_fitted(new)
+        };
+        let first = score(&model);
+        let direct = fitted.score_fitted(new);
+        assert_eq!(first.len(), new.len(), "{}", d.name);
+        for (i, (a, b)) in first.iter().zip(&direct).enumerate() {
+            assert_eq!(bits(a), bits(b), "{}: a restored model differs at {i}", d.name);
+        }
+        for (i, (a, b)) in first.iter().zip(&score(&model)).enumerate() {
+            assert_eq!(bits(a), bits(b), "{}: scoring twice differs at {i}", d.name);
+        }
+    }
+    assert!(trained >= 19, "{trained} detectors have a stored form");
+}
+
+/// The batch-only models judge new values by what the training stretch was like: a level shift,
+/// a rise in volatility and a spike in the new values are flagged where they are.
+#[test]
+fn batch_only_models_flag_new_anomalies_by_the_training_stretch() {
+    let noise = white_noise(3000, 0.2);
+    let base: Vec<f64> = (0..3000).map(|i| 10.0 + (i as f64 / 30.0).sin() + noise[i]).collect();
+    let case = |name: &str, new: Vec<f64>, at: usize| {
+        let d = super::find_detector(name).unwrap();
+        let mut det = (d.build)(&Params::defaults(d.params));
+        det.fit(&base[..2000]);
+        let out = det.score_fitted(&new);
+        let flagged: Vec<usize> = (0..new.len()).filter(|&i| out[i].is_anomaly == Some(true)).collect();
+        assert!(flagged.iter().any(|&i| i.abs_diff(at) <= 12), "{name}: {flagged:?}");
+        assert!(flagged.iter().all(|&i| i + 30 >= at), "{name} flagged before the anomaly: {flagged:?}");
+    };
+    let mut shifted = base[2000..].to_vec();
+    shifted[500..].iter_mut().for_each(|x| *x += 5.0);
+    case("level_shift", shifted, 500);
+    let mut louder = base[2000..].to_vec();
+    louder[500..].iter_mut().enumerate().for_each(|(k, x)| *x += 4.0 * noise[k]);
+    case("volatility_shift", louder, 500);
+    let mut spiked = base[2000..].to_vec();
+    spiked[700] += 8.0;
+    case("gesd", spiked, 700);
 }
 
 /// FNV-1a: a stable fingerprint of the bytes.

@@ -3,7 +3,9 @@
 //! sd_before; IQR fences on that ratio (c = 6), flagging rises in volatility (ADTK's default
 //! side). Needs values after the point: batch mode only.
 
-use crate::parts::fences::{Side, judge_all};
+use crate::parts::fences::{FittedFences, Side, judge_all};
+use crate::state::StateError;
+use serde::{Deserialize, Serialize};
 use super::{Detector, DetectorInfo, Finds, Memory, Scored};
 use crate::params::{Bound, ParamSpec};
 
@@ -22,12 +24,25 @@ pub static INFO: DetectorInfo = DetectorInfo {
     finds: Finds::VolatilityShifts,
     min_points: |p| 2 * p.int("window") + 10,
     memory: Memory::Series,
-    build: |p| Box::new(VolatilityShift { window: p.int("window"), c: p.float("c") }),
+    build: |p| Box::new(VolatilityShift { window: p.int("window"), c: p.float("c"), fitted: None }),
 };
 
+#[derive(Serialize, Deserialize)]
 struct VolatilityShift {
     window: usize,
     c: f64,
+    /// The fences and last values of the stretch it was fitted on, when it was.
+    fitted: Option<FittedFences>,
+}
+
+impl VolatilityShift {
+    /// The relative change of the rolling sd at each index.
+    fn differences(&self, xs: &[f64]) -> (Vec<f64>, Option<Vec<f64>>) {
+        let from = rolling_sd_from(xs, self.window);
+        let w = self.window;
+        let d = (0..xs.len()).map(|i| if i < w { f64::NAN } else { (from[i] - from[i - w]) / from[i - w] }).collect();
+        (d, None)
+    }
 }
 
 /// Sample sd of each run of `w` values starting at i (NaN where fewer remain), by running sums.
@@ -61,11 +76,29 @@ impl Detector for VolatilityShift {
     }
 
     fn score_batch(&mut self, xs: &[f64]) -> Vec<Scored> {
-        let from = rolling_sd_from(xs, self.window);
-        let w = self.window;
-        let d: Vec<f64> =
-            (0..xs.len()).map(|i| if i < w { f64::NAN } else { (from[i] - from[i - w]) / from[i - w] }).collect();
+        let (d, _) = self.differences(xs);
         judge_all(&d, None, self.c, Side::Positive)
+    }
+
+    /// A model: the fences of the training stretch and its last `window` values.
+    fn fit(&mut self, xs: &[f64]) {
+        let (d, _) = self.differences(xs);
+        self.fitted = FittedFences::fit(xs, &d, self.window);
+    }
+
+    fn score_fitted(&mut self, xs: &[f64]) -> Vec<Scored> {
+        match &self.fitted {
+            Some(fitted) => fitted.score(xs, self.c, Side::Positive, |ext| self.differences(ext)),
+            None => self.score_batch(xs),
+        }
+    }
+
+    fn save(&self) -> Option<Vec<u8>> {
+        crate::state::save(self)
+    }
+
+    fn restore(&mut self, state: &[u8]) -> Result<(), StateError> {
+        crate::state::restore(self, state)
     }
 }
 

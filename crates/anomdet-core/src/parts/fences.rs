@@ -5,6 +5,7 @@
 
 use crate::scored::Scored;
 use crate::series::{floor_scale, quantile_sorted};
+use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Side {
@@ -49,4 +50,36 @@ pub fn judge(d: f64, q: (f64, f64, f64), c: f64, side: Side, base: Option<f64>) 
 pub fn judge_all(d: &[f64], bases: Option<&[f64]>, c: f64, side: Side) -> Vec<Scored> {
     let Some(q) = quartiles(d) else { return vec![Scored::WARMUP; d.len()] };
     d.iter().enumerate().map(|(i, &v)| judge(v, q, c, side, bases.map(|b| b[i]))).collect()
+}
+
+/// A fenced detector fitted on trusted values: the fences' quartiles, and the last values of the
+/// training stretch, which the windows of the first new values reach back into.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FittedFences {
+    pub q: (f64, f64, f64),
+    pub history: Vec<f64>,
+}
+
+impl FittedFences {
+    /// Fences fitted on the differences `d` of training values `xs`, keeping their last `keep`.
+    pub fn fit(xs: &[f64], d: &[f64], keep: usize) -> Option<FittedFences> {
+        Some(FittedFences { q: quartiles(d)?, history: xs[xs.len().saturating_sub(keep)..].to_vec() })
+    }
+
+    /// Score new values `xs`: `differences` turns a series into its differences (and the bases of
+    /// the bounds), computed over the kept history followed by `xs`; each new one is judged by
+    /// the fitted fences.
+    pub fn score(
+        &self,
+        xs: &[f64],
+        c: f64,
+        side: Side,
+        differences: impl Fn(&[f64]) -> (Vec<f64>, Option<Vec<f64>>),
+    ) -> Vec<Scored> {
+        let offset = self.history.len();
+        let mut extended = self.history.clone();
+        extended.extend_from_slice(xs);
+        let (d, bases) = differences(&extended);
+        (offset..extended.len()).map(|i| judge(d[i], self.q, c, side, bases.as_ref().map(|b| b[i]))).collect()
+    }
 }
