@@ -219,8 +219,12 @@ class Case:
         """Drop one chunk holding injected cells (as a retention policy would); returns its rows."""
         if self.kind not in ("hypertable", "space") or not active or self.rng.random() < 0.6:
             return set()
-        ts, _, _ = next(iter(active[0][1]))
-        chunk = self.sql(f"SELECT tableoid::regclass::text FROM {self.table} WHERE ts = %s LIMIT 1", [ts]).fetchone()
+        ts, host, _ = next(iter(active[0][1]))
+        # The chunk of that very cell: with a space dimension, other hosts' rows at the same
+        # time live in other chunks, which may hold no injected cell at all.
+        same_row = "host IS NOT DISTINCT FROM %s" if self.keyed else "%s::text IS NULL"
+        chunk = self.sql(f"SELECT tableoid::regclass::text FROM {self.table} WHERE ts = %s AND {same_row} LIMIT 1",
+                         [ts, host]).fetchone()
         if not chunk:
             return set()
         key = "host" if self.keyed else "NULL::text"
