@@ -301,7 +301,7 @@ fn placement_json(
     let mut out = serde_json::json!({"count": count, "length": length});
     for (key, at) in [("start_time", start_time), ("end_time", end_time)] {
         if let Some(at) = at {
-            out[key] = serde_json::Value::String(crate::pipeline::plan::iso_utc(at.into_inner()));
+            out[key] = serde_json::Value::String(crate::postgres::timestamps::iso_utc(at.into_inner()));
         }
     }
     out

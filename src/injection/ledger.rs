@@ -335,7 +335,7 @@ fn warn_gone(id: i64, column: &str, gone: &[Restore]) {
         .iter()
         .take(5)
         .map(|c| {
-            let at = crate::pipeline::plan::format_ts(c.ts);
+            let at = crate::postgres::timestamps::format_ts(c.ts);
             c.key.as_ref().map_or(at.clone(), |k| format!("{at} (series {k})"))
         })
         .collect();

@@ -125,8 +125,8 @@ fn data_range_hint(series: &[SeriesRows]) -> String {
         (Some(&a), Some(&b)) => {
             format!(
                 "the data runs from {} to {}",
-                crate::pipeline::plan::format_ts(a),
-                crate::pipeline::plan::format_ts(b)
+                crate::postgres::timestamps::format_ts(a),
+                crate::postgres::timestamps::format_ts(b)
             )
         }
         _ => "the table has no rows".to_string(),

@@ -94,13 +94,13 @@ impl Placement {
     pub fn describe(&self) -> String {
         match self {
             Placement::Time { start, end: None, .. } => {
-                format!("the first row at or after {}", crate::pipeline::plan::format_ts(*start))
+                format!("the first row at or after {}", crate::postgres::timestamps::format_ts(*start))
             }
             Placement::Time { start, end: Some(end), .. } => {
                 format!(
                     "the time span [{}, {})",
-                    crate::pipeline::plan::format_ts(*start),
-                    crate::pipeline::plan::format_ts(*end)
+                    crate::postgres::timestamps::format_ts(*start),
+                    crate::postgres::timestamps::format_ts(*end)
                 )
             }
             Placement::Count { count, length } => format!("{count} spans of {length} rows"),
@@ -111,8 +111,8 @@ impl Placement {
     pub fn to_json(&self) -> serde_json::Value {
         match self {
             Placement::Time { start, end, .. } => serde_json::json!({
-                "start_time": crate::pipeline::plan::iso_utc(*start),
-                "end_time": end.map(crate::pipeline::plan::iso_utc),
+                "start_time": crate::postgres::timestamps::iso_utc(*start),
+                "end_time": end.map(crate::postgres::timestamps::iso_utc),
             }),
             Placement::Count { count, length } => serde_json::json!({"count": count, "length": length}),
             Placement::Percent { percent, length } => serde_json::json!({"percent": percent, "length": length}),

@@ -2,12 +2,15 @@
 //! flagged row whose series' previous row was not flagged, and ends at the next row that is not:
 //! one alert per event, at its first row, however long it lasts.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 
 /// Which series are inside an event, row by row.
 #[derive(Default)]
 pub struct Events {
-    open: HashMap<Option<String>, bool>,
+    /// Keyed series inside an event (looked up by `&str`, so a row costs no allocation).
+    open: HashSet<String>,
+    /// The unkeyed series, when the source has no series column.
+    unkeyed: bool,
 }
 
 /// What a row means for its series' events.
@@ -27,18 +30,37 @@ impl Events {
     /// Series already inside an event before these rows (a scheduled run after one that ended
     /// on a flagged row).
     pub fn with_open(open: impl IntoIterator<Item = Option<String>>) -> Events {
-        Events { open: open.into_iter().map(|k| (k, true)).collect() }
+        let mut events = Events::default();
+        for series in open {
+            events.set(series.as_deref(), true);
+        }
+        events
+    }
+
+    fn set(&mut self, series: Option<&str>, open: bool) {
+        match (series, open) {
+            (None, _) => self.unkeyed = open,
+            (Some(k), true) => {
+                self.open.insert(k.to_string());
+            }
+            (Some(k), false) => {
+                self.open.remove(k);
+            }
+        }
     }
 
     /// Whether the series' last row was inside an event.
     pub fn is_open(&self, series: Option<&str>) -> bool {
-        self.open.get(&series.map(str::to_string)).copied().unwrap_or(false)
+        match series {
+            None => self.unkeyed,
+            Some(k) => self.open.contains(k),
+        }
     }
 
     pub fn step(&mut self, series: Option<&str>, flagged: bool) -> Step {
         let was = self.is_open(series);
         if was != flagged {
-            self.open.insert(series.map(str::to_string), flagged);
+            self.set(series, flagged);
         }
         match (was, flagged) {
             (false, true) => Step::Starts,

@@ -253,7 +253,7 @@ impl Plan<'_> {
                         "value_column: {what} value in {}{} at {}",
                         self.source.qualified,
                         series_label(key),
-                        format_ts(ts)
+                        crate::postgres::timestamps::format_ts(ts)
                     ),
                     "pass on_invalid => 'skip' to leave such rows unscored, or clean the data",
                 ))
@@ -373,16 +373,15 @@ pub fn series_label(key: Option<&str>) -> String {
     key.map(|k| format!(" (series \"{k}\")")).unwrap_or_default()
 }
 
-pub use crate::postgres::timestamps::iso_utc;
-
-pub fn format_ts(ts: i64) -> String {
-    TimestampWithTimeZone::try_from(ts).map(|t| t.to_string()).unwrap_or_else(|_| ts.to_string())
-}
-
 fn duplicate_error(source: &Source, key: Option<&str>, ts: i64) -> ErrorReport {
     error(
         Code::ERRCODE_CARDINALITY_VIOLATION,
-        format!("{}{} has more than one row at {}", source.qualified, series_label(key), format_ts(ts)),
+        format!(
+            "{}{} has more than one row at {}",
+            source.qualified,
+            series_label(key),
+            crate::postgres::timestamps::format_ts(ts)
+        ),
         "aggregate to one row per timestamp first (GROUP BY or time_bucket), name the series column, or pass on_duplicate => 'keep'",
     )
 }

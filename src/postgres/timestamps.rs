@@ -57,3 +57,8 @@ pub fn sql_literal(ts: i64) -> String {
         }
     }
 }
+
+/// A timestamp as the session shows it (its DateStyle and TimeZone): for messages to the user.
+pub fn format_ts(ts: i64) -> String {
+    pgrx::datum::TimestampWithTimeZone::try_from(ts).map(|t| t.to_string()).unwrap_or_else(|_| ts.to_string())
+}
