@@ -57,7 +57,7 @@ impl SqlScoreArgs<'_> {
         let model_params = model.as_ref().map(|m| m.detector.params_json());
         let (detector, params) = match (&model, &model_params) {
             (Some(m), Some(stored)) => {
-                check_model_args(m, detector, params, stored)?;
+                check_model_args("", m, detector, params, stored)?;
                 // A model is warm already: no warm-up rows. An online detector's model scores
                 // online; a batch-only one's scores each whole series with what it learnt.
                 lookback = 0;
@@ -85,7 +85,9 @@ impl SqlScoreArgs<'_> {
 }
 
 /// With a model, `detector` and `params` are the model's: left at their defaults, or the same.
-fn check_model_args(
+/// `prefix` is put before the argument names in messages ("config." in a schedule's config).
+pub fn check_model_args(
+    prefix: &str,
     model: &StoredModel,
     detector: &str,
     params: &serde_json::Value,
@@ -93,14 +95,22 @@ fn check_model_args(
 ) -> Result<(), ErrorReport> {
     if detector != "zscore" && detector != model.detector.name() {
         return Err(invalid_argument(
-            format!("detector: model {} was trained with {}, not {detector}", model.name, model.detector.name()),
+            format!(
+                "{prefix}detector: model {} was trained with {}, not {detector}",
+                model.name,
+                model.detector.name()
+            ),
             "leave detector out when you name a model",
         ));
     }
-    let empty = params.as_object().is_some_and(|o| o.is_empty());
-    if !empty && params != stored {
+    // Parameters given must be the model's (all of them or some).
+    let differs = match params.as_object() {
+        Some(given) => given.iter().any(|(k, v)| stored.get(k) != Some(v)),
+        None => true,
+    };
+    if differs {
         return Err(invalid_argument(
-            format!("params: model {} was trained with {stored}", model.name),
+            format!("{prefix}params: model {} was trained with {stored}", model.name),
             "leave params out when you name a model; train another model for other parameters",
         ));
     }

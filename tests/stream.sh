@@ -90,6 +90,12 @@ wait_for "SELECT status = 'succeeded' FROM anomdet.jobs WHERE id = $job" 30 >/de
 check "model: the stream job records its model" "$(q "SELECT detector || ' ' || model FROM anomdet.jobs WHERE id = $job")" "ewma src_ewma"
 check "model: the stream scores as detect() with the model" "$(q "SELECT count(*) FROM anomdet.job_results($job) r FULL JOIN anomdet.detect('src', 'value', model => 'src_ewma') d USING (ts) WHERE r.score IS DISTINCT FROM d.score OR r.is_anomaly IS DISTINCT FROM d.is_anomaly")" 0
 
+# A batch-only detector's model streams too: each row judged by the window it completes.
+q "SELECT anomdet.train('src_knn', 'src', 'value', 'knn', end_time => (SELECT min(ts) + interval '2000 minutes' FROM src))" >/dev/null
+job=$(q "SELECT anomdet.run_stream('src', 'value', 'modelled_knn', model => 'src_knn')")
+wait_for "SELECT status = 'succeeded' FROM anomdet.jobs WHERE id = $job" 60 >/dev/null
+check "model: a batch-only detector's model streams as detect() scores with it" "$(q "SELECT count(*) FROM anomdet.job_results($job) r FULL JOIN anomdet.detect('src', 'value', model => 'src_knn') d USING (ts) WHERE r.score IS DISTINCT FROM d.score OR r.is_anomaly IS DISTINCT FROM d.is_anomaly")" 0
+
 # Anomalies planted as rows pass: labelled on the target like anomdet.inject, evaluated, undone.
 job=$(q "SELECT anomdet.run_stream('slow', 'value', 'planted', 'zscore', inject => '{\"method\": \"spike\", \"params\": {\"magnitude\": 6}, \"count\": 8, \"seed\": 4}')")
 wait_for "SELECT status = 'succeeded' FROM anomdet.jobs WHERE id = $job" 30 >/dev/null

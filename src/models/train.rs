@@ -34,9 +34,8 @@ pub fn check_trainable(detector: &ChosenDetector) -> Result<(), ErrorReport> {
     }
     Err(error(
         Code::ERRCODE_FEATURE_NOT_SUPPORTED,
-        format!("detector: {} has no stored form yet, so it cannot be trained", detector.name()),
-        "every online detector can be trained (SELECT name FROM anomdet.detectors() WHERE online), and gesd, \
-         level_shift and volatility_shift",
+        format!("detector: {} is a SQL detector, which keeps no stored form", detector.name()),
+        "every built-in detector can be trained (SELECT name FROM anomdet.detectors())",
     ))
 }
 

@@ -29,28 +29,25 @@ pub fn score_new_rows(config: &serde_json::Value) -> Result<i64, ErrorReport> {
     let model = config.model.as_deref().map(|name| crate::models::store::load("config.model", name)).transpose()?;
     let detector = match &model {
         Some(m) => {
-            if config.detector != "zscore" && config.detector != m.detector.name() {
-                return Err(invalid_argument(
-                    format!(
-                        "config.detector: model {} was trained with {}, not {}",
-                        m.name,
-                        m.detector.name(),
-                        config.detector
-                    ),
-                    "leave detector and params out of the config when you name a model",
-                ));
-            }
+            let stored = m.detector.params_json();
+            crate::score_request::check_model_args("config.", m, &config.detector, &config.params, &stored)?;
             m.detector.clone()
         }
         None => ChosenDetector::resolve("config.detector", &config.detector, Some(&config.params))?,
     };
-    if !detector.supports_online() {
+    // Every model scores value by value; without one the detector needs an online mode.
+    if model.is_none() && !detector.supports_online() {
         return Err(invalid_argument(
             format!(
                 "config.detector: {} with these params has no online mode, which scheduled scoring needs",
                 detector.name()
             ),
-            "SELECT name FROM anomdet.detectors() WHERE online (an ensemble is online when all its members are)",
+            if detector.trainable() {
+                "train a model of it (anomdet.train) and name it in config.model, or choose an online detector: \
+                 SELECT name FROM anomdet.detectors() WHERE online"
+            } else {
+                "SELECT name FROM anomdet.detectors() WHERE online (an ensemble is online when all its members are)"
+            },
         ));
     }
     let source = resolve_source(&config)?;

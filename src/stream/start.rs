@@ -72,16 +72,6 @@ pub fn start(args: StreamArgs<'_>) -> Result<i64, ErrorReport> {
         model,
     }
     .prepare()?;
-    if parts.mode != anomdet_core::Mode::Online {
-        return Err(invalid_argument(
-            format!(
-                "model: {}'s detector {} has no online mode, which a stream needs",
-                model.unwrap_or(""),
-                parts.detector.name()
-            ),
-            "score the table with anomdet.detect(..., model => ...) or run_batch instead",
-        ));
-    }
     reap_lost_jobs()?;
     let (target, target_relid) = create_target(target, source.series_column.is_some())?;
     let effective = parts.detector.params_json();

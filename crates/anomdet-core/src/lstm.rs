@@ -8,7 +8,9 @@ use ndarray::{Array1, Array2};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
 
+#[derive(Serialize, Deserialize)]
 pub struct Settings {
     pub lookback: usize,
     pub hidden: usize,
@@ -21,7 +23,7 @@ pub struct Settings {
 }
 
 /// The weights; the gates are stacked in the order input, forget, cell, output (H rows each).
-#[derive(Clone)]
+#[derive(Clone, Serialize, Deserialize)]
 struct Weights {
     wx: Array1<f64>,
     wh: Array2<f64>,
@@ -84,6 +86,7 @@ struct Cells {
     gates: Vec<f64>,
 }
 
+#[derive(Serialize, Deserialize)]
 pub struct Lstm {
     hidden: usize,
     w: Weights,

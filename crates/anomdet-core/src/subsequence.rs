@@ -179,6 +179,16 @@ pub fn typical_cycle(xs: &[f64], w: usize) -> Vec<f64> {
     (0..n).map(|t| level[t] + profile[t % w]).collect()
 }
 
+/// The score above which `flag_by_robust_z` flags: the median plus `threshold` robust sd.
+pub fn robust_cut(scores: &[f64], threshold: f64) -> f64 {
+    let mut sorted = scores.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let median = quantile_sorted(&sorted, 0.5);
+    let mean_deviation = sorted.iter().map(|s| (s - median).abs()).sum::<f64>() / sorted.len().max(1) as f64;
+    let scale = (1.4826 * mad_sorted(&sorted, median)).max(1.2533 * mean_deviation);
+    median + threshold * floor_scale(scale, median)
+}
+
 /// Flag the points whose score is more than `threshold` robust standard deviations (1.4826 ×
 /// MAD of all the series' scores) above the median score: a model's raw scores have no
 /// common scale, their spread across the series does. When most scores tie (a window minimum
@@ -188,12 +198,7 @@ pub fn flag_by_robust_z(scores: &[f64], expected: Option<&[f64]>, threshold: f64
     if scores.is_empty() {
         return Vec::new();
     }
-    let mut sorted = scores.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let median = quantile_sorted(&sorted, 0.5);
-    let mean_deviation = sorted.iter().map(|s| (s - median).abs()).sum::<f64>() / sorted.len() as f64;
-    let scale = (1.4826 * mad_sorted(&sorted, median)).max(1.2533 * mean_deviation);
-    let cut = median + threshold * floor_scale(scale, median);
+    let cut = robust_cut(scores, threshold);
     scores.iter().enumerate().map(|(t, &s)| Scored::unbounded(s, s > cut, expected.map(|e| e[t]))).collect()
 }
 

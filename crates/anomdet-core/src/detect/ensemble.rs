@@ -83,11 +83,16 @@ struct Ensemble {
     normalised: Vec<Option<f64>>,
     #[serde(skip)]
     expected: Vec<f64>,
+    /// Which members have an online mode (the others learn only by fitting, as a model).
+    #[serde(skip)]
+    member_online: Vec<bool>,
 }
 
 impl Ensemble {
     fn new(p: &Params) -> Self {
-        let built: Vec<Box<dyn Detector>> = members(p).iter().map(|(info, params)| (info.build)(params)).collect();
+        let chosen = members(p);
+        let member_online = chosen.iter().map(|(info, params)| info.supports_online(params)).collect();
+        let built: Vec<Box<dyn Detector>> = chosen.iter().map(|(info, params)| (info.build)(params)).collect();
         let k = built.len();
         let votes = p.int("votes");
         Ensemble {
@@ -99,6 +104,7 @@ impl Ensemble {
             results: Vec::with_capacity(k),
             normalised: Vec::with_capacity(k),
             expected: Vec::with_capacity(k),
+            member_online,
         }
     }
 
@@ -180,6 +186,30 @@ impl Detector for Ensemble {
                 self.combine()
             })
             .collect()
+    }
+
+    /// As a model: online members learn by scoring the training values (their scores fill
+    /// the normalising histories); the others fit their stored form, and their histories
+    /// fill with the new values they score.
+    fn fit(&mut self, xs: &[f64]) {
+        if self.member_online.iter().all(|&online| online) {
+            xs.iter().for_each(|&x| {
+                self.update(x);
+            });
+            return;
+        }
+        for ((member, history), &online) in self.members.iter_mut().zip(&mut self.history).zip(&self.member_online) {
+            if !online {
+                member.fit(xs);
+                continue;
+            }
+            for (i, &x) in xs.iter().enumerate() {
+                crate::interrupt::check_every(i);
+                if let Some(s) = member.update(x).score.filter(|s| s.is_finite()) {
+                    history.push(s);
+                }
+            }
+        }
     }
 
     fn save(&self) -> Option<Vec<u8>> {

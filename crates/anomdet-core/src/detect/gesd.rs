@@ -47,8 +47,12 @@ struct Gesd {
 }
 
 impl Detector for Gesd {
-    fn update(&mut self, _x: f64) -> Scored {
-        Scored::WARMUP // batch only; the registry marks it so
+    /// Batch only, unless fitted as a model: then each value is judged on its own.
+    fn update(&mut self, x: f64) -> Scored {
+        match self.fitted {
+            Some(_) => self.score_fitted(&[x]).remove(0),
+            None => Scored::WARMUP,
+        }
     }
 
     fn score_batch(&mut self, xs: &[f64]) -> Vec<Scored> {

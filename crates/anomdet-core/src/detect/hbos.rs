@@ -3,6 +3,7 @@
 //! longer window, one histogram per window position (it judges each position's value, not the
 //! shape: a wrong shape of usual values goes unseen). PyOD's defaults. Batch only.
 
+use crate::parts::fitted_windows::{Fit, FittedRows};
 use super::{DetectorInfo, Finds, Memory};
 use crate::parts::window_model::{Rows, THRESHOLD, WINDOW_VALUES, WindowScores, Windowed, min_points};
 use crate::params::ParamSpec;
@@ -27,6 +28,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
         Box::new(Windowed::new(p, Spread::Centre, Rows::Standardized, move |s| {
             let model = Hbos::fit(&s.rows, bins, alpha, tol);
             WindowScores { scores: model.score_all(&s.rows), expected: None }
-        }))
+        })
+        .fitted_by(move |s| Fit::scoring_itself(FittedRows::Hbos(Hbos::fit(&s.rows, bins, alpha, tol)), s)))
     },
 };

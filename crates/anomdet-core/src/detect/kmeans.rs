@@ -4,6 +4,7 @@
 //! of the windows through it, as every subsequence detector). The expected value is the nearest centre's value at the window's centre.
 //! Batch only.
 
+use crate::parts::fitted_windows::{Fit, FittedRows};
 use super::{DetectorInfo, Finds, Memory};
 use crate::parts::window_model::{Rows, SEED, THRESHOLD, WINDOW, WindowScores, Windowed, min_points};
 use crate::params::ParamSpec;
@@ -41,6 +42,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
                 })
                 .unzip();
             WindowScores { scores, expected: Some(expected) }
-        }))
+        })
+        .fitted_by(move |s| Fit::scoring_itself(FittedRows::KMeans(KMeans::fit(&s.rows, clusters, iterations, seed)), s)))
     },
 };

@@ -3,6 +3,7 @@
 //! PyOD's default k = 20; neighbours among up to `reference` windows sampled with the seed.
 //! Batch only.
 
+use crate::parts::fitted_windows::{Fit, FittedRows};
 use super::{DetectorInfo, Finds, Memory};
 use crate::parts::window_model::{Rows, SEED, THRESHOLD, WINDOW, WindowScores, Windowed, min_points};
 use crate::params::ParamSpec;
@@ -27,6 +28,12 @@ pub static INFO: DetectorInfo = DetectorInfo {
         Box::new(Windowed::new(p, Spread::CoveringMin, Rows::Standardized, move |s| {
             let model = Lof::fit(&s.rows, k, reference, seed);
             WindowScores { scores: model.score_all(&s.rows), expected: None }
+        })
+        .fitted_by(move |s| {
+            let model = Lof::fit(&s.rows, k, reference, seed);
+            let training_scores = model.score_all(&s.rows);
+            let (model, reference) = model.keep_reference(&s.rows);
+            Fit { rows: FittedRows::Lof { model, reference }, training_scores }
         }))
     },
 };

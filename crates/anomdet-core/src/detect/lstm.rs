@@ -10,7 +10,9 @@ use super::{Detector, DetectorInfo, Finds, Memory, Scored};
 use crate::lstm::{Lstm, Settings};
 use crate::params::{Bound, ParamSpec, Params};
 use crate::series::{floor_scale, mad_sorted, quantile_sorted};
+use crate::state::StateError;
 use crate::tabular::params::SEED;
+use serde::{Deserialize, Serialize};
 
 const PARAMS: &[ParamSpec] = &[
     ParamSpec::int("lookback", 16.0, 1.0, 1000.0, "values each forecast reads"),
@@ -50,18 +52,100 @@ pub static INFO: DetectorInfo = DetectorInfo {
                 seed: p.int("seed") as u64,
             },
             threshold: p.float("threshold"),
+            fitted: None,
         })
     },
 };
 
+#[derive(Serialize, Deserialize)]
 struct LstmResidual {
     settings: Settings,
     threshold: f64,
+    fitted: Option<Fitted>,
+}
+
+/// A forecaster trained on a series: the values are z-scored by the series' mean and sd, and
+/// errors judged by the robust centre and scale of its errors on the series itself.
+#[derive(Serialize, Deserialize)]
+struct Trained {
+    model: Lstm,
+    mean: f64,
+    unit: f64,
+    centre: f64,
+    scale: f64,
+}
+
+/// As a model: what was trained, and the last `lookback` inputs (flagged ones clipped).
+#[derive(Serialize, Deserialize)]
+struct Fitted {
+    trained: Trained,
+    inputs: Vec<f64>,
+}
+
+impl Trained {
+    /// Train on `xs`; also returns the z-scored series and the model's forecasts of it.
+    fn on(xs: &[f64], settings: &Settings) -> (Trained, Vec<f64>, Vec<f64>) {
+        let lookback = settings.lookback;
+        let n = xs.len() as f64;
+        let mean = xs.iter().sum::<f64>() / n;
+        let sd = (xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n).sqrt();
+        let unit = floor_scale(sd, mean);
+        let z: Vec<f64> = xs.iter().map(|x| (x - mean) / unit).collect();
+        let model = Lstm::fit(&z, settings);
+        // The error scale: the model's errors on the series as it is.
+        let forecasts = model.predict_all(&z, lookback);
+        let mut errors: Vec<f64> = (lookback..z.len()).map(|t| z[t] - forecasts[t - lookback]).collect();
+        errors.sort_by(f64::total_cmp);
+        let centre = quantile_sorted(&errors, 0.5);
+        let scale = floor_scale(1.4826 * mad_sorted(&errors, centre), 1.0);
+        (Trained { model, mean, unit, centre, scale }, z, forecasts)
+    }
+
+    /// Judge z-scored value `z` by its forecast `raw`; returns the score on the series' scale
+    /// and the input to keep (clipped at the control limit when flagged).
+    fn judge(&self, z: f64, raw: f64, threshold: f64) -> (Scored, f64) {
+        let forecast = raw + self.centre;
+        let scored = Scored::banded(z, forecast, self.scale, threshold);
+        let mut kept = z;
+        if scored.is_anomaly == Some(true) {
+            let limit = threshold * self.scale;
+            kept = z.clamp(forecast - limit, forecast + limit);
+        }
+        let back = |v: Option<f64>| v.map(|v| self.mean + v * self.unit);
+        let scored =
+            Scored { expected: back(scored.expected), lower: back(scored.lower), upper: back(scored.upper), ..scored };
+        (scored, kept)
+    }
 }
 
 impl Detector for LstmResidual {
-    fn update(&mut self, _x: f64) -> Scored {
-        Scored::WARMUP // batch only
+    /// Batch only, unless fitted as a model: then each value is forecast from the last
+    /// `lookback` inputs.
+    fn update(&mut self, x: f64) -> Scored {
+        let Some(fitted) = &mut self.fitted else { return Scored::WARMUP };
+        let t = &fitted.trained;
+        let z = (x - t.mean) / t.unit;
+        let (scored, kept) = t.judge(z, t.model.predict(&fitted.inputs), self.threshold);
+        fitted.inputs.remove(0);
+        fitted.inputs.push(kept);
+        scored
+    }
+
+    fn fit(&mut self, xs: &[f64]) {
+        let lookback = self.settings.lookback;
+        if xs.len() <= lookback + 1 {
+            return;
+        }
+        let (trained, z, _) = Trained::on(xs, &self.settings);
+        self.fitted = Some(Fitted { trained, inputs: z[z.len() - lookback..].to_vec() });
+    }
+
+    fn save(&self) -> Option<Vec<u8>> {
+        crate::state::save(self)
+    }
+
+    fn restore(&mut self, state: &[u8]) -> Result<(), StateError> {
+        crate::state::restore(self, state)
     }
 
     fn score_batch(&mut self, xs: &[f64]) -> Vec<Scored> {
@@ -70,20 +154,7 @@ impl Detector for LstmResidual {
         if xs.len() <= lookback + 1 {
             return out;
         }
-        let n = xs.len() as f64;
-        let mean = xs.iter().sum::<f64>() / n;
-        let sd = (xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n).sqrt();
-        let unit = floor_scale(sd, mean);
-        let z: Vec<f64> = xs.iter().map(|x| (x - mean) / unit).collect();
-        let model = Lstm::fit(&z, &self.settings);
-
-        // The error scale: the model's errors on the series as it is.
-        let forecasts = model.predict_all(&z, lookback);
-        let mut errors: Vec<f64> = (lookback..z.len()).map(|t| z[t] - forecasts[t - lookback]).collect();
-        errors.sort_by(f64::total_cmp);
-        let centre = quantile_sorted(&errors, 0.5);
-        let scale = floor_scale(1.4826 * mad_sorted(&errors, centre), 1.0);
-
+        let (trained, z, forecasts) = Trained::on(xs, &self.settings);
         // Score in order, feeding flagged values back clipped at the control limit; a forecast
         // is recomputed only while a clipped value is among its inputs.
         let mut inputs = z.clone();
@@ -91,23 +162,15 @@ impl Detector for LstmResidual {
         for t in lookback..z.len() {
             crate::interrupt::check_every(t);
             let raw = match clipped_at {
-                Some(c) if t - c <= lookback => model.predict(&inputs[t - lookback..t]),
+                Some(c) if t - c <= lookback => trained.model.predict(&inputs[t - lookback..t]),
                 _ => forecasts[t - lookback],
             };
-            let forecast = raw + centre;
-            let scored = Scored::banded(z[t], forecast, scale, self.threshold);
+            let (scored, kept) = trained.judge(z[t], raw, self.threshold);
             if scored.is_anomaly == Some(true) {
-                let limit = self.threshold * scale;
-                inputs[t] = z[t].clamp(forecast - limit, forecast + limit);
+                inputs[t] = kept;
                 clipped_at = Some(t);
             }
-            let back = |v: Option<f64>| v.map(|v| mean + v * unit);
-            out[t] = Scored {
-                expected: back(scored.expected),
-                lower: back(scored.lower),
-                upper: back(scored.upper),
-                ..scored
-            };
+            out[t] = scored;
         }
         out
     }

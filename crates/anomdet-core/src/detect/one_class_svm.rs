@@ -3,6 +3,7 @@
 //! is approximated by random Fourier features, so fitting and scoring stay linear in rows
 //! (see `tabular::one_class_svm`). Batch only: the model is fitted on the series it scores.
 
+use crate::parts::fitted_windows::{Fit, FittedRows};
 use super::{DetectorInfo, Finds, Memory};
 use crate::parts::window_model::{Rows, SEED, THRESHOLD, WINDOW, WindowScores, Windowed, min_points};
 use crate::params::ParamSpec;
@@ -27,10 +28,11 @@ pub static INFO: DetectorInfo = DetectorInfo {
         model: |p, e| (p.int("components") as u64).pow(2) * 16 + (p.int("sample") as u64).min(e.values) * p.int("components") as u64 * 8,
     },
     build: |p| {
-        let settings = ocsvm_settings(p);
+        let (settings, fit_settings) = (ocsvm_settings(p), ocsvm_settings(p));
         Box::new(Windowed::new(p, Spread::CoveringMin, Rows::Standardized, move |s| {
             let model = OneClassSvm::fit(&s.rows, &settings);
             WindowScores { scores: model.score_all(&s.rows), expected: None }
-        }))
+        })
+        .fitted_by(move |s| Fit::scoring_itself(FittedRows::Svm(OneClassSvm::fit(&s.rows, &fit_settings)), s)))
     },
 };

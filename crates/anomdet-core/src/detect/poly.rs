@@ -9,7 +9,9 @@
 use crate::parts::window_model::{THRESHOLD, WINDOW, min_points};
 use super::{Detector, DetectorInfo, Finds, Memory, Scored};
 use crate::params::{ParamSpec, Params};
-use crate::subsequence::{flag_by_robust_z, window_length};
+use crate::state::StateError;
+use crate::subsequence::{flag_by_robust_z, robust_cut, window_length};
+use serde::{Deserialize, Serialize};
 use crate::tabular::linalg::solve_spd;
 
 const PARAMS: &[ParamSpec] = &[
@@ -44,12 +46,55 @@ pub static INFO: DetectorInfo = DetectorInfo {
     build: |p| Box::new(Poly::new(p)),
 };
 
+#[derive(Serialize, Deserialize)]
 struct Poly {
     window: usize,
     power: usize,
     neighbourhood: usize,
     by_block: bool,
     threshold: f64,
+    fitted: Option<Fitted>,
+}
+
+/// As a model, each new value is predicted from the `half` values before it (a one-sided fit,
+/// so a line) and scored by its residual (by block: the RMS of the last `block` residuals),
+/// flagged above the cut the training stretch's own one-sided scores set.
+#[derive(Serialize, Deserialize)]
+struct Fitted {
+    block: usize,
+    half: usize,
+    cut: f64,
+    /// The last `half` values, flagged ones replaced by their prediction.
+    recent: Vec<f64>,
+    /// The last `block` residuals.
+    residuals: Vec<f64>,
+}
+
+impl Fitted {
+    fn step(&mut self, x: f64, power: usize, by_block: bool) -> (f64, f64) {
+        let h = self.recent.len();
+        let mut local = self.recent.clone();
+        local.push(x);
+        let at: Vec<usize> = (0..h).collect();
+        let predicted = fit_and_predict(&local, &at, h..h + 1, power)[0];
+        if self.residuals.len() == self.block {
+            self.residuals.remove(0);
+        }
+        self.residuals.push((x - predicted).abs());
+        let score = if by_block {
+            (self.residuals.iter().map(|r| r * r).sum::<f64>() / self.residuals.len() as f64).sqrt()
+        } else {
+            (x - predicted).abs()
+        };
+        (score, predicted)
+    }
+
+    fn keep(&mut self, kept: f64) {
+        self.recent.push(kept);
+        if self.recent.len() > self.half {
+            self.recent.remove(0);
+        }
+    }
 }
 
 impl Poly {
@@ -60,7 +105,19 @@ impl Poly {
             neighbourhood: p.int("neighbourhood"),
             by_block: p.int("method") == 1,
             threshold: p.float("threshold"),
+            fitted: None,
         }
+    }
+
+    /// The window (block) length and the half-neighbourhood for a series.
+    fn lengths(&self, xs: &[f64]) -> (usize, usize) {
+        let w = window_length(xs, self.window).min(xs.len());
+        let half = match self.neighbourhood {
+            0 => (10 * w).max(100),
+            given => given,
+        }
+        .div_ceil(2);
+        (w, half)
     }
 }
 
@@ -102,8 +159,41 @@ fn fit_and_predict(xs: &[f64], at: &[usize], block: std::ops::Range<usize>, powe
 }
 
 impl Detector for Poly {
-    fn update(&mut self, _x: f64) -> Scored {
-        Scored::WARMUP // batch only
+    /// Batch only, unless fitted as a model.
+    fn update(&mut self, x: f64) -> Scored {
+        let (power, by_block) = (self.power, self.by_block);
+        let Some(fitted) = &mut self.fitted else { return Scored::WARMUP };
+        let (score, predicted) = fitted.step(x, power, by_block);
+        let flagged = score > fitted.cut;
+        fitted.keep(if flagged { predicted } else { x });
+        Scored::unbounded(score, flagged, Some(predicted))
+    }
+
+    /// A model: the training stretch scored one-sidedly, value by value as new values will
+    /// be, sets the cut (robust z as in batch mode); its last `half` values start the history.
+    fn fit(&mut self, xs: &[f64]) {
+        if xs.len() < 3 {
+            return;
+        }
+        let (w, half) = self.lengths(xs);
+        let start = half.min(xs.len() / 2).max(2);
+        let mut fitted = Fitted { block: w, half, cut: f64::INFINITY, recent: xs[..start].to_vec(), residuals: Vec::new() };
+        let mut scores = Vec::with_capacity(xs.len() - start);
+        for (i, &x) in xs.iter().enumerate().skip(start) {
+            crate::interrupt::check_every(i);
+            scores.push(fitted.step(x, self.power, self.by_block).0);
+            fitted.keep(x);
+        }
+        fitted.cut = robust_cut(&scores, self.threshold);
+        self.fitted = Some(fitted);
+    }
+
+    fn save(&self) -> Option<Vec<u8>> {
+        crate::state::save(self)
+    }
+
+    fn restore(&mut self, state: &[u8]) -> Result<(), StateError> {
+        crate::state::restore(self, state)
     }
 
     fn score_batch(&mut self, xs: &[f64]) -> Vec<Scored> {
@@ -111,12 +201,7 @@ impl Detector for Poly {
         if n < 2 {
             return vec![Scored::WARMUP; n];
         }
-        let w = window_length(xs, self.window).min(n);
-        let half = match self.neighbourhood {
-            0 => (10 * w).max(100),
-            given => given,
-        }
-        .div_ceil(2);
+        let (w, half) = self.lengths(xs);
         let mut expected = Vec::with_capacity(n);
         let mut scores = Vec::with_capacity(n);
         let mut at = Vec::with_capacity(2 * half);

@@ -6,7 +6,10 @@
 
 use super::{Detector, DetectorInfo, Finds, Memory, Scored};
 use crate::params::{Bound, ParamSpec};
-use crate::parts::esd::{esd, esd_scores};
+use crate::parts::esd::{EsdSteps, esd, esd_scores};
+use crate::parts::fitted_season::{FittedSeason, Judge};
+use crate::state::StateError;
+use serde::{Deserialize, Serialize};
 use crate::seasonal::period_of;
 use crate::series::quantile_sorted;
 
@@ -33,32 +36,82 @@ pub static INFO: DetectorInfo = DetectorInfo {
     min_points: |p| (2 * p.int("period")).max(8),
     memory: Memory::Series,
     build: |p| {
-        Box::new(Shesd { period: p.int("period"), max_share: p.float("max_anomalies"), alpha: p.float("alpha") })
+        Box::new(Shesd {
+            period: p.int("period"),
+            max_share: p.float("max_anomalies"),
+            alpha: p.float("alpha"),
+            fitted: None,
+        })
     },
 };
 
+#[derive(Serialize, Deserialize)]
 struct Shesd {
     period: usize,
     max_share: f64,
     alpha: f64,
+    /// As a model: the training stretch's season and the centre, scale and critical value its
+    /// test ended with.
+    fitted: Option<FittedSeason>,
 }
 
-impl Detector for Shesd {
-    fn update(&mut self, _x: f64) -> Scored {
-        Scored::WARMUP // batch only
-    }
+/// The season, the series minus season and median, and the period.
+struct Deseasoned {
+    seasonal: Vec<f64>,
+    median: f64,
+    rest: Vec<f64>,
+    period: Option<usize>,
+}
 
-    fn score_batch(&mut self, xs: &[f64]) -> Vec<Scored> {
-        let seasonal = match period_of(xs, self.period) {
+impl Shesd {
+    fn deseason(&self, xs: &[f64]) -> Deseasoned {
+        let period = period_of(xs, self.period);
+        let seasonal = match period {
             Some(p) => crate::stl::stl(xs, p, None, true).seasonal,
             None => vec![0.0; xs.len()],
         };
         let mut sorted = xs.to_vec();
         sorted.sort_by(f64::total_cmp);
         let median = quantile_sorted(&sorted, 0.5);
-        let rest: Vec<f64> = xs.iter().zip(&seasonal).map(|(x, s)| x - s - median).collect();
-        let max_steps = ((self.max_share * xs.len() as f64).floor() as usize).max(1);
-        let steps = esd(&rest, max_steps, self.alpha, true);
+        let rest = xs.iter().zip(&seasonal).map(|(x, s)| x - s - median).collect();
+        Deseasoned { seasonal, median, rest, period }
+    }
+
+    fn test(&self, rest: &[f64]) -> EsdSteps {
+        let max_steps = ((self.max_share * rest.len() as f64).floor() as usize).max(1);
+        esd(rest, max_steps, self.alpha, true)
+    }
+}
+
+impl Detector for Shesd {
+    /// Batch only, unless fitted as a model.
+    fn update(&mut self, x: f64) -> Scored {
+        match &mut self.fitted {
+            Some(fitted) => fitted.update(x),
+            None => Scored::WARMUP,
+        }
+    }
+
+    /// A model: the test run on the training stretch; new values are judged against its last
+    /// cycle of season, the level of their last cycle, and the test's centre, scale and λ.
+    fn fit(&mut self, xs: &[f64]) {
+        let d = self.deseason(xs);
+        let steps = self.test(&d.rest);
+        let judge = Judge { centre: steps.center, scale: steps.scale, cut: steps.last_lambda, per: steps.last_lambda };
+        self.fitted = Some(FittedSeason::new(xs, &d.seasonal, d.period, judge));
+    }
+
+    fn save(&self) -> Option<Vec<u8>> {
+        crate::state::save(self)
+    }
+
+    fn restore(&mut self, state: &[u8]) -> Result<(), StateError> {
+        crate::state::restore(self, state)
+    }
+
+    fn score_batch(&mut self, xs: &[f64]) -> Vec<Scored> {
+        let Deseasoned { seasonal, median, rest, .. } = self.deseason(xs);
+        let steps = self.test(&rest);
         esd_scores(&rest, &steps)
             .into_iter()
             .zip(&seasonal)

@@ -6,7 +6,10 @@
 
 use super::{Detector, DetectorInfo, Finds, Memory, Scored};
 use crate::params::{Bound, ParamSpec};
+use crate::parts::fitted_season::{FittedSeason, Judge};
 use crate::series::{floor_scale, mad_sorted, quantile_sorted};
+use crate::state::StateError;
+use serde::{Deserialize, Serialize};
 
 const PARAMS: &[ParamSpec] = &[
     ParamSpec::int("period", 0.0, 0.0, 1_000_000.0, "season length in rows; 0: found from the autocorrelation"),
@@ -43,41 +46,87 @@ pub static INFO: DetectorInfo = DetectorInfo {
             threshold: p.float("threshold"),
             seasonal: p.int("seasonal"),
             robust: p.flag("robust"),
+            fitted: None,
         })
     },
 };
 
+#[derive(Serialize, Deserialize)]
 struct Stl {
     period: usize,
     threshold: f64,
     seasonal: usize,
     robust: bool,
+    /// As a model: the season and residual scale of the training stretch.
+    fitted: Option<FittedSeason>,
 }
 
-impl Detector for Stl {
-    fn update(&mut self, _x: f64) -> Scored {
-        Scored::WARMUP // batch only
-    }
+/// A decomposition: per value the season + trend, the residual and the season alone, and the period.
+struct Parts {
+    fitted: Vec<f64>,
+    residual: Vec<f64>,
+    seasonal: Vec<f64>,
+    period: Option<usize>,
+}
 
-    fn score_batch(&mut self, xs: &[f64]) -> Vec<Scored> {
-        let (fitted, residual): (Vec<f64>, Vec<f64>) = match crate::seasonal::period_of(xs, self.period) {
+impl Stl {
+    fn decompose(&self, xs: &[f64]) -> Parts {
+        let period = crate::seasonal::period_of(xs, self.period);
+        match period {
             Some(p) => {
                 let window = (self.seasonal > 0).then_some(self.seasonal);
                 let d = crate::stl::stl(xs, p, window, self.robust);
-                (0..xs.len()).map(|i| (d.seasonal[i] + d.trend[i], d.residual[i])).unzip()
+                let fitted = (0..xs.len()).map(|i| d.seasonal[i] + d.trend[i]).collect();
+                Parts { fitted, residual: d.residual, seasonal: d.seasonal, period }
             }
             None => {
                 // No season: the residual around the median.
                 let mut s = xs.to_vec();
                 s.sort_by(f64::total_cmp);
                 let m = quantile_sorted(&s, 0.5);
-                xs.iter().map(|&x| (m, x - m)).unzip()
+                Parts { fitted: vec![m; xs.len()], residual: xs.iter().map(|x| x - m).collect(), seasonal: Vec::new(), period }
             }
-        };
-        let mut sorted = residual.clone();
-        sorted.sort_by(f64::total_cmp);
-        let center = quantile_sorted(&sorted, 0.5);
-        let scale = floor_scale(1.4826 * mad_sorted(&sorted, center), center);
+        }
+    }
+}
+
+/// The robust centre and scale of residuals.
+fn centre_and_scale(residual: &[f64]) -> (f64, f64) {
+    let mut sorted = residual.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let center = quantile_sorted(&sorted, 0.5);
+    (center, floor_scale(1.4826 * mad_sorted(&sorted, center), center))
+}
+
+impl Detector for Stl {
+    /// Batch only, unless fitted as a model.
+    fn update(&mut self, x: f64) -> Scored {
+        match &mut self.fitted {
+            Some(fitted) => fitted.update(x),
+            None => Scored::WARMUP,
+        }
+    }
+
+    /// A model: the training stretch's last cycle of season and its residuals' robust scale;
+    /// new values are judged against season + the median of the last cycle (`parts::fitted_season`).
+    fn fit(&mut self, xs: &[f64]) {
+        let parts = self.decompose(xs);
+        let (centre, scale) = centre_and_scale(&parts.residual);
+        let judge = Judge { centre, scale, cut: self.threshold, per: 1.0 };
+        self.fitted = Some(FittedSeason::new(xs, &parts.seasonal, parts.period, judge));
+    }
+
+    fn save(&self) -> Option<Vec<u8>> {
+        crate::state::save(self)
+    }
+
+    fn restore(&mut self, state: &[u8]) -> Result<(), StateError> {
+        crate::state::restore(self, state)
+    }
+
+    fn score_batch(&mut self, xs: &[f64]) -> Vec<Scored> {
+        let Parts { fitted, residual, .. } = self.decompose(xs);
+        let (center, scale) = centre_and_scale(&residual);
         xs.iter()
             .zip(fitted.iter().zip(&residual))
             .map(|(_, (&f, &r))| {

@@ -71,8 +71,14 @@ fn rolling_sd_from(xs: &[f64], w: usize) -> Vec<f64> {
 }
 
 impl Detector for VolatilityShift {
-    fn update(&mut self, _x: f64) -> Scored {
-        Scored::WARMUP // batch only
+    /// Batch only, unless fitted as a model: then each value is judged as it arrives, by the
+    /// change its last `window` values show (a shift is seen `window` values after it starts).
+    fn update(&mut self, x: f64) -> Scored {
+        let (c, window) = (self.c, self.window);
+        let Some(mut fitted) = self.fitted.take() else { return Scored::WARMUP };
+        let scored = fitted.update(x, 2 * window, c, Side::Positive, |ext| self.differences(ext));
+        self.fitted = Some(fitted);
+        scored
     }
 
     fn score_batch(&mut self, xs: &[f64]) -> Vec<Scored> {
@@ -83,7 +89,7 @@ impl Detector for VolatilityShift {
     /// A model: the fences of the training stretch and its last `window` values.
     fn fit(&mut self, xs: &[f64]) {
         let (d, _) = self.differences(xs);
-        self.fitted = FittedFences::fit(xs, &d, self.window);
+        self.fitted = FittedFences::fit(xs, &d, 2 * self.window);
     }
 
     fn score_fitted(&mut self, xs: &[f64]) -> Vec<Scored> {

@@ -66,6 +66,27 @@ impl FittedFences {
         Some(FittedFences { q: quartiles(d)?, history: xs[xs.len().saturating_sub(keep)..].to_vec() })
     }
 
+    /// Score one new value as it arrives: the history keeps the last `keep` values, and the
+    /// newest difference the history can show (the last with a full window after it) is judged.
+    pub fn update(
+        &mut self,
+        x: f64,
+        keep: usize,
+        c: f64,
+        side: Side,
+        differences: impl Fn(&[f64]) -> (Vec<f64>, Option<Vec<f64>>),
+    ) -> Scored {
+        self.history.push(x);
+        if self.history.len() > keep {
+            self.history.remove(0);
+        }
+        let (d, bases) = differences(&self.history);
+        match (0..d.len()).rev().find(|&i| !d[i].is_nan()) {
+            Some(i) => judge(d[i], self.q, c, side, bases.as_ref().map(|b| b[i])),
+            None => Scored::WARMUP,
+        }
+    }
+
     /// Score new values `xs`: `differences` turns a series into its differences (and the bases of
     /// the bounds), computed over the kept history followed by `xs`; each new one is judged by
     /// the fitted fences.

@@ -3,6 +3,7 @@
 
 use crate::detector::Detector;
 use crate::params::{ParamSpec, Params};
+use crate::parts::fitted_windows::{Fit, FittedRows};
 use crate::parts::window_model::{Rows, WindowScores, Windowed};
 use crate::subsequence::Spread;
 use crate::tabular::knn::{Aggregate, Knn};
@@ -25,5 +26,11 @@ pub fn windowed_knn(p: &Params, periods: usize) -> Box<dyn Detector> {
             expected: Some(found.iter().map(|f| s.xs[f.nearest + c]).collect()),
         }
     });
-    Box::new(windowed.in_periods(periods))
+    let fitted = windowed.fitted_by(move |s| {
+        let model = Knn::fit(s.rows.rows, k, aggregate, reference, seed);
+        let training_scores = model.score_all(&s.rows).iter().map(|f| f.score).collect();
+        let (model, reference) = model.keep_reference(&s.rows);
+        Fit { rows: FittedRows::Knn { model, reference }, training_scores }
+    });
+    Box::new(fitted.in_periods(periods))
 }

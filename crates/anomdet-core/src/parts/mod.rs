@@ -3,6 +3,8 @@
 
 pub mod esd;
 pub mod fences;
+pub mod fitted_season;
+pub mod fitted_windows;
 pub mod knn_windows;
 pub mod recent_flag;
 pub mod rolling;

@@ -6,6 +6,7 @@
 
 use crate::detector::{Detector, Scored};
 use crate::params::{Bound, ParamSpec, Params};
+use crate::parts::fitted_windows::{Fit, FittedWindows};
 use crate::subsequence::{
     Spread, Subsequences, flag_by_robust_z, spread, typical_cycle, window_length, window_length_in_periods,
 };
@@ -55,6 +56,11 @@ pub struct WindowScores {
 }
 
 type Model = Box<dyn Fn(&Subsequences) -> WindowScores + Send>;
+/// Held-out windows (beyond one window's length) the cut of a stored window model needs.
+const HELD_OUT_WINDOWS: usize = 50;
+
+/// Fits the stored form of a window model on the training windows.
+type Fitter = Box<dyn Fn(&Subsequences) -> Fit + Send>;
 
 /// How a model reads the windows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,6 +79,9 @@ pub struct Windowed {
     spread: Spread,
     rows: Rows,
     model: Model,
+    /// Set for the window models that have a stored form, and what it fitted.
+    fitter: Option<Fitter>,
+    fitted: Option<FittedWindows>,
 }
 
 impl Windowed {
@@ -89,6 +98,8 @@ impl Windowed {
             spread,
             rows,
             model: Box::new(model),
+            fitter: None,
+            fitted: None,
         }
     }
 
@@ -102,7 +113,16 @@ impl Windowed {
             spread: Spread::CoveringMin,
             rows: Rows::None,
             model: Box::new(|_| WindowScores { scores: Vec::new(), expected: None }),
+            fitter: None,
+            fitted: None,
         }
+    }
+
+    /// A stored form: `fit` fits the model on the z-scored training windows; the model then
+    /// scores each new value by the window it completes (see `parts::fitted_windows`).
+    pub fn fitted_by(mut self, fit: impl Fn(&Subsequences) -> Fit + Send + 'static) -> Windowed {
+        self.fitter = Some(Box::new(fit));
+        self
     }
 
     /// Windows of `periods` detected periods when `window` is 0.
@@ -135,8 +155,42 @@ pub fn min_points(params: &Params) -> usize {
 }
 
 impl Detector for Windowed {
-    fn update(&mut self, _x: f64) -> Scored {
-        Scored::WARMUP // batch only
+    /// Batch only, unless fitted as a model.
+    fn update(&mut self, x: f64) -> Scored {
+        match &mut self.fitted {
+            Some(fitted) => fitted.update(x),
+            None => Scored::WARMUP,
+        }
+    }
+
+    fn fit(&mut self, xs: &[f64]) {
+        let Some(fitter) = &self.fitter else { return };
+        if xs.len() < 2 {
+            return;
+        }
+        let w = window_length_in_periods(xs, self.window, self.periods);
+        // The last 30% calibrates the cut when it holds enough windows; else the in-sample scores.
+        let held_out = xs.len() * 3 / 10;
+        let calibrating = held_out >= w + HELD_OUT_WINDOWS && xs.len() - held_out >= 2 * w;
+        let fitted_on = if calibrating { &xs[..xs.len() - held_out] } else { xs };
+        let subs = Subsequences::new(fitted_on, w, true);
+        let fit = fitter(&subs);
+        let mut fitted = FittedWindows::new(fitted_on, &subs, fit, self.threshold);
+        if calibrating {
+            fitted.calibrate(xs, fitted_on.len(), self.threshold);
+        }
+        self.fitted = Some(fitted);
+    }
+
+    fn save(&self) -> Option<Vec<u8>> {
+        self.fitter.as_ref().and_then(|_| crate::state::save(&self.fitted))
+    }
+
+    fn restore(&mut self, state: &[u8]) -> Result<(), crate::state::StateError> {
+        if self.fitter.is_none() {
+            return Err(crate::state::StateError::NotSaved);
+        }
+        crate::state::restore(&mut self.fitted, state)
     }
 
     fn score_batch(&mut self, xs: &[f64]) -> Vec<Scored> {

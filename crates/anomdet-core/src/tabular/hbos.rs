@@ -5,14 +5,15 @@
 //! The per-column terms are the row's explanation.
 
 use super::Matrix;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Hbos {
     columns: Vec<Histogram>,
     tol: f64,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Histogram {
     lo: f64,
     width: f64,

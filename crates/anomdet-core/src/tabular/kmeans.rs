@@ -4,8 +4,9 @@
 use super::{Matrix, squared_distance};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct KMeans {
     pub centres: Matrix,
 }

@@ -3,21 +3,22 @@
 //! are searched among at most `max_reference` rows drawn with the seed, which bounds the cost
 //! at rows × max_reference distances; with fewer rows it is exact.
 
-use super::{Matrix, squared_distance_within};
+use super::{Matrix, gather_rows, squared_distance_within};
 use rand::SeedableRng;
 use rand::seq::index::sample;
 use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
 
 /// Rows below which a second thread costs more than it saves.
 const PARALLEL_ROWS: usize = 1024;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Aggregate {
     Largest,
     Mean,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Knn {
     /// Row indices of the fitted matrix that serve as neighbours, ascending.
     reference: Vec<usize>,
@@ -45,10 +46,25 @@ impl Knn {
 
     /// Score row `i` of `data` (the matrix the model was fitted for), itself excluded.
     pub fn score_row(&self, data: &Matrix, i: usize, nearest: &mut Vec<(f64, usize)>) -> Neighbours {
+        self.search(data, data.row(i), Some(i), nearest).unwrap_or(Neighbours { score: 0.0, nearest: i })
+    }
+
+    /// Score a row that is not one of `data`'s (a new window against a stored model); `None`
+    /// when the model has no reference rows.
+    pub fn score_new(&self, data: &Matrix, row: &[f64], nearest: &mut Vec<(f64, usize)>) -> Option<Neighbours> {
+        self.search(data, row, None, nearest)
+    }
+
+    fn search(
+        &self,
+        data: &Matrix,
+        row: &[f64],
+        skip: Option<usize>,
+        nearest: &mut Vec<(f64, usize)>,
+    ) -> Option<Neighbours> {
         nearest.clear();
-        let row = data.row(i);
         for &j in &self.reference {
-            if j == i {
+            if Some(j) == skip {
                 continue;
             }
             let bound = if nearest.len() < self.k { f64::INFINITY } else { nearest[self.k - 1].0 };
@@ -62,13 +78,19 @@ impl Knn {
                 nearest.insert(at, (d, j));
             }
         }
-        let Some(&(closest, index)) = nearest.first() else { return Neighbours { score: 0.0, nearest: i } };
-        let _ = closest;
+        let &(_, index) = nearest.first()?;
         let score = match self.aggregate {
             Aggregate::Largest => nearest[nearest.len() - 1].0.sqrt(),
             Aggregate::Mean => nearest.iter().map(|(d, _)| d.sqrt()).sum::<f64>() / nearest.len() as f64,
         };
-        Neighbours { score, nearest: index }
+        Some(Neighbours { score, nearest: index })
+    }
+
+    /// The model with only its reference rows: the rows themselves (in a matrix of their own,
+    /// which the returned model indexes), all a stored model needs of the fitted matrix.
+    pub fn keep_reference(&self, data: &Matrix) -> (Knn, Matrix) {
+        let kept = gather_rows(data, &self.reference);
+        (Knn { reference: (0..self.reference.len()).collect(), ..self.clone() }, kept)
     }
 
     /// Every row's score, the rows shared between two threads.

@@ -3,15 +3,16 @@
 //! about 1 inside a cluster, well above 1 for a row in a sparser place than its neighbours.
 //! Neighbours come from at most `max_reference` rows drawn with the seed (exact below that).
 
-use super::{Matrix, squared_distance_within};
+use super::{Matrix, gather_rows, squared_distance_within};
 use rand::SeedableRng;
 use rand::seq::index::sample;
 use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
 
 /// Rows below which a second thread costs more than it saves.
 const PARALLEL_ROWS: usize = 1024;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Lof {
     /// Row indices of the fitted matrix that serve as neighbours.
     reference: Vec<usize>,
@@ -89,6 +90,13 @@ impl Lof {
             (false, true) => 0.0,
             _ => f64::INFINITY,
         }
+    }
+
+    /// The model with only its reference rows, in a matrix of their own that the returned
+    /// model indexes (see `Knn::keep_reference`); score new rows with `score_row(kept, row, None)`.
+    pub fn keep_reference(&self, data: &Matrix) -> (Lof, Matrix) {
+        let kept = gather_rows(data, &self.reference);
+        (Lof { reference: (0..self.reference.len()).collect(), ..self.clone() }, kept)
     }
 
     /// Every row's LOF, the rows shared between two threads.

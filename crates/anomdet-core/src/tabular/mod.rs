@@ -15,7 +15,7 @@ pub mod params;
 pub mod pca;
 
 /// A dense row-major matrix.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Matrix {
     pub rows: usize,
     pub cols: usize,
@@ -80,6 +80,15 @@ impl Matrix {
         }
         (mean, sd)
     }
+}
+
+/// The rows of `data` at `indices`, in that order, as a matrix of their own.
+pub fn gather_rows(data: &Matrix, indices: &[usize]) -> Matrix {
+    let mut out = Vec::with_capacity(indices.len() * data.cols);
+    for &i in indices {
+        out.extend_from_slice(data.row(i));
+    }
+    Matrix::new(indices.len(), data.cols, out)
 }
 
 /// Squared Euclidean distance, in four lanes so the compiler can vectorise it.

@@ -19,6 +19,7 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
+use serde::{Deserialize, Serialize};
 
 /// How the kernel is approximated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +39,7 @@ pub struct Settings {
     pub seed: u64,
 }
 
+#[derive(Serialize, Deserialize)]
 enum FeatureMap {
     /// D × d frequencies (row-major) and D phases.
     Fourier { omega: Vec<f64>, phase: Vec<f64> },
@@ -45,6 +47,7 @@ enum FeatureMap {
     Nystroem { landmarks: Vec<f64>, gamma: f64, whiten: Vec<f64> },
 }
 
+#[derive(Serialize, Deserialize)]
 pub struct OneClassSvm {
     map: FeatureMap,
     dims: usize,

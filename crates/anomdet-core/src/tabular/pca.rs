@@ -8,8 +8,9 @@
 
 use super::Matrix;
 use super::linalg::symmetric_eigen;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Pca {
     pub components: Vec<Vec<f64>>,
     /// Each component's variance (eigenvalue), descending.
