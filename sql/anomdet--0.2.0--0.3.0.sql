@@ -131,6 +131,8 @@ CREATE TABLE anomdet.models (
     format        integer NOT NULL,
     source        text NOT NULL,
     value_column  text NOT NULL,
+    -- A multivariate model's columns, in order (trained by anomdet.train_columns); NULL for one column.
+    value_columns text[],
     time_column   text NOT NULL,
     series_column text,
     train_start   timestamptz,
@@ -227,6 +229,42 @@ FROM anomdet.jobs j
 WHERE j.status OPERATOR(pg_catalog.=) ANY ('{queued,running}');
 GRANT SELECT ON anomdet.running_jobs TO PUBLIC;
 COMMENT ON VIEW anomdet.running_jobs IS 'Your queued and running jobs with live progress (AnomDet get-running)';
+
+-- Multivariate models: train_columns, and detect_columns scores with one.
+CREATE FUNCTION anomdet."train_columns"(
+	"name" TEXT,
+	"source" regclass,
+	"value_columns" TEXT[],
+	"detector" TEXT DEFAULT 'isolation_forest',
+	"params" jsonb DEFAULT '{}',
+	"time_column" TEXT DEFAULT NULL,
+	"series_column" TEXT DEFAULT NULL,
+	"start_time" timestamp with time zone DEFAULT NULL,
+	"end_time" timestamp with time zone DEFAULT NULL
+) RETURNS bigint
+VOLATILE PARALLEL UNSAFE
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'train_columns_wrapper';
+DROP FUNCTION anomdet.detect_columns(regclass, text[], text, jsonb, text, text, text);
+CREATE FUNCTION anomdet."detect_columns"(
+	"source" regclass,
+	"value_columns" TEXT[],
+	"detector" TEXT DEFAULT 'isolation_forest',
+	"params" jsonb DEFAULT '{}',
+	"time_column" TEXT DEFAULT NULL,
+	"series_column" TEXT DEFAULT NULL,
+	"explain" TEXT DEFAULT 'flagged',
+	"model" TEXT DEFAULT NULL
+) RETURNS TABLE (
+	"ts" timestamp with time zone,
+	"series" TEXT,
+	"score" double precision,
+	"is_anomaly" bool,
+	"contributions" jsonb
+)
+STABLE PARALLEL RESTRICTED
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'detect_columns_with_model_wrapper';
 
 -- run_stream can score with a stored model.
 DROP FUNCTION anomdet.run_stream(regclass, text, text, text, jsonb, double precision, text, text, text, jsonb);

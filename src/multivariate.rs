@@ -2,10 +2,12 @@
 //! each flagged row explained by its columns' shares of its score.
 
 use crate::error::{Code, error};
+use crate::models::columns::ColumnsModel;
 use crate::postgres::relation::Source;
 use crate::postgres::series_rows;
 use anomdet_core::Params;
-use anomdet_core::multivariate::MultiInfo;
+use anomdet_core::multivariate::model::MultiModel;
+use anomdet_core::multivariate::{Explained, MultiInfo};
 use anomdet_core::tabular::Matrix;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
@@ -21,64 +23,112 @@ pub enum Explain {
     None,
 }
 
+/// How the rows are scored: a detector fitted on each series' rows, or a stored model.
+#[derive(Clone, Copy)]
+pub enum Scoring<'a> {
+    Fit { info: &'a MultiInfo, params: &'a Params },
+    Model(&'a ColumnsModel),
+}
+
 /// Score the columns of every series of `source` (its value column is the first of `columns`).
 pub fn detect_columns(
     source: &Source,
     columns: &[String],
-    info: &MultiInfo,
-    params: &Params,
+    scoring: Scoring<'_>,
     explain: Explain,
 ) -> Result<Vec<Row>, ErrorReport> {
     let mut out: Vec<Row> = Vec::new();
     for rows in series_rows::read(source, columns, None)? {
-        score_series(source, columns, info, params, explain, &rows, &mut out)?;
+        let (complete, matrix) = complete_rows(&rows);
+        let scored = match scoring {
+            Scoring::Fit { info, params } => fit_and_score(source, info, params, explain, &rows, &matrix)?,
+            Scoring::Model(model) => {
+                let fitted = model.for_series(rows.key.as_deref())?;
+                Some(score_with(fitted, explain, &matrix))
+            }
+        };
+        push_rows(columns, &rows, &complete, scored.as_ref(), &mut out)?;
     }
     Ok(out)
 }
 
-/// One series: the rows where every column holds a finite value are scored; the others come
-/// back with NULL score and flag.
-fn score_series(
+/// The rows of a series where every column holds a finite value: their indices, and the
+/// matrix of their values (columns in order).
+pub fn complete_rows(rows: &series_rows::SeriesRows) -> (Vec<usize>, Matrix) {
+    let n = rows.ts.len();
+    let complete: Vec<usize> =
+        (0..n).filter(|&i| rows.values.iter().all(|col| col[i].is_some_and(f64::is_finite))).collect();
+    let mut data = Vec::with_capacity(complete.len() * rows.values.len());
+    for &i in &complete {
+        data.extend(rows.values.iter().map(|col| col[i].unwrap_or(f64::NAN)));
+    }
+    let matrix = Matrix::new(complete.len(), rows.values.len(), data);
+    (complete, matrix)
+}
+
+/// Fit the detector on one series' complete rows and score them (None: fewer than 2).
+fn fit_and_score(
     source: &Source,
-    columns: &[String],
     info: &MultiInfo,
     params: &Params,
     explain: Explain,
     rows: &series_rows::SeriesRows,
+    matrix: &Matrix,
+) -> Result<Option<Explained>, ErrorReport> {
+    if matrix.rows < 2 {
+        return Ok(None);
+    }
+    let outcome = info.score(matrix, params, |_, flagged| match explain {
+        Explain::All => true,
+        Explain::Flagged => flagged,
+        Explain::None => false,
+    });
+    outcome.map(Some).map_err(|e| {
+        error(
+            Code::ERRCODE_DATA_EXCEPTION,
+            format!("{}{}: {e}", source.qualified, crate::pipeline::plan::series_label(rows.key.as_deref())),
+            "drop the constant or duplicated column, or use another detector (e.g. isolation_forest)",
+        )
+    })
+}
+
+/// Each complete row scored by a stored model on its own.
+fn score_with(model: &MultiModel, explain: Explain, matrix: &Matrix) -> Explained {
+    let (rows, cols) = (matrix.rows, matrix.cols);
+    let mut out = Explained {
+        scores: Vec::with_capacity(rows),
+        flags: Vec::with_capacity(rows),
+        shares: Matrix::new(rows, cols, vec![f64::NAN; rows * cols]),
+    };
+    for i in 0..rows {
+        anomdet_core::interrupt::check_every(i);
+        let scored = model.score_row(matrix.row(i), explain == Explain::All);
+        out.scores.push(scored.score);
+        out.flags.push(scored.is_anomaly);
+        if let (Some(shares), true) = (scored.shares, explain != Explain::None) {
+            out.shares.row_mut(i).copy_from_slice(&shares);
+        }
+    }
+    out
+}
+
+/// The returned rows of one series: complete rows with their score, flag and (when explained)
+/// contributions; the others with NULL score and flag.
+fn push_rows(
+    columns: &[String],
+    rows: &series_rows::SeriesRows,
+    complete: &[usize],
+    scored: Option<&Explained>,
     out: &mut Vec<Row>,
 ) -> Result<(), ErrorReport> {
-    let n = rows.ts.len();
-    let complete: Vec<usize> =
-        (0..n).filter(|&i| rows.values.iter().all(|col| col[i].is_some_and(f64::is_finite))).collect();
-    let mut data = Vec::with_capacity(complete.len() * columns.len());
-    for &i in &complete {
-        data.extend(rows.values.iter().map(|col| col[i].unwrap_or(f64::NAN)));
-    }
-    let scored = if complete.len() >= 2 {
-        let matrix = Matrix::new(complete.len(), columns.len(), data);
-        let outcome = info.score(&matrix, params, |_, flagged| match explain {
-            Explain::All => true,
-            Explain::Flagged => flagged,
-            Explain::None => false,
-        });
-        Some(outcome.map_err(|e| {
-            error(
-                Code::ERRCODE_DATA_EXCEPTION,
-                format!("{}{}: {e}", source.qualified, crate::pipeline::plan::series_label(rows.key.as_deref())),
-                "drop the constant or duplicated column, or use another detector (e.g. isolation_forest)",
-            )
-        })?)
-    } else {
-        None
-    };
     let mut at = 0;
-    for i in 0..n {
+    for i in 0..rows.ts.len() {
         let ts = TimestampWithTimeZone::try_from(rows.ts[i]).map_err(crate::error::internal)?;
         let k = (at < complete.len() && complete[at] == i).then(|| {
             at += 1;
             at - 1
         });
-        let row = match (k, &scored) {
+        let row = match (k, scored) {
             (Some(k), Some(s)) => {
                 let shares = s.shares.row(k);
                 let contributions = (!shares[0].is_nan()).then(|| {

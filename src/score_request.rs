@@ -57,7 +57,8 @@ impl SqlScoreArgs<'_> {
         let model_params = model.as_ref().map(|m| m.detector.params_json());
         let (detector, params) = match (&model, &model_params) {
             (Some(m), Some(stored)) => {
-                check_model_args("", m, detector, params, stored)?;
+                let args = ModelArgs { name: &m.name, trained_with: m.detector.name(), default_detector: "zscore" };
+                check_model_args("", &args, detector, params, stored)?;
                 // A model is warm already: no warm-up rows. An online detector's model scores
                 // online; a batch-only one's scores each whole series with what it learnt.
                 lookback = 0;
@@ -84,22 +85,26 @@ impl SqlScoreArgs<'_> {
     }
 }
 
+/// Which model the arguments are checked against: its name, the detector it was trained
+/// with, and the `detector` argument's default (which leaving it out gives).
+pub struct ModelArgs<'a> {
+    pub name: &'a str,
+    pub trained_with: &'a str,
+    pub default_detector: &'a str,
+}
+
 /// With a model, `detector` and `params` are the model's: left at their defaults, or the same.
 /// `prefix` is put before the argument names in messages ("config." in a schedule's config).
 pub fn check_model_args(
     prefix: &str,
-    model: &StoredModel,
+    model: &ModelArgs<'_>,
     detector: &str,
     params: &serde_json::Value,
     stored: &serde_json::Value,
 ) -> Result<(), ErrorReport> {
-    if detector != "zscore" && detector != model.detector.name() {
+    if detector != model.default_detector && detector != model.trained_with {
         return Err(invalid_argument(
-            format!(
-                "{prefix}detector: model {} was trained with {}, not {detector}",
-                model.name,
-                model.detector.name()
-            ),
+            format!("{prefix}detector: model {} was trained with {}, not {detector}", model.name, model.trained_with),
             "leave detector out when you name a model",
         ));
     }

@@ -102,6 +102,7 @@ BASELINE = {
     "register_detector": {"name": "'another'", "function": "'my_scores'"},
     "unregister_detector": {"name": "'mine'"},
     "train": {"name": "'m'", "source": "'good'", "value_column": "'value'"},
+    "train_columns": {"name": "'mc'", "source": "'kinds'", "value_columns": "'{v_int4,v_real}'", "time_column": "'ts'"},
     "drop_model": {"name": "'m'"},
 }
 # Column kinds (C4): every value column type against every time column type, per scoring function.

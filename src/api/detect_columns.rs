@@ -2,18 +2,21 @@
 //! detector, each flagged row explained by its columns' shares of its score.
 
 use crate::error::{Code, error, invalid_argument, param_error, required};
-use crate::multivariate::{Explain, detect_columns as detect_columns_of};
+use crate::models::columns::ColumnsModel;
+use crate::multivariate::{Explain, Scoring, detect_columns as detect_columns_of};
 use crate::postgres::json_arg::JsonArg;
 use crate::postgres::relation::Source;
+use crate::score_request::{ModelArgs, check_model_args};
 use anomdet_core::Params;
-use anomdet_core::multivariate::{find_multivariate, multivariate};
+use anomdet_core::multivariate::{MultiInfo, find_multivariate, multivariate};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 
-/// Score `value_columns` of `source` together with `detector`; per series when `series_column`.
+/// Score `value_columns` of `source` together with `detector`, or with a stored multivariate
+/// model; per series when `series_column`.
 #[allow(clippy::too_many_arguments, clippy::type_complexity)]
-#[pg_extern(stable, parallel_restricted)]
-fn detect_columns(
+#[pg_extern(name = "detect_columns", stable, parallel_restricted)]
+pub(super) fn detect_columns_with_model(
     source: Option<crate::postgres::rel_arg::RelArg>,
     value_columns: Option<Vec<Option<String>>>,
     detector: default!(Option<&str>, "'isolation_forest'"),
@@ -21,6 +24,7 @@ fn detect_columns(
     time_column: default!(Option<&str>, "NULL"),
     series_column: default!(Option<&str>, "NULL"),
     explain: default!(Option<&str>, "'flagged'"),
+    model: default!(Option<&str>, "NULL"),
 ) -> Result<
     TableIterator<
         'static,
@@ -38,18 +42,23 @@ fn detect_columns(
     let relid = required("source", source)?.0;
     let columns = column_list(required("value_columns", value_columns)?)?;
     let name = required("detector", detector)?;
-    let info = find_multivariate(name).ok_or_else(|| {
-        invalid_argument(
-            format!("detector: \"{name}\" does not score several columns together"),
-            format!(
-                "multivariate detectors (anomdet.multivariate_detectors()): {}",
-                multivariate().iter().map(|d| d.name).collect::<Vec<_>>().join(", ")
-            ),
-        )
-    })?;
     let json = required("params", params)?;
-    let params = Params::parse(&format!("detector {name}"), info.params, Some(json.value("params")?))
-        .map_err(|e| param_error("detectors", name, e))?;
+    let model = model.map(|m| ColumnsModel::load("model", m)).transpose()?;
+    let (info, params) = match &model {
+        Some(m) => {
+            let stored = m.params.to_json(m.info.params);
+            let args = ModelArgs { name: &m.name, trained_with: m.info.name, default_detector: "isolation_forest" };
+            check_model_args("", &args, name, json.value("params")?, &stored)?;
+            check_column_count(m, &columns)?;
+            (m.info, m.params.clone())
+        }
+        None => {
+            let info = multivariate_detector("detector", name)?;
+            let params = Params::parse(&format!("detector {name}"), info.params, Some(json.value("params")?))
+                .map_err(|e| param_error("multivariate_detectors", name, e))?;
+            (info, params)
+        }
+    };
     let explain = match required("explain", explain)? {
         "flagged" => Explain::Flagged,
         "all" => Explain::All,
@@ -61,12 +70,12 @@ fn detect_columns(
             ));
         }
     };
-    // Every column is checked (exists, is a number, may be read) before anything is read.
-    let source = Source::resolve(relid, &columns[0], time_column, series_column)?;
-    for c in &columns[1..] {
-        Source::resolve(relid, c, Some(&source.time_column), source.series_column.as_deref())?;
-    }
-    let out = detect_columns_of(&source, &columns, info, &params, explain)?;
+    let source = resolve_columns(relid, &columns, time_column, series_column)?;
+    let scoring = match &model {
+        Some(m) => Scoring::Model(m),
+        None => Scoring::Fit { info, params: &params },
+    };
+    let out = detect_columns_of(&source, &columns, scoring, explain)?;
     Ok(TableIterator::new(out))
 }
 
@@ -83,8 +92,53 @@ fn multivariate_detectors() -> TableIterator<
     }))
 }
 
+/// The multivariate detector `name` (`argument` names it in the error).
+pub(super) fn multivariate_detector(argument: &str, name: &str) -> Result<&'static MultiInfo, ErrorReport> {
+    find_multivariate(name).ok_or_else(|| {
+        invalid_argument(
+            format!("{argument}: \"{name}\" does not score several columns together"),
+            format!(
+                "multivariate detectors (anomdet.multivariate_detectors()): {}",
+                multivariate().iter().map(|d| d.name).collect::<Vec<_>>().join(", ")
+            ),
+        )
+    })
+}
+
+/// The source with its first column as value column; every column is checked (exists, is a
+/// number, may be read) before anything is read.
+pub(super) fn resolve_columns(
+    relid: pg_sys::Oid,
+    columns: &[String],
+    time_column: Option<&str>,
+    series_column: Option<&str>,
+) -> Result<Source, ErrorReport> {
+    let source = Source::resolve(relid, &columns[0], time_column, series_column)?;
+    for c in &columns[1..] {
+        Source::resolve(relid, c, Some(&source.time_column), source.series_column.as_deref())?;
+    }
+    Ok(source)
+}
+
+/// A model scores as many columns as it was trained on, in that order.
+fn check_column_count(model: &ColumnsModel, columns: &[String]) -> Result<(), ErrorReport> {
+    if columns.len() == model.columns.len() {
+        return Ok(());
+    }
+    Err(invalid_argument(
+        format!(
+            "value_columns: model {} was trained on {} columns ({}); {} given",
+            model.name,
+            model.columns.len(),
+            model.columns.join(", "),
+            columns.len()
+        ),
+        "list as many columns, in the order of the model's",
+    ))
+}
+
 /// The requested columns: at least one, no NULL, no repeats.
-fn column_list(given: Vec<Option<String>>) -> Result<Vec<String>, ErrorReport> {
+pub(super) fn column_list(given: Vec<Option<String>>) -> Result<Vec<String>, ErrorReport> {
     let columns: Vec<String> = given.into_iter().collect::<Option<_>>().ok_or_else(|| {
         error(Code::ERRCODE_NULL_VALUE_NOT_ALLOWED, "value_columns: a column name is NULL", "list the columns by name")
     })?;

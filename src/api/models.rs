@@ -40,6 +40,39 @@ fn train(
     fit(&Training { name, source, detector })
 }
 
+/// Fit the multivariate `detector` on `value_columns` of the rows of `source` in
+/// [start_time, end_time), per series when `series_column` is named, and store it as model
+/// `name` (replacing your model of that name); `detect_columns(..., model => name)` scores
+/// with it. Returns the model id.
+#[allow(clippy::too_many_arguments)]
+#[pg_extern(volatile, parallel_unsafe)]
+fn train_columns(
+    name: Option<&str>,
+    source: Option<RelArg>,
+    value_columns: Option<Vec<Option<String>>>,
+    detector: default!(Option<&str>, "'isolation_forest'"),
+    params: default!(Option<JsonArg>, "'{}'"),
+    time_column: default!(Option<&str>, "NULL"),
+    series_column: default!(Option<&str>, "NULL"),
+    start_time: default!(Option<TimestampWithTimeZone>, "NULL"),
+    end_time: default!(Option<TimestampWithTimeZone>, "NULL"),
+) -> Result<i64, ErrorReport> {
+    let _path = crate::postgres::search_path::pin();
+    let name = required("name", name)?;
+    check_name(name)?;
+    let relid = required("source", source)?.0;
+    let columns = super::detect_columns::column_list(required("value_columns", value_columns)?)?;
+    let detector = required("detector", detector)?;
+    let info = super::detect_columns::multivariate_detector("detector", detector)?;
+    let json = required("params", params)?;
+    let params = anomdet_core::Params::parse(&format!("detector {detector}"), info.params, Some(json.value("params")?))
+        .map_err(|e| crate::error::param_error("multivariate_detectors", detector, e))?;
+    let range = TimeRange::from_args(start_time, end_time)?;
+    let mut source = super::detect_columns::resolve_columns(relid, &columns, time_column, series_column)?;
+    source.range = range;
+    crate::models::columns::train(name, &source, &columns, info, &params)
+}
+
 /// Drop your model `name`; false when you have none of that name.
 #[pg_extern(volatile, parallel_unsafe)]
 fn drop_model(name: Option<&str>) -> Result<bool, ErrorReport> {

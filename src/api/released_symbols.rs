@@ -1,10 +1,10 @@
 //! The C symbols of 0.2.0's SQL functions whose signatures 0.3.0 extended (a time range on
-//! detect, run_batch, benchmark and evaluate; a model on run_stream). A database keeps 0.2.0's definitions, which
+//! detect, run_batch, benchmark and evaluate; a model on run_stream and detect_columns). A database keeps 0.2.0's definitions, which
 //! call these symbols with 0.2.0's arguments, from the moment the new library is installed
 //! until `ALTER EXTENSION anomdet UPDATE`; each call here is the new function with no range.
 //! No SQL is generated for them: 0.3.0's definitions call the `*_ranged` symbols.
 
-use super::{benchmark, detect, evaluate, jobs, stream};
+use super::{benchmark, detect, detect_columns, evaluate, jobs, stream};
 use crate::postgres::json_arg::JsonArg;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
@@ -154,6 +154,41 @@ fn run_stream(
         series_column,
         name,
         inject,
+        None,
+    )
+}
+
+#[allow(clippy::too_many_arguments, clippy::type_complexity)]
+#[pg_extern(sql = false)]
+fn detect_columns(
+    source: Option<crate::postgres::rel_arg::RelArg>,
+    value_columns: Option<Vec<Option<String>>>,
+    detector: Option<&str>,
+    params: Option<JsonArg>,
+    time_column: Option<&str>,
+    series_column: Option<&str>,
+    explain: Option<&str>,
+) -> Result<
+    TableIterator<
+        'static,
+        (
+            name!(ts, TimestampWithTimeZone),
+            name!(series, Option<String>),
+            name!(score, Option<f64>),
+            name!(is_anomaly, Option<bool>),
+            name!(contributions, Option<pgrx::JsonB>),
+        ),
+    >,
+    ErrorReport,
+> {
+    detect_columns::detect_columns_with_model(
+        source,
+        value_columns,
+        detector,
+        params,
+        time_column,
+        series_column,
+        explain,
         None,
     )
 }

@@ -402,6 +402,8 @@ CREATE TABLE anomdet.models (
     format        integer NOT NULL,
     source        text NOT NULL,
     value_column  text NOT NULL,
+    -- A multivariate model's columns, in order (trained by anomdet.train_columns); NULL for one column.
+    value_columns text[],
     time_column   text NOT NULL,
     series_column text,
     train_start   timestamptz,

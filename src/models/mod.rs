@@ -6,6 +6,7 @@
 //! scoring new rows continues that pass (the copy keeps learning within the call, the stored
 //! model never changes).
 
+pub mod columns;
 pub mod store;
 pub mod train;
 

@@ -15,9 +15,13 @@ pub const MODEL_LIMIT: u64 = 256 << 20;
 /// What a trained model records beside its states.
 pub struct ModelRecord<'a> {
     pub name: &'a str,
-    pub detector: &'a ChosenDetector,
+    pub detector: &'a str,
+    /// The effective parameters.
+    pub params: serde_json::Value,
     pub source: &'a str,
     pub value_column: &'a str,
+    /// A multivariate model's columns, in order (`value_column` is the first).
+    pub value_columns: Option<&'a [String]>,
     pub time_column: &'a str,
     pub series_column: Option<&'a str>,
     pub train_start: Option<i64>,
@@ -61,12 +65,12 @@ pub fn save(record: &ModelRecord<'_>, states: &[SeriesState]) -> Result<i64, Err
         .or_report()?;
         let id = crate::postgres::sql::write_one::<i64>(
             "INSERT INTO anomdet.models (name, detector, params, format, source, value_column, time_column, series_column, \
-               train_start, train_end, series_count, rows, bytes, owner) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+               train_start, train_end, series_count, rows, bytes, owner, value_columns) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
             &[
                 record.name.into(),
-                record.detector.name().into(),
-                pgrx::JsonB(record.detector.params_json()).into(),
+                record.detector.into(),
+                pgrx::JsonB(record.params.clone()).into(),
                 FORMAT.into(),
                 record.source.into(),
                 record.value_column.into(),
@@ -78,6 +82,7 @@ pub fn save(record: &ModelRecord<'_>, states: &[SeriesState]) -> Result<i64, Err
                 record.rows.into(),
                 (bytes as i64).into(),
                 owner.as_str().into(),
+                record.value_columns.map(<[String]>::to_vec).into(),
             ],
         )
         .or_report()?
@@ -93,15 +98,25 @@ pub fn save(record: &ModelRecord<'_>, states: &[SeriesState]) -> Result<i64, Err
     })
 }
 
-/// A model's catalog row: id, detector, parameters (JSON text), state format, series column.
-type ModelRow = (i64, String, String, i32, Option<String>);
+/// A model as stored: its catalog row and each series' state bytes.
+pub struct Fetched {
+    pub name: String,
+    pub detector: String,
+    pub params: serde_json::Value,
+    pub series_column: Option<String>,
+    pub value_columns: Option<Vec<String>>,
+    pub states: std::collections::HashMap<Option<String>, Vec<u8>>,
+}
 
-/// The caller's model `name`, ready to score.
-pub fn load(argument: &str, name: &str) -> Result<StoredModel, ErrorReport> {
+/// A model's catalog row: id, detector, parameters (JSON text), state format, series column, columns.
+type ModelRow = (i64, String, String, i32, Option<String>, Option<Vec<String>>);
+
+/// The caller's model `name` as stored, its state format checked (`argument` names it in errors).
+pub fn fetch(argument: &str, name: &str) -> Result<Fetched, ErrorReport> {
     let row = Spi::connect(|client| -> Result<Option<ModelRow>, ErrorReport> {
         let rows = client
             .select(
-                "SELECT id, detector, params::text, format, series_column FROM anomdet.models \
+                "SELECT id, detector, params::text, format, series_column, value_columns FROM anomdet.models \
                  WHERE name = $1 AND owner = CURRENT_USER",
                 Some(1),
                 &[name.into()],
@@ -116,9 +131,10 @@ pub fn load(argument: &str, name: &str) -> Result<StoredModel, ErrorReport> {
         let params = r.get::<String>(3).or_report()?.unwrap_or_default();
         let format = r.get::<i32>(4).or_report()?.unwrap_or_default();
         let series_column = r.get::<String>(5).or_report()?;
-        Ok(Some((id, detector, params, format, series_column)))
+        let value_columns = r.get::<Vec<String>>(6).or_report()?;
+        Ok(Some((id, detector, params, format, series_column, value_columns)))
     })?;
-    let Some((id, detector, params, format, series_column)) = row else {
+    let Some((id, detector, params, format, series_column, value_columns)) = row else {
         return Err(error(
             Code::ERRCODE_UNDEFINED_OBJECT,
             format!("{argument}: you have no model named \"{name}\""),
@@ -135,7 +151,6 @@ pub fn load(argument: &str, name: &str) -> Result<StoredModel, ErrorReport> {
         ));
     }
     let params: serde_json::Value = serde_json::from_str(&params).map_err(internal)?;
-    let detector = ChosenDetector::resolve(argument, &detector, Some(&params))?;
     let states = Spi::connect(|client| {
         let rows = client
             .select("SELECT series, state FROM anomdet.model_states WHERE model_id = $1", None, &[id.into()])
@@ -148,7 +163,21 @@ pub fn load(argument: &str, name: &str) -> Result<StoredModel, ErrorReport> {
         }
         Ok::<_, ErrorReport>(out)
     })?;
-    Ok(StoredModel { name: name.to_string(), detector, series_column, states })
+    Ok(Fetched { name: name.to_string(), detector, params, series_column, value_columns, states })
+}
+
+/// The caller's model `name` of one column, ready to score.
+pub fn load(argument: &str, name: &str) -> Result<StoredModel, ErrorReport> {
+    let fetched = fetch(argument, name)?;
+    if let Some(columns) = &fetched.value_columns {
+        return Err(error(
+            Code::ERRCODE_WRONG_OBJECT_TYPE,
+            format!("{argument}: model \"{name}\" scores the columns {} together", columns.join(", ")),
+            format!("score with it in anomdet.detect_columns(source, value_columns, model => '{name}')"),
+        ));
+    }
+    let detector = ChosenDetector::resolve(argument, &fetched.detector, Some(&fetched.params))?;
+    Ok(StoredModel { name: fetched.name, detector, series_column: fetched.series_column, states: fetched.states })
 }
 
 /// Drop the caller's model `name`; false when there was none.

@@ -84,9 +84,11 @@ pub fn train(t: &Training<'_>) -> Result<i64, ErrorReport> {
     store::save(
         &ModelRecord {
             name: t.name,
-            detector: &t.detector,
+            detector: t.detector.name(),
+            params: t.detector.params_json(),
             source: &source.qualified,
             value_column: &source.value_column,
+            value_columns: None,
             time_column: &source.time_column,
             series_column: source.series_column.as_deref(),
             train_start: first,

@@ -20,6 +20,7 @@ use crate::pipeline::events::{Events, Step};
 use crate::pipeline::results::{self, Alerts, ResultRows};
 use crate::pipeline::scorer::{ResumeFrom, SeriesScorer};
 use crate::postgres::relation::Source;
+use crate::score_request::{ModelArgs, check_model_args};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 
@@ -30,7 +31,8 @@ pub fn score_new_rows(config: &serde_json::Value) -> Result<i64, ErrorReport> {
     let detector = match &model {
         Some(m) => {
             let stored = m.detector.params_json();
-            crate::score_request::check_model_args("config.", m, &config.detector, &config.params, &stored)?;
+            let args = ModelArgs { name: &m.name, trained_with: m.detector.name(), default_detector: "zscore" };
+            check_model_args("config.", &args, &config.detector, &config.params, &stored)?;
             m.detector.clone()
         }
         None => ChosenDetector::resolve("config.detector", &config.detector, Some(&config.params))?,

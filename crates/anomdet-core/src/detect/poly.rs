@@ -56,9 +56,10 @@ struct Poly {
     fitted: Option<Fitted>,
 }
 
-/// As a model, each new value is predicted from the `half` values before it (a one-sided fit,
-/// so a line) and scored by its residual (by block: the RMS of the last `block` residuals),
-/// flagged above the cut the training stretch's own one-sided scores set.
+/// As a model, each block of `block` new values is predicted from the `half` values before it
+/// (a one-sided fit, so a line), as batch mode predicts a block from its neighbourhood; a value
+/// is scored by its residual (by block: the RMS of the last `block` residuals) and flagged above
+/// the cut the training stretch's own one-sided scores set.
 #[derive(Serialize, Deserialize)]
 struct Fitted {
     block: usize,
@@ -66,17 +67,21 @@ struct Fitted {
     cut: f64,
     /// The last `half` values, flagged ones replaced by their prediction.
     recent: Vec<f64>,
+    /// The predictions left for the current block, next first.
+    ahead: Vec<f64>,
     /// The last `block` residuals.
     residuals: Vec<f64>,
 }
 
 impl Fitted {
     fn step(&mut self, x: f64, power: usize, by_block: bool) -> (f64, f64) {
-        let h = self.recent.len();
-        let mut local = self.recent.clone();
-        local.push(x);
-        let at: Vec<usize> = (0..h).collect();
-        let predicted = fit_and_predict(&local, &at, h..h + 1, power)[0];
+        if self.ahead.is_empty() {
+            let h = self.recent.len();
+            let at: Vec<usize> = (0..h).collect();
+            self.ahead = fit_and_predict(&self.recent, &at, h..h + self.block, power);
+            self.ahead.reverse();
+        }
+        let predicted = self.ahead.pop().unwrap_or(f64::NAN);
         if self.residuals.len() == self.block {
             self.residuals.remove(0);
         }
@@ -177,7 +182,14 @@ impl Detector for Poly {
         }
         let (w, half) = self.lengths(xs);
         let start = half.min(xs.len() / 2).max(2);
-        let mut fitted = Fitted { block: w, half, cut: f64::INFINITY, recent: xs[..start].to_vec(), residuals: Vec::new() };
+        let mut fitted = Fitted {
+            block: w,
+            half,
+            cut: f64::INFINITY,
+            recent: xs[..start].to_vec(),
+            ahead: Vec::new(),
+            residuals: Vec::new(),
+        };
         let mut scores = Vec::with_capacity(xs.len() - start);
         for (i, &x) in xs.iter().enumerate().skip(start) {
             crate::interrupt::check_every(i);

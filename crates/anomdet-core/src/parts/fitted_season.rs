@@ -23,8 +23,10 @@ pub struct FittedSeason {
     /// One cycle, from the phase of the first value after training.
     season: Vec<f64>,
     scored: u64,
-    /// The last cycle of deseasonalised values, oldest first (empty: no season, fixed level).
+    /// The last cycle of deseasonalised values, oldest first (empty: no season, fixed level),
+    /// and the same values sorted, for their median.
     recent: Vec<f64>,
+    sorted: Vec<f64>,
     level: f64,
     judge: Judge,
 }
@@ -38,21 +40,28 @@ impl FittedSeason {
             Some(p) if p > 1 && p <= n => (seasonal[n - p..].to_vec(), deseasonalised[n - p..].to_vec()),
             _ => (vec![0.0], Vec::new()),
         };
-        FittedSeason { season, scored: 0, recent, level: median(&deseasonalised), judge }
+        let mut sorted = recent.clone();
+        sorted.sort_by(f64::total_cmp);
+        FittedSeason { season, scored: 0, recent, sorted, level: median(&deseasonalised), judge }
     }
 
     pub fn update(&mut self, x: f64) -> Scored {
         let season = self.season[(self.scored % self.season.len() as u64) as usize];
-        let level = if self.recent.is_empty() { self.level } else { median(&self.recent) };
+        let level = if self.sorted.is_empty() { self.level } else { quantile_sorted(&self.sorted, 0.5) };
         let Judge { centre, scale, cut, per } = self.judge;
         let mut scored = Scored::banded(x, season + level + centre, scale, cut);
         let flagged = scored.is_anomaly == Some(true);
         scored.score = scored.score.map(|z| z / per);
         self.scored += 1;
         if !self.recent.is_empty() {
-            self.recent.remove(0);
+            let old = self.recent.remove(0);
             // A flagged value would pull the level toward itself.
-            self.recent.push(if flagged { level } else { x - season });
+            let new = if flagged { level } else { x - season };
+            self.recent.push(new);
+            let at = self.sorted.partition_point(|v| v.total_cmp(&old).is_lt());
+            self.sorted.remove(at);
+            let at = self.sorted.partition_point(|v| v.total_cmp(&new).is_lt());
+            self.sorted.insert(at, new);
         }
         scored
     }

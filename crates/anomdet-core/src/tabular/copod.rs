@@ -6,7 +6,7 @@
 
 use super::Matrix;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Copod {
     /// Each column's values, ascending.
     sorted: Vec<Vec<f64>>,

@@ -9,7 +9,7 @@ use super::Matrix;
 use super::linalg::solve_spd;
 use statrs::distribution::{ChiSquared, ContinuousCDF};
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Mahalanobis {
     pub mean: Vec<f64>,
     /// Σ⁻¹, row-major.

@@ -17,6 +17,9 @@ use crate::tabular::params::{
     ocsvm_settings,
 };
 use crate::tabular::pca::Pca;
+use model::Fitted;
+
+pub mod model;
 
 /// Each row's score and flag, and (for the rows asked) each column's share of the score.
 #[derive(Debug, Clone)]
@@ -30,6 +33,8 @@ pub struct Explained {
 /// Fit on the rows, score them, and give the shares of the rows the picker chooses from the
 /// scores (one fit serves both); None for degenerate data.
 type Run = fn(&Matrix, &Params, &dyn Fn(&[f64]) -> Vec<bool>) -> Option<(Vec<f64>, Matrix)>;
+/// Fit the stored form on the rows (z-scored first when `MultiInfo::scaled`); None for degenerate data.
+type Fit = fn(&Matrix, &Params) -> Option<Fitted>;
 
 pub struct MultiInfo {
     pub name: &'static str,
@@ -38,6 +43,9 @@ pub struct MultiInfo {
     /// What a column's share is a share of.
     pub explanation: &'static str,
     run: Run,
+    /// Whether the model reads z-scored columns (a stored model keeps the training moments).
+    scaled: bool,
+    fit: Fit,
 }
 
 const THRESHOLD: ParamSpec = ParamSpec::float(
@@ -56,17 +64,16 @@ static IFOREST: MultiInfo = MultiInfo {
     run: |m, p, explain| {
         let forest = IsolationForest::fit(m, p.int("trees"), p.int("sample_size"), p.int("seed") as u64);
         let scores = forest.score_all(m);
-        let medians: Vec<f64> = (0..m.cols)
-            .map(|j| {
-                let mut c = m.column(j);
-                c.sort_by(f64::total_cmp);
-                crate::series::quantile_sorted(&c, 0.5)
-            })
-            .collect();
+        let medians = column_medians(m);
         // The forest's anomaly measure, for occlusion: shallower is more anomalous.
         let shares =
             shares_of(m, &explain(&scores), |row, terms| occlusion(row, &medians, terms, |r| -forest.mean_depth(r)));
         Some((scores, shares))
+    },
+    scaled: false,
+    fit: |m, p| {
+        let forest = IsolationForest::fit(m, p.int("trees"), p.int("sample_size"), p.int("seed") as u64);
+        Some(Fitted::IsolationForest { forest, medians: column_medians(m) })
     },
 };
 
@@ -86,6 +93,8 @@ static HBOS: MultiInfo = MultiInfo {
         });
         Some((scores, shares))
     },
+    scaled: true,
+    fit: |z, p| Some(Fitted::Hbos(Hbos::fit(z, p.int("bins"), p.float("alpha"), p.float("tol")))),
 };
 
 static COPOD: MultiInfo = MultiInfo {
@@ -101,6 +110,8 @@ static COPOD: MultiInfo = MultiInfo {
         });
         Some((scores, shares))
     },
+    scaled: false,
+    fit: |m, _p| Some(Fitted::Copod(Copod::fit(m))),
 };
 
 static PCA: MultiInfo = MultiInfo {
@@ -133,6 +144,12 @@ static PCA: MultiInfo = MultiInfo {
         });
         Some((scores, shares))
     },
+    scaled: true,
+    fit: |z, p| {
+        let pca = Pca::fit(z);
+        let components = pca.components_for(p.float("variance")).min(z.cols.saturating_sub(1)).max(1);
+        Some(Fitted::Pca { pca, components })
+    },
 };
 
 static MAHALANOBIS: MultiInfo = MultiInfo {
@@ -148,6 +165,8 @@ static MAHALANOBIS: MultiInfo = MultiInfo {
         });
         Some((scores, shares))
     },
+    scaled: false,
+    fit: |m, _p| Mahalanobis::fit(m).map(Fitted::Mahalanobis),
 };
 
 static LOF: MultiInfo = MultiInfo {
@@ -165,6 +184,11 @@ static LOF: MultiInfo = MultiInfo {
             occlusion(row, &zero, terms, |r| model.score_row(&z, r, None))
         });
         Some((scores, shares))
+    },
+    scaled: true,
+    fit: |z, p| {
+        let (lof, reference) = Lof::fit(z, p.int("k"), p.int("reference"), p.int("seed") as u64).keep_reference(z);
+        Some(Fitted::Lof { lof, reference })
     },
 };
 
@@ -184,6 +208,8 @@ static OCSVM: MultiInfo = MultiInfo {
         });
         Some((scores, shares))
     },
+    scaled: true,
+    fit: |z, p| Some(Fitted::Svm(OneClassSvm::fit(z, &ocsvm_settings(p)))),
 };
 
 static KNN: MultiInfo = MultiInfo {
@@ -224,6 +250,13 @@ static KNN: MultiInfo = MultiInfo {
             }
         }
         Some((scores, shares))
+    },
+    scaled: true,
+    fit: |z, p| {
+        let aggregate = if p.int("method") == 1 { Aggregate::Mean } else { Aggregate::Largest };
+        let knn = Knn::fit(z.rows, p.int("k"), aggregate, p.int("reference"), p.int("seed") as u64);
+        let (knn, reference) = knn.keep_reference(z);
+        Some(Fitted::Knn { knn, reference, aggregate })
     },
 };
 
@@ -280,6 +313,17 @@ fn occlusion(row: &[f64], baseline: &[f64], terms: &mut [f64], anomaly: impl Fn(
     }
 }
 
+/// Each column's median.
+fn column_medians(m: &Matrix) -> Vec<f64> {
+    (0..m.cols)
+        .map(|j| {
+            let mut c = m.column(j);
+            c.sort_by(f64::total_cmp);
+            crate::series::quantile_sorted(&c, 0.5)
+        })
+        .collect()
+}
+
 /// A copy with every column z-scored: models that compare columns need one unit for all.
 fn standardized(m: &Matrix) -> Matrix {
     let mut z = m.clone();
@@ -308,7 +352,7 @@ mod tests {
 
     /// Two correlated columns and an unrelated third; row 300 breaks the first two's
     /// relation with values ordinary in each column; row 301 is extreme in the third only.
-    fn data() -> Matrix {
+    pub(super) fn data() -> Matrix {
         let mut d = Vec::new();
         for i in 0..300 {
             let x = ((i * 37) % 100) as f64 / 10.0;
