@@ -230,6 +230,41 @@ WHERE j.status OPERATOR(pg_catalog.=) ANY ('{queued,running}');
 GRANT SELECT ON anomdet.running_jobs TO PUBLIC;
 COMMENT ON VIEW anomdet.running_jobs IS 'Your queued and running jobs with live progress (AnomDet get-running)';
 
+-- Jobs of a multivariate model store each column's share of a flagged row's score.
+ALTER TABLE anomdet.results ADD COLUMN contributions jsonb;
+
+-- A stream job's rows carry the new column too.
+DROP FUNCTION anomdet._job_rows(bigint);
+CREATE FUNCTION anomdet._job_rows(job_id bigint) RETURNS SETOF anomdet.results
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+-- Every scored row of a job. A stream job keeps its scores in its target table and only the
+-- flagged rows (with expected value, bounds and latency) in anomdet.results.
+DECLARE
+    j record;
+BEGIN
+    SELECT kind, target_relid, series_column IS NOT NULL AS keyed INTO j FROM anomdet.jobs WHERE id OPERATOR(pg_catalog.=) $1;
+    IF j.kind IS DISTINCT FROM 'stream' THEN
+        RETURN QUERY SELECT r.* FROM anomdet.results r WHERE r.job_id OPERATOR(pg_catalog.=) $1;
+        RETURN;
+    END IF;
+    PERFORM FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) j.target_relid;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'job %: its target table was dropped, and with it the scores', $1
+            USING ERRCODE = 'undefined_table', HINT = 'the flagged rows remain in anomdet.results';
+    END IF;
+    -- The target is named by OID, so the text is quoted by regclass output, never by the user.
+    RETURN QUERY EXECUTE pg_catalog.format(
+        'SELECT $1, %1$s, t.ts, t.value, t.score, t.is_anomaly, r.expected, r.lower_bound, r.upper_bound, r.latency_ms,
+                r.contributions
+           FROM %2$s t LEFT JOIN anomdet.results r
+             ON r.job_id OPERATOR(pg_catalog.=) $1 AND r.ts OPERATOR(pg_catalog.=) t.ts
+            AND r.series IS NOT DISTINCT FROM %1$s',
+        CASE WHEN j.keyed THEN 't.series' ELSE 'NULL::pg_catalog.text' END, j.target_relid::pg_catalog.regclass)
+    USING $1;
+END $$;
+
 -- Multivariate models: train_columns, and detect_columns scores with one.
 CREATE FUNCTION anomdet."train_columns"(
 	"name" TEXT,

@@ -52,6 +52,21 @@ pub fn detect_columns(
     Ok(out)
 }
 
+/// The source with its first column as value column; every column is checked (exists, is a
+/// number, may be read) before anything is read.
+pub fn resolve_columns(
+    relid: pg_sys::Oid,
+    columns: &[String],
+    time_column: Option<&str>,
+    series_column: Option<&str>,
+) -> Result<Source, ErrorReport> {
+    let source = Source::resolve(relid, &columns[0], time_column, series_column)?;
+    for c in &columns[1..] {
+        Source::resolve(relid, c, Some(&source.time_column), source.series_column.as_deref())?;
+    }
+    Ok(source)
+}
+
 /// The rows of a series where every column holds a finite value: their indices, and the
 /// matrix of their values (columns in order).
 pub fn complete_rows(rows: &series_rows::SeriesRows) -> (Vec<usize>, Matrix) {
@@ -93,7 +108,7 @@ fn fit_and_score(
 }
 
 /// Each complete row scored by a stored model on its own.
-fn score_with(model: &MultiModel, explain: Explain, matrix: &Matrix) -> Explained {
+pub fn score_with(model: &MultiModel, explain: Explain, matrix: &Matrix) -> Explained {
     let (rows, cols) = (matrix.rows, matrix.cols);
     let mut out = Explained {
         scores: Vec::with_capacity(rows),
@@ -131,11 +146,7 @@ fn push_rows(
         let row = match (k, scored) {
             (Some(k), Some(s)) => {
                 let shares = s.shares.row(k);
-                let contributions = (!shares[0].is_nan()).then(|| {
-                    let map: serde_json::Map<String, serde_json::Value> =
-                        columns.iter().zip(shares).map(|(c, v)| (c.clone(), serde_json::json!(v))).collect();
-                    pgrx::JsonB(serde_json::Value::Object(map))
-                });
+                let contributions = (!shares[0].is_nan()).then(|| pgrx::JsonB(contributions(columns, shares)));
                 (ts, rows.key.clone(), Some(s.scores[k]), Some(s.flags[k]), contributions)
             }
             _ => (ts, rows.key.clone(), None, None, None),
@@ -143,4 +154,11 @@ fn push_rows(
         out.push(row);
     }
     Ok(())
+}
+
+/// Each column's share as a JSON object, `{"column": share, ...}`.
+pub fn contributions(columns: &[String], shares: &[f64]) -> serde_json::Value {
+    let map: serde_json::Map<String, serde_json::Value> =
+        columns.iter().zip(shares).map(|(c, v)| (c.clone(), serde_json::json!(v))).collect();
+    serde_json::Value::Object(map)
 }

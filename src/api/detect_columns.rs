@@ -5,7 +5,6 @@ use crate::error::{Code, error, invalid_argument, param_error, required};
 use crate::models::columns::ColumnsModel;
 use crate::multivariate::{Explain, Scoring, detect_columns as detect_columns_of};
 use crate::postgres::json_arg::JsonArg;
-use crate::postgres::relation::Source;
 use crate::score_request::{ModelArgs, check_model_args};
 use anomdet_core::Params;
 use anomdet_core::multivariate::{MultiInfo, find_multivariate, multivariate};
@@ -70,7 +69,7 @@ pub(super) fn detect_columns_with_model(
             ));
         }
     };
-    let source = resolve_columns(relid, &columns, time_column, series_column)?;
+    let source = crate::multivariate::resolve_columns(relid, &columns, time_column, series_column)?;
     let scoring = match &model {
         Some(m) => Scoring::Model(m),
         None => Scoring::Fit { info, params: &params },
@@ -103,21 +102,6 @@ pub(super) fn multivariate_detector(argument: &str, name: &str) -> Result<&'stat
             ),
         )
     })
-}
-
-/// The source with its first column as value column; every column is checked (exists, is a
-/// number, may be read) before anything is read.
-pub(super) fn resolve_columns(
-    relid: pg_sys::Oid,
-    columns: &[String],
-    time_column: Option<&str>,
-    series_column: Option<&str>,
-) -> Result<Source, ErrorReport> {
-    let source = Source::resolve(relid, &columns[0], time_column, series_column)?;
-    for c in &columns[1..] {
-        Source::resolve(relid, c, Some(&source.time_column), source.series_column.as_deref())?;
-    }
-    Ok(source)
 }
 
 /// A model scores as many columns as it was trained on, in that order.

@@ -70,13 +70,15 @@ BEGIN
         RETURN QUERY SELECT r.* FROM anomdet.results r WHERE r.job_id OPERATOR(pg_catalog.=) $1;
         RETURN;
     END IF;
-    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) j.target_relid) THEN
+    PERFORM FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) j.target_relid;
+    IF NOT FOUND THEN
         RAISE EXCEPTION 'job %: its target table was dropped, and with it the scores', $1
             USING ERRCODE = 'undefined_table', HINT = 'the flagged rows remain in anomdet.results';
     END IF;
     -- The target is named by OID, so the text is quoted by regclass output, never by the user.
     RETURN QUERY EXECUTE pg_catalog.format(
-        'SELECT $1, %1$s, t.ts, t.value, t.score, t.is_anomaly, r.expected, r.lower_bound, r.upper_bound, r.latency_ms
+        'SELECT $1, %1$s, t.ts, t.value, t.score, t.is_anomaly, r.expected, r.lower_bound, r.upper_bound, r.latency_ms,
+                r.contributions
            FROM %2$s t LEFT JOIN anomdet.results r
              ON r.job_id OPERATOR(pg_catalog.=) $1 AND r.ts OPERATOR(pg_catalog.=) t.ts
             AND r.series IS NOT DISTINCT FROM %1$s',

@@ -68,7 +68,7 @@ fn train_columns(
     let params = anomdet_core::Params::parse(&format!("detector {detector}"), info.params, Some(json.value("params")?))
         .map_err(|e| crate::error::param_error("multivariate_detectors", detector, e))?;
     let range = TimeRange::from_args(start_time, end_time)?;
-    let mut source = super::detect_columns::resolve_columns(relid, &columns, time_column, series_column)?;
+    let mut source = crate::multivariate::resolve_columns(relid, &columns, time_column, series_column)?;
     source.range = range;
     crate::models::columns::train(name, &source, &columns, info, &params)
 }

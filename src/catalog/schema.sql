@@ -76,7 +76,9 @@ CREATE TABLE anomdet.results (
     upper_bound double precision,
     -- Stream jobs (which keep only flagged rows here, every score being in the target):
     -- wall time from the row's arrival (when it fell due) to its score being written.
-    latency_ms  double precision
+    latency_ms  double precision,
+    -- Jobs of a multivariate model: each column's share of a flagged row's score.
+    contributions jsonb
 );
 CREATE INDEX results_job_ts_idx ON anomdet.results (job_id, ts);
 COMMENT ON TABLE anomdet.results IS 'Scored rows of detection jobs; query by job_id';

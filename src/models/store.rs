@@ -166,6 +166,20 @@ pub fn fetch(argument: &str, name: &str) -> Result<Fetched, ErrorReport> {
     Ok(Fetched { name: name.to_string(), detector, params, series_column, value_columns, states })
 }
 
+/// The columns of the caller's model `name` when it is a multivariate model (None: a model of
+/// one column, or no model of that name).
+pub fn columns_of(name: &str) -> Result<Option<Vec<String>>, ErrorReport> {
+    crate::postgres::sql::read_one::<Vec<String>>(
+        "SELECT value_columns FROM anomdet.models WHERE name = $1 AND owner = CURRENT_USER",
+        &[name.into()],
+    )
+    .or_else(|e| match e {
+        pgrx::spi::SpiError::InvalidPosition => Ok(None),
+        e => Err(e),
+    })
+    .or_report()
+}
+
 /// The caller's model `name` of one column, ready to score.
 pub fn load(argument: &str, name: &str) -> Result<StoredModel, ErrorReport> {
     let fetched = fetch(argument, name)?;

@@ -19,6 +19,8 @@ pub struct ResultRows<'a> {
     pub scored: Vec<Scored>,
     /// Milliseconds from a row's arrival to its score being written (streams only).
     pub latency_ms: Option<Vec<f64>>,
+    /// Each column's share of a row's score, as JSON text (multivariate models only).
+    pub contributions: Option<Vec<Option<String>>>,
     /// The rows that start an anomaly event (see `events`): the ones announced.
     pub event_starts: Vec<bool>,
 }
@@ -31,6 +33,7 @@ impl<'a> ResultRows<'a> {
             values: Vec::with_capacity(n),
             scored: Vec::with_capacity(n),
             latency_ms: None,
+            contributions: None,
             event_starts: Vec::new(),
         }
     }
@@ -66,12 +69,6 @@ pub fn write(job_id: i64, rows: &ResultRows<'_>, alerts: Option<&Alerts<'_>>) ->
         rows.ts.iter().map(|&t| TimestampWithTimeZone::try_from(t)).collect::<Result<_, _>>().map_err(internal)?;
     let pick = |f: fn(&Scored) -> Option<f64>| rows.scored.iter().map(f).collect::<Vec<_>>();
     let flags: Vec<Option<bool>> = rows.scored.iter().map(|s| s.is_anomaly).collect();
-    let latency: Option<Vec<f64>> = rows.latency_ms.clone();
-    let insert = "INSERT INTO anomdet.results (job_id, series, ts, value, score, is_anomaly, expected, lower_bound, upper_bound, latency_ms) \
-         SELECT $1, u.* FROM ROWS FROM (pg_catalog.unnest($2::pg_catalog.text[]), pg_catalog.unnest($3::pg_catalog.timestamptz[]), \
-           pg_catalog.unnest($4::pg_catalog.float8[]), pg_catalog.unnest($5::pg_catalog.float8[]), pg_catalog.unnest($6::pg_catalog.bool[]), \
-           pg_catalog.unnest($7::pg_catalog.float8[]), pg_catalog.unnest($8::pg_catalog.float8[]), pg_catalog.unnest($9::pg_catalog.float8[]), \
-           pg_catalog.unnest($10::pg_catalog.float8[])) AS u";
     let mut args: Vec<pgrx::datum::DatumWithOid> = vec![
         job_id.into(),
         rows.series.clone().into(),
@@ -82,30 +79,42 @@ pub fn write(job_id: i64, rows: &ResultRows<'_>, alerts: Option<&Alerts<'_>>) ->
         pick(|s| s.expected).into(),
         pick(|s| s.lower).into(),
         pick(|s| s.upper).into(),
-        latency.into(),
+        rows.latency_ms.clone().into(),
+        rows.contributions.clone().unwrap_or_default().into(),
     ];
-    match alerts {
-        None => crate::postgres::sql::write(insert, &args).or_report(),
-        Some(alerts) => {
-            // One statement stores the rows and announces each event that starts in them.
-            let sql = "WITH input AS (SELECT * FROM ROWS FROM (pg_catalog.unnest($2::pg_catalog.text[]), \
-                   pg_catalog.unnest($3::pg_catalog.timestamptz[]), pg_catalog.unnest($4::pg_catalog.float8[]), \
-                   pg_catalog.unnest($5::pg_catalog.float8[]), pg_catalog.unnest($6::pg_catalog.bool[]), \
-                   pg_catalog.unnest($7::pg_catalog.float8[]), pg_catalog.unnest($8::pg_catalog.float8[]), \
-                   pg_catalog.unnest($9::pg_catalog.float8[]), pg_catalog.unnest($10::pg_catalog.float8[]), \
-                   pg_catalog.unnest($13::pg_catalog.bool[])) \
-                   AS u(series, ts, value, score, is_anomaly, expected, lower_bound, upper_bound, latency_ms, starts)), \
-                 stored AS (INSERT INTO anomdet.results (job_id, series, ts, value, score, is_anomaly, expected, \
-                   lower_bound, upper_bound, latency_ms) \
-                   SELECT $1, series, ts, value, score, is_anomaly, expected, lower_bound, upper_bound, latency_ms FROM input) \
-                 SELECT pg_catalog.count(pg_catalog.pg_notify($11, pg_catalog.json_build_object( \
-                     'job_id', $1, 'series', i.series, 'ts', i.ts, 'value', i.value, 'score', i.score, \
-                     'detector', $12, 'latency_ms', i.latency_ms, 'event', 'start')::text)) \
-                 FROM input i WHERE i.starts";
-            args.push(ALERT_CHANNEL.into());
-            args.push(alerts.detector.into());
-            args.push(rows.event_starts.clone().into());
-            crate::postgres::sql::write(sql, &args).or_report()
-        }
-    }
+    // The contributions column only when there are some: a database still on 0.2.0's catalog
+    // (the new library installed, ALTER EXTENSION UPDATE not yet run) has none.
+    let (shares_column, shares_value) = match rows.contributions {
+        Some(_) => (", contributions", ", contributions::pg_catalog.jsonb"),
+        None => ("", ""),
+    };
+    let input = "SELECT * FROM ROWS FROM (pg_catalog.unnest($2::pg_catalog.text[]), \
+           pg_catalog.unnest($3::pg_catalog.timestamptz[]), pg_catalog.unnest($4::pg_catalog.float8[]), \
+           pg_catalog.unnest($5::pg_catalog.float8[]), pg_catalog.unnest($6::pg_catalog.bool[]), \
+           pg_catalog.unnest($7::pg_catalog.float8[]), pg_catalog.unnest($8::pg_catalog.float8[]), \
+           pg_catalog.unnest($9::pg_catalog.float8[]), pg_catalog.unnest($10::pg_catalog.float8[]), \
+           pg_catalog.unnest($11::pg_catalog.text[]), pg_catalog.unnest($14::pg_catalog.bool[])) \
+           AS u(series, ts, value, score, is_anomaly, expected, lower_bound, upper_bound, latency_ms, contributions, starts)";
+    let store = format!(
+        "INSERT INTO anomdet.results (job_id, series, ts, value, score, is_anomaly, expected, lower_bound, upper_bound, \
+           latency_ms{shares_column}) \
+         SELECT $1, series, ts, value, score, is_anomaly, expected, lower_bound, upper_bound, latency_ms{shares_value} FROM input"
+    );
+    // One statement stores the rows and, when asked, announces each event that starts in them.
+    let sql = format!(
+        "WITH input AS ({input}), stored AS ({store}) \
+         SELECT pg_catalog.count(pg_catalog.pg_notify($12, pg_catalog.json_build_object( \
+             'job_id', $1, 'series', i.series, 'ts', i.ts, 'value', i.value, 'score', i.score, \
+             'detector', $13, 'latency_ms', i.latency_ms, 'event', 'start', \
+             'contributions', i.contributions::pg_catalog.json)::text)) \
+         FROM input i WHERE i.starts"
+    );
+    args.push(ALERT_CHANNEL.into());
+    args.push(alerts.map(|a| a.detector).into());
+    let starts: Vec<bool> = match alerts {
+        Some(_) => rows.event_starts.clone(),
+        None => Vec::new(),
+    };
+    args.push(starts.into());
+    crate::postgres::sql::write(&sql, &args).or_report()
 }

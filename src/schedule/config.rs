@@ -6,7 +6,8 @@ use pgrx::pg_sys::panic::ErrorReport;
 /// What a schedule scores, from its jsonb config.
 pub struct Config {
     pub source: String,
-    pub value_column: String,
+    /// Required but for a multivariate model, which names its own columns.
+    pub value_column: Option<String>,
     pub detector: String,
     pub params: serde_json::Value,
     pub time_column: Option<String>,
@@ -64,7 +65,7 @@ impl Config {
         };
         Ok(Config {
             source: needed("source", text("source")?)?,
-            value_column: needed("value_column", text("value_column")?)?,
+            value_column: text("value_column")?,
             detector: text("detector")?.unwrap_or_else(|| "zscore".into()),
             params: obj.get("params").cloned().unwrap_or_else(|| serde_json::json!({})),
             time_column: text("time_column")?,
@@ -85,7 +86,7 @@ impl Config {
     }
 }
 
-fn needed(key: &str, value: Option<String>) -> Result<String, ErrorReport> {
+pub fn needed(key: &str, value: Option<String>) -> Result<String, ErrorReport> {
     value.ok_or_else(|| {
         invalid_argument(
             format!("config: \"{key}\" is required"),

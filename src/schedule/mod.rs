@@ -9,6 +9,7 @@
 //! usable state (its first rows after an update from 0.2.0, or a state of another format) starts
 //! from the configured model, or else is warmed up on the `lookback` rows before the watermark.
 
+mod columns;
 mod config;
 mod new_rows;
 mod states;
@@ -27,6 +28,13 @@ use pgrx::prelude::*;
 /// Score the rows of the configured source newer than its watermark; returns how many.
 pub fn score_new_rows(config: &serde_json::Value) -> Result<i64, ErrorReport> {
     let config = config::Config::parse(config)?;
+    if let Some(name) = &config.model
+        && crate::models::store::columns_of(name)?.is_some()
+    {
+        let model = crate::models::columns::ColumnsModel::load("config.model", name)?;
+        return columns::score_new_rows(&config, &model);
+    }
+    let value_column = config::needed("value_column", config.value_column.clone())?;
     let model = config.model.as_deref().map(|name| crate::models::store::load("config.model", name)).transpose()?;
     let detector = match &model {
         Some(m) => {
@@ -52,7 +60,7 @@ pub fn score_new_rows(config: &serde_json::Value) -> Result<i64, ErrorReport> {
             },
         ));
     }
-    let source = resolve_source(&config)?;
+    let source = resolve_source(&config, &value_column)?;
     let effective = detector.params_json();
     let (job_id, watermark) = watermark::lock(&source, detector.name(), &effective)?;
 
@@ -62,7 +70,8 @@ pub fn score_new_rows(config: &serde_json::Value) -> Result<i64, ErrorReport> {
     let mut events = Events::with_open(saved.iter().filter(|(_, s)| s.in_event).map(|(k, _)| k.clone()));
     // A model is warm: series without a saved state start from it, with no warm-up rows.
     let lookback = if model.is_some() { 0 } else { config.lookback };
-    let rows = new_rows::read(&source, watermark, lookback, keep_states.then_some(job_id))?;
+    let column = std::slice::from_ref(&source.value_column);
+    let rows = new_rows::read(&source, column, watermark, lookback, keep_states.then_some(job_id))?;
     let mut out = ResultRows::default();
     let mut carried = Vec::with_capacity(rows.len());
     for series in &rows {
@@ -73,7 +82,7 @@ pub fn score_new_rows(config: &serde_json::Value) -> Result<i64, ErrorReport> {
                 None => (SeriesScorer::new(&detector), series.warmup),
             },
         };
-        for (i, &(ts, value)) in series.rows.iter().enumerate() {
+        for (i, (&ts, &value)) in series.ts.iter().zip(&series.values[0]).enumerate() {
             let scored = scorer.update(value);
             if i >= warmup {
                 let step = events.step(series.key.as_deref(), scored.is_anomaly == Some(true));
@@ -81,7 +90,7 @@ pub fn score_new_rows(config: &serde_json::Value) -> Result<i64, ErrorReport> {
                 out.event_starts.push(step == Step::Starts);
             }
         }
-        if let (Some(state), Some(&(last_ts, _))) = (scorer.save(), series.rows.last()) {
+        if let (Some(state), Some(&last_ts)) = (scorer.save(), series.ts.last()) {
             let in_event = events.is_open(series.key.as_deref());
             carried.push(states::Carried { series: series.key.clone(), state, last_ts, in_event });
         }
@@ -91,6 +100,11 @@ pub fn score_new_rows(config: &serde_json::Value) -> Result<i64, ErrorReport> {
     if keep_states {
         states::store(job_id, detector.name(), &carried)?;
     }
+    record_run(job_id, &out)
+}
+
+/// Move the watermark past the rows scored and count them on the schedule's job; returns how many.
+fn record_run(job_id: i64, out: &ResultRows<'_>) -> Result<i64, ErrorReport> {
     let newest = out.ts.iter().copied().max();
     crate::postgres::sql::write(
         "WITH w AS (UPDATE anomdet.watermarks SET watermark = coalesce($2, watermark), runs = runs + 1, \
@@ -110,8 +124,8 @@ pub fn score_new_rows(config: &serde_json::Value) -> Result<i64, ErrorReport> {
     Ok(out.len() as i64)
 }
 
-/// The configured source, named as the caller's search_path sees it.
-fn resolve_source(config: &config::Config) -> Result<Source, ErrorReport> {
+/// The configured source, named as the caller's search_path sees it, with `column` as its value column.
+fn resolve_source(config: &config::Config, column: &str) -> Result<Source, ErrorReport> {
     let relid = crate::postgres::search_path::as_caller(|| {
         crate::postgres::sql::read_one::<pg_sys::Oid>(
             "SELECT pg_catalog.to_regclass($1)::pg_catalog.oid",
@@ -126,5 +140,5 @@ fn resolve_source(config: &config::Config) -> Result<Source, ErrorReport> {
             "name it as your search_path sees it, or schema-qualified",
         )
     })?;
-    Source::resolve(relid, &config.value_column, config.time_column.as_deref(), config.series_column.as_deref())
+    Source::resolve(relid, column, config.time_column.as_deref(), config.series_column.as_deref())
 }

@@ -9,22 +9,26 @@ use pgrx::spi::quote_identifier;
 
 pub struct NewRows {
     pub key: Option<String>,
-    /// `warmup` rows at or before the watermark, then the new rows, in time order.
-    pub rows: Vec<(i64, Option<f64>)>,
+    /// `warmup` rows at or before the watermark, then the new rows, in time order: their times
+    /// and, per column read, their values.
+    pub ts: Vec<i64>,
+    pub values: Vec<Vec<Option<f64>>>,
     pub warmup: usize,
 }
 
-/// Per series: the last `lookback` rows at or before the watermark, and every row after it.
-/// Series with a saved state of schedule `states_of` need no warm-up rows (None: the catalog
-/// keeps no states).
+/// Per series: the last `lookback` rows at or before the watermark, and every row after it, the
+/// values of `columns`. Series with a saved state of schedule `states_of` need no warm-up rows
+/// (None: the catalog keeps no states).
 pub fn read(
     source: &Source,
+    columns: &[String],
     watermark: Option<TimestampWithTimeZone>,
     lookback: i64,
     states_of: Option<i64>,
 ) -> Result<Vec<NewRows>, ErrorReport> {
     let t = quote_identifier(&source.time_column);
-    let v = quote_identifier(&source.value_column);
+    let v: Vec<String> = columns.iter().map(|c| format!("{}::pg_catalog.float8", quote_identifier(c))).collect();
+    let v = v.join(", ");
     let rel = &source.qualified;
     let (key, same_series) = match &source.series_column {
         Some(k) => {
@@ -44,15 +48,15 @@ pub fn read(
     };
     let sql = format!(
         "WITH fresh AS ( \
-           SELECT {key} AS k, {t}::pg_catalog.timestamptz AS ts, {v}::pg_catalog.float8 AS v FROM {rel} \
+           SELECT false AS warm, {key} AS k, {t}::pg_catalog.timestamptz AS ts, {v} FROM {rel} \
             WHERE {t} IS NOT NULL AND ($1 IS NULL OR {t} > $1)) \
-         SELECT k, ts, v, false FROM fresh \
+         SELECT * FROM fresh \
          UNION ALL \
-         SELECT w.k, w.ts, w.v, true FROM (SELECT DISTINCT k FROM fresh) s CROSS JOIN LATERAL ( \
-           SELECT {key} AS k, {t}::pg_catalog.timestamptz AS ts, {v}::pg_catalog.float8 AS v FROM {rel} \
+         SELECT w.* FROM (SELECT DISTINCT k FROM fresh) s CROSS JOIN LATERAL ( \
+           SELECT true AS warm, {key} AS k, {t}::pg_catalog.timestamptz AS ts, {v} FROM {rel} \
             WHERE $1 IS NOT NULL AND {t} <= $1{same_series} ORDER BY {t} DESC LIMIT $2) w \
          {without_state} \
-         ORDER BY 1, 2"
+         ORDER BY 2, 3"
     );
     Spi::connect(|client| {
         let rows = client
@@ -64,19 +68,21 @@ pub fn read(
             .or_report()?;
         let mut out: Vec<NewRows> = Vec::new();
         for row in rows {
-            let key: Option<String> = row.get(1).or_report()?;
+            let warm: bool = row.get(1).or_report()?.unwrap_or(false);
+            let key: Option<String> = row.get(2).or_report()?;
             let ts: i64 = row
-                .get::<TimestampWithTimeZone>(2)
+                .get::<TimestampWithTimeZone>(3)
                 .or_report()?
                 .map(|t| t.into_inner())
                 .ok_or_else(|| internal("NULL time"))?;
-            let value: Option<f64> = row.get(3).or_report()?;
-            let warm: bool = row.get(4).or_report()?.unwrap_or(false);
             if out.last().is_none_or(|s| s.key != key) {
-                out.push(NewRows { key, rows: Vec::new(), warmup: 0 });
+                out.push(NewRows { key, ts: Vec::new(), values: vec![Vec::new(); columns.len()], warmup: 0 });
             }
             let Some(series) = out.last_mut() else { return Err(internal("no series in progress")) };
-            series.rows.push((ts, value));
+            series.ts.push(ts);
+            for (c, column) in series.values.iter_mut().enumerate() {
+                column.push(row.get::<f64>(4 + c).or_report()?);
+            }
             if warm {
                 series.warmup += 1;
             }

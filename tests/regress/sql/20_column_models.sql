@@ -37,6 +37,32 @@ SELECT anomdet.train_columns('c_isolation_forest', 'column_source', ARRAY['cpu',
 SELECT count(*) AS states, count(*) FILTER (WHERE o.state = n.state) AS identical
 FROM forest_bytes o JOIN anomdet.model_states n USING (series) WHERE n.model_id = (SELECT id FROM anomdet.models WHERE name = 'c_isolation_forest');
 
+-- A batch job with the model: every row stored, the flagged ones with their columns' shares,
+-- the same flags as detect_columns with the model; its events.
+SELECT anomdet.run_batch('column_source', 'cpu', series_column => 'host', model => 'c_pca', start_time => '2024-06-01 16:00+00', notify => true) AS pca_job \gset
+SELECT detector, model, mode, value_column, rows_read, rows_scored, anomalies, status FROM anomdet.jobs WHERE id = :pca_job;
+SELECT series, to_char(ts AT TIME ZONE 'UTC', 'HH24:MI') AS at, value, (SELECT key FROM jsonb_each_text(contributions) ORDER BY value::float8 DESC LIMIT 1) AS blamed
+FROM anomdet.results WHERE job_id = :pca_job AND is_anomaly ORDER BY series, ts;
+SELECT count(*) AS rows, count(*) FILTER (WHERE r.is_anomaly IS DISTINCT FROM d.is_anomaly OR r.score IS DISTINCT FROM d.score) AS differ_from_detect_columns,
+       count(*) FILTER (WHERE (r.contributions IS NOT NULL) <> r.is_anomaly) AS shares_not_on_flagged_rows
+FROM anomdet.results r FULL JOIN anomdet.detect_columns('column_source', ARRAY['cpu', 'load', 'disk'], model => 'c_pca', series_column => 'host') d
+  ON d.ts = r.ts AND d.series = r.series
+WHERE r.job_id = :pca_job OR (r.job_id IS NULL AND d.ts >= '2024-06-01 16:00+00');
+SELECT series, to_char(start_ts AT TIME ZONE 'UTC', 'HH24:MI') AS starts, rows FROM anomdet.events WHERE job_id = :pca_job ORDER BY series, start_ts;
+
+-- Scheduled with the model, as rows arrive: the same scores as one call over the same rows.
+CREATE TABLE column_live AS SELECT * FROM column_source WHERE ts >= '2024-06-01 16:00+00' AND ts < '2024-06-01 18:40+00';
+SELECT anomdet.score_new_rows('{"source": "column_live", "series_column": "host", "model": "c_mahalanobis"}') AS first_run;
+INSERT INTO column_live SELECT * FROM column_source WHERE ts >= '2024-06-01 18:40+00';
+SELECT anomdet.score_new_rows('{"source": "column_live", "series_column": "host", "model": "c_mahalanobis"}') AS second_run;
+SELECT count(*) AS scheduled, count(*) FILTER (WHERE r.score IS DISTINCT FROM d.score OR r.is_anomaly IS DISTINCT FROM d.is_anomaly) AS differ_from_detect_columns,
+       string_agg(r.series || ' ' || to_char(r.ts AT TIME ZONE 'UTC', 'HH24:MI') || ' ' || (SELECT key FROM jsonb_each_text(r.contributions) ORDER BY value::float8 DESC LIMIT 1), ', ' ORDER BY r.series, r.ts) FILTER (WHERE r.is_anomaly) AS flagged
+FROM anomdet.results r JOIN anomdet.watermarks w ON w.job_id = r.job_id AND w.source_relid = 'column_live'::regclass
+JOIN anomdet.detect_columns('column_source', ARRAY['cpu', 'load', 'disk'], model => 'c_mahalanobis', series_column => 'host') d ON d.ts = r.ts AND d.series = r.series;
+SELECT expect_error($$SELECT anomdet.score_new_rows('{"source": "column_live", "value_column": "disk", "series_column": "host", "model": "c_mahalanobis"}')$$);
+SELECT expect_error($$SELECT anomdet.score_new_rows('{"source": "column_live", "series_column": "host"}')$$);
+SELECT expect_error($$SELECT anomdet.run_batch('column_source', 'load', series_column => 'host', model => 'c_pca')$$);
+
 -- Refusals, each with its SQLSTATE; nothing is stored by a refused call.
 SELECT expect_error($$SELECT anomdet.train_columns('x', 'column_source', ARRAY['cpu', 'load'], 'ewma')$$);
 SELECT expect_error($$SELECT anomdet.train_columns('x', 'column_source', ARRAY['cpu', 'cpu'])$$);
@@ -51,5 +77,4 @@ SELECT expect_error($$SELECT * FROM anomdet.detect_columns('column_source', ARRA
 SELECT anomdet.train('one_column', 'column_source', 'cpu', series_column => 'host') > 0 AS trained;
 SELECT expect_error($$SELECT * FROM anomdet.detect_columns('column_source', ARRAY['cpu', 'load', 'disk'], model => 'one_column', series_column => 'host')$$);
 SELECT expect_error($$SELECT * FROM anomdet.detect('column_source', 'cpu', model => 'c_knn', series_column => 'host')$$);
-SELECT expect_error($$SELECT anomdet.score_new_rows('{"source": "column_source", "value_column": "cpu", "series_column": "host", "model": "c_knn"}')$$);
 SELECT count(*) AS models FROM anomdet.models;

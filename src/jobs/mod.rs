@@ -11,6 +11,8 @@ use crate::score_request::SqlScoreArgs;
 use pgrx::pg_sys::panic::{CaughtError, ErrorReport};
 use pgrx::prelude::*;
 
+mod columns;
+
 /// Hands scored rows to the results writer, a chunk at a time; with `alerts`, each anomaly
 /// event is announced at its first row.
 struct StoreResults<'a> {
@@ -53,12 +55,42 @@ fn must_propagate(code: PgSqlErrorCode) -> bool {
 /// Score a source as a recorded batch job named `name`; returns the job id. With `notify`, each
 /// anomaly event is announced on `anomdet_alerts`.
 pub fn run_batch(args: SqlScoreArgs<'_>, name: Option<&str>, notify: bool) -> Result<i64, ErrorReport> {
+    if let Some(model) = args.model
+        && crate::models::store::columns_of(model)?.is_some()
+    {
+        return columns::run_batch(args, name, notify);
+    }
     let (source, parts) = args.prepare()?;
-    let effective = parts.detector.params_json();
+    let job_id = insert_job(&JobRow {
+        name,
+        detector: parts.detector.name(),
+        params: parts.detector.params_json(),
+        mode: parts.mode.name(),
+        source: &source,
+        model: parts.model_name(),
+    })?;
+    let alerts = notify.then_some(Alerts { detector: parts.detector.name() });
+    let mut sink = StoreResults { job_id, alerts, events: Events::default() };
+    run_recorded(job_id, || parts.with_source(&source).run(&mut sink))
+}
+
+/// What a batch job's row records.
+struct JobRow<'a> {
+    name: Option<&'a str>,
+    detector: &'a str,
+    params: serde_json::Value,
+    mode: &'a str,
+    source: &'a crate::postgres::relation::Source,
+    model: Option<&'a str>,
+}
+
+/// Record a running batch job; returns its id.
+fn insert_job(job: &JobRow<'_>) -> Result<i64, ErrorReport> {
+    let source = job.source;
     // The model column only when there is a model: a database still on 0.2.0's catalog (the
     // new library installed, ALTER EXTENSION UPDATE not yet run) has none, and no models.
-    let (model_column, model_value) = if parts.model_name().is_some() { (", model", ", $10") } else { ("", "") };
-    let job_id = crate::postgres::sql::write_one::<i64>(
+    let (model_column, model_value) = if job.model.is_some() { (", model", ", $10") } else { ("", "") };
+    crate::postgres::sql::write_one::<i64>(
         &format!(
             "INSERT INTO anomdet.job_records (name, kind, detector, params, mode, source_relid, source, time_column, value_column, \
                series_column, status, started_at, backend_pid{model_column}) \
@@ -66,26 +98,28 @@ pub fn run_batch(args: SqlScoreArgs<'_>, name: Option<&str>, notify: bool) -> Re
                pg_catalog.pg_backend_pid(){model_value}) RETURNING id"
         ),
         &[
-            name.into(),
-            parts.detector.name().into(),
-            pgrx::JsonB(effective).into(),
-            parts.mode.name().into(),
+            job.name.into(),
+            job.detector.into(),
+            pgrx::JsonB(job.params.clone()).into(),
+            job.mode.into(),
             source.relid.into(),
             source.qualified.as_str().into(),
             source.time_column.as_str().into(),
             source.value_column.as_str().into(),
             source.series_column.as_deref().into(),
-            parts.model_name().into(),
+            job.model.into(),
         ],
     )
     .or_report()?
-    .ok_or_else(|| internal("INSERT INTO anomdet.job_records returned no id"))?;
+    .ok_or_else(|| internal("INSERT INTO anomdet.job_records returned no id"))
+}
 
+/// Run job `job_id`'s scoring in a subtransaction and record how it ended: succeeded with its
+/// counts, or failed with the SQLSTATE (the job row is never lost); returns the job id.
+fn run_recorded(job_id: i64, run: impl FnOnce() -> Result<Summary, ErrorReport>) -> Result<i64, ErrorReport> {
     // Our own errors are raised inside the subtransaction so that they, like PostgreSQL's,
     // arrive here with their SQLSTATE.
-    let alerts = notify.then_some(Alerts { detector: parts.detector.name() });
-    let mut sink = StoreResults { job_id, alerts, events: Events::default() };
-    let outcome = in_subtransaction(|| match parts.with_source(&source).run(&mut sink) {
+    let outcome = in_subtransaction(|| match run() {
         Ok(summary) => summary,
         Err(report) => {
             report.report(PgLogLevel::ERROR);

@@ -1,0 +1,89 @@
+//! A batch job scored by a multivariate model: every row of the model's columns scored on its
+//! own against the stored model, each flagged row stored with its columns' shares.
+
+use super::{JobRow, insert_job, run_recorded};
+use crate::error::{invalid_argument, required};
+use crate::models::columns::ColumnsModel;
+use crate::multivariate::{Explain, complete_rows, contributions, score_with};
+use crate::pipeline::events::{Events, Step};
+use crate::pipeline::plan::Summary;
+use crate::pipeline::results::{self, Alerts, ResultRows};
+use crate::postgres::relation::Source;
+use crate::postgres::series_rows;
+use crate::score_request::{ModelArgs, SqlScoreArgs, check_model_args};
+use anomdet_core::Scored;
+use pgrx::pg_sys::panic::ErrorReport;
+
+pub fn run_batch(args: SqlScoreArgs<'_>, name: Option<&str>, notify: bool) -> Result<i64, ErrorReport> {
+    let model = ColumnsModel::load("model", required("model", args.model)?)?;
+    let value_column = required("value_column", args.value_column)?;
+    if value_column != model.columns[0] {
+        return Err(invalid_argument(
+            format!(
+                "value_column: model {} scores the columns {}, not {value_column}",
+                model.name,
+                model.columns.join(", ")
+            ),
+            format!("name its first column: value_column => '{}'", model.columns[0]),
+        ));
+    }
+    let stored = model.params.to_json(model.info.params);
+    let given = required("params", args.params)?;
+    let checked = ModelArgs { name: &model.name, trained_with: model.info.name, default_detector: "zscore" };
+    check_model_args("", &checked, required("detector", args.detector)?, given.value("params")?, &stored)?;
+    let relid = required("source", args.source)?.0;
+    let mut source = crate::multivariate::resolve_columns(relid, &model.columns, args.time_column, args.series_column)?;
+    source.range = crate::postgres::time_range::TimeRange::from_args(args.start_time, args.end_time)?;
+    let job_id = insert_job(&JobRow {
+        name,
+        detector: model.info.name,
+        params: stored,
+        mode: "batch",
+        source: &source,
+        model: Some(&model.name),
+    })?;
+    let alerts = notify.then_some(Alerts { detector: model.info.name });
+    run_recorded(job_id, || score_into_results(job_id, &source, &model, alerts.as_ref()))
+}
+
+/// Score every series with its fitted model and write the rows (the first column's value
+/// beside the score), a series at a time.
+fn score_into_results(
+    job_id: i64,
+    source: &Source,
+    model: &ColumnsModel,
+    alerts: Option<&Alerts<'_>>,
+) -> Result<Summary, ErrorReport> {
+    let mut summary = Summary::default();
+    let mut events = Events::default();
+    for series in series_rows::read(source, &model.columns, None)? {
+        let fitted = model.for_series(series.key.as_deref())?;
+        let (complete, matrix) = complete_rows(&series);
+        let scored = score_with(fitted, Explain::Flagged, &matrix);
+        let key = series.key.as_deref();
+        let mut out = ResultRows::with_capacity(series.ts.len());
+        let mut shares = Vec::with_capacity(series.ts.len());
+        let mut next = complete.iter().enumerate().peekable();
+        for (i, &ts) in series.ts.iter().enumerate() {
+            let (row, explained) = match next.next_if(|&(_, &at)| at == i) {
+                Some((k, _)) => {
+                    let share = scored.shares.row(k);
+                    let json = (!share[0].is_nan()).then(|| contributions(&model.columns, share).to_string());
+                    (Scored::unbounded(scored.scores[k], scored.flags[k], None), json)
+                }
+                None => (Scored::WARMUP, None),
+            };
+            let step = events.step(key, row.is_anomaly == Some(true));
+            out.event_starts.push(step == Step::Starts);
+            out.push(key, ts, series.values[0][i], row);
+            shares.push(explained);
+        }
+        out.contributions = Some(shares);
+        results::write(job_id, &out, alerts)?;
+        summary.series += 1;
+        summary.rows_read += series.ts.len() as i64;
+        summary.rows_scored += complete.len() as i64;
+        summary.anomalies += scored.flags.iter().filter(|&&f| f).count() as i64;
+    }
+    Ok(summary)
+}
