@@ -96,6 +96,18 @@ job=$(q "SELECT anomdet.run_stream('src', 'value', 'modelled_knn', model => 'src
 wait_for "SELECT status = 'succeeded' FROM anomdet.jobs WHERE id = $job" 60 >/dev/null
 check "model: a batch-only detector's model streams as detect() scores with it" "$(q "SELECT count(*) FROM anomdet.job_results($job) r FULL JOIN anomdet.detect('src', 'value', model => 'src_knn') d USING (ts) WHERE r.score IS DISTINCT FROM d.score OR r.is_anomaly IS DISTINCT FROM d.is_anomaly")" 0
 
+# A multivariate model streams its columns: every row as detect_columns scores it with the
+# model, the flagged ones kept in anomdet.results with their columns' shares.
+q "CREATE TABLE msrc AS SELECT timestamptz '2024-06-01 00:00+00' + i * interval '1 minute' AS ts, x AS cpu,
+     2 * x + ((i * 13) % 7) / 10.0 + CASE WHEN i IN (1500, 1700) THEN -15 ELSE 0 END AS load, ((i * 11) % 50) / 10.0 AS disk
+   FROM generate_series(0, 1999) AS i, LATERAL (SELECT ((i * 37) % 100) / 10.0 AS x) v" >/dev/null
+q "SELECT anomdet.train_columns('msrc_pca', 'msrc', ARRAY['cpu', 'load', 'disk'], 'pca', end_time => '2024-06-01 20:00+00')" >/dev/null
+job=$(q "SELECT anomdet.run_stream('msrc', 'cpu', 'mstream', model => 'msrc_pca')")
+wait_for "SELECT status = 'succeeded' FROM anomdet.jobs WHERE id = $job" 60 >/dev/null
+check "model: a multivariate model's stream records it" "$(q "SELECT detector || ' ' || model || ' ' || rows_read FROM anomdet.jobs WHERE id = $job")" "pca msrc_pca 2000"
+check "model: a multivariate model's stream scores as detect_columns with it" "$(q "SELECT count(*) FROM mstream t FULL JOIN anomdet.detect_columns('msrc', ARRAY['cpu', 'load', 'disk'], model => 'msrc_pca') d USING (ts) WHERE t.score IS DISTINCT FROM d.score OR t.is_anomaly IS DISTINCT FROM d.is_anomaly")" 0
+check "model: the stream's flagged rows carry their columns' shares" "$(q "SELECT string_agg(to_char(ts AT TIME ZONE 'UTC', 'HH24:MI') || ' ' || (SELECT key FROM jsonb_each_text(contributions) ORDER BY value::float8 DESC LIMIT 1), ', ' ORDER BY ts) FROM anomdet.results WHERE job_id = $job AND is_anomaly")" "01:00 load, 04:20 load"
+
 # Anomalies planted as rows pass: labelled on the target like anomdet.inject, evaluated, undone.
 job=$(q "SELECT anomdet.run_stream('slow', 'value', 'planted', 'zscore', inject => '{\"method\": \"spike\", \"params\": {\"magnitude\": 6}, \"count\": 8, \"seed\": 4}')")
 wait_for "SELECT status = 'succeeded' FROM anomdet.jobs WHERE id = $job" 30 >/dev/null

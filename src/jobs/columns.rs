@@ -2,7 +2,7 @@
 //! own against the stored model, each flagged row stored with its columns' shares.
 
 use super::{JobRow, insert_job, run_recorded};
-use crate::error::{invalid_argument, required};
+use crate::error::required;
 use crate::models::columns::ColumnsModel;
 use crate::multivariate::{Explain, complete_rows, contributions, score_with};
 use crate::pipeline::events::{Events, Step};
@@ -10,27 +10,16 @@ use crate::pipeline::plan::Summary;
 use crate::pipeline::results::{self, Alerts, ResultRows};
 use crate::postgres::relation::Source;
 use crate::postgres::series_rows;
-use crate::score_request::{ModelArgs, SqlScoreArgs, check_model_args};
+use crate::score_request::SqlScoreArgs;
 use anomdet_core::Scored;
 use pgrx::pg_sys::panic::ErrorReport;
 
 pub fn run_batch(args: SqlScoreArgs<'_>, name: Option<&str>, notify: bool) -> Result<i64, ErrorReport> {
     let model = ColumnsModel::load("model", required("model", args.model)?)?;
     let value_column = required("value_column", args.value_column)?;
-    if value_column != model.columns[0] {
-        return Err(invalid_argument(
-            format!(
-                "value_column: model {} scores the columns {}, not {value_column}",
-                model.name,
-                model.columns.join(", ")
-            ),
-            format!("name its first column: value_column => '{}'", model.columns[0]),
-        ));
-    }
-    let stored = model.params.to_json(model.info.params);
     let given = required("params", args.params)?;
-    let checked = ModelArgs { name: &model.name, trained_with: model.info.name, default_detector: "zscore" };
-    check_model_args("", &checked, required("detector", args.detector)?, given.value("params")?, &stored)?;
+    model.check_job_args("", Some(value_column), required("detector", args.detector)?, given.value("params")?)?;
+    let stored = model.params.to_json(model.info.params);
     let relid = required("source", args.source)?.0;
     let mut source = crate::multivariate::resolve_columns(relid, &model.columns, args.time_column, args.series_column)?;
     source.range = crate::postgres::time_range::TimeRange::from_args(args.start_time, args.end_time)?;

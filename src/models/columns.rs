@@ -52,6 +52,34 @@ impl ColumnsModel {
         Ok(ColumnsModel { name: fetched.name, info, params, columns, series_column: fetched.series_column, states })
     }
 
+    /// A job's arguments beside this model: `value_column`, when given, names its first column;
+    /// `detector` and `params` are left at their defaults (zscore, {}) or are the model's.
+    /// `prefix` is put before the argument names in messages ("config." in a schedule's config).
+    pub fn check_job_args(
+        &self,
+        prefix: &str,
+        value_column: Option<&str>,
+        detector: &str,
+        params: &serde_json::Value,
+    ) -> Result<(), ErrorReport> {
+        if let Some(given) = value_column.filter(|c| *c != self.columns[0]) {
+            return Err(crate::error::invalid_argument(
+                format!(
+                    "{prefix}value_column: model {} scores the columns {}, not {given}",
+                    self.name,
+                    self.columns.join(", ")
+                ),
+                format!("name its first column, {}, or leave it out where you may", self.columns[0]),
+            ));
+        }
+        let args = crate::score_request::ModelArgs {
+            name: &self.name,
+            trained_with: self.info.name,
+            default_detector: "zscore",
+        };
+        crate::score_request::check_model_args(prefix, &args, detector, params, &self.params.to_json(self.info.params))
+    }
+
     /// The fitted model for a series: its own for a model trained per series, else the one.
     pub fn for_series(&self, series: Option<&str>) -> Result<&MultiModel, ErrorReport> {
         if let (Some(column), None) = (&self.series_column, series) {

@@ -4,7 +4,6 @@
 
 use super::config::Config;
 use super::{new_rows, record_run, resolve_source, watermark};
-use crate::error::invalid_argument;
 use crate::models::columns::ColumnsModel;
 use crate::pipeline::events::{Events, Step};
 use crate::pipeline::results::{self, Alerts, ResultRows};
@@ -13,23 +12,8 @@ use anomdet_core::Scored;
 use pgrx::pg_sys::panic::ErrorReport;
 
 pub fn score_new_rows(config: &Config, model: &ColumnsModel) -> Result<i64, ErrorReport> {
-    if let Some(given) = config.value_column.as_deref().filter(|c| *c != model.columns[0]) {
-        return Err(invalid_argument(
-            format!(
-                "config.value_column: model {} scores the columns {}, not {given}",
-                model.name,
-                model.columns.join(", ")
-            ),
-            "leave value_column out when the model is a multivariate one",
-        ));
-    }
-    let args = crate::score_request::ModelArgs {
-        name: &model.name,
-        trained_with: model.info.name,
-        default_detector: "zscore",
-    };
+    model.check_job_args("config.", config.value_column.as_deref(), &config.detector, &config.params)?;
     let stored = model.params.to_json(model.info.params);
-    crate::score_request::check_model_args("config.", &args, &config.detector, &config.params, &stored)?;
     let source = resolve_source(config, &model.columns[0])?;
     for column in &model.columns[1..] {
         Source::resolve(source.relid, column, Some(&source.time_column), source.series_column.as_deref())?;

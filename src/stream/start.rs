@@ -55,28 +55,42 @@ pub fn start(args: StreamArgs<'_>) -> Result<i64, ErrorReport> {
             "e.g. speedup => 1000 replays 1000× faster than recorded; NULL replays as fast as possible",
         ));
     }
-    let (source, parts) = SqlScoreArgs {
-        source,
-        value_column,
-        detector,
-        params,
-        time_column,
-        series_column,
-        mode: Some("online"),
-        on_invalid: Some("skip"),
-        on_duplicate: Some("error"),
-        // A stream replays the whole source.
-        start_time: None,
-        end_time: None,
-        lookback: Some(0),
-        model,
-    }
-    .prepare()?;
+    let (source, detector, effective) = match model {
+        // A multivariate model replays its columns, each row scored on its own.
+        Some(name) if crate::models::store::columns_of(name)?.is_some() => {
+            let m = crate::models::columns::ColumnsModel::load("model", name)?;
+            let given = required("params", params)?;
+            let value_column = required("value_column", value_column)?;
+            m.check_job_args("", Some(value_column), required("detector", detector)?, given.value("params")?)?;
+            let relid = required("source", source)?.0;
+            let source = crate::multivariate::resolve_columns(relid, &m.columns, time_column, series_column)?;
+            (source, m.info.name.to_string(), m.params.to_json(m.info.params))
+        }
+        _ => {
+            let (source, parts) = SqlScoreArgs {
+                source,
+                value_column,
+                detector,
+                params,
+                time_column,
+                series_column,
+                mode: Some("online"),
+                on_invalid: Some("skip"),
+                on_duplicate: Some("error"),
+                // A stream replays the whole source.
+                start_time: None,
+                end_time: None,
+                lookback: Some(0),
+                model,
+            }
+            .prepare()?;
+            (source, parts.detector.name().to_string(), parts.detector.params_json())
+        }
+    };
     reap_lost_jobs()?;
     let (target, target_relid) = create_target(target, source.series_column.is_some())?;
-    let effective = parts.detector.params_json();
     // The model column only with a model: 0.2.0's catalog has none (see jobs::run_batch).
-    let (model_column, model_value) = if parts.model_name().is_some() { (", model", ", $13") } else { ("", "") };
+    let (model_column, model_value) = if model.is_some() { (", model", ", $13") } else { ("", "") };
     let job_id = crate::postgres::sql::write_one::<i64>(
         &format!(
             "INSERT INTO anomdet.job_records (name, kind, detector, params, mode, source_relid, source, time_column, value_column, \
@@ -85,7 +99,7 @@ pub fn start(args: StreamArgs<'_>) -> Result<i64, ErrorReport> {
         ),
         &[
             name.into(),
-            parts.detector.name().into(),
+            detector.as_str().into(),
             pgrx::JsonB(effective).into(),
             source.relid.into(),
             source.qualified.as_str().into(),
@@ -96,7 +110,7 @@ pub fn start(args: StreamArgs<'_>) -> Result<i64, ErrorReport> {
             target_relid.into(),
             speedup.into(),
             inject.map(pgrx::JsonB).into(),
-            parts.model_name().into(),
+            model.into(),
         ],
     )
     .or_report()?

@@ -4,6 +4,7 @@ use super::application_name;
 use super::txn::{Failure, catching, in_transaction};
 use crate::chosen_detector::ChosenDetector;
 use crate::error::{Code, OrReport, error, internal};
+use crate::models::columns::ColumnsModel;
 use crate::pipeline::events::{Events, Step};
 use crate::pipeline::results::{self, Alerts, ResultRows};
 use crate::pipeline::scorer::{ResumeFrom, SeriesScorer};
@@ -22,6 +23,16 @@ const MAX_BATCH: usize = 10_000;
 const PROGRESS_EVERY: Duration = Duration::from_millis(500);
 /// The longest sleep between checks for cancel, shutdown and due rows.
 const NAP: Duration = Duration::from_millis(100);
+
+/// Row `i` of a series scored on its own by a multivariate model, with its columns' shares
+/// (JSON text) when flagged; unscored when a column is missing.
+fn score_columns(model: &ColumnsModel, rows: &SeriesRows, i: usize) -> Result<(Scored, Option<String>), ErrorReport> {
+    let values: Option<Vec<f64>> = rows.values.iter().map(|c| c[i].filter(|v| v.is_finite())).collect();
+    let Some(values) = values else { return Ok((Scored::WARMUP, None)) };
+    let r = model.for_series(rows.key.as_deref())?.score_row(&values, false);
+    let shares = r.shares.map(|s| crate::multivariate::contributions(&model.columns, &s).to_string());
+    Ok((Scored::unbounded(r.score, r.is_anomaly, None), shares))
+}
 
 /// Why a job ended on SIGTERM: PostgreSQL sends it both for pg_terminate_backend and at shutdown.
 const TERMINATED: &str = "the worker was stopped by SIGTERM (pg_terminate_backend, or the server shutting down)";
@@ -149,7 +160,7 @@ struct Replay {
     target: String,
     keyed: bool,
     series: Vec<SeriesRows>,
-    scorers: Vec<SeriesScorer>,
+    scoring: Scoring,
     events: Events,
     /// (series, row) in time order, and the timestamps in that order.
     order: Vec<(u32, u32)>,
@@ -158,6 +169,13 @@ struct Replay {
     latencies_ms: Vec<f64>,
     anomalies: i64,
     scored: i64,
+}
+
+/// How the rows are scored: a detector per series (fresh or resumed from a model), or a
+/// multivariate model scoring each row of its columns on its own.
+enum Scoring {
+    Series(Vec<SeriesScorer>),
+    Columns(ColumnsModel),
 }
 
 impl Replay {
@@ -187,27 +205,37 @@ impl Replay {
         }
         let relid = pg_sys::Oid::from(text(1).parse::<u32>().map_err(internal)?);
         let source = Source::resolve(relid, &text(2), Some(&text(3)), row[4].as_deref())?;
-        let info = find_detector(&text(5)).ok_or_else(|| internal(format!("unknown detector {}", text(5))))?;
-        let json: serde_json::Value = serde_json::from_str(&text(6)).map_err(internal)?;
-        let params = info.parse_params(Some(&json)).map_err(internal)?;
         let speedup = row[8].as_deref().and_then(|s| s.parse::<f64>().ok());
-
-        let mut series = series_rows::read(&source, std::slice::from_ref(&source.value_column), None)?;
+        // The job runs as its owner, who may read the model.
+        let columns_model = match row[11].as_deref() {
+            Some(name) if crate::models::store::columns_of(name)?.is_some() => Some(ColumnsModel::load("model", name)?),
+            _ => None,
+        };
+        let columns = columns_model.as_ref().map_or_else(|| vec![source.value_column.clone()], |m| m.columns.clone());
+        let mut series = series_rows::read(&source, &columns, None)?;
         if let Some(spec) = row[9].as_deref() {
             let json: serde_json::Value = serde_json::from_str(spec).map_err(internal)?;
             let target_relid = pg_sys::Oid::from(text(10).parse::<u32>().map_err(internal)?);
             let target = Source::resolve(target_relid, "value", Some("ts"), row[4].as_ref().map(|_| "series"))?;
             super::injection::Spec::parse(&json)?.apply(&mut series, &target)?;
         }
-        let chosen = ChosenDetector::Builtin { info, params };
-        // With a model, each series resumes its learnt state (the job runs as its owner, who
-        // may read the model); else a fresh detector.
-        let scorers = match row[11].as_deref() {
-            Some(name) => {
-                let model = crate::models::store::load("model", name)?;
-                series.iter().map(|s| model.scorer_for(s.key.as_deref())).collect::<Result<_, _>>()?
+        let (detector, scoring) = match columns_model {
+            Some(model) => (model.info.name, Scoring::Columns(model)),
+            None => {
+                let info = find_detector(&text(5)).ok_or_else(|| internal(format!("unknown detector {}", text(5))))?;
+                let json: serde_json::Value = serde_json::from_str(&text(6)).map_err(internal)?;
+                let params = info.parse_params(Some(&json)).map_err(internal)?;
+                let chosen = ChosenDetector::Builtin { info, params };
+                // With a model, each series resumes its learnt state; else a fresh detector.
+                let scorers = match row[11].as_deref() {
+                    Some(name) => {
+                        let model = crate::models::store::load("model", name)?;
+                        series.iter().map(|s| model.scorer_for(s.key.as_deref())).collect::<Result<_, _>>()?
+                    }
+                    None => series.iter().map(|_| SeriesScorer::new(&chosen)).collect(),
+                };
+                (info.name, Scoring::Series(scorers))
             }
-            None => series.iter().map(|_| SeriesScorer::new(&chosen)).collect(),
         };
         let all_ts: Vec<&[i64]> = series.iter().map(|s| s.ts.as_slice()).collect();
         let order = merged_order(&all_ts);
@@ -226,11 +254,11 @@ impl Replay {
         Ok(Some(Replay {
             job_id,
             source_relid: relid,
-            detector: info.name,
+            detector,
             target: text(7),
             keyed: source.series_column.is_some(),
             series,
-            scorers,
+            scoring,
             events: Events::default(),
             order,
             order_ts,
@@ -285,14 +313,23 @@ impl Replay {
         let n = batch.len();
         let (mut ts, mut keys, mut values) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
         let mut scored: Vec<Scored> = Vec::with_capacity(n);
+        let mut shares: Vec<Option<String>> = Vec::new();
         for &(s, i) in &self.order[batch.clone()] {
             let rows = &self.series[s as usize];
-            let value = rows.values[0][i as usize];
-            ts.push(rows.ts[i as usize]);
+            let (s, i) = (s as usize, i as usize);
+            ts.push(rows.ts[i]);
             keys.push(rows.key.as_deref());
-            values.push(value);
-            scored.push(self.scorers[s as usize].update(value));
+            values.push(rows.values[0][i]);
+            match &mut self.scoring {
+                Scoring::Series(scorers) => scored.push(scorers[s].update(rows.values[0][i])),
+                Scoring::Columns(model) => {
+                    let (row, explained) = score_columns(model, rows, i)?;
+                    scored.push(row);
+                    shares.push(explained);
+                }
+            }
         }
+        let multivariate = matches!(self.scoring, Scoring::Columns(_));
         let stamps = ts.iter().map(|&t| TimestampWithTimeZone::try_from(t)).collect::<Result<Vec<_>, _>>();
         let stamps = stamps.map_err(internal)?;
         let scores: Vec<Option<f64>> = scored.iter().map(|s| s.score).collect();
@@ -320,6 +357,7 @@ impl Replay {
         // sees where it ends); an event is announced once, at its first row.
         let mut kept = ResultRows::with_capacity(n / 16);
         let mut latency = Vec::new();
+        let mut kept_shares = Vec::new();
         for k in 0..n {
             let flagged = scored[k].is_anomaly == Some(true);
             let step = self.events.step(keys[k], flagged);
@@ -334,9 +372,13 @@ impl Replay {
             kept.push(keys[k], ts[k], values[k], scored[k]);
             kept.event_starts.push(step == Step::Starts);
             latency.push(row_latency);
+            if multivariate {
+                kept_shares.push(shares[k].clone());
+            }
         }
         if !kept.is_empty() {
             kept.latency_ms = Some(latency);
+            kept.contributions = multivariate.then_some(kept_shares);
             results::write(self.job_id, &kept, Some(&Alerts { detector: self.detector }))?;
         }
         self.check_source()
