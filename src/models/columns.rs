@@ -2,7 +2,7 @@
 //! (`anomdet.train_columns`), stored like any model with its columns, and scored row by row
 //! by `detect_columns(..., model => name)`.
 
-use super::store::{self, ModelRecord, SeriesState};
+use super::store::{self, ModelRecord};
 use crate::error::{Code, error, internal, param_error};
 use crate::pipeline::plan::series_label;
 use crate::postgres::relation::Source;
@@ -69,7 +69,12 @@ impl ColumnsModel {
                     self.name,
                     self.columns.join(", ")
                 ),
-                format!("name its first column, {}, or leave it out where you may", self.columns[0]),
+                match prefix {
+                    "" => format!("value_column => '{}', the model's first column", self.columns[0]),
+                    _ => {
+                        format!("leave {prefix}value_column out, or name the model's first column, {}", self.columns[0])
+                    }
+                },
             ));
         }
         let args = crate::score_request::ModelArgs {
@@ -110,8 +115,7 @@ pub fn train(
     params: &Params,
 ) -> Result<i64, ErrorReport> {
     let series = series_rows::read(source, columns, None)?;
-    let mut states: Vec<SeriesState> = Vec::with_capacity(series.len());
-    let (mut rows, mut first, mut last) = (0i64, None::<i64>, None::<i64>);
+    let mut collected = store::Collected::default();
     for s in &series {
         pgrx::check_for_interrupts!();
         let (_, matrix) = crate::multivariate::complete_rows(s);
@@ -131,23 +135,9 @@ pub fn train(
             )
         })?;
         let state = model.save().ok_or_else(|| internal("a multivariate model did not encode"))?;
-        states.push((s.key.clone(), matrix.rows as i64, state));
-        rows += matrix.rows as i64;
-        first = first.min(s.ts.first().copied()).or(s.ts.first().copied());
-        last = last.max(s.ts.last().copied());
+        collected.add(s.key.clone(), matrix.rows as i64, &s.ts, state);
     }
-    if series.is_empty() {
-        return Err(error(
-            Code::ERRCODE_DATA_EXCEPTION,
-            format!(
-                "source: {} has no rows to train on{}",
-                source.qualified,
-                if source.range.is_whole() { "" } else { " in that range" }
-            ),
-            "check start_time and end_time, or insert data first",
-        ));
-    }
-    store::save(
+    collected.save(
         &ModelRecord {
             name,
             detector: info.name,
@@ -157,10 +147,7 @@ pub fn train(
             value_columns: Some(columns),
             time_column: &source.time_column,
             series_column: source.series_column.as_deref(),
-            train_start: first,
-            train_end: last,
-            rows,
         },
-        &states,
+        &source.range,
     )
 }

@@ -24,16 +24,53 @@ pub struct ModelRecord<'a> {
     pub value_columns: Option<&'a [String]>,
     pub time_column: &'a str,
     pub series_column: Option<&'a str>,
-    pub train_start: Option<i64>,
-    pub train_end: Option<i64>,
-    pub rows: i64,
 }
 
 /// One series' learnt state: (series key, training rows, state).
 pub type SeriesState = (Option<String>, i64, Vec<u8>);
 
+/// What training collected, series by series: each state, the rows and the time range.
+#[derive(Default)]
+pub struct Collected {
+    states: Vec<SeriesState>,
+    rows: i64,
+    first: Option<i64>,
+    last: Option<i64>,
+}
+
+impl Collected {
+    /// One series' state, learnt from `rows` rows at times `ts` (in order).
+    pub fn add(&mut self, series: Option<String>, rows: i64, ts: &[i64], state: Vec<u8>) {
+        self.states.push((series, rows, state));
+        self.rows += rows;
+        self.first = self.first.min(ts.first().copied()).or(ts.first().copied());
+        self.last = self.last.max(ts.last().copied());
+    }
+
+    /// Store it as the model `record` describes (refused when the source had no rows).
+    pub fn save(
+        self,
+        record: &ModelRecord<'_>,
+        range: &crate::postgres::time_range::TimeRange,
+    ) -> Result<i64, ErrorReport> {
+        if self.states.is_empty() {
+            return Err(error(
+                Code::ERRCODE_DATA_EXCEPTION,
+                format!(
+                    "source: {} has no rows to train on{}",
+                    record.source,
+                    if range.is_whole() { "" } else { " in that range" }
+                ),
+                "check start_time and end_time, or insert data first",
+            ));
+        }
+        save(record, &self)
+    }
+}
+
 /// Store a model, replacing the caller's model of the same name; returns its id.
-pub fn save(record: &ModelRecord<'_>, states: &[SeriesState]) -> Result<i64, ErrorReport> {
+fn save(record: &ModelRecord<'_>, collected: &Collected) -> Result<i64, ErrorReport> {
+    let states = &collected.states;
     let bytes: u64 = states.iter().map(|s| s.2.len() as u64).sum();
     if bytes > MODEL_LIMIT {
         return Err(error(
@@ -51,7 +88,7 @@ pub fn save(record: &ModelRecord<'_>, states: &[SeriesState]) -> Result<i64, Err
         .or_report()?
         .ok_or_else(|| internal("no current user"))?;
     let stamp = |t: Option<i64>| t.map(TimestampWithTimeZone::try_from).transpose().map_err(internal);
-    let (start, end) = (stamp(record.train_start)?, stamp(record.train_end)?);
+    let (start, end) = (stamp(collected.first)?, stamp(collected.last)?);
     let series: Vec<Option<String>> = states.iter().map(|s| s.0.clone()).collect();
     let rows: Vec<i64> = states.iter().map(|s| s.1).collect();
     let blobs: Vec<Vec<u8>> = states.iter().map(|s| s.2.clone()).collect();
@@ -79,7 +116,7 @@ pub fn save(record: &ModelRecord<'_>, states: &[SeriesState]) -> Result<i64, Err
                 start.into(),
                 end.into(),
                 (states.len() as i32).into(),
-                record.rows.into(),
+                collected.rows.into(),
                 (bytes as i64).into(),
                 owner.as_str().into(),
                 record.value_columns.map(<[String]>::to_vec).into(),

@@ -1,6 +1,6 @@
 //! `anomdet.train`: fit a detector on a stretch of a table, per series, and store the model.
 
-use super::store::{self, ModelRecord, SeriesState};
+use super::store::{self, ModelRecord};
 use crate::chosen_detector::ChosenDetector;
 use crate::error::{Code, error, invalid_argument};
 use crate::pipeline::plan::series_label;
@@ -44,8 +44,7 @@ pub fn train(t: &Training<'_>) -> Result<i64, ErrorReport> {
     let source = &t.source;
     let series = series_rows::read(source, std::slice::from_ref(&source.value_column), None)?;
     let needed = t.detector.min_points();
-    let mut states: Vec<SeriesState> = Vec::with_capacity(series.len());
-    let (mut rows, mut first, mut last) = (0i64, None::<i64>, None::<i64>);
+    let mut collected = store::Collected::default();
     for s in &series {
         pgrx::check_for_interrupts!();
         let values = &s.values[0];
@@ -65,23 +64,9 @@ pub fn train(t: &Training<'_>) -> Result<i64, ErrorReport> {
         let mut scorer = SeriesScorer::new(&t.detector);
         scorer.fit(values);
         let state = scorer.save().ok_or_else(|| crate::error::internal("a trainable detector saved no state"))?;
-        states.push((s.key.clone(), s.ts.len() as i64, state));
-        rows += s.ts.len() as i64;
-        first = first.min(s.ts.first().copied()).or(s.ts.first().copied());
-        last = last.max(s.ts.last().copied());
+        collected.add(s.key.clone(), s.ts.len() as i64, &s.ts, state);
     }
-    if series.is_empty() {
-        return Err(error(
-            Code::ERRCODE_DATA_EXCEPTION,
-            format!(
-                "source: {} has no rows to train on{}",
-                source.qualified,
-                if source.range.is_whole() { "" } else { " in that range" }
-            ),
-            "check start_time and end_time, or insert data first",
-        ));
-    }
-    store::save(
+    collected.save(
         &ModelRecord {
             name: t.name,
             detector: t.detector.name(),
@@ -91,10 +76,7 @@ pub fn train(t: &Training<'_>) -> Result<i64, ErrorReport> {
             value_columns: None,
             time_column: &source.time_column,
             series_column: source.series_column.as_deref(),
-            train_start: first,
-            train_end: last,
-            rows,
         },
-        &states,
+        &source.range,
     )
 }

@@ -9,6 +9,7 @@ use super::scorer::{ResumeFrom, SeriesScorer};
 use crate::chosen_detector::ChosenDetector;
 use crate::error::{Code, error, internal};
 use crate::postgres::relation::Source;
+use crate::postgres::series_select::{RowLayout, SeriesSelect};
 use anomdet_core::{Mode, Scored};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
@@ -129,15 +130,15 @@ impl Plan<'_> {
 
     pub fn run(&self, sink: &mut dyn Sink) -> Result<Summary, ErrorReport> {
         let mut state = RunState::default();
-        let sql = self.source.select_sql(!self.reads_unordered());
-        let keyed = self.source.series_column.is_some();
+        let select = SeriesSelect { ordered: !self.reads_unordered(), ..SeriesSelect::value_of(self.source) };
+        let (sql, layout) = (select.sql(), select.layout());
         if sink.writes_with_spi() || self.detector.runs_sql() {
             // The sink or the detector runs SQL while rows arrive: read through a cursor, a batch at a time.
             Spi::connect(|client| -> Result<(), ErrorReport> {
                 let mut cursor = client.try_open_cursor(sql.as_str(), &[]).map_err(internal)?;
                 loop {
                     pgrx::check_for_interrupts!();
-                    let batch = read_batch(&mut cursor, keyed)?;
+                    let batch = read_batch(&mut cursor, layout)?;
                     if batch.is_empty() {
                         return Ok(());
                     }
@@ -151,10 +152,11 @@ impl Plan<'_> {
             // Online mode needs time order. Append-only tables are usually stored in it, so a
             // single series is first read with a plain scan, checked row by row; the first row
             // out of order abandons that attempt for an ordered read.
-            let speculate = self.mode == Mode::Online && !keyed;
+            let speculate = self.mode == Mode::Online && !layout.keyed;
             if speculate {
                 state.require_order = true;
-                let first = self.stream(&self.source.select_sql(false), keyed, &mut state, sink);
+                let unordered = SeriesSelect { ordered: false, ..SeriesSelect::value_of(self.source) };
+                let first = self.stream(&unordered.sql(), layout, &mut state, sink);
                 if state.out_of_order {
                     sink.reset();
                     state = RunState::default();
@@ -163,17 +165,22 @@ impl Plan<'_> {
                     return self.finish(state, sink);
                 }
             }
-            self.stream(&sql, keyed, &mut state, sink)?;
+            self.stream(&sql, layout, &mut state, sink)?;
         }
         self.finish(state, sink)
     }
 
-    fn stream(&self, sql: &str, keyed: bool, state: &mut RunState, sink: &mut dyn Sink) -> Result<(), ErrorReport> {
+    fn stream(
+        &self,
+        sql: &str,
+        layout: RowLayout,
+        state: &mut RunState,
+        sink: &mut dyn Sink,
+    ) -> Result<(), ErrorReport> {
         crate::postgres::scan::for_each_row(sql, |values, nulls| {
-            // SAFETY: the query's columns are timestamptz, float8 and (keyed) text.
-            let ts = unsafe { i64::from_datum(values[0], nulls[0]) }.unwrap_or_default();
-            let value = unsafe { f64::from_datum(values[1], nulls[1]) };
-            let key = if keyed { unsafe { String::from_datum(values[2], nulls[2]) } } else { None };
+            // SAFETY: the row comes from a query of this layout (`series_select`).
+            let (ts, value, key) =
+                unsafe { (layout.ts(values, nulls), layout.value(values, nulls, 0), layout.key(values, nulls)) };
             self.take_row(state, sink, ts, value, key)
         })
     }
@@ -391,12 +398,14 @@ type RawRow = (i64, Option<f64>, Option<String>);
 /// Fetch the next batch from the cursor into owned values, then free SPI's copy so memory
 /// stays bounded by one batch. Attributes are read with the inline `heap_getattr`: a guarded
 /// FFI call per datum (`SPI_getbinval`) cost more than the scan itself.
-fn read_batch(cursor: &mut pgrx::spi::SpiCursor<'_>, keyed: bool) -> Result<Vec<RawRow>, ErrorReport> {
+fn read_batch(cursor: &mut pgrx::spi::SpiCursor<'_>, layout: RowLayout) -> Result<Vec<RawRow>, ErrorReport> {
     // The wrapper is only needed for its status check; the rows are read from SPI_tuptable below.
     let _status = cursor.fetch(FETCH_ROWS).map_err(internal)?;
     let mut out = Vec::new();
+    let width = layout.width();
+    let (mut values, mut nulls) = (vec![pg_sys::Datum::from(0usize); width], vec![false; width]);
     // SAFETY: SPI_cursor_fetch just set SPI_tuptable for this SPI connection; we only read it
-    // and free it before the next fetch.
+    // and free it before the next fetch. Its rows are of `layout` (`series_select`).
     unsafe {
         let tuptable = pg_sys::SPI_tuptable;
         if tuptable.is_null() {
@@ -407,21 +416,13 @@ fn read_batch(cursor: &mut pgrx::spi::SpiCursor<'_>, keyed: bool) -> Result<Vec<
         let tupdesc = (*tuptable).tupdesc;
         for i in 0..n {
             let tuple = *(*tuptable).vals.add(i);
-            let mut is_null = false;
-            let ts_datum = pg_sys::heap_getattr(tuple, 1, tupdesc, &mut is_null);
-            if is_null {
+            for a in 0..width {
+                values[a] = pg_sys::heap_getattr(tuple, a as i32 + 1, tupdesc, &mut nulls[a]);
+            }
+            if nulls[0] {
                 continue; // excluded by the query; defensive only
             }
-            let ts = i64::from_datum(ts_datum, false).unwrap_or_default();
-            let v_datum = pg_sys::heap_getattr(tuple, 2, tupdesc, &mut is_null);
-            let value = if is_null { None } else { f64::from_datum(v_datum, false) };
-            let key = if keyed {
-                let k_datum = pg_sys::heap_getattr(tuple, 3, tupdesc, &mut is_null);
-                if is_null { None } else { String::from_datum(k_datum, false) }
-            } else {
-                None
-            };
-            out.push((ts, value, key));
+            out.push((layout.ts(&values, &nulls), layout.value(&values, &nulls, 0), layout.key(&values, &nulls)));
         }
         pg_sys::SPI_freetuptable(tuptable);
     }

@@ -10,6 +10,7 @@ pub mod relation;
 pub mod scan;
 pub mod search_path;
 pub mod series_rows;
+pub mod series_select;
 pub mod sql;
 pub mod subxact;
 pub mod tables;

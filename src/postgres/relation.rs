@@ -4,7 +4,6 @@
 use crate::error::{Code, OrReport, error};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
-use pgrx::spi::quote_identifier;
 
 /// Column types we read as float8 values.
 const NUMERIC_TYPES: &[&str] = &["smallint", "integer", "bigint", "real", "double precision", "numeric"];
@@ -107,30 +106,6 @@ impl Source {
         };
         source.check_can_read()?;
         Ok(source)
-    }
-
-    /// The query that reads the series, in time order (per series when keyed) when `ordered`;
-    /// unordered reads are a plain scan, sorted afterwards in memory by the caller.
-    /// Types are schema-qualified so a hostile search_path cannot redirect the casts.
-    pub fn select_sql(&self, ordered: bool) -> String {
-        let t = quote_identifier(&self.time_column);
-        let v = quote_identifier(&self.value_column);
-        let range = self.range.sql(&self.time_column);
-        match &self.series_column {
-            Some(s) => {
-                let s = quote_identifier(s);
-                format!(
-                    "SELECT {t}::pg_catalog.timestamptz, {v}::pg_catalog.float8, {s}::pg_catalog.text FROM {} \
-                     WHERE {t} IS NOT NULL{range} ORDER BY {s}, {t}",
-                    self.qualified
-                )
-            }
-            None => format!(
-                "SELECT {t}::pg_catalog.timestamptz, {v}::pg_catalog.float8 FROM {} WHERE {t} IS NOT NULL{range}{}",
-                self.qualified,
-                if ordered { format!(" ORDER BY {t}") } else { String::new() }
-            ),
-        }
     }
 
     /// Refuse early, before a job row is written, when the caller may not read a needed column.

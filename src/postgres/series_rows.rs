@@ -1,11 +1,12 @@
-//! Reading columns of a table as numbers, per series, in time order (injection, streams,
-//! `detect_columns`, `decompose`, `benchmark`).
+//! Whole series in memory: columns of a table as numbers, per series, in time order (injection,
+//! streams, models, `detect_columns`, `decompose`, `benchmark`, schedules), read through the one
+//! query of `series_select`.
 
 use crate::error::{Code, error};
 use crate::postgres::relation::{RowIdentity, Source};
+use crate::postgres::series_select::{RowLayout, SeriesSelect};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
-use pgrx::spi::quote_identifier;
 
 /// One series of the table: its key, row times, and the values of each injected column.
 pub struct SeriesRows {
@@ -26,32 +27,30 @@ impl SeriesRows {
 /// plain scan streamed through our own receiver (`scan`) and sorted in memory: an ordered index
 /// scan, SPI's tuple copies and per-cell getters each cost more than the scan. Only series `only`.
 pub fn read(source: &Source, columns: &[String], only: Option<&str>) -> Result<Vec<SeriesRows>, ErrorReport> {
-    let t = quote_identifier(&source.time_column);
-    let key = source.series_column.as_deref().map(quote_identifier);
-    // Fixed-width columns first and the key (text) last, so most attributes are found at
-    // cached offsets without a call into PostgreSQL.
-    // Row ids only where one names one row: a table that is one heap.
-    let row_id = if source.identity == RowIdentity::Tid { "ctid" } else { "NULL::pg_catalog.tid" };
-    let mut select = format!("SELECT {t}::pg_catalog.timestamptz, {row_id}");
-    for c in columns {
-        select.push_str(&format!(", {}::pg_catalog.float8", quote_identifier(c)));
-    }
-    if let Some(k) = &key {
-        select.push_str(&format!(", {k}::pg_catalog.text"));
-    }
-    select.push_str(&format!(
-        " FROM {} WHERE {t} IS NOT NULL{}",
-        source.qualified,
-        source.range.sql(&source.time_column)
-    ));
-    if let (Some(k), Some(only)) = (&key, only) {
-        select.push_str(&format!(" AND {k}::pg_catalog.text = {}", pgrx::spi::quote_literal(only)));
-    }
-    let keyed = key.is_some();
+    read_select(&SeriesSelect {
+        source,
+        columns,
+        // Row ids only where one names one row: a table that is one heap.
+        row_ids: source.identity == RowIdentity::Tid,
+        ordered: false,
+        only,
+        after: None,
+    })
+}
+
+/// The rows `select` picks, per series, in time order (one row per time and series).
+pub fn read_select(select: &SeriesSelect<'_>) -> Result<Vec<SeriesRows>, ErrorReport> {
+    read_sql(&select.sql(), select.layout(), &select.source.qualified)
+}
+
+/// The rows of `sql`, a query whose select list is a `SeriesSelect`'s of `layout`, per series,
+/// in time order; two rows of a series at one time are refused (21000, naming `relation`).
+pub fn read_sql(sql: &str, layout: RowLayout, relation: &str) -> Result<Vec<SeriesRows>, ErrorReport> {
     let mut out: Vec<SeriesRows> = Vec::new();
     let mut index: std::collections::HashMap<Option<String>, usize> = std::collections::HashMap::new();
-    crate::postgres::scan::for_each_row(&select, |values, nulls| {
-        append_row(&mut out, &mut index, values, nulls, columns.len(), keyed);
+    crate::postgres::scan::for_each_row(sql, |values, nulls| {
+        // SAFETY: the caller guarantees the query is of this layout.
+        unsafe { append_row(&mut out, &mut index, values, nulls, layout) };
         Ok(())
     })?;
     out.sort_by(|a, b| a.key.cmp(&b.key));
@@ -62,7 +61,7 @@ pub fn read(source: &Source, columns: &[String], only: Option<&str>) -> Result<V
                 Code::ERRCODE_CARDINALITY_VIOLATION,
                 format!(
                     "{}{} has more than one row at {}",
-                    source.qualified,
+                    relation,
                     series.label(),
                     crate::postgres::timestamps::iso_utc(w[0])
                 ),
@@ -85,35 +84,32 @@ fn sort_by_time(series: &mut SeriesRows) {
     }
 }
 
-/// Decode one fetched row (ts, key, value per column) into the series it belongs to.
+/// Append one row to the series it belongs to.
 ///
 /// # Safety
-/// `tuple` and `desc` must come from the current SPI_tuptable of the query built in `read`.
-fn append_row(
+/// `values` and `nulls` must be a row of a query of `layout` (see `series_select`).
+unsafe fn append_row(
     out: &mut Vec<SeriesRows>,
     index: &mut std::collections::HashMap<Option<String>, usize>,
     values: &[pg_sys::Datum],
     nulls: &[bool],
-    n_columns: usize,
-    keyed: bool,
+    layout: RowLayout,
 ) {
-    // SAFETY (all from_datum calls): the Datums come from the executor's slot for the query
-    // built in `read`, whose column types are exactly timestamptz, tid, float8..., text.
-    let ts = unsafe { i64::from_datum(values[0], nulls[0]) }.unwrap_or_default();
-    let tid = unsafe { pg_sys::ItemPointerData::from_datum(values[1], nulls[1]) }.unwrap_or_default();
-    let key = if keyed { unsafe { String::from_datum(values[2 + n_columns], nulls[2 + n_columns]) } } else { None };
+    // SAFETY: as the caller guarantees.
+    let (ts, tid, key) = unsafe { (layout.ts(values, nulls), layout.tid(values, nulls), layout.key(values, nulls)) };
     // Most tables hold one series, or keep a series' rows together: try the last one first.
     let at = match out.last() {
         Some(last) if last.key == key => out.len() - 1,
         _ => *index.entry(key.clone()).or_insert_with(|| {
-            out.push(SeriesRows { key, ts: Vec::new(), tids: Vec::new(), values: vec![Vec::new(); n_columns] });
+            out.push(SeriesRows { key, ts: Vec::new(), tids: Vec::new(), values: vec![Vec::new(); layout.columns] });
             out.len() - 1
         }),
     };
     let series = &mut out[at];
     series.ts.push(ts);
-    series.tids.push(tid);
-    for c in 0..n_columns {
-        series.values[c].push(unsafe { f64::from_datum(values[2 + c], nulls[2 + c]) });
+    series.tids.push(tid.unwrap_or_default());
+    for (c, column) in series.values.iter_mut().enumerate() {
+        // SAFETY: as above.
+        column.push(unsafe { layout.value(values, nulls, c) });
     }
 }

@@ -19,12 +19,14 @@ pub fn score_new_rows(config: &Config, model: &ColumnsModel) -> Result<i64, Erro
         Source::resolve(source.relid, column, Some(&source.time_column), source.series_column.as_deref())?;
     }
     let (job_id, watermark) = watermark::lock(&source, model.info.name, &stored)?;
-    let rows = new_rows::read(&source, &model.columns, watermark, 0, None)?;
+    // Each row is scored on its own: no warm-up rows.
+    let rows = new_rows::read(&source, &model.columns, watermark.map(|w| w.into_inner()), 0, |_| false)?;
     let mut events = Events::default();
     let mut out = ResultRows::default();
     let mut shares_json = Vec::new();
     let mut row = vec![0.0; model.columns.len()];
-    for series in &rows {
+    for run in &rows {
+        let series = &run.rows;
         let fitted = model.for_series(series.key.as_deref())?;
         for (i, &ts) in series.ts.iter().enumerate() {
             anomdet_core::interrupt::check_every(i);

@@ -71,15 +71,19 @@ pub fn score_new_rows(config: &serde_json::Value) -> Result<i64, ErrorReport> {
     // A model is warm: series without a saved state start from it, with no warm-up rows.
     let lookback = if model.is_some() { 0 } else { config.lookback };
     let column = std::slice::from_ref(&source.value_column);
-    let rows = new_rows::read(&source, column, watermark, lookback, keep_states.then_some(job_id))?;
+    let watermark = watermark.map(|w| w.into_inner());
+    let rows = new_rows::read(&source, column, watermark, lookback, |series| {
+        !saved.contains_key(&series.map(str::to_string))
+    })?;
     let mut out = ResultRows::default();
     let mut carried = Vec::with_capacity(rows.len());
-    for series in &rows {
+    for run in &rows {
+        let series = &run.rows;
         let (mut scorer, warmup) = match saved.remove(&series.key) {
             Some(saved) => (states::resume(&detector, &saved.state, series.key.as_deref())?, 0),
             None => match &model {
                 Some(m) => (m.scorer_for(series.key.as_deref())?, 0),
-                None => (SeriesScorer::new(&detector), series.warmup),
+                None => (SeriesScorer::new(&detector), run.warmup),
             },
         };
         for (i, (&ts, &value)) in series.ts.iter().zip(&series.values[0]).enumerate() {
