@@ -59,3 +59,8 @@ SELECT expect_error($$SELECT anomdet.score_new_rows('{"source": "carried_live", 
 DELETE FROM anomdet.detector_states
 WHERE series = '1' AND job_id = (SELECT job_id FROM anomdet.watermarks WHERE detector = 'zscore' AND source_relid = 'carried_live'::regclass);
 SELECT anomdet.score_new_rows('{"source": "carried_live", "value_column": "value", "series_column": "host"}') AS scored_after_reset;
+-- Two rows of a series at one time are refused, as by every reader, and the watermark stays.
+INSERT INTO carried_live SELECT ts + interval '3100 minutes', host, value FROM carried_source WHERE ts < '2024-03-01 00:02+00';
+INSERT INTO carried_live SELECT ts + interval '3100 minutes', host, value + 1 FROM carried_source WHERE ts = '2024-03-01 00:01+00' AND host = '2';
+SELECT expect_error($$SELECT anomdet.score_new_rows('{"source": "carried_live", "value_column": "value", "series_column": "host"}')$$);
+SELECT runs FROM anomdet.watermarks WHERE detector = 'zscore' AND source_relid = 'carried_live'::regclass;
