@@ -39,7 +39,7 @@ pub fn detect_columns(
 ) -> Result<Vec<Row>, ErrorReport> {
     let mut out: Vec<Row> = Vec::new();
     for rows in series_rows::read(source, columns, None)? {
-        let (complete, matrix) = complete_rows(&rows);
+        let (complete, matrix) = rows.complete_rows();
         let scored = match scoring {
             Scoring::Fit { info, params } => fit_and_score(source, info, params, explain, &rows, &matrix)?,
             Scoring::Model(model) => {
@@ -65,20 +65,6 @@ pub fn resolve_columns(
         Source::resolve(relid, c, Some(&source.time_column), source.series_column.as_deref())?;
     }
     Ok(source)
-}
-
-/// The rows of a series where every column holds a finite value: their indices, and the
-/// matrix of their values (columns in order).
-pub fn complete_rows(rows: &series_rows::SeriesRows) -> (Vec<usize>, Matrix) {
-    let n = rows.ts.len();
-    let complete: Vec<usize> =
-        (0..n).filter(|&i| rows.values.iter().all(|col| col[i].is_some_and(f64::is_finite))).collect();
-    let mut data = Vec::with_capacity(complete.len() * rows.values.len());
-    for &i in &complete {
-        data.extend(rows.values.iter().map(|col| col[i].unwrap_or(f64::NAN)));
-    }
-    let matrix = Matrix::new(complete.len(), rows.values.len(), data);
-    (complete, matrix)
 }
 
 /// Fit the detector on one series' complete rows and score them (None: fewer than 2).
@@ -110,21 +96,21 @@ fn fit_and_score(
 /// Each complete row scored by a stored model on its own.
 pub fn score_with(model: &MultiModel, explain: Explain, matrix: &Matrix) -> Explained {
     let (rows, cols) = (matrix.rows, matrix.cols);
-    let mut out = Explained {
-        scores: Vec::with_capacity(rows),
-        flags: Vec::with_capacity(rows),
-        shares: Matrix::new(rows, cols, vec![f64::NAN; rows * cols]),
-    };
+    let scores = model.scores(matrix);
+    let flags: Vec<bool> = scores.iter().map(|&s| model.flags(s)).collect();
+    let mut shares = Matrix::new(rows, cols, vec![f64::NAN; rows * cols]);
     for i in 0..rows {
-        anomdet_core::interrupt::check_every(i);
-        let scored = model.score_row(matrix.row(i), explain == Explain::All);
-        out.scores.push(scored.score);
-        out.flags.push(scored.is_anomaly);
-        if let (Some(shares), true) = (scored.shares, explain != Explain::None) {
-            out.shares.row_mut(i).copy_from_slice(&shares);
+        let explained = match explain {
+            Explain::All => true,
+            Explain::Flagged => flags[i],
+            Explain::None => false,
+        };
+        if explained && let Some(s) = model.score_row(matrix.row(i), true).shares {
+            anomdet_core::interrupt::check_every(i);
+            shares.row_mut(i).copy_from_slice(&s);
         }
     }
-    out
+    Explained { scores, flags, shares }
 }
 
 /// The returned rows of one series: complete rows with their score, flag and (when explained)

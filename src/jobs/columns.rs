@@ -4,7 +4,7 @@
 use super::{JobRow, insert_job, run_recorded};
 use crate::error::required;
 use crate::models::columns::ColumnsModel;
-use crate::multivariate::{Explain, complete_rows, contributions, score_with};
+use crate::multivariate::{Explain, contributions, score_with};
 use crate::pipeline::events::{Events, Step};
 use crate::pipeline::plan::Summary;
 use crate::pipeline::results::{self, Alerts, ResultRows};
@@ -47,7 +47,7 @@ fn score_into_results(
     let mut events = Events::default();
     for series in series_rows::read(source, &model.columns, None)? {
         let fitted = model.for_series(series.key.as_deref())?;
-        let (complete, matrix) = complete_rows(&series);
+        let (complete, matrix) = series.complete_rows();
         let scored = score_with(fitted, Explain::Flagged, &matrix);
         let key = series.key.as_deref();
         let mut out = ResultRows::with_capacity(series.ts.len());

@@ -118,7 +118,7 @@ pub fn train(
     let mut collected = store::Collected::default();
     for s in &series {
         pgrx::check_for_interrupts!();
-        let (_, matrix) = crate::multivariate::complete_rows(s);
+        let (_, matrix) = s.complete_rows();
         let label = format!("{}{}", source.qualified, series_label(s.key.as_deref()));
         if matrix.rows < 2 {
             return Err(error(

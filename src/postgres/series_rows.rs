@@ -18,6 +18,20 @@ pub struct SeriesRows {
 }
 
 impl SeriesRows {
+    /// The rows of a series where every column holds a finite value: their indices, and the
+    /// matrix of their values (columns in order).
+    pub fn complete_rows(&self) -> (Vec<usize>, anomdet_core::tabular::Matrix) {
+        let n = self.ts.len();
+        let complete: Vec<usize> =
+            (0..n).filter(|&i| self.values.iter().all(|col| col[i].is_some_and(f64::is_finite))).collect();
+        let mut data = Vec::with_capacity(complete.len() * self.values.len());
+        for &i in &complete {
+            data.extend(self.values.iter().map(|col| col[i].unwrap_or(f64::NAN)));
+        }
+        let matrix = anomdet_core::tabular::Matrix::new(complete.len(), self.values.len(), data);
+        (complete, matrix)
+    }
+
     pub fn label(&self) -> String {
         self.key.as_ref().map(|k| format!(" in series \"{k}\"")).unwrap_or_default()
     }

@@ -130,6 +130,25 @@ impl MultiModel {
         RowScore { score, is_anomaly, shares }
     }
 
+    /// The score of every row of `data` (finite, columns in training order), as `score_row`
+    /// gives them; a forest scores them tree by tree, which keeps each tree in cache.
+    pub fn scores(&self, data: &Matrix) -> Vec<f64> {
+        match (&self.fitted, &self.scaling) {
+            (Fitted::IsolationForest { forest, .. }, None) => forest.score_all(data),
+            _ => (0..data.rows)
+                .map(|i| {
+                    crate::interrupt::check_every(i);
+                    self.score_row(data.row(i), false).score
+                })
+                .collect(),
+        }
+    }
+
+    /// Whether a score is flagged.
+    pub fn flags(&self, score: f64) -> bool {
+        score > self.cut
+    }
+
     pub fn save(&self) -> Option<Vec<u8>> {
         crate::state::save(self)
     }
@@ -190,8 +209,10 @@ mod tests {
 
             let bytes = model.save().unwrap();
             let restored = MultiModel::restore(&bytes).unwrap();
+            let together = model.scores(&all);
             for i in 0..302 {
                 assert_eq!(restored.score_row(all.row(i), true), model.score_row(all.row(i), true), "{}", info.name);
+                assert_eq!(together[i].to_bits(), model.score_row(all.row(i), false).score.to_bits(), "{}", info.name);
             }
             let again = MultiModel::fit(info, &training, &params).unwrap().save().unwrap();
             assert_eq!(again, bytes, "{}: the same rows gave another model", info.name);
