@@ -22,12 +22,17 @@ q dr_src "SELECT anomdet.register_detector('absolute', 'absolute', threshold => 
 # A model, and a schedule's carried state.
 q dr_src "SELECT anomdet.train('m_rrcf', 'm', 'value', 'rrcf', end_time => '2024-01-01 20:00+00')" >/dev/null
 q dr_src "SELECT anomdet.score_new_rows('{\"source\": \"m\", \"value_column\": \"value\", \"detector\": \"ewma\"}')" >/dev/null
+# A multivariate model (its columns: the value and its lag).
+q dr_src "CREATE VIEW m2 AS SELECT ts, value, lag(value) OVER (ORDER BY ts) AS previous FROM m" >/dev/null
+q dr_src "SELECT anomdet.train_columns('m_pca', 'm2', ARRAY['value', 'previous'], 'pca', end_time => '2024-01-01 20:00+00')" >/dev/null
 model_scores="SELECT md5(string_agg(coalesce(score::text, '-'), ',' ORDER BY ts)) FROM anomdet.detect('m', 'value', model => 'm_rrcf', start_time => '2024-01-01 20:00+00')"
 scored_with_model=$(q dr_src "$model_scores")
+columns_scores="SELECT md5(string_agg(coalesce(score::text, '-') || coalesce(contributions::text, ''), ',' ORDER BY ts)) FROM anomdet.detect_columns('m2', ARRAY['value', 'previous'], model => 'm_pca', explain => 'all')"
+scored_with_columns_model=$(q dr_src "$columns_scores")
 summary="SELECT (SELECT count(*) FROM anomdet.jobs) || ' jobs, ' || (SELECT count(*) FROM anomdet.results) || ' results, '
          || (SELECT count(*) FROM anomdet.injection_cells) || ' injected cells, ' || (SELECT count(*) FROM anomdet.benchmark_results)
          || ' benchmark cells, ' || (SELECT count(*) FROM anomdet.custom_detectors) || ' registered detector, '
-         || (SELECT count(*) FROM anomdet.models) || ' model, ' || (SELECT md5(string_agg(state::text, ',' ORDER BY series)) FROM anomdet.model_states)
+         || (SELECT count(*) FROM anomdet.models) || ' models, ' || (SELECT md5(string_agg(state::text, ',' ORDER BY series)) FROM anomdet.model_states)
          || ', ' || (SELECT count(*) FROM anomdet.detector_states) || ' detector state'"
 before=$(q dr_src "$summary")
 injected=$(q dr_src "SELECT md5(string_agg(value::text, ',' ORDER BY ts)) FROM m")
@@ -42,6 +47,8 @@ echo "  restored: $after"
 [ "$(q dr_dst "SELECT md5(string_agg(value::text, ',' ORDER BY ts)) FROM m")" = "$injected" ] || fail "the injected table differs"
 [ "$(q dr_dst "$model_scores")" = "$scored_with_model" ] || fail "the restored model scores differently"
 echo "  ok   the restored model scores the new rows exactly as before the dump"
+[ "$(q dr_dst "$columns_scores")" = "$scored_with_columns_model" ] || fail "the restored multivariate model scores differently"
+echo "  ok   the restored multivariate model scores and explains every row exactly as before the dump"
 q dr_dst "SELECT anomdet.revert_injection($injection)" >/dev/null
 [ "$(q dr_dst "SELECT md5(string_agg(value::text, ',' ORDER BY ts)) FROM m")" = "$original" ] || fail "revert after restore is not exact"
 echo "  ok   revert_injection($injection) after restore gives back the original table exactly"

@@ -72,8 +72,9 @@ fn detectors_without_a_stored_form_keep_no_state_and_bad_bytes_are_refused() {
     }
 }
 
-/// A model: fitted on the first 2,000 values, saved, restored into a fresh detector; it scores
-/// the last 1,000 as the fitted detector does, and twice the same (scoring never refits).
+/// A model: fitted on the first 2,000 values (twice: the same bytes), saved, restored into a
+/// fresh detector; it scores the last 1,000 as the fitted detector does, and twice the same
+/// (scoring never refits).
 #[test]
 fn a_stored_model_scores_new_values_as_the_fitted_detector_does() {
     let xs = series();
@@ -88,6 +89,10 @@ fn a_stored_model_scores_new_values_as_the_fitted_detector_does() {
         trained += 1;
         fitted.fit(train);
         let model = fitted.save().unwrap();
+        // Same seed, same values: the same bytes.
+        let mut again = (d.build)(&params);
+        again.fit(train);
+        assert_eq!(again.save().unwrap(), model, "{}: fitting twice gave another model", d.name);
         let score = |bytes: &[u8]| {
             let mut copy = (d.build)(&params);
             copy.restore(bytes).unwrap_or_else(|e| panic!("{}: {e}", d.name));
