@@ -99,10 +99,10 @@ pub fn score_with(model: &MultiModel, explain: Explain, matrix: &Matrix) -> Expl
     let scores = model.scores(matrix);
     let flags: Vec<bool> = scores.iter().map(|&s| model.flags(s)).collect();
     let mut shares = Matrix::new(rows, cols, vec![f64::NAN; rows * cols]);
-    for i in 0..rows {
+    for (i, &flagged) in flags.iter().enumerate() {
         let explained = match explain {
             Explain::All => true,
-            Explain::Flagged => flags[i],
+            Explain::Flagged => flagged,
             Explain::None => false,
         };
         if explained && let Some(s) = model.score_row(matrix.row(i), true).shares {

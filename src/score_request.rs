@@ -3,7 +3,7 @@
 
 use crate::chosen_detector::ChosenDetector;
 use crate::error::invalid_argument;
-use crate::models::StoredModel;
+use crate::models::{ModelArgs, StoredModel, check_model_args};
 use crate::pipeline::plan::{DuplicatePolicy, InvalidPolicy, Plan};
 use crate::postgres::relation::Source;
 
@@ -83,43 +83,6 @@ impl SqlScoreArgs<'_> {
             range.with_lookback(&source.qualified, &source.time_column, source.series_column.as_deref(), lookback)?;
         Ok((source, parts))
     }
-}
-
-/// Which model the arguments are checked against: its name, the detector it was trained
-/// with, and the `detector` argument's default (which leaving it out gives).
-pub struct ModelArgs<'a> {
-    pub name: &'a str,
-    pub trained_with: &'a str,
-    pub default_detector: &'a str,
-}
-
-/// With a model, `detector` and `params` are the model's: left at their defaults, or the same.
-/// `prefix` is put before the argument names in messages ("config." in a schedule's config).
-pub fn check_model_args(
-    prefix: &str,
-    model: &ModelArgs<'_>,
-    detector: &str,
-    params: &serde_json::Value,
-    stored: &serde_json::Value,
-) -> Result<(), ErrorReport> {
-    if detector != model.default_detector && detector != model.trained_with {
-        return Err(invalid_argument(
-            format!("{prefix}detector: model {} was trained with {}, not {detector}", model.name, model.trained_with),
-            "leave detector out when you name a model",
-        ));
-    }
-    // Parameters given must be the model's (all of them or some).
-    let differs = match params.as_object() {
-        Some(given) => given.iter().any(|(k, v)| stored.get(k) != Some(v)),
-        None => true,
-    };
-    if differs {
-        return Err(invalid_argument(
-            format!("{prefix}params: model {} was trained with {stored}", model.name),
-            "leave params out when you name a model; train another model for other parameters",
-        ));
-    }
-    Ok(())
 }
 
 /// Validate detector, parameters and policies, then the source; nothing is read before this passes.

@@ -3,9 +3,9 @@
 
 use crate::error::{Code, error, invalid_argument, param_error, required};
 use crate::models::columns::ColumnsModel;
+use crate::models::{ModelArgs, check_model_args};
 use crate::multivariate::{Explain, Scoring, detect_columns as detect_columns_of};
 use crate::postgres::json_arg::JsonArg;
-use crate::score_request::{ModelArgs, check_model_args};
 use anomdet_core::Params;
 use anomdet_core::multivariate::{MultiInfo, find_multivariate, multivariate};
 use pgrx::pg_sys::panic::ErrorReport;

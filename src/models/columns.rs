@@ -77,12 +77,9 @@ impl ColumnsModel {
                 },
             ));
         }
-        let args = crate::score_request::ModelArgs {
-            name: &self.name,
-            trained_with: self.info.name,
-            default_detector: "zscore",
-        };
-        crate::score_request::check_model_args(prefix, &args, detector, params, &self.params.to_json(self.info.params))
+        let args =
+            crate::models::ModelArgs { name: &self.name, trained_with: self.info.name, default_detector: "zscore" };
+        crate::models::check_model_args(prefix, &args, detector, params, &self.params.to_json(self.info.params))
     }
 
     /// The fitted model for a series: its own for a model trained per series, else the one.

@@ -17,11 +17,11 @@ mod watermark;
 
 use crate::chosen_detector::ChosenDetector;
 use crate::error::{Code, OrReport, error, internal, invalid_argument};
+use crate::models::{ModelArgs, check_model_args};
 use crate::pipeline::events::{Events, Step};
 use crate::pipeline::results::{self, Alerts, ResultRows};
 use crate::pipeline::scorer::{ResumeFrom, SeriesScorer};
 use crate::postgres::relation::Source;
-use crate::score_request::{ModelArgs, check_model_args};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 
