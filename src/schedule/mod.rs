@@ -87,6 +87,7 @@ pub fn score_new_rows(config: &serde_json::Value) -> Result<i64, ErrorReport> {
             },
         };
         for (i, (&ts, &value)) in series.ts.iter().zip(&series.values[0]).enumerate() {
+            anomdet_core::interrupt::check_every(i);
             let scored = scorer.update(value);
             if i >= warmup {
                 let step = events.step(series.key.as_deref(), scored.is_anomaly == Some(true));
