@@ -100,15 +100,19 @@ pub fn write(job_id: i64, rows: &ResultRows<'_>, alerts: Option<&Alerts<'_>>) ->
            latency_ms{shares_column}) \
          SELECT $1, series, ts, value, score, is_anomaly, expected, lower_bound, upper_bound, latency_ms{shares_value} FROM input"
     );
-    // One statement stores the rows and, when asked, announces each event that starts in them.
-    let sql = format!(
-        "WITH input AS ({input}), stored AS ({store}) \
+    // Without alerts a plain INSERT; with them one statement stores the rows and announces each
+    // event that starts in them.
+    let sql = match alerts {
+        None => format!("WITH input AS NOT MATERIALIZED ({input}) {store}"),
+        Some(_) => format!(
+            "WITH input AS ({input}), stored AS ({store}) \
          SELECT pg_catalog.count(pg_catalog.pg_notify($12, pg_catalog.json_build_object( \
              'job_id', $1, 'series', i.series, 'ts', i.ts, 'value', i.value, 'score', i.score, \
              'detector', $13, 'latency_ms', i.latency_ms, 'event', 'start', \
              'contributions', i.contributions::pg_catalog.json)::text)) \
          FROM input i WHERE i.starts"
-    );
+        ),
+    };
     args.push(ALERT_CHANNEL.into());
     args.push(alerts.map(|a| a.detector).into());
     let starts: Vec<bool> = match alerts {

@@ -12,13 +12,7 @@ pub trait Detector: Send {
 
     /// Batch mode over a whole series; the default replays the online mode.
     fn score_batch(&mut self, xs: &[f64]) -> Vec<Scored> {
-        xs.iter()
-            .enumerate()
-            .map(|(i, &x)| {
-                crate::interrupt::check_every(i);
-                self.update(x)
-            })
-            .collect()
+        online_pass(self, xs)
     }
 
     /// Learn from trusted values before scoring later ones with what was learnt; [`Detector::save`]
@@ -34,13 +28,7 @@ pub trait Detector: Send {
     /// them. Default: the online mode, which keeps learning within the call (a copy of a stored
     /// model does; the model itself is not changed).
     fn score_fitted(&mut self, xs: &[f64]) -> Vec<Scored> {
-        xs.iter()
-            .enumerate()
-            .map(|(i, &x)| {
-                crate::interrupt::check_every(i);
-                self.update(x)
-            })
-            .collect()
+        online_pass(self, xs)
     }
 
     /// Its learnt state, so a later run can resume exactly here (`None`: it keeps none, as a
@@ -53,4 +41,15 @@ pub trait Detector: Send {
     fn restore(&mut self, _state: &[u8]) -> Result<(), StateError> {
         Err(StateError::NotSaved)
     }
+}
+
+/// `update` over the values in order, a cancel checked every few thousand.
+fn online_pass<D: Detector + ?Sized>(detector: &mut D, xs: &[f64]) -> Vec<Scored> {
+    xs.iter()
+        .enumerate()
+        .map(|(i, &x)| {
+            crate::interrupt::check_every(i);
+            detector.update(x)
+        })
+        .collect()
 }
