@@ -25,6 +25,8 @@ cargo clippy -q --all-targets -p anomdet -- -D warnings
 tier "core unit tests (cargo test -p anomdet-core)"
 cargo test -q -p anomdet-core 2>&1 | grep -E "^test result|FAILED|panicked" || true
 cargo test -q -p anomdet-core >/dev/null 2>&1 || { cargo test -p anomdet-core; exit 1; }
+# The benchmark's NAB scorer against NAB's published numbers (skips without ../shared/data/nab).
+python3 bench/nab_score.py --check
 
 tier "build and install the extension (scripts/install.sh)"
 bash scripts/install.sh

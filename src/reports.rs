@@ -60,18 +60,19 @@ pub fn job_report(job_id: i64) -> Result<String, ErrorReport> {
     }
     sections.extend(other_columns(job_id, relid, &info[1])?);
     // The evaluation, when the source column carries injected labels.
-    let (labels, scores, flags) = flatten(&series);
-    if labels.iter().any(|&l| l) {
-        let rows: Vec<Vec<String>> = anomdet_core::evaluate::evaluate(&labels, &scores, &flags)
-            .into_iter()
-            .map(|m| {
-                vec![
-                    m.name.to_string(),
-                    if m.value.is_finite() { format!("{:.4}", m.value) } else { "–".into() },
-                    m.note.to_string(),
-                ]
-            })
-            .collect();
+    let flat = flatten(&series);
+    if flat.labels.iter().any(|&l| l) {
+        let rows: Vec<Vec<String>> =
+            anomdet_core::evaluate::evaluate_series(&flat.labels, &flat.scores, &flat.flags, &flat.series)
+                .into_iter()
+                .map(|m| {
+                    vec![
+                        m.name.to_string(),
+                        if m.value.is_finite() { format!("{:.4}", m.value) } else { "–".into() },
+                        m.note.to_string(),
+                    ]
+                })
+                .collect();
         sections.push("<h2>Against the injected labels</h2>".into());
         sections.push(table("evaluation", &["metric", "value", "how to read it"], &rows));
     }

@@ -71,21 +71,28 @@ pub fn read_job_series(
     })
 }
 
-/// Labels, scores (NaN when unscored) and the detector's own flags, aligned row by row.
-pub type Scored = (Vec<bool>, Vec<f64>, Vec<bool>);
+/// A job's series laid end to end: labels, scores (NaN: unscored), flags, and each series' rows.
+pub struct Flat {
+    pub labels: Vec<bool>,
+    pub scores: Vec<f64>,
+    pub flags: Vec<bool>,
+    pub series: Vec<std::ops::Range<usize>>,
+}
 
-/// All series end to end, with a gap row between them so no range runs from one into the next.
-pub fn flatten(series: &[JobSeries]) -> Scored {
-    let (mut labels, mut scores, mut flags) = (Vec::new(), Vec::new(), Vec::new());
+/// One unlabelled, unscored row between two series keeps a range from running across them.
+pub fn flatten(series: &[JobSeries]) -> Flat {
+    let mut flat = Flat { labels: Vec::new(), scores: Vec::new(), flags: Vec::new(), series: Vec::new() };
     for (i, s) in series.iter().enumerate() {
         if i > 0 {
-            labels.push(false);
-            scores.push(f64::NAN);
-            flags.push(false);
+            flat.labels.push(false);
+            flat.scores.push(f64::NAN);
+            flat.flags.push(false);
         }
-        labels.extend_from_slice(&s.labels);
-        scores.extend(s.scores.iter().map(|v| v.unwrap_or(f64::NAN)));
-        flags.extend_from_slice(&s.flags);
+        let start = flat.labels.len();
+        flat.labels.extend_from_slice(&s.labels);
+        flat.scores.extend(s.scores.iter().map(|v| v.unwrap_or(f64::NAN)));
+        flat.flags.extend_from_slice(&s.flags);
+        flat.series.push(start..flat.labels.len());
     }
-    (labels, scores, flags)
+    flat
 }

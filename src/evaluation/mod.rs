@@ -6,7 +6,7 @@ pub mod threshold;
 
 use crate::error::{Code, error, invalid_argument};
 use crate::postgres::time_range::TimeRange;
-use anomdet_core::evaluate::evaluate as compute;
+use anomdet_core::evaluate::{evaluate as compute, evaluate_series as compute_series};
 use job_series::{flatten, read_job_series};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
@@ -39,7 +39,8 @@ pub fn evaluate_job(job_id: i64, threshold: &str, range: TimeRange) -> Result<Ve
             "run anomdet.run_batch again",
         ));
     }
-    let (labels, scores, flags) = flatten(&read_job_series(job_id, relid, &column, range)?);
+    let flat = flatten(&read_job_series(job_id, relid, &column, range)?);
+    let (labels, scores, flags) = (&flat.labels, &flat.scores, &flat.flags);
     if !labels.iter().any(|&l| l) {
         return Err(error(
             Code::ERRCODE_DATA_EXCEPTION,
@@ -50,15 +51,15 @@ pub fn evaluate_job(job_id: i64, threshold: &str, range: TimeRange) -> Result<Ve
             "inject anomalies first (anomdet.inject), then run the detector again",
         ));
     }
-    let predicted = threshold.flags(&labels, &scores, &flags);
-    let mut rows: Vec<(String, Option<f64>, String)> = compute(&labels, &scores, &predicted)
+    let predicted = threshold.flags(labels, scores, flags);
+    let mut rows: Vec<(String, Option<f64>, String)> = compute_series(labels, scores, &predicted, &flat.series)
         .into_iter()
         .map(|m| (m.name.to_string(), Some(m.value).filter(|v| !v.is_nan()), m.note.to_string()))
         .collect();
     rows.push(("rows".into(), Some(labels.len() as f64), "scored rows compared".into()));
     rows.push((
         "labelled_ranges".into(),
-        Some(anomdet_core::evaluate::runs(&labels).len() as f64),
+        Some(anomdet_core::evaluate::runs(labels).len() as f64),
         "injected windows among the scored rows".into(),
     ));
     Ok(rows)

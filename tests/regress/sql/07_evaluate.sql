@@ -44,7 +44,7 @@ SELECT expect_error(format('SELECT * FROM anomdet.evaluate(%s)', :failed_job));
 SELECT metric, round(value::numeric, 4) AS value FROM anomdet.evaluate_arrays(
     (SELECT array_agg(i BETWEEN 900 AND 920 ORDER BY i) FROM generate_series(1, 1000) i),
     (SELECT array_agg(CASE WHEN i BETWEEN 900 AND 920 THEN 1.0 ELSE 0.0 END ORDER BY i) FROM generate_series(1, 1000) i))
-WHERE metric IN ('roc_auc', 'pr_auc_ap', 'vus_pr', 'nab_standard', 'best_f1', 'f1');
+WHERE metric IN ('roc_auc', 'pr_auc_ap', 'vus_pr', 'nab_standard', 'nab_standard_best', 'best_f1', 'f1');
 SELECT round(value::numeric, 4) AS inverted_roc_auc FROM anomdet.evaluate_arrays(
     (SELECT array_agg(i BETWEEN 900 AND 920 ORDER BY i) FROM generate_series(1, 1000) i),
     (SELECT array_agg(CASE WHEN i BETWEEN 900 AND 920 THEN 0.0 ELSE 1.0 END ORDER BY i) FROM generate_series(1, 1000) i))
