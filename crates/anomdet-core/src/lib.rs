@@ -21,6 +21,7 @@ pub mod params;
 pub mod parts;
 pub mod replay;
 pub mod report;
+pub mod resolution;
 pub mod scored;
 pub mod seasonal;
 pub mod series;

@@ -10,7 +10,7 @@ use crate::state::StateError;
 use serde::{Deserialize, Serialize};
 use super::{Detector, DetectorInfo, Finds, Memory, Scored};
 use crate::params::{Bound, ParamSpec};
-use crate::series::floor_scale;
+use crate::resolution::Resolution;
 use std::collections::VecDeque;
 
 const PARAMS: &[ParamSpec] = &[
@@ -46,6 +46,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
             model: None,
             since_fit: 0,
             mae: 0.0,
+            resolution: Resolution::default(),
         })
     },
 };
@@ -112,10 +113,12 @@ struct ArResidual {
     model: Option<Ar>,
     since_fit: usize,
     mae: f64,
+    resolution: Resolution,
 }
 
 impl Detector for ArResidual {
     fn update(&mut self, x: f64) -> Scored {
+        self.resolution.observe(x);
         let Some(model) = &self.model else {
             self.history.push_back(x);
             if self.history.len() >= self.train {
@@ -126,7 +129,7 @@ impl Detector for ArResidual {
             return Scored::WARMUP;
         };
         let f = model.predict(&self.history);
-        let sigma = floor_scale(1.25 * self.mae, f);
+        let sigma = self.resolution.floor(1.25 * self.mae, f);
         let scored = Scored::banded(x, f, sigma, self.threshold);
         let flagged = scored.is_anomaly == Some(true);
         // A flagged value enters the lags clipped at its control limit: bounded for a spike,

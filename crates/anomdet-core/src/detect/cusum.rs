@@ -8,7 +8,8 @@ use crate::state::StateError;
 use serde::{Deserialize, Serialize};
 use super::{Detector, DetectorInfo, Finds, Memory, Scored};
 use crate::params::{Bound, ParamSpec};
-use crate::series::{Welford, floor_scale};
+use crate::resolution::Resolution;
+use crate::series::Welford;
 
 const PARAMS: &[ParamSpec] = &[
     ParamSpec::float(
@@ -47,6 +48,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
             target: None,
             up: 0.0,
             down: 0.0,
+            resolution: Resolution::default(),
         })
     },
 };
@@ -61,15 +63,17 @@ struct Cusum {
     target: Option<(f64, f64)>,
     up: f64,
     down: f64,
+    resolution: Resolution,
 }
 
 impl Detector for Cusum {
     fn update(&mut self, x: f64) -> Scored {
+        self.resolution.observe(x);
         let Some((mu, sigma)) = self.target else {
             self.learn.push(x);
             if self.learn.count() >= self.warmup {
                 let mu = self.learn.mean();
-                self.target = Some((mu, floor_scale(self.learn.sample_sd(), mu)));
+                self.target = Some((mu, self.resolution.floor(self.learn.sample_sd(), mu)));
             }
             return Scored::WARMUP;
         };

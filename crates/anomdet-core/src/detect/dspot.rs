@@ -2,6 +2,7 @@
 //! last `depth` normal values, so the thresholds follow a drifting level. Values that raise an
 //! alarm do not enter that mean.
 
+use crate::resolution::Resolution;
 use crate::state::StateError;
 use serde::{Deserialize, Serialize};
 use super::{Detector, DetectorInfo, Finds, Memory, Scored};
@@ -38,6 +39,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
             sum: 0.0,
             init: Vec::new(),
             tails: None,
+            resolution: Resolution::default(),
         })
     },
 };
@@ -55,6 +57,8 @@ struct Dspot {
     /// Calibration deviations.
     init: Vec<f64>,
     tails: Option<BiTail>,
+    /// The values' resolution (deviations from a mean of counts are not counts).
+    resolution: Resolution,
 }
 
 impl Dspot {
@@ -69,6 +73,7 @@ impl Dspot {
 
 impl Detector for Dspot {
     fn update(&mut self, x: f64) -> Scored {
+        self.resolution.observe(x);
         if self.recent.len() < self.depth {
             self.remember(x);
             return Scored::WARMUP;
@@ -84,7 +89,7 @@ impl Detector for Dspot {
             self.remember(x);
             return Scored::WARMUP;
         };
-        let mut out = tails.judge(deviation, level);
+        let mut out = tails.judge(deviation, level, &self.resolution);
         out.expected = Some(level);
         if out.is_anomaly != Some(true) {
             self.remember(x);

@@ -6,7 +6,7 @@ use crate::state::StateError;
 use serde::{Deserialize, Serialize};
 use super::{Detector, DetectorInfo, Finds, Memory, Scored};
 use crate::params::{Bound, ParamKind, ParamSpec};
-use crate::series::floor_scale;
+use crate::resolution::Resolution;
 
 /// σ = sqrt(π/2) · E|e| for normal errors; 1.25 is the customary rounding.
 const MAE_TO_SIGMA: f64 = 1.25;
@@ -65,6 +65,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
             seen: 0,
             forecast: 0.0,
             mean_abs_error: 0.0,
+            resolution: Resolution::default(),
         })
     },
 };
@@ -78,11 +79,13 @@ struct Ewma {
     seen: u64,
     forecast: f64,
     mean_abs_error: f64,
+    resolution: Resolution,
 }
 
 impl Detector for Ewma {
     fn update(&mut self, x: f64) -> Scored {
         self.seen += 1;
+        self.resolution.observe(x);
         if self.seen == 1 {
             self.forecast = x;
             return Scored::WARMUP;
@@ -94,7 +97,7 @@ impl Detector for Ewma {
             self.mean_abs_error += (error.abs() - self.mean_abs_error) / k;
             Scored::WARMUP
         } else {
-            let sigma = floor_scale(MAE_TO_SIGMA * self.mean_abs_error, self.forecast);
+            let sigma = self.resolution.floor(MAE_TO_SIGMA * self.mean_abs_error, self.forecast);
             let scored = Scored::banded(x, self.forecast, sigma, self.threshold);
             self.mean_abs_error = self.alpha * error.abs() + (1.0 - self.alpha) * self.mean_abs_error;
             scored

@@ -12,7 +12,7 @@ use crate::state::StateError;
 use serde::{Deserialize, Serialize};
 use super::{Detector, DetectorInfo, Finds, Memory, Scored};
 use crate::params::{Bound, ParamSpec};
-use crate::series::floor_scale;
+use crate::resolution::Resolution;
 
 const MAE_TO_SIGMA: f64 = 1.25;
 
@@ -57,6 +57,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
             warmup: p.int("warmup").max(2 * p.int("period")),
             buffer: Vec::new(),
             state: None,
+            resolution: Resolution::default(),
         })
     },
 };
@@ -111,6 +112,7 @@ struct HoltWinters {
     warmup: usize,
     buffer: Vec<f64>,
     state: Option<State>,
+    resolution: Resolution,
 }
 
 impl HoltWinters {
@@ -119,7 +121,7 @@ impl HoltWinters {
         let st = self.state.as_mut().expect("started");
         let f = st.forecast();
         let error = x - f;
-        let sigma = floor_scale(MAE_TO_SIGMA * st.mae, f);
+        let sigma = self.resolution.floor(MAE_TO_SIGMA * st.mae, f);
         let scored = Scored::banded(x, f, sigma, threshold);
         let flagged = st.errors_seen >= 10 && scored.is_anomaly == Some(true);
         // Learn a flagged value as its control limit.
@@ -137,6 +139,7 @@ impl HoltWinters {
 
 impl Detector for HoltWinters {
     fn update(&mut self, x: f64) -> Scored {
+        self.resolution.observe(x);
         if self.state.is_some() {
             return self.observe(x);
         }

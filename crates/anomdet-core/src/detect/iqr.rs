@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 use crate::parts::rolling::{Rolling, WindowRule};
 use super::{DetectorInfo, Finds, Memory, Scored};
 use crate::params::{Bound, ParamKind, ParamSpec};
-use crate::series::{floor_scale, quantile_sorted};
+use crate::resolution::Resolution;
+use crate::series::quantile_sorted;
 
 const PARAMS: &[ParamSpec] = &[
     ParamSpec {
@@ -45,7 +46,7 @@ struct Tukey {
 }
 
 impl WindowRule for Tukey {
-    fn judge(&self, window: &[f64], x: f64) -> Scored {
+    fn judge(&self, window: &[f64], x: f64, resolution: &Resolution) -> Scored {
         let q1 = quantile_sorted(window, 0.25);
         let q3 = quantile_sorted(window, 0.75);
         let median = quantile_sorted(window, 0.5);
@@ -53,7 +54,7 @@ impl WindowRule for Tukey {
         let lower = q1 - self.k * iqr;
         let upper = q3 + self.k * iqr;
         Scored {
-            score: Some((x - median).abs() / floor_scale(iqr, median)),
+            score: Some((x - median).abs() / resolution.floor(iqr, median)),
             is_anomaly: Some(x < lower || x > upper),
             expected: Some(median),
             lower: Some(lower),

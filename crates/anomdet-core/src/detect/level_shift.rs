@@ -2,7 +2,8 @@
 //! the median of the `window` values before it; IQR fences on that difference (c = 6, both
 //! sides). It needs values after the point, so it runs in batch mode only.
 
-use crate::parts::fences::{FittedFences, Side, judge_all};
+use crate::parts::fences::{FittedFences, Least, Side, judge_all};
+use crate::resolution::Resolution;
 use crate::state::StateError;
 use serde::{Deserialize, Serialize};
 use super::{Detector, DetectorInfo, Finds, Memory, Scored};
@@ -86,13 +87,13 @@ impl Detector for LevelShift {
 
     fn score_batch(&mut self, xs: &[f64]) -> Vec<Scored> {
         let (d, before) = self.differences(xs);
-        judge_all(&d, before.as_deref(), self.c, Side::Both)
+        judge_all(xs, &d, before.as_deref(), self.c, Side::Both, Least::Resolution(Resolution::default()))
     }
 
     /// A model: the fences of the training stretch and its last `window` values.
     fn fit(&mut self, xs: &[f64]) {
         let (d, _) = self.differences(xs);
-        self.fitted = FittedFences::fit(xs, &d, 2 * self.window);
+        self.fitted = FittedFences::fit(xs, &d, 2 * self.window, Least::Resolution(Resolution::default()));
     }
 
     fn score_fitted(&mut self, xs: &[f64]) -> Vec<Scored> {

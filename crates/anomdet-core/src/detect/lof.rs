@@ -8,6 +8,8 @@ use super::{DetectorInfo, Finds, Memory};
 use crate::parts::window_model::{Rows, SEED, THRESHOLD, WINDOW, WindowScores, Windowed, min_points};
 use crate::params::ParamSpec;
 use crate::subsequence::Spread;
+use crate::resolution::Resolution;
+use crate::subsequence::Subsequences;
 use crate::tabular::lof::Lof;
 use crate::tabular::params::{LOF_K, REFERENCE};
 
@@ -26,14 +28,21 @@ pub static INFO: DetectorInfo = DetectorInfo {
     build: |p| {
         let (k, reference, seed) = (p.int("k"), p.int("reference"), p.int("seed") as u64);
         Box::new(Windowed::new(p, Spread::CoveringMin, Rows::Standardized, move |s| {
-            let model = Lof::fit(&s.rows, k, reference, seed);
+            let model = Lof::fit_resolved(&s.rows, k, reference, seed, least_reach(s));
             WindowScores { scores: model.score_all(&s.rows), expected: None }
         })
         .fitted_by(move |s| {
-            let model = Lof::fit(&s.rows, k, reference, seed);
+            let model = Lof::fit_resolved(&s.rows, k, reference, seed, least_reach(s));
             let training_scores = model.score_all(&s.rows);
             let (model, reference) = model.keep_reference(&s.rows);
             Fit { rows: FittedRows::Lof { model, reference }, training_scores }
         }))
     },
 };
+
+/// Half the series' resolution, in the z-scored windows' unit: two windows one step apart in
+/// one value are that far apart.
+fn least_reach(s: &Subsequences) -> f64 {
+    let sd = s.sd.iter().sum::<f64>() / s.sd.len().max(1) as f64;
+    Resolution::of(s.xs).floor(0.0, 0.0) / sd.max(f64::MIN_POSITIVE)
+}

@@ -9,7 +9,8 @@
 use super::{Detector, DetectorInfo, Finds, Memory, Scored};
 use crate::lstm::{Lstm, Settings};
 use crate::params::{Bound, ParamSpec, Params};
-use crate::series::{floor_scale, mad_sorted, quantile_sorted};
+use crate::resolution::Resolution;
+use crate::series::{mad_sorted, quantile_sorted};
 use crate::state::StateError;
 use crate::tabular::params::SEED;
 use serde::{Deserialize, Serialize};
@@ -89,7 +90,8 @@ impl Trained {
         let n = xs.len() as f64;
         let mean = xs.iter().sum::<f64>() / n;
         let sd = (xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n).sqrt();
-        let unit = floor_scale(sd, mean);
+        let resolution = Resolution::of(xs);
+        let unit = resolution.floor(sd, mean);
         let z: Vec<f64> = xs.iter().map(|x| (x - mean) / unit).collect();
         let model = Lstm::fit(&z, settings);
         // The error scale: the model's errors on the series as it is.
@@ -97,7 +99,8 @@ impl Trained {
         let mut errors: Vec<f64> = (lookback..z.len()).map(|t| z[t] - forecasts[t - lookback]).collect();
         errors.sort_by(f64::total_cmp);
         let centre = quantile_sorted(&errors, 0.5);
-        let scale = floor_scale(1.4826 * mad_sorted(&errors, centre), 1.0);
+        // An error below half the series' resolution is not measurable (in z units).
+        let scale = (1.4826 * mad_sorted(&errors, centre)).max(resolution.floor(0.0, mean) / unit);
         (Trained { model, mean, unit, centre, scale }, z, forecasts)
     }
 

@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 use crate::parts::rolling::{Rolling, WindowRule};
 use super::{DetectorInfo, Finds, Memory, Scored};
 use crate::params::{Bound, ParamKind, ParamSpec};
-use crate::series::{floor_scale, mad_sorted, quantile_sorted};
+use crate::resolution::Resolution;
+use crate::series::{mad_sorted, quantile_sorted};
 
 /// Makes the MAD a consistent estimator of the standard deviation under normality.
 const NORMAL_CONSISTENCY: f64 = 1.4826;
@@ -48,9 +49,9 @@ struct Hampel {
 }
 
 impl WindowRule for Hampel {
-    fn judge(&self, window: &[f64], x: f64) -> Scored {
+    fn judge(&self, window: &[f64], x: f64, resolution: &Resolution) -> Scored {
         let median = quantile_sorted(window, 0.5);
-        let sigma = floor_scale(NORMAL_CONSISTENCY * mad_sorted(window, median), median);
+        let sigma = resolution.floor(NORMAL_CONSISTENCY * mad_sorted(window, median), median);
         Scored::banded(x, median, sigma, self.threshold)
     }
 }

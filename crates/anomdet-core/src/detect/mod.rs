@@ -9,6 +9,8 @@
 #[cfg(test)]
 mod reference_tests;
 #[cfg(test)]
+mod scale_floor_tests;
+#[cfg(test)]
 mod state_tests;
 
 /// Declares each detector's module and lists its `INFO`, from one list of words.

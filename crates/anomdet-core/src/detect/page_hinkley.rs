@@ -10,7 +10,7 @@ use crate::state::StateError;
 use serde::{Deserialize, Serialize};
 use super::{Detector, DetectorInfo, Finds, Memory, Scored};
 use crate::params::{Bound, ParamSpec};
-use crate::series::floor_scale;
+use crate::resolution::Resolution;
 
 const PARAMS: &[ParamSpec] = &[
     ParamSpec::int("min_instances", 30.0, 2.0, 1e7, "values before a change can be signalled (and that set the scale)"),
@@ -111,7 +111,7 @@ impl Detector for PageHinkley {
                     return Scored::WARMUP;
                 }
                 let (mean, sd) = crate::series::mean_sd(&self.first);
-                let scale = floor_scale(sd, mean);
+                let scale = Resolution::of(&self.first).floor(sd, mean);
                 self.scale = Some(scale);
                 let first = std::mem::take(&mut self.first);
                 let mut last = None;

@@ -5,7 +5,8 @@
 
 use crate::state::StateError;
 use serde::{Deserialize, Serialize};
-use crate::parts::fences::{Side, judge, judge_all};
+use crate::parts::fences::{Least, Side, judge, judge_all};
+use crate::resolution::Resolution;
 use super::{Detector, DetectorInfo, Finds, Memory, Scored};
 use crate::params::{Bound, ParamSpec};
 use crate::series::quantile_sorted;
@@ -34,6 +35,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
             c: p.float("c"),
             recent: TrailingWindow::new(window),
             deviations: TrailingWindow::new(p.int("history")),
+            resolution: Resolution::default(),
         })
     },
 };
@@ -45,6 +47,7 @@ struct Persist {
     recent: TrailingWindow,
     /// The last `history` deviations, kept sorted.
     deviations: TrailingWindow,
+    resolution: Resolution,
 }
 
 fn median(sorted: &[f64]) -> f64 {
@@ -54,13 +57,14 @@ fn median(sorted: &[f64]) -> f64 {
 impl Detector for Persist {
     fn update(&mut self, x: f64) -> Scored {
         let mut out = Scored::WARMUP;
+        self.resolution.observe(x);
         if self.recent.is_full() {
             let base = median(self.recent.sorted());
             let d = x - base;
             let past = self.deviations.sorted();
             if past.len() >= 10 {
                 let q = (quantile_sorted(past, 0.25), quantile_sorted(past, 0.5), quantile_sorted(past, 0.75));
-                out = judge(d, q, self.c, Side::Both, Some(base));
+                out = judge(d, q, self.c, Side::Both, Some(base), Least::Resolution(self.resolution));
             }
             self.deviations.push(d);
         }
@@ -78,7 +82,7 @@ impl Detector for Persist {
             bases.push(base);
             window.push(x);
         }
-        judge_all(&d, Some(&bases), self.c, Side::Both)
+        judge_all(xs, &d, Some(&bases), self.c, Side::Both, Least::Resolution(Resolution::default()))
     }
 
     fn save(&self) -> Option<Vec<u8>> {

@@ -3,7 +3,7 @@
 //! stretches and outliers, over random windows, in both modes.
 
 use super::{Params, find_detector};
-use crate::series::floor_scale;
+use crate::resolution::Resolution;
 
 /// Deterministic pseudo-random numbers (xorshift64).
 struct Random(u64);
@@ -49,22 +49,24 @@ fn quantile(values: &[f64], p: f64) -> f64 {
     s[lo] + (h - lo as f64) * (s[hi] - s[lo])
 }
 
-fn mad_score(window: &[f64], x: f64) -> f64 {
+/// Scales are floored by the resolution of `seen`: the values up to and including the scored
+/// one (online), or the whole series (batch).
+fn mad_score(window: &[f64], x: f64, seen: &[f64]) -> f64 {
     let median = quantile(window, 0.5);
     let deviations: Vec<f64> = window.iter().map(|v| (v - median).abs()).collect();
-    (x - median).abs() / floor_scale(1.4826 * quantile(&deviations, 0.5), median)
+    (x - median).abs() / Resolution::of(seen).floor(1.4826 * quantile(&deviations, 0.5), median)
 }
 
-fn iqr_score(window: &[f64], x: f64) -> f64 {
+fn iqr_score(window: &[f64], x: f64, seen: &[f64]) -> f64 {
     let median = quantile(window, 0.5);
-    (x - median).abs() / floor_scale(quantile(window, 0.75) - quantile(window, 0.25), median)
+    (x - median).abs() / Resolution::of(seen).floor(quantile(window, 0.75) - quantile(window, 0.25), median)
 }
 
-fn zscore(past: &[f64], x: f64) -> f64 {
+fn zscore(past: &[f64], x: f64, seen: &[f64]) -> f64 {
     let n = past.len() as f64;
     let mean = past.iter().sum::<f64>() / n;
     let sd = (past.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - 1.0)).sqrt();
-    (x - mean).abs() / floor_scale(sd, mean)
+    (x - mean).abs() / Resolution::of(seen).floor(sd, mean)
 }
 
 /// Equal to 1e-9, relative (and absolute near zero). Over a flat stretch the scale is the floor
@@ -115,16 +117,16 @@ fn rolling_and_cumulative_detectors_match_a_naive_recomputation() {
             "mad",
             serde_json::json!({"window": window}),
             &xs,
-            |i| (i >= window).then(|| mad_score(&xs[i - window..i], xs[i])),
-            |i| mad_score(centred(i), xs[i]),
+            |i| (i >= window).then(|| mad_score(&xs[i - window..i], xs[i], &xs[..=i])),
+            |i| mad_score(centred(i), xs[i], &xs),
         );
         if window >= 4 {
             check(
                 "iqr",
                 serde_json::json!({"window": window}),
                 &xs,
-                |i| (i >= window).then(|| iqr_score(&xs[i - window..i], xs[i])),
-                |i| iqr_score(centred(i), xs[i]),
+                |i| (i >= window).then(|| iqr_score(&xs[i - window..i], xs[i], &xs[..=i])),
+                |i| iqr_score(centred(i), xs[i], &xs),
             );
         }
         let history = 2 + random.below(30) as usize;
@@ -132,8 +134,8 @@ fn rolling_and_cumulative_detectors_match_a_naive_recomputation() {
             "zscore",
             serde_json::json!({"min_history": history}),
             &xs,
-            |i| (i >= history).then(|| zscore(&xs[..i], xs[i])),
-            |i| zscore(&xs, xs[i]),
+            |i| (i >= history).then(|| zscore(&xs[..i], xs[i], &xs[..=i])),
+            |i| zscore(&xs, xs[i], &xs),
         );
     }
 }

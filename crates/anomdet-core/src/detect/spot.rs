@@ -9,6 +9,7 @@
 //! keeps a stream linear in practice with the same thresholds to within that growth; beyond
 //! 5,000 peaks a fit uses an even stride through them.
 
+use crate::resolution::Resolution;
 use crate::state::StateError;
 use serde::{Deserialize, Serialize};
 use super::{Detector, DetectorInfo, Finds, Memory, Scored};
@@ -35,18 +36,20 @@ struct Spot {
     both: bool,
     init: Vec<f64>,
     tails: Option<BiTail>,
+    resolution: Resolution,
 }
 
 impl Spot {
     fn new(q: f64, level: f64, n_init: usize, both: bool) -> Spot {
-        Spot { q, level, n_init, both, init: Vec::with_capacity(n_init), tails: None }
+        Spot { q, level, n_init, both, init: Vec::with_capacity(n_init), tails: None, resolution: Resolution::default() }
     }
 }
 
 impl Detector for Spot {
     fn update(&mut self, x: f64) -> Scored {
+        self.resolution.observe(x);
         match self.tails.as_mut() {
-            Some(tails) => tails.judge(x, 0.0),
+            Some(tails) => tails.judge(x, 0.0, &self.resolution),
             None => {
                 self.init.push(x);
                 if self.init.len() >= self.n_init {

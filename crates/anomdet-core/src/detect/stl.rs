@@ -7,7 +7,8 @@
 use super::{Detector, DetectorInfo, Finds, Memory, Scored};
 use crate::params::{Bound, ParamSpec};
 use crate::parts::fitted_season::{FittedSeason, Judge};
-use crate::series::{floor_scale, mad_sorted, quantile_sorted};
+use crate::resolution::Resolution;
+use crate::series::{mad_sorted, quantile_sorted};
 use crate::state::StateError;
 use serde::{Deserialize, Serialize};
 
@@ -90,12 +91,12 @@ impl Stl {
     }
 }
 
-/// The robust centre and scale of residuals.
-fn centre_and_scale(residual: &[f64]) -> (f64, f64) {
+/// The robust centre and scale of the residuals of `xs`, the scale floored by their resolution.
+fn centre_and_scale(xs: &[f64], residual: &[f64]) -> (f64, f64) {
     let mut sorted = residual.to_vec();
     sorted.sort_by(f64::total_cmp);
     let center = quantile_sorted(&sorted, 0.5);
-    (center, floor_scale(1.4826 * mad_sorted(&sorted, center), center))
+    (center, Resolution::of(xs).floor(1.4826 * mad_sorted(&sorted, center), center))
 }
 
 impl Detector for Stl {
@@ -111,7 +112,7 @@ impl Detector for Stl {
     /// new values are judged against season + the median of the last cycle (`parts::fitted_season`).
     fn fit(&mut self, xs: &[f64]) {
         let parts = self.decompose(xs);
-        let (centre, scale) = centre_and_scale(&parts.residual);
+        let (centre, scale) = centre_and_scale(xs, &parts.residual);
         let judge = Judge { centre, scale, cut: self.threshold, per: 1.0 };
         self.fitted = Some(FittedSeason::new(xs, &parts.seasonal, parts.period, judge));
     }
@@ -126,7 +127,7 @@ impl Detector for Stl {
 
     fn score_batch(&mut self, xs: &[f64]) -> Vec<Scored> {
         let Parts { fitted, residual, .. } = self.decompose(xs);
-        let (center, scale) = centre_and_scale(&residual);
+        let (center, scale) = centre_and_scale(xs, &residual);
         xs.iter()
             .zip(fitted.iter().zip(&residual))
             .map(|(_, (&f, &r))| {

@@ -3,7 +3,13 @@
 //! sd_before; IQR fences on that ratio (c = 6), flagging rises in volatility (ADTK's default
 //! side). Needs values after the point: batch mode only.
 
-use crate::parts::fences::{FittedFences, Side, judge_all};
+use crate::parts::fences::{FittedFences, Least, Side, judge_all};
+use crate::resolution::Resolution;
+
+/// The least IQR of the relative changes in spread: 10%. On quantized or constant stretches
+/// the spread, and so its changes, are 0 for long runs, and an IQR of 0 made a small change
+/// score 1e9.
+const LEAST_CHANGE: Least = Least::Fixed(0.1);
 use crate::state::StateError;
 use serde::{Deserialize, Serialize};
 use super::{Detector, DetectorInfo, Finds, Memory, Scored};
@@ -40,7 +46,11 @@ impl VolatilityShift {
     fn differences(&self, xs: &[f64]) -> (Vec<f64>, Option<Vec<f64>>) {
         let from = rolling_sd_from(xs, self.window);
         let w = self.window;
-        let d = (0..xs.len()).map(|i| if i < w { f64::NAN } else { (from[i] - from[i - w]) / from[i - w] }).collect();
+        // A spread below half the values' resolution is not measurable.
+        let least = Resolution::of(xs).floor(0.0, 0.0);
+        let d = (0..xs.len())
+            .map(|i| if i < w { f64::NAN } else { (from[i].max(least) - from[i - w].max(least)) / from[i - w].max(least) })
+            .collect();
         (d, None)
     }
 }
@@ -83,13 +93,13 @@ impl Detector for VolatilityShift {
 
     fn score_batch(&mut self, xs: &[f64]) -> Vec<Scored> {
         let (d, _) = self.differences(xs);
-        judge_all(&d, None, self.c, Side::Positive)
+        judge_all(xs, &d, None, self.c, Side::Positive, LEAST_CHANGE)
     }
 
     /// A model: the fences of the training stretch and its last `window` values.
     fn fit(&mut self, xs: &[f64]) {
         let (d, _) = self.differences(xs);
-        self.fitted = FittedFences::fit(xs, &d, 2 * self.window);
+        self.fitted = FittedFences::fit(xs, &d, 2 * self.window, LEAST_CHANGE);
     }
 
     fn score_fitted(&mut self, xs: &[f64]) -> Vec<Scored> {

@@ -5,7 +5,8 @@ use crate::state::StateError;
 use serde::{Deserialize, Serialize};
 use super::{Detector, DetectorInfo, Finds, Memory, Scored};
 use crate::params::{Bound, ParamKind, ParamSpec};
-use crate::series::{Welford, floor_scale, mean_sd};
+use crate::resolution::Resolution;
+use crate::series::{Welford, mean_sd};
 
 const PARAMS: &[ParamSpec] = &[
     ParamSpec {
@@ -41,6 +42,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
             threshold: p.float("threshold"),
             min_history: p.int("min_history") as u64,
             seen: Welford::default(),
+            resolution: Resolution::default(),
         })
     },
 };
@@ -50,15 +52,17 @@ struct ZScore {
     threshold: f64,
     min_history: u64,
     seen: Welford,
+    resolution: Resolution,
 }
 
 impl Detector for ZScore {
     fn update(&mut self, x: f64) -> Scored {
+        self.resolution.observe(x);
         let out = if self.seen.count() < self.min_history {
             Scored::WARMUP
         } else {
             let mean = self.seen.mean();
-            Scored::banded(x, mean, floor_scale(self.seen.sample_sd(), mean), self.threshold)
+            Scored::banded(x, mean, self.resolution.floor(self.seen.sample_sd(), mean), self.threshold)
         };
         self.seen.push(x);
         out
@@ -66,7 +70,7 @@ impl Detector for ZScore {
 
     fn score_batch(&mut self, xs: &[f64]) -> Vec<Scored> {
         let (mean, sd) = mean_sd(xs);
-        let scale = floor_scale(sd, mean);
+        let scale = Resolution::of(xs).floor(sd, mean);
         xs.iter()
             .enumerate()
             .map(|(i, &x)| {

@@ -2,13 +2,14 @@
 //! a sorted window, run over a centred window in batch mode and a trailing one online.
 
 use crate::detector::{Detector, Scored};
+use crate::resolution::Resolution;
 use crate::window::{TrailingWindow, for_each_centered};
 use serde::{Deserialize, Serialize};
 
-/// How a robust detector judges `x` against a window of neighbours (ascending).
-/// A rule is plain data (its parameters), saved with the window.
+/// How a robust detector judges `x` against a window of neighbours (ascending), its scale
+/// floored by the series' resolution. A rule is plain data (its parameters), saved with the window.
 pub trait WindowRule: Send + Serialize + serde::de::DeserializeOwned {
-    fn judge(&self, window: &[f64], x: f64) -> Scored;
+    fn judge(&self, window: &[f64], x: f64, resolution: &Resolution) -> Scored;
 }
 
 #[derive(Serialize, Deserialize)]
@@ -17,24 +18,28 @@ pub struct Rolling<R: WindowRule> {
     rule: R,
     window: usize,
     past: TrailingWindow,
+    resolution: Resolution,
 }
 
 impl<R: WindowRule> Rolling<R> {
     pub fn new(rule: R, window: usize) -> Self {
-        Rolling { rule, window, past: TrailingWindow::new(window) }
+        Rolling { rule, window, past: TrailingWindow::new(window), resolution: Resolution::default() }
     }
 }
 
 impl<R: WindowRule> Detector for Rolling<R> {
     fn update(&mut self, x: f64) -> Scored {
-        let out = if self.past.is_full() { self.rule.judge(self.past.sorted(), x) } else { Scored::WARMUP };
+        self.resolution.observe(x);
+        let out =
+            if self.past.is_full() { self.rule.judge(self.past.sorted(), x, &self.resolution) } else { Scored::WARMUP };
         self.past.push(x);
         out
     }
 
     fn score_batch(&mut self, xs: &[f64]) -> Vec<Scored> {
         let mut out = Vec::with_capacity(xs.len());
-        for_each_centered(xs, self.window, |w, x| out.push(self.rule.judge(w, x)));
+        let resolution = Resolution::of(xs);
+        for_each_centered(xs, self.window, |w, x| out.push(self.rule.judge(w, x, &resolution)));
         out
     }
 

@@ -9,6 +9,7 @@
 
 use crate::evt::{Gpd, fit, quantile};
 use crate::params::{Bound, ParamSpec};
+use crate::resolution::Resolution;
 use crate::scored::Scored;
 use crate::series::quantile_sorted;
 use serde::{Deserialize, Serialize};
@@ -78,9 +79,10 @@ impl Tail {
         self.refit_at = if len < 100 { len + 1 } else { len + (len / 10).max(1) };
     }
 
-    /// Where `x` stands: (x − t)/(z − t), above 1 beyond the alarm threshold.
-    pub fn ratio(&self, x: f64) -> f64 {
-        let span = crate::series::floor_scale(self.z - self.t, self.t);
+    /// Where `x` stands: (x − t)/(z − t), above 1 beyond the alarm threshold; z − t is never
+    /// taken below half the series' resolution (on counts the two are often equal).
+    pub fn ratio(&self, x: f64, resolution: &Resolution) -> f64 {
+        let span = resolution.floor(self.z - self.t, self.t);
         (x - self.t) / span
     }
 
@@ -114,9 +116,9 @@ impl BiTail {
     }
 
     /// Score `v`, learning it when it raised no alarm; `offset` shifts the bounds back to values.
-    pub fn judge(&mut self, v: f64, offset: f64) -> Scored {
-        let high = self.high.ratio(v);
-        let low = self.low.as_ref().map_or(f64::NEG_INFINITY, |t| t.ratio(-v));
+    pub fn judge(&mut self, v: f64, offset: f64, resolution: &Resolution) -> Scored {
+        let high = self.high.ratio(v, resolution);
+        let low = self.low.as_ref().map_or(f64::NEG_INFINITY, |t| t.ratio(-v, resolution));
         let flagged = high > 1.0 || low > 1.0;
         let out = Scored {
             score: Some(high.max(low)),

@@ -20,10 +20,19 @@ pub struct Lof {
     /// For each reference row: its k-distance and its local reachability density.
     k_distance: Vec<f64>,
     lrd: Vec<f64>,
+    /// The least reachability distance (0: none). On quantized data many rows are duplicates,
+    /// whose reachability of 0 made densities infinite and the LOF of a row beside them 1e10
+    /// or ∞; a caller that knows the data's resolution passes half a step.
+    least_reach: f64,
 }
 
 impl Lof {
     pub fn fit(data: &Matrix, k: usize, max_reference: usize, seed: u64) -> Lof {
+        Lof::fit_resolved(data, k, max_reference, seed, 0.0)
+    }
+
+    /// [`Lof::fit`] on data that moves in steps: no reachability distance below `least_reach`.
+    pub fn fit_resolved(data: &Matrix, k: usize, max_reference: usize, seed: u64, least_reach: f64) -> Lof {
         let mut reference: Vec<usize> = if data.rows <= max_reference {
             (0..data.rows).collect()
         } else {
@@ -31,7 +40,7 @@ impl Lof {
         };
         reference.sort_unstable();
         let k = k.clamp(1, reference.len().saturating_sub(1).max(1));
-        let mut lof = Lof { reference, k, k_distance: Vec::new(), lrd: Vec::new() };
+        let mut lof = Lof { reference, k, k_distance: Vec::new(), lrd: Vec::new(), least_reach };
         // Neighbours of each reference row among the others: its k-distance first, then its lrd.
         let neighbours: Vec<Vec<(f64, usize)>> = crate::parallel::map_rows(
             lof.reference.len(),
@@ -69,7 +78,10 @@ impl Lof {
         if neighbours.is_empty() {
             return 0.0;
         }
-        let reach: f64 = neighbours.iter().map(|&(d, o)| d.max(self.k_distance.get(o).copied().unwrap_or(d))).sum();
+        let reach: f64 = neighbours
+            .iter()
+            .map(|&(d, o)| d.max(self.k_distance.get(o).copied().unwrap_or(d)).max(self.least_reach))
+            .sum();
         let mean = reach / neighbours.len() as f64;
         if mean > 0.0 { 1.0 / mean } else { f64::INFINITY }
     }
