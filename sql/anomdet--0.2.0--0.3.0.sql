@@ -1,6 +1,7 @@
 SET LOCAL search_path TO pg_catalog, pg_temp;
 
 -- A time range on detect, run_batch, benchmark and evaluate (start_time <= ts < end_time),
+-- and the calibrated anomaly probability beside each score of detect's rows,
 -- read through constant bounds so a hypertable's chunks outside it are not opened; detect and
 -- run_batch also read up to `lookback` rows per series before the start to warm up. The new
 -- definitions call new symbols; 0.2.0's symbols stay in the library (src/api/released_symbols.rs)
@@ -27,6 +28,7 @@ CREATE FUNCTION anomdet."detect"(
 	"series" TEXT,
 	"value" double precision,
 	"score" double precision,
+	"probability" double precision,
 	"is_anomaly" bool,
 	"expected" double precision,
 	"lower_bound" double precision,
@@ -34,7 +36,7 @@ CREATE FUNCTION anomdet."detect"(
 )
 VOLATILE PARALLEL RESTRICTED
 LANGUAGE c
-AS 'MODULE_PATHNAME', 'detect_ranged_wrapper';
+AS 'MODULE_PATHNAME', 'detect_with_probability_wrapper';
 
 DROP FUNCTION anomdet.run_batch(regclass, text, text, jsonb, text, text, text, text, text, text);
 CREATE FUNCTION anomdet."run_batch"(
@@ -232,8 +234,10 @@ COMMENT ON VIEW anomdet.running_jobs IS 'Your queued and running jobs with live 
 
 -- Jobs of a multivariate model store each column's share of a flagged row's score.
 ALTER TABLE anomdet.results ADD COLUMN contributions jsonb;
+-- Every score carries its calibrated anomaly probability.
+ALTER TABLE anomdet.results ADD COLUMN probability double precision;
 
--- A stream job's rows carry the new column too.
+-- A stream job's rows carry the new columns too.
 DROP FUNCTION anomdet._job_rows(bigint);
 CREATE FUNCTION anomdet._job_rows(job_id bigint) RETURNS SETOF anomdet.results
 LANGUAGE plpgsql STABLE
@@ -257,11 +261,15 @@ BEGIN
     -- The target is named by OID, so the text is quoted by regclass output, never by the user.
     RETURN QUERY EXECUTE pg_catalog.format(
         'SELECT $1, %1$s, t.ts, t.value, t.score, t.is_anomaly, r.expected, r.lower_bound, r.upper_bound, r.latency_ms,
-                r.contributions
+                r.contributions, %3$s
            FROM %2$s t LEFT JOIN anomdet.results r
              ON r.job_id OPERATOR(pg_catalog.=) $1 AND r.ts OPERATOR(pg_catalog.=) t.ts
             AND r.series IS NOT DISTINCT FROM %1$s',
-        CASE WHEN j.keyed THEN 't.series' ELSE 'NULL::pg_catalog.text' END, j.target_relid::pg_catalog.regclass)
+        CASE WHEN j.keyed THEN 't.series' ELSE 'NULL::pg_catalog.text' END, j.target_relid::pg_catalog.regclass,
+        -- A target made by 0.2.0 has no probability column: the flagged rows' from results.
+        CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_attribute a WHERE a.attrelid OPERATOR(pg_catalog.=) j.target_relid
+                            AND a.attname OPERATOR(pg_catalog.=) 'probability' AND NOT a.attisdropped)
+             THEN 't.probability' ELSE 'r.probability' END)
     USING $1;
 END $$;
 

@@ -4,6 +4,7 @@
 
 use crate::custom_detector::SqlDetector;
 use crate::error::{invalid_argument, param_error};
+use anomdet_core::calibrated::Calibrated;
 use anomdet_core::{Detector, DetectorInfo, Params, registry};
 use pgrx::pg_sys::panic::ErrorReport;
 
@@ -108,11 +109,14 @@ impl ChosenDetector {
         ))
     }
 
-    /// A fresh detector for one series.
+    /// A fresh detector for one series, with its calibrated anomaly probability.
     pub fn build(&self) -> Box<dyn Detector> {
         match self {
-            ChosenDetector::Builtin { info, params } => (info.build)(params),
-            ChosenDetector::Sql(sql) => Box::new(sql.clone()),
+            ChosenDetector::Builtin { info, params } => info.build_calibrated(params),
+            ChosenDetector::Sql(sql) => {
+                let sql = sql.clone();
+                Box::new(Calibrated::new(Box::new(move || Box::new(sql.clone())), false, None))
+            }
         }
     }
 

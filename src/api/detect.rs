@@ -7,9 +7,11 @@ use crate::score_request::SqlScoreArgs;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 
-type DetectRow = (
+/// ts, series, value, score, probability, is_anomaly, expected, lower_bound, upper_bound.
+pub(super) type DetectRow = (
     TimestampWithTimeZone,
     Option<String>,
+    Option<f64>,
     Option<f64>,
     Option<f64>,
     Option<bool>,
@@ -43,6 +45,7 @@ impl Sink for Collect {
                 series.map(str::to_owned),
                 r.value,
                 s.score,
+                s.probability,
                 s.is_anomaly,
                 s.expected,
                 s.lower,
@@ -53,10 +56,11 @@ impl Sink for Collect {
     }
 }
 
-/// Score `value_column` of `source` with a detector and return one row per source row.
+/// Score `value_column` of `source` with a detector and return one row per source row, with
+/// the calibrated anomaly probability of each score.
 #[allow(clippy::too_many_arguments, clippy::type_complexity)]
 #[pg_extern(name = "detect", volatile, parallel_restricted)]
-pub(super) fn detect_ranged(
+pub(super) fn detect_with_probability(
     source: Option<crate::postgres::rel_arg::RelArg>,
     value_column: Option<&str>,
     detector: default!(Option<&str>, "'zscore'"),
@@ -79,6 +83,7 @@ pub(super) fn detect_ranged(
             name!(series, Option<String>),
             name!(value, Option<f64>),
             name!(score, Option<f64>),
+            name!(probability, Option<f64>),
             name!(is_anomaly, Option<bool>),
             name!(expected, Option<f64>),
             name!(lower_bound, Option<f64>),
@@ -87,6 +92,43 @@ pub(super) fn detect_ranged(
     >,
     ErrorReport,
 > {
+    detect_rows(
+        source,
+        value_column,
+        detector,
+        params,
+        time_column,
+        series_column,
+        mode,
+        on_invalid,
+        on_duplicate,
+        only_anomalies,
+        start_time,
+        end_time,
+        lookback,
+        model,
+    )
+    .map(TableIterator::new)
+}
+
+/// The rows of `detect`, for it and for the symbols of older versions.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn detect_rows(
+    source: Option<crate::postgres::rel_arg::RelArg>,
+    value_column: Option<&str>,
+    detector: Option<&str>,
+    params: Option<JsonArg>,
+    time_column: Option<&str>,
+    series_column: Option<&str>,
+    mode: Option<&str>,
+    on_invalid: Option<&str>,
+    on_duplicate: Option<&str>,
+    only_anomalies: Option<bool>,
+    start_time: Option<TimestampWithTimeZone>,
+    end_time: Option<TimestampWithTimeZone>,
+    lookback: Option<i64>,
+    model: Option<&str>,
+) -> Result<Vec<DetectRow>, ErrorReport> {
     let _path = crate::postgres::search_path::pin();
     let (source, parts) = SqlScoreArgs {
         source,
@@ -106,5 +148,5 @@ pub(super) fn detect_ranged(
     .prepare()?;
     let mut sink = Collect { rows: Vec::new(), only_anomalies: required("only_anomalies", only_anomalies)? };
     parts.with_source(&source).run(&mut sink)?;
-    Ok(TableIterator::new(sink.rows))
+    Ok(sink.rows)
 }

@@ -3,6 +3,7 @@
 //! `anomdet.detect_columns` also runs (`anomdet.multivariate_detectors()` lists all of those).
 
 use anomdet_core::multivariate::find_multivariate;
+use anomdet_core::params::PROBABILITY;
 use anomdet_core::registry;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
@@ -33,7 +34,8 @@ fn detectors() -> Result<
                 d.family.to_string(),
                 d.online,
                 d.multivariate || find_multivariate(d.name).is_some(),
-                super::params_json(d.params),
+                // Every detector also takes "probability": flags by calibrated probability.
+                super::params_json(&d.params.iter().copied().chain([PROBABILITY]).collect::<Vec<_>>()),
                 d.description.to_string(),
             )
         })

@@ -78,11 +78,15 @@ BEGIN
     -- The target is named by OID, so the text is quoted by regclass output, never by the user.
     RETURN QUERY EXECUTE pg_catalog.format(
         'SELECT $1, %1$s, t.ts, t.value, t.score, t.is_anomaly, r.expected, r.lower_bound, r.upper_bound, r.latency_ms,
-                r.contributions
+                r.contributions, %3$s
            FROM %2$s t LEFT JOIN anomdet.results r
              ON r.job_id OPERATOR(pg_catalog.=) $1 AND r.ts OPERATOR(pg_catalog.=) t.ts
             AND r.series IS NOT DISTINCT FROM %1$s',
-        CASE WHEN j.keyed THEN 't.series' ELSE 'NULL::pg_catalog.text' END, j.target_relid::pg_catalog.regclass)
+        CASE WHEN j.keyed THEN 't.series' ELSE 'NULL::pg_catalog.text' END, j.target_relid::pg_catalog.regclass,
+        -- A target made by 0.2.0 has no probability column: the flagged rows' from results.
+        CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_attribute a WHERE a.attrelid OPERATOR(pg_catalog.=) j.target_relid
+                            AND a.attname OPERATOR(pg_catalog.=) 'probability' AND NOT a.attisdropped)
+             THEN 't.probability' ELSE 'r.probability' END)
     USING $1;
 END $$;
 

@@ -1,5 +1,6 @@
 //! The C symbols of 0.2.0's SQL functions whose signatures 0.3.0 extended (a time range on
-//! detect, run_batch, benchmark and evaluate; a model on run_stream and detect_columns). A database keeps 0.2.0's definitions, which
+//! detect, run_batch, benchmark and evaluate; a model on run_stream and detect_columns; a
+//! probability column on detect's rows). A database keeps 0.2.0's definitions, which
 //! call these symbols with 0.2.0's arguments, from the moment the new library is installed
 //! until `ALTER EXTENSION anomdet UPDATE`; each call here is the new function with no range.
 //! No SQL is generated for them: 0.3.0's definitions call the `*_ranged` symbols.
@@ -38,7 +39,7 @@ fn detect(
     >,
     ErrorReport,
 > {
-    detect::detect_ranged(
+    let rows = detect::detect_rows(
         source,
         value_column,
         detector,
@@ -53,7 +54,9 @@ fn detect(
         None,
         Some(1000),
         None,
-    )
+    )?;
+    // 0.2.0's detect has no probability column.
+    Ok(TableIterator::new(rows.into_iter().map(|(t, k, v, s, _, f, e, lo, hi)| (t, k, v, s, f, e, lo, hi))))
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -78,7 +78,10 @@ CREATE TABLE anomdet.results (
     -- wall time from the row's arrival (when it fell due) to its score being written.
     latency_ms  double precision,
     -- Jobs of a multivariate model: each column's share of a flagged row's score.
-    contributions jsonb
+    contributions jsonb,
+    -- The calibrated anomaly probability of the score: the share of the detector's own scores
+    -- on this series that were lower (anomdet_core::calibration).
+    probability double precision
 );
 CREATE INDEX results_job_ts_idx ON anomdet.results (job_id, ts);
 COMMENT ON TABLE anomdet.results IS 'Scored rows of detection jobs; query by job_id';

@@ -82,23 +82,31 @@ pub fn write(job_id: i64, rows: &ResultRows<'_>, alerts: Option<&Alerts<'_>>) ->
         rows.latency_ms.clone().into(),
         rows.contributions.clone().unwrap_or_default().into(),
     ];
-    // The contributions column only when there are some: a database still on 0.2.0's catalog
-    // (the new library installed, ALTER EXTENSION UPDATE not yet run) has none.
+    // The contributions column only when there are some, the probability column only when the
+    // catalog has it: a database still on 0.2.0's catalog (the new library installed, ALTER
+    // EXTENSION UPDATE not yet run) has neither.
     let (shares_column, shares_value) = match rows.contributions {
         Some(_) => (", contributions", ", contributions::pg_catalog.jsonb"),
         None => ("", ""),
+    };
+    let (chance_column, chance_value) = match crate::postgres::tables::has_column("anomdet.results", "probability")? {
+        true => (", probability", ", probability"),
+        false => ("", ""),
     };
     let input = "SELECT * FROM ROWS FROM (pg_catalog.unnest($2::pg_catalog.text[]), \
            pg_catalog.unnest($3::pg_catalog.timestamptz[]), pg_catalog.unnest($4::pg_catalog.float8[]), \
            pg_catalog.unnest($5::pg_catalog.float8[]), pg_catalog.unnest($6::pg_catalog.bool[]), \
            pg_catalog.unnest($7::pg_catalog.float8[]), pg_catalog.unnest($8::pg_catalog.float8[]), \
            pg_catalog.unnest($9::pg_catalog.float8[]), pg_catalog.unnest($10::pg_catalog.float8[]), \
-           pg_catalog.unnest($11::pg_catalog.text[]), pg_catalog.unnest($14::pg_catalog.bool[])) \
-           AS u(series, ts, value, score, is_anomaly, expected, lower_bound, upper_bound, latency_ms, contributions, starts)";
+           pg_catalog.unnest($11::pg_catalog.text[]), pg_catalog.unnest($14::pg_catalog.bool[]), \
+           pg_catalog.unnest($15::pg_catalog.float8[])) \
+           AS u(series, ts, value, score, is_anomaly, expected, lower_bound, upper_bound, latency_ms, contributions, starts, \
+                probability)";
     let store = format!(
         "INSERT INTO anomdet.results (job_id, series, ts, value, score, is_anomaly, expected, lower_bound, upper_bound, \
-           latency_ms{shares_column}) \
-         SELECT $1, series, ts, value, score, is_anomaly, expected, lower_bound, upper_bound, latency_ms{shares_value} FROM input"
+           latency_ms{shares_column}{chance_column}) \
+         SELECT $1, series, ts, value, score, is_anomaly, expected, lower_bound, upper_bound, latency_ms{shares_value}{chance_value} \
+         FROM input"
     );
     // Without alerts a plain INSERT; with them one statement stores the rows and announces each
     // event that starts in them.
@@ -107,7 +115,7 @@ pub fn write(job_id: i64, rows: &ResultRows<'_>, alerts: Option<&Alerts<'_>>) ->
         Some(_) => format!(
             "WITH input AS ({input}), stored AS ({store}) \
          SELECT pg_catalog.count(pg_catalog.pg_notify($12, pg_catalog.json_build_object( \
-             'job_id', $1, 'series', i.series, 'ts', i.ts, 'value', i.value, 'score', i.score, \
+             'job_id', $1, 'series', i.series, 'ts', i.ts, 'value', i.value, 'score', i.score, 'probability', i.probability, \
              'detector', $13, 'latency_ms', i.latency_ms, 'event', 'start', \
              'contributions', i.contributions::pg_catalog.json)::text)) \
          FROM input i WHERE i.starts"
@@ -120,5 +128,6 @@ pub fn write(job_id: i64, rows: &ResultRows<'_>, alerts: Option<&Alerts<'_>>) ->
         None => Vec::new(),
     };
     args.push(starts.into());
+    args.push(pick(|s| s.probability).into());
     crate::postgres::sql::write(&sql, &args).or_report()
 }

@@ -104,3 +104,16 @@ pub fn make_hypertable(qualified: &str) -> Result<(), ErrorReport> {
     }
     Ok(())
 }
+
+/// Whether `relation` (a name regclass reads) has a live column `column`: a table created
+/// by an older anomdet (a stream target, or the catalog before ALTER EXTENSION UPDATE) lacks
+/// the newer ones.
+pub fn has_column(relation: &str, column: &str) -> Result<bool, ErrorReport> {
+    crate::postgres::sql::read_one::<bool>(
+        "SELECT EXISTS (SELECT FROM pg_catalog.pg_attribute WHERE attrelid OPERATOR(pg_catalog.=) $1::pg_catalog.regclass \
+           AND attname OPERATOR(pg_catalog.=) $2 AND NOT attisdropped)",
+        &[relation.into(), column.into()],
+    )
+    .or_report()
+    .map(|b| b == Some(true))
+}

@@ -135,7 +135,7 @@ fn create_target(target: &str, keyed: bool) -> Result<(String, pg_sys::Oid), Err
     crate::postgres::sql::write(
         &format!(
             "CREATE TABLE {qualified} (ts timestamptz NOT NULL{series}, value double precision, \
-           score double precision, is_anomaly boolean)"
+           score double precision, is_anomaly boolean, probability double precision)"
         ),
         &[],
     )

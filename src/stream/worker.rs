@@ -159,6 +159,8 @@ struct Replay {
     detector: &'static str,
     target: String,
     keyed: bool,
+    /// The target has a probability column (a stream started by 0.2.0 wrote none).
+    target_probability: bool,
     series: Vec<SeriesRows>,
     scoring: Scoring,
     events: Events,
@@ -255,6 +257,7 @@ impl Replay {
             job_id,
             source_relid: relid,
             detector,
+            target_probability: crate::postgres::tables::has_column(&text(7), "probability")?,
             target: text(7),
             keyed: source.series_column.is_some(),
             series,
@@ -336,17 +339,29 @@ impl Replay {
         let flags: Vec<Option<bool>> = scored.iter().map(|s| s.is_anomaly).collect();
         let keyed = if self.keyed { ", series" } else { "" };
         let key_arg = if self.keyed { ", pg_catalog.unnest($5::pg_catalog.text[])" } else { "" };
+        let (chance, chance_arg) = match self.target_probability {
+            true => (", probability", ", pg_catalog.unnest($6::pg_catalog.float8[])"),
+            false => ("", ""),
+        };
         let insert = format!(
-            "INSERT INTO {} (ts, value, score, is_anomaly{keyed}) SELECT * FROM ROWS FROM ( \
+            "INSERT INTO {} (ts, value, score, is_anomaly{keyed}{chance}) SELECT * FROM ROWS FROM ( \
                pg_catalog.unnest($1::pg_catalog.timestamptz[]), pg_catalog.unnest($2::pg_catalog.float8[]), \
-               pg_catalog.unnest($3::pg_catalog.float8[]), pg_catalog.unnest($4::pg_catalog.bool[]){key_arg})",
+               pg_catalog.unnest($3::pg_catalog.float8[]), pg_catalog.unnest($4::pg_catalog.bool[]){key_arg}{chance_arg})",
             self.target
         );
+        let chances: Vec<Option<f64>> = scored.iter().map(|s| s.probability).collect();
         let key_texts: Vec<Option<String>> =
             if self.keyed { keys.iter().map(|k| k.map(str::to_string)).collect() } else { Vec::new() };
         crate::postgres::sql::write(
             &insert,
-            &[stamps.clone().into(), values.clone().into(), scores.into(), flags.into(), key_texts.into()],
+            &[
+                stamps.clone().into(),
+                values.clone().into(),
+                scores.into(),
+                flags.into(),
+                key_texts.into(),
+                chances.into(),
+            ],
         )
         .map_err(|e| error(Code::ERRCODE_UNDEFINED_TABLE, format!("target {}: {e}", self.target), "was it dropped?"))?;
 

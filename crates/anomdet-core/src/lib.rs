@@ -6,6 +6,8 @@
 
 #![cfg_attr(test, allow(clippy::single_range_in_vec_init))]
 
+pub mod calibrated;
+pub mod calibration;
 pub mod detect;
 pub mod detector;
 pub mod evaluate;

@@ -157,6 +157,16 @@ pub struct Member {
     pub params: Option<Value>,
 }
 
+/// A parameter every detector accepts: flag rows whose calibrated anomaly probability
+/// (`crate::calibration`) is at least this, instead of by the detector's own rule.
+pub const PROBABILITY: ParamSpec = ParamSpec::float(
+    "probability",
+    f64::NAN,
+    Bound::excl(0.0),
+    Bound::excl(1.0),
+    "flag rows whose calibrated anomaly probability is at least this (e.g. 0.999: one ordinary row in a thousand), instead of by the detector's own threshold",
+);
+
 /// Validated parameter values: every declared parameter is present (default or given).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Params {
@@ -167,6 +177,16 @@ pub struct Params {
 impl Params {
     /// Parse `json` against `specs`; `None` or `{}` gives all defaults.
     pub fn parse(detector: &str, specs: &[ParamSpec], json: Option<&Value>) -> Result<Params, ParamError> {
+        Params::parse_with(detector, specs, &[], json)
+    }
+
+    /// [`Params::parse`], also accepting the optional parameters `extra` (no default value).
+    pub fn parse_with(
+        detector: &str,
+        specs: &[ParamSpec],
+        extra: &[ParamSpec],
+        json: Option<&Value>,
+    ) -> Result<Params, ParamError> {
         let mut params = Params::defaults(specs);
         let object = match json {
             None | Some(Value::Null) => return Ok(params),
@@ -174,10 +194,10 @@ impl Params {
             Some(other) => return Err(ParamError::NotAnObject(json_kind(other).into())),
         };
         for (key, raw) in object {
-            let spec = specs.iter().find(|s| s.name == key).ok_or_else(|| ParamError::Unknown {
+            let spec = specs.iter().chain(extra).find(|s| s.name == key).ok_or_else(|| ParamError::Unknown {
                 detector: detector.to_string(),
                 name: key.clone(),
-                valid: specs.iter().map(|s| s.name.to_string()).collect(),
+                valid: specs.iter().chain(extra).map(|s| s.name.to_string()).collect(),
             })?;
             if let ParamKind::Detectors(_) = spec.kind {
                 params.members = parse_members(spec, raw)?;
@@ -252,7 +272,15 @@ impl Params {
             };
             map.insert(spec.name.to_string(), json);
         }
+        if let Some(p) = self.flag_probability() {
+            map.insert(PROBABILITY.name.to_string(), Value::from(p));
+        }
         Value::Object(map)
+    }
+
+    /// The probability to flag at, when the parameters ask for flags by probability.
+    pub fn flag_probability(&self) -> Option<f64> {
+        self.get(PROBABILITY.name).filter(|p| !p.is_nan())
     }
 }
 

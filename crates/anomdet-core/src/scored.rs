@@ -9,16 +9,27 @@ pub struct Scored {
     pub expected: Option<f64>,
     pub lower: Option<f64>,
     pub upper: Option<f64>,
+    /// The calibrated anomaly probability (`crate::calibration`): the share of the detector's
+    /// own scores on this series that were lower. Set by `Calibrated`, not by detectors.
+    pub probability: Option<f64>,
 }
 
 impl Scored {
     /// Not scored: not enough history yet.
-    pub const WARMUP: Scored = Scored { score: None, is_anomaly: None, expected: None, lower: None, upper: None };
+    pub const WARMUP: Scored =
+        Scored { score: None, is_anomaly: None, expected: None, lower: None, upper: None, probability: None };
 
     /// A score with its flag and perhaps an expected value, but no band (scores with no
     /// unit of the series: tree masses, distances, votes).
     pub fn unbounded(score: f64, is_anomaly: bool, expected: Option<f64>) -> Scored {
-        Scored { score: Some(score), is_anomaly: Some(is_anomaly), expected, lower: None, upper: None }
+        Scored {
+            score: Some(score),
+            is_anomaly: Some(is_anomaly),
+            expected,
+            lower: None,
+            upper: None,
+            probability: None,
+        }
     }
 
     /// Score `x` by its distance from `center` in units of `scale`, flagged beyond `threshold`.
@@ -30,6 +41,7 @@ impl Scored {
             expected: Some(center),
             lower: Some(center - threshold * scale),
             upper: Some(center + threshold * scale),
+            probability: None,
         }
     }
 }

@@ -89,6 +89,7 @@ impl Detector for Cusum {
             expected: Some(mu),
             lower: Some(mu - self.slack * sigma - (room - (self.down - (mu - self.slack * sigma - x)).max(0.0))),
             upper: Some(mu + self.slack * sigma + (room - (self.up - (x - mu - self.slack * sigma)).max(0.0))),
+            probability: None,
         };
         if flagged {
             self.up = 0.0;

@@ -59,6 +59,7 @@ impl WindowRule for Tukey {
             expected: Some(median),
             lower: Some(lower),
             upper: Some(upper),
+            probability: None,
         }
     }
 }

@@ -7,6 +7,8 @@
 //!   (a global mean, a centred window). It defaults to running the online mode.
 
 #[cfg(test)]
+mod calibration_tests;
+#[cfg(test)]
 mod reference_tests;
 #[cfg(test)]
 mod scale_floor_tests;
@@ -24,8 +26,9 @@ macro_rules! registry {
     };
 }
 
+use crate::calibrated::Calibrated;
 pub use crate::detector::Detector;
-use crate::params::{ParamError, ParamSpec, Params};
+use crate::params::{PROBABILITY, ParamError, ParamSpec, Params};
 pub use crate::scored::{Mode, Scored};
 
 /// What the catalog knows about a detector, and how to build one.
@@ -95,7 +98,7 @@ impl Memory {
 impl DetectorInfo {
     /// Parse and check parameters; a detector list is checked member by member against the registry.
     pub fn parse_params(&self, json: Option<&serde_json::Value>) -> Result<Params, ParamError> {
-        let params = Params::parse(&format!("detector {}", self.name), self.params, json)?;
+        let params = Params::parse_with(&format!("detector {}", self.name), self.params, &[PROBABILITY], json)?;
         let list = self.params.iter().find(|s| matches!(s.kind, crate::params::ParamKind::Detectors(_)));
         if let Some(list) = list {
             for (i, member) in params.members().iter().enumerate() {
@@ -121,6 +124,17 @@ impl DetectorInfo {
             }
         }
         Ok(params)
+    }
+
+    /// The detector with its calibrated anomaly probability beside each score, flagging by
+    /// probability when `params` ask for it (`crate::calibrated`).
+    pub fn build_calibrated(&'static self, params: &Params) -> Box<dyn Detector> {
+        let owned = params.clone();
+        Box::new(Calibrated::new(
+            Box::new(move || (self.build)(&owned)),
+            self.supports_online(params),
+            params.flag_probability(),
+        ))
     }
 
     /// True for a detector built from a list of other detectors.
@@ -226,8 +240,8 @@ impl DetectorInfo {
 }
 
 /// Score a whole series in the chosen mode.
-pub fn score_series(info: &DetectorInfo, params: &Params, mode: Mode, xs: &[f64]) -> Vec<Scored> {
-    let mut detector = (info.build)(params);
+pub fn score_series(info: &'static DetectorInfo, params: &Params, mode: Mode, xs: &[f64]) -> Vec<Scored> {
+    let mut detector = info.build_calibrated(params);
     match mode {
         Mode::Batch => detector.score_batch(xs),
         Mode::Online => xs

@@ -138,6 +138,7 @@ impl Detector for Stl {
                     expected: Some(f + center),
                     lower: Some(f + center - self.threshold * scale),
                     upper: Some(f + center + self.threshold * scale),
+                    probability: None,
                 }
             })
             .collect()

@@ -94,6 +94,7 @@ pub fn esd_scores(xs: &[f64], steps: &EsdSteps) -> Vec<Scored> {
             expected: Some(steps.center),
             lower: Some(steps.center - lambda * steps.scale),
             upper: Some(steps.center + lambda * steps.scale),
+            probability: None,
         }
     };
     let mut out: Vec<Scored> = xs.iter().map(|&x| band(x, steps.last_lambda)).collect();

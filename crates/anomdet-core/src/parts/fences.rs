@@ -76,6 +76,7 @@ pub fn judge(d: f64, q: (f64, f64, f64), c: f64, side: Side, base: Option<f64>, 
         expected: base.map(|b| b + median),
         lower: base.filter(|_| side == Side::Both).map(|b| b + low),
         upper: base.map(|b| b + high),
+        probability: None,
     }
 }
 

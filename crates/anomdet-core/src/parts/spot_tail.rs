@@ -126,6 +126,7 @@ impl BiTail {
             expected: None,
             lower: self.low.as_ref().map(|t| offset - t.threshold()),
             upper: Some(offset + self.high.threshold()),
+            probability: None,
         };
         if !flagged {
             self.high.learn(v);

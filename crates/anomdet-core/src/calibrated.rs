@@ -1,0 +1,105 @@
+//! Any detector, with its calibrated anomaly probability (`crate::calibration`) beside its
+//! score, and flags by probability when asked (`"probability": 0.999` in any detector's
+//! parameters). Online the probability comes from the detector's own past scores; in batch
+//! mode from every score of the series; a model carries the histogram of its training scores
+//! and goes on learning from the scores of the values it is given.
+
+use crate::calibration::{Calibration, shares_below};
+use crate::detector::{Detector, Scored};
+use crate::state::StateError;
+
+/// Builds a fresh copy of the inner detector (to replay training values for the histogram).
+pub type Rebuild = Box<dyn Fn() -> Box<dyn Detector> + Send>;
+
+pub struct Calibrated {
+    inner: Box<dyn Detector>,
+    calibration: Calibration,
+    /// Flag by probability at or above this instead of the detector's own rule.
+    flag_at: Option<f64>,
+    rebuild: Rebuild,
+    /// Whether the detector scores online (its training scores are then replayed online).
+    online: bool,
+}
+
+impl Calibrated {
+    pub fn new(rebuild: Rebuild, online: bool, flag_at: Option<f64>) -> Calibrated {
+        Calibrated { inner: rebuild(), calibration: Calibration::online(), flag_at, rebuild, online }
+    }
+
+    fn flagged(&self, mut s: Scored) -> Scored {
+        if let (Some(at), Some(_)) = (self.flag_at, s.score) {
+            s.is_anomaly = Some(s.probability.is_some_and(|p| p >= at));
+        }
+        s
+    }
+
+    /// Score with the probability against what is known, then learn the score.
+    fn judge_and_learn(&mut self, mut s: Scored) -> Scored {
+        if let Some(score) = s.score {
+            s.probability = self.calibration.probability(score);
+            self.calibration.learn(score);
+        }
+        self.flagged(s)
+    }
+}
+
+impl Detector for Calibrated {
+    fn update(&mut self, x: f64) -> Scored {
+        let s = self.inner.update(x);
+        self.judge_and_learn(s)
+    }
+
+    fn score_batch(&mut self, xs: &[f64]) -> Vec<Scored> {
+        let mut out = self.inner.score_batch(xs);
+        let shares = shares_below(&out.iter().map(|s| s.score).collect::<Vec<_>>());
+        for (s, p) in out.iter_mut().zip(shares) {
+            s.probability = p;
+            *s = self.flagged(*s);
+        }
+        out
+    }
+
+    /// The inner detector learns as it does alone; the histogram learns the scores the
+    /// training values get: online ones replayed value by value through a fresh copy (what a
+    /// stream would have said), batch ones from a batch pass over them.
+    fn fit(&mut self, xs: &[f64]) {
+        self.inner.fit(xs);
+        let mut fresh = (self.rebuild)();
+        let scores: Vec<Scored> = if self.online {
+            xs.iter()
+                .enumerate()
+                .map(|(i, &x)| {
+                    crate::interrupt::check_every(i);
+                    fresh.update(x)
+                })
+                .collect()
+        } else {
+            fresh.score_batch(xs)
+        };
+        self.calibration = Calibration::online();
+        for s in scores.iter().filter_map(|s| s.score) {
+            self.calibration.learn(s);
+        }
+    }
+
+    fn score_fitted(&mut self, xs: &[f64]) -> Vec<Scored> {
+        let out = self.inner.score_fitted(xs);
+        out.into_iter().map(|s| self.judge_and_learn(s)).collect()
+    }
+
+    fn save(&self) -> Option<Vec<u8>> {
+        let inner = self.inner.save()?;
+        postcard::to_stdvec(&(inner, &self.calibration)).ok()
+    }
+
+    fn restore(&mut self, state: &[u8]) -> Result<(), StateError> {
+        let ((inner, calibration), rest) = postcard::take_from_bytes::<(Vec<u8>, Calibration)>(state)
+            .map_err(|e| StateError::Corrupt(e.to_string()))?;
+        if !rest.is_empty() {
+            return Err(StateError::Corrupt(format!("{} bytes left over", rest.len())));
+        }
+        self.inner.restore(&inner)?;
+        self.calibration = calibration;
+        Ok(())
+    }
+}
