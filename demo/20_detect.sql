@@ -29,3 +29,9 @@ END $$;
 SELECT detector, mode, rows_scored, flagged, planted_found || ' / 5' AS planted_found,
        at_p999, planted_at_p999 || ' / 5' AS planted_at_p999, ms
 FROM demo_summary ORDER BY detector, mode;
+\echo
+\echo 'A detector that finds few of the five says why in anomdet.detectors() (a global one measures against the'
+\echo 'whole series, a window one ranks shapes):'
+SELECT name, substring(description from '; (.*)$') AS why_not_single_values
+FROM anomdet.detectors() WHERE name IN ('zscore', 'spot', 'gesd', 'hbos', 'poly', 'half_space_trees', 'rrcf',
+                                         'isolation_forest', 'sub_knn', 'matrix_profile') ORDER BY name;

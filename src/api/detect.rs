@@ -92,7 +92,7 @@ pub(super) fn detect_with_probability(
     >,
     ErrorReport,
 > {
-    detect_rows(
+    let args = SqlScoreArgs {
         source,
         value_column,
         detector,
@@ -102,50 +102,18 @@ pub(super) fn detect_with_probability(
         mode,
         on_invalid,
         on_duplicate,
-        only_anomalies,
         start_time,
         end_time,
         lookback,
         model,
-    )
-    .map(TableIterator::new)
+    };
+    detect_rows(args, only_anomalies).map(TableIterator::new)
 }
 
 /// The rows of `detect`, for it and for the symbols of older versions.
-#[allow(clippy::too_many_arguments)]
-pub(super) fn detect_rows(
-    source: Option<crate::postgres::rel_arg::RelArg>,
-    value_column: Option<&str>,
-    detector: Option<&str>,
-    params: Option<JsonArg>,
-    time_column: Option<&str>,
-    series_column: Option<&str>,
-    mode: Option<&str>,
-    on_invalid: Option<&str>,
-    on_duplicate: Option<&str>,
-    only_anomalies: Option<bool>,
-    start_time: Option<TimestampWithTimeZone>,
-    end_time: Option<TimestampWithTimeZone>,
-    lookback: Option<i64>,
-    model: Option<&str>,
-) -> Result<Vec<DetectRow>, ErrorReport> {
+pub(super) fn detect_rows(args: SqlScoreArgs<'_>, only_anomalies: Option<bool>) -> Result<Vec<DetectRow>, ErrorReport> {
     let _path = crate::postgres::search_path::pin();
-    let (source, parts) = SqlScoreArgs {
-        source,
-        value_column,
-        detector,
-        params,
-        time_column,
-        series_column,
-        mode,
-        on_invalid,
-        on_duplicate,
-        start_time,
-        end_time,
-        lookback,
-        model,
-    }
-    .prepare()?;
+    let (source, parts) = args.prepare()?;
     let mut sink = Collect { rows: Vec::new(), only_anomalies: required("only_anomalies", only_anomalies)? };
     parts.with_source(&source).run(&mut sink)?;
     Ok(sink.rows)

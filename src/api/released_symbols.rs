@@ -7,6 +7,7 @@
 
 use super::{benchmark, detect, detect_columns, evaluate, jobs, stream};
 use crate::postgres::json_arg::JsonArg;
+use crate::score_request::SqlScoreArgs;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 
@@ -39,7 +40,7 @@ fn detect(
     >,
     ErrorReport,
 > {
-    let rows = detect::detect_rows(
+    let args = SqlScoreArgs {
         source,
         value_column,
         detector,
@@ -49,12 +50,12 @@ fn detect(
         mode,
         on_invalid,
         on_duplicate,
-        only_anomalies,
-        None,
-        None,
-        Some(1000),
-        None,
-    )?;
+        start_time: None,
+        end_time: None,
+        lookback: Some(1000),
+        model: None,
+    };
+    let rows = detect::detect_rows(args, only_anomalies)?;
     // 0.2.0's detect has no probability column.
     Ok(TableIterator::new(rows.into_iter().map(|(t, k, v, s, _, f, e, lo, hi)| (t, k, v, s, f, e, lo, hi))))
 }

@@ -30,7 +30,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     online: false,
     multivariate: false,
     params: PARAMS,
-    description: "generalized ESD test (Rosner): up to max_anomalies outliers of a near-normal sample",
+    description: "generalized ESD test (Rosner): up to max_anomalies outliers of a near-normal sample; the whole series is that sample, so a spike inside a seasonal swing is no outlier of it (shesd removes the season first)",
     finds: Finds::Spikes,
     min_points: |_| 3,
     memory: Memory::Series,

@@ -43,7 +43,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     online: true,
     multivariate: false,
     params: PARAMS,
-    description: "Half-Space Trees (River's defaults): mass of random half-space nodes in the previous window",
+    description: "Half-Space Trees (River's defaults): mass of random half-space nodes in the previous window; values are scaled by the first window's range (River's convention), so on a series whose first window does not span its range, later values beyond it are clamped alike and a spike among them does not stand out",
     finds: Finds::Spikes,
     min_points: |p: &Params| p.int("window_size") + p.int("shingle"),
     memory: Memory::Model(|p, _| p.int("trees") as u64 * (2u64 << p.int("height").min(40)) * 24),

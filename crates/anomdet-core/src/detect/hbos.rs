@@ -19,7 +19,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     online: false,
     multivariate: false,
     params: PARAMS,
-    description: "histogram-based outlier score: values in rarely visited histogram bins score high (PyOD's defaults)",
+    description: "histogram-based outlier score: values in rarely visited histogram bins score high (PyOD's defaults); a value is judged by how rare it is over the whole series, so a dip that stays inside the usual range (a wave's low) is not rare",
     finds: Finds::Spikes,
     min_points,
     memory: Memory::WINDOWS,

@@ -40,7 +40,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     online: true,
     multivariate: false,
     params: PARAMS,
-    description: "Isolation Forest on sliding windows: shapes isolated by few random cuts score high (scikit-learn's defaults; online: regrown every `refresh` values)",
+    description: "Isolation Forest on sliding windows: shapes isolated by few random cuts score high (scikit-learn's defaults, regrown every `refresh` values online); one odd value in a window of a period is diluted (for single values: mad, ewma, stl)",
     finds: Finds::Shapes,
     min_points,
     memory: Memory::Windows {

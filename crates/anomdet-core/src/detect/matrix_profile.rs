@@ -39,7 +39,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     online: true,
     multivariate: false,
     params: PARAMS,
-    description: "matrix-profile discords: distance of each window to its nearest match elsewhere (STOMP), or earlier (left profile, online)",
+    description: "matrix-profile discords: distance of each window to its nearest match elsewhere (STOMP), or earlier (left profile, online); it finds odd shapes, and one odd value in a window of a period barely moves its distance (for single values: mad, ewma, stl)",
     finds: Finds::Shapes,
     min_points,
     memory: Memory::Model(|p, e| p.int("history") as u64 * 24 + e.window * 8),

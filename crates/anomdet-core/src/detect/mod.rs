@@ -9,6 +9,8 @@
 #[cfg(test)]
 mod calibration_tests;
 #[cfg(test)]
+mod obvious_tests;
+#[cfg(test)]
 mod reference_tests;
 #[cfg(test)]
 mod scale_floor_tests;

@@ -39,7 +39,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     online: false,
     multivariate: false,
     params: PARAMS,
-    description: "polynomial fitted around each block of points, the block left out (TSB-AD's POLY): residual from it",
+    description: "polynomial fitted around each block of points, the block left out (TSB-AD's POLY): residual from it; the default cubic over max(10 × window, 100) points cannot follow a wave shorter than that, and its misfit swamps single spikes (set neighbourhood below a period)",
     finds: Finds::Spikes,
     min_points,
     memory: Memory::WINDOWS,

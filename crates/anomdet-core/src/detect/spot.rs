@@ -21,7 +21,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     online: true,
     multivariate: false,
     params: PARAMS,
-    description: "SPOT: extreme-value thresholds fitted online (generalized Pareto on the peaks over a high quantile)",
+    description: "SPOT: extreme-value thresholds fitted online (generalized Pareto on the peaks over a high quantile); thresholds the raw values, so it flags values beyond the series' extremes, not a spike inside a seasonal swing (dspot does those)",
     finds: Finds::Spikes,
     min_points: |p| p.int("n_init") + 1,
     memory: Memory::Series,

@@ -17,7 +17,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     online: false,
     multivariate: false,
     params: PARAMS,
-    description: "TSB-AD's tuned Sub-KNN: k-NN distance (k = 50) of sliding windows two periods long",
+    description: "TSB-AD's tuned Sub-KNN: k-NN distance (k = 50) of sliding windows two periods long; it ranks shapes, and one odd value barely moves a window that long (for single values: mad, ewma, stl)",
     finds: Finds::Shapes,
     min_points,
     memory: Memory::Windows { periods: 2, model: |_, _| 0 },

@@ -33,7 +33,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     online: true,
     multivariate: false,
     params: PARAMS,
-    description: "Global z-score: distance from the mean in sample standard deviations",
+    description: "Global z-score: distance from the mean in sample standard deviations; measured against the whole series' spread, so a spike inside a daily swing stays below it (use mad, ewma or stl for those)",
     finds: Finds::Spikes,
     min_points: |_| 2,
     memory: Memory::Series,
