@@ -5,7 +5,7 @@
 //! and goes on learning from the scores of the values it is given.
 
 use crate::calibration::{Calibration, shares_below};
-use crate::detector::{Detector, Scored};
+use crate::detector::{Detector, Scored, online_pass};
 use crate::state::StateError;
 
 /// Builds a fresh copy of the inner detector (to replay training values for the histogram).
@@ -65,17 +65,7 @@ impl Detector for Calibrated {
     fn fit(&mut self, xs: &[f64]) {
         self.inner.fit(xs);
         let mut fresh = (self.rebuild)();
-        let scores: Vec<Scored> = if self.online {
-            xs.iter()
-                .enumerate()
-                .map(|(i, &x)| {
-                    crate::interrupt::check_every(i);
-                    fresh.update(x)
-                })
-                .collect()
-        } else {
-            fresh.score_batch(xs)
-        };
+        let scores: Vec<Scored> = if self.online { online_pass(fresh.as_mut(), xs) } else { fresh.score_batch(xs) };
         self.calibration = Calibration::online();
         for s in scores.iter().filter_map(|s| s.score) {
             self.calibration.learn(s);

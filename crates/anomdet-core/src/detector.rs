@@ -44,7 +44,7 @@ pub trait Detector: Send {
 }
 
 /// `update` over the values in order, a cancel checked every few thousand.
-fn online_pass<D: Detector + ?Sized>(detector: &mut D, xs: &[f64]) -> Vec<Scored> {
+pub(crate) fn online_pass<D: Detector + ?Sized>(detector: &mut D, xs: &[f64]) -> Vec<Scored> {
     xs.iter()
         .enumerate()
         .map(|(i, &x)| {
