@@ -31,6 +31,12 @@ pub trait Detector: Send {
         online_pass(self, xs)
     }
 
+    /// True for a detector that reports its own calibrated probability (a combination of
+    /// calibrated views); `Calibrated` then leaves it as it is.
+    fn calibrates_itself(&self) -> bool {
+        false
+    }
+
     /// Its learnt state, so a later run can resume exactly here (`None`: it keeps none, as a
     /// batch-only detector). See `crate::state`.
     fn save(&self) -> Option<Vec<u8>> {

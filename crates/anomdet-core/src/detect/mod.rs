@@ -131,6 +131,10 @@ impl DetectorInfo {
     /// The detector with its calibrated anomaly probability beside each score, flagging by
     /// probability when `params` ask for it (`crate::calibrated`).
     pub fn build_calibrated(&'static self, params: &Params) -> Box<dyn Detector> {
+        let inner = (self.build)(params);
+        if inner.calibrates_itself() {
+            return inner;
+        }
         let owned = params.clone();
         Box::new(Calibrated::new(
             Box::new(move || (self.build)(&owned)),
@@ -183,6 +187,7 @@ registry! {
     one_class_svm,
     poly,
     lstm,
+    sentinel,
 }
 
 /// Every built-in detector, in listing order.
