@@ -7,7 +7,8 @@ sees the whole file and is not comparable with a stream one to one. Default para
 
 A detector's output in [0, 1] is its calibrated `probability` when it has one, else its score x
 mapped to x/(x+3) (NULL or negative as 0; NAB's sweep tries every distinct value, so any
-increasing map gives the same result). Beside the protocol's figures, the oracle: the NAB score
+increasing map gives the same result). A row scored 0 raises nothing at any threshold: it
+counts 0 (`sentinel` scores 0 the rows that do not beat the last `quiet` values). Beside the protocol's figures, the oracle: the NAB score
 with the best threshold picked for each labelled file separately (anomdet.evaluate_arrays'
 nab_standard_best), averaged over the 13 files with windows — an upper bound no one alert rule
 reaches. Needs a running cluster with anomdet in PGHOST/PGPORT (bench/nab_eval.sh makes one).
@@ -79,7 +80,7 @@ def main():
             column = "probability" if has_probability else "score"
             cond = " OR ".join(f"(ts BETWEEN '{a}' AND '{b}')" for a, b in spans) or "false"
             out = psql(f"""
-                CREATE TEMP TABLE r AS SELECT row_number() OVER () AS k, ts, {column} AS s, score, is_anomaly, ({cond}) AS label
+                CREATE TEMP TABLE r AS SELECT row_number() OVER () AS k, ts, CASE WHEN score = 0 THEN 0 ELSE {column} END AS s, score, is_anomaly, ({cond}) AS label
                 FROM anomdet.detect('{table}', 'value', '{d}', mode => '{mode}', on_duplicate => 'keep');
                 SELECT coalesce(string_agg(coalesce(s::text, ''), ' ' ORDER BY k), '') FROM r;
                 SELECT CASE WHEN bool_or(label) THEN (SELECT string_agg(metric || '=' || coalesce(value::text, 'NaN'), ' ')

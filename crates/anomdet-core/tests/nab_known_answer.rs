@@ -66,7 +66,7 @@ fn numenta_htm_scores_as_nab_published() {
 }
 
 /// `sentinel` online, defaults, its alerts (the probability where the score is positive, else
-/// 0) under NAB's protocol on the same files: 64.5 / 49.0 / 75.0 when this was written
+/// 0) under NAB's protocol on the same files: 65.5 / 52.8 / 75.7 when this was written
 /// (bench/NAB-RESULTS.md); a change that loses more than 0.5 of it fails here.
 #[test]
 fn sentinel_keeps_its_nab_score() {
@@ -83,7 +83,7 @@ fn sentinel_keeps_its_nab_score() {
             .extend(scored.iter().map(|s| if s.score.is_some_and(|v| v > 0.0) { s.probability.unwrap() } else { 0.0 }));
     }
     let got = scores(&corpus, &alerts);
-    for (g, floor) in got.iter().zip([64.0, 48.5, 74.5]) {
+    for (g, floor) in got.iter().zip([65.0, 52.3, 75.2]) {
         assert!(g >= &floor, "{got:?}");
     }
 }

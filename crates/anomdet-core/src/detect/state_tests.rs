@@ -222,6 +222,7 @@ const PINNED: &[(&str, u64)] = &[
     ("half_space_trees", 0x34ad9c674fe964a8),
     ("matrix_profile", 0x3e1ad5d4775f1ef4),
     ("rrcf", 0xbc6447a49fd9ee03),
+    ("sentinel", 0x600b600a60e96119),
 ];
 
 #[test]
