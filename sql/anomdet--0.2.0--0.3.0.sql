@@ -327,3 +327,24 @@ CREATE FUNCTION anomdet."run_stream"(
 VOLATILE PARALLEL UNSAFE
 LANGUAGE c
 AS 'MODULE_PATHNAME', 'run_stream_with_model_wrapper';
+
+-- The first ten minutes in psql: every function with its description and an example.
+CREATE FUNCTION anomdet."help"() RETURNS TABLE (
+	"step" INT,
+	"function" TEXT,
+	"arguments" TEXT,
+	"description" TEXT,
+	"example" TEXT
+)
+STRICT STABLE PARALLEL SAFE
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'help_wrapper';
+
+-- A comment on every function, table, view and column (src/catalog/comments.sql, applied by the
+-- library so a fresh install and this update write the same ones); last, once every object exists.
+CREATE FUNCTION anomdet."_apply_comments"() RETURNS void
+STRICT VOLATILE PARALLEL UNSAFE
+LANGUAGE c
+AS 'MODULE_PATHNAME', '_apply_comments_wrapper';
+REVOKE ALL ON FUNCTION anomdet._apply_comments() FROM PUBLIC;
+SELECT anomdet._apply_comments();

@@ -30,7 +30,7 @@ def psql(db, sql):
     env = dict(os.environ, PGTZ="UTC", PGDATESTYLE="ISO")
     return subprocess.run(
         ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-P", "footer=off", "-d", db],
-        input=sql, text=True, capture_output=True, env=env)
+        input=sql, text=True, capture_output=True, env=env, cwd=ROOT)  # \copy paths are relative to the repo
 
 
 def normalise(text):

@@ -1,6 +1,7 @@
 //! The SQL surface: thin `#[pg_extern]` wrappers that parse arguments and call the layers below.
 
 pub mod benchmark;
+pub mod comments;
 pub mod custom;
 pub mod decompose;
 pub mod detect;
@@ -8,6 +9,7 @@ pub mod detect_columns;
 pub mod detectors;
 pub mod evaluate;
 pub mod generate;
+pub mod help;
 pub mod inject;
 pub mod jobs;
 pub mod models;

@@ -87,10 +87,17 @@ impl Source {
             None => default_time_column(relid, &qualified, &columns)?,
         };
         if !TIME_TYPES.contains(&time.type_name.as_str()) {
+            // A number as the time axis: Unix epoch values, unless the table has a real one.
+            let has_time_column = columns.iter().any(|c| TIME_TYPES.contains(&c.type_name.as_str()));
+            let hint = if NUMERIC_TYPES.contains(&time.type_name.as_str()) && !has_time_column {
+                epoch_hint(&qualified, &time.name)
+            } else {
+                format!("timestamp columns of {qualified}: {}", names_of(&columns, TIME_TYPES))
+            };
             return Err(error(
                 Code::ERRCODE_DATATYPE_MISMATCH,
                 format!("time_column: column \"{}\" of {qualified} is {}, not a timestamp", time.name, time.type_name),
-                format!("timestamp columns of {qualified}: {}", names_of(&columns, TIME_TYPES)),
+                hint,
             ));
         }
 
@@ -146,6 +153,27 @@ fn identity_of(relid: pg_sys::Oid, kind: &str) -> Result<RowIdentity, ErrorRepor
         }
         _ => RowIdentity::ReadOnly,
     })
+}
+
+/// A numeric column named like a time axis (ts, time, timestamp, epoch, ...).
+fn looks_like_time(name: &str) -> bool {
+    let name = name.to_lowercase();
+    ["ts", "time", "timestamp", "epoch", "date", "datetime", "t"].contains(&name.as_str())
+        || name.ends_with("_ts")
+        || name.ends_with("_time")
+        || name.contains("epoch")
+        || name.contains("timestamp")
+}
+
+/// How to turn a column of epoch numbers into a time column: once in place, or in a view.
+fn epoch_hint(qualified: &str, column: &str) -> String {
+    let c = pgrx::spi::quote_identifier(column);
+    format!(
+        "if it holds Unix epoch seconds, convert it once: ALTER TABLE {qualified} ALTER COLUMN {c} TYPE timestamptz \
+         USING to_timestamp({c}) (epoch milliseconds, values near 1.7e12: to_timestamp({c} / 1000.0)); \
+         or read it through a view: CREATE VIEW v AS SELECT to_timestamp({c} / 1000.0) AS ts, * FROM {qualified} \
+         (docs/getting-data-in.md)"
+    )
 }
 
 fn names_of(columns: &[Column], types: &[&str]) -> String {
@@ -219,7 +247,10 @@ fn default_time_column<'a>(
         [] => Err(error(
             Code::ERRCODE_UNDEFINED_COLUMN,
             format!("time_column: {qualified} has no timestamp or date column"),
-            "pass time_column => 'name' of a timestamptz, timestamp or date column",
+            match columns.iter().find(|c| NUMERIC_TYPES.contains(&c.type_name.as_str()) && looks_like_time(&c.name)) {
+                Some(epoch) => epoch_hint(qualified, &epoch.name),
+                None => "pass time_column => 'name' of a timestamptz, timestamp or date column".into(),
+            },
         )),
         many => Err(error(
             Code::ERRCODE_AMBIGUOUS_COLUMN,

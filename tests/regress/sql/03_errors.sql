@@ -26,6 +26,17 @@ SELECT expect_error($$SELECT * FROM anomdet.detect('metrics', 'value', time_colu
 SELECT expect_error($$SELECT * FROM anomdet.detect('metrics', 'value', series_column => 'host')$$);
 SELECT expect_error($$SELECT * FROM anomdet.detect('metrics_ts_seq', 'value')$$);
 
+-- A time axis of Unix epoch numbers (AnomDet's own sample data has them): refused, with the
+-- conversion in the hint, in every function that takes a time column.
+CREATE TABLE epoch_metrics (epoch_ms bigint, value double precision);
+INSERT INTO epoch_metrics SELECT 1717200000000 + i * 60000, i % 7 FROM generate_series(1, 50) i;
+SELECT expect_error($$SELECT * FROM anomdet.detect('epoch_metrics', 'value')$$);
+SELECT expect_error($$SELECT * FROM anomdet.detect('epoch_metrics', 'value', time_column => 'epoch_ms')$$);
+SELECT expect_error($$SELECT anomdet.run_batch('epoch_metrics', 'value', time_column => 'epoch_ms')$$);
+SELECT expect_error($$SELECT anomdet.inject('epoch_metrics', 'spike', '{value}', time_column => 'epoch_ms')$$);
+SELECT expect_error($$SELECT anomdet.train('epoch_model', 'epoch_metrics', 'value', time_column => 'epoch_ms')$$);
+DROP TABLE epoch_metrics;
+
 -- The time column: none, or several to choose from.
 CREATE TABLE no_time (n int, v float8);
 INSERT INTO no_time VALUES (1, 1);
