@@ -84,7 +84,9 @@ CREATE FUNCTION anomdet."evaluate"(
 	"job_id" bigint,
 	"threshold" TEXT DEFAULT 'detector',
 	"start_time" timestamp with time zone DEFAULT NULL,
-	"end_time" timestamp with time zone DEFAULT NULL
+	"end_time" timestamp with time zone DEFAULT NULL,
+	"label_column" TEXT DEFAULT NULL,
+	"label_windows" regclass DEFAULT NULL
 ) RETURNS TABLE (
 	"metric" TEXT,
 	"value" double precision,

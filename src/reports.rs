@@ -2,7 +2,7 @@
 
 use crate::error::{Code, OrReport, error, internal};
 use crate::evaluation::job_series::{flatten, read_job_series};
-use anomdet_core::report::{SeriesPlot, escape, page, series_svg, table};
+use anomdet_core::report::{SeriesPlot, escape, heat_map, page, series_svg, table};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 
@@ -33,7 +33,8 @@ pub fn job_report(job_id: i64) -> Result<String, ErrorReport> {
         )
     })?;
     let relid = pg_sys::Oid::from(info[8].parse::<u32>().unwrap_or_default());
-    let series = read_job_series(job_id, relid, &info[1], Default::default())?;
+    let series =
+        read_job_series(job_id, relid, &info[1], Default::default(), &crate::evaluation::truth::Truth::Injected)?;
     let mut row = vec![info[9].clone()];
     row.extend_from_slice(&info[..8]);
     let mut sections = vec![table(
@@ -58,6 +59,7 @@ pub fn job_report(job_id: i64) -> Result<String, ErrorReport> {
     if series.len() > MAX_SERIES_PLOTTED {
         sections.push(format!("<p>{} more series not plotted.</p>", series.len() - MAX_SERIES_PLOTTED));
     }
+    sections.extend(flagged_with_contributions(job_id)?);
     sections.extend(other_columns(job_id, relid, &info[1])?);
     // The evaluation, when the source column carries injected labels.
     let flat = flatten(&series);
@@ -77,6 +79,34 @@ pub fn job_report(job_id: i64) -> Result<String, ErrorReport> {
         sections.push(table("evaluation", &["metric", "value", "how to read it"], &rows));
     }
     Ok(page(&format!("anomdet job {job_id}: {} on {}.{}", info[2], info[0], info[1]), &sections))
+}
+
+const MAX_CONTRIBUTIONS_LISTED: i64 = 50;
+
+/// A job scored with a multivariate model: its flagged rows, highest score first, each with the
+/// share of its score each column carries (largest first), as `detect_columns` explains them.
+fn flagged_with_contributions(job_id: i64) -> Result<Vec<String>, ErrorReport> {
+    let rows = query_rows(
+        &format!(
+            "SELECT ts::text, coalesce(series, ''), round(score::numeric, 2)::text, \
+               (SELECT string_agg(key || ' ' || round(value::numeric * 100) || '%', ', ' ORDER BY value::float8 DESC) \
+                FROM pg_catalog.jsonb_each_text(contributions)) \
+             FROM anomdet._job_rows($1) WHERE is_anomaly AND contributions IS NOT NULL \
+             ORDER BY score DESC, ts LIMIT {MAX_CONTRIBUTIONS_LISTED}"
+        ),
+        job_id,
+        4,
+    )?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(vec![
+        format!(
+            "<h2>Flagged rows and the columns that made them</h2><p class=\"legend\">Highest score first (at most \
+             {MAX_CONTRIBUTIONS_LISTED}); each column's share of the row's score.</p>"
+        ),
+        table("contributions", &["time", "series", "score", "share of the score by column"], &rows),
+    ])
 }
 
 const MAX_COLUMNS_PLOTTED: usize = 8;
@@ -198,30 +228,36 @@ pub fn benchmark_report(id: i64) -> Result<String, ErrorReport> {
             "SELECT id, name, source FROM anomdet.benchmarks lists your benchmarks",
         ));
     }
+    // ORDER BY names the view's columns (l.rank): a bare `rank` would be the output column
+    // rank::text, and rank 10 would sort before rank 2.
     let overall = query_rows(
         "SELECT rank::text, detector, round(vus_pr::numeric, 3)::text, round(pr_auc_ap::numeric, 3)::text, round(roc_auc::numeric, 3)::text, \
            round(best_f1::numeric, 3)::text, round(f1::numeric, 3)::text, round(range_f1::numeric, 3)::text, \
            round(affiliation_f1::numeric, 3)::text, round(pa_f1::numeric, 3)::text, round(runtime_ms::numeric, 1)::text, \
-           cells::text FROM anomdet.leaderboard WHERE benchmark_id = $1 ORDER BY rank, detector",
+           cells::text FROM anomdet.leaderboard l WHERE benchmark_id = $1 ORDER BY l.rank, l.detector",
         id,
         12,
     )?;
     let by_method = query_rows(
         "SELECT method, rank::text, detector, round(vus_pr::numeric, 3)::text, round(pr_auc_ap::numeric, 3)::text, \
            round(roc_auc::numeric, 3)::text, round(best_f1::numeric, 3)::text \
-         FROM anomdet.leaderboard_by_method WHERE benchmark_id = $1 ORDER BY method, rank, detector",
+         FROM anomdet.leaderboard_by_method l WHERE benchmark_id = $1 ORDER BY l.method, l.rank, l.detector",
         id,
         7,
     )?;
     let by_dataset = query_rows(
         "SELECT dataset, rank::text, detector, round(vus_pr::numeric, 3)::text, round(pr_auc_ap::numeric, 3)::text, \
            round(roc_auc::numeric, 3)::text, round(best_f1::numeric, 3)::text \
-         FROM anomdet.leaderboard_by_dataset WHERE benchmark_id = $1 ORDER BY dataset, rank, detector",
+         FROM anomdet.leaderboard_by_dataset l WHERE benchmark_id = $1 ORDER BY l.dataset, l.rank, l.detector",
         id,
         7,
     )?;
     let mut sections = vec![
         table("benchmark", &["name", "source", "column", "detectors", "methods", "seeds", "placement"], &head),
+        "<h2>VUS-PR by detector and injection method</h2><p class=\"legend\">Rows in leaderboard order; \
+         darker is better.</p>"
+            .into(),
+        method_heat_map(&overall, &by_method),
         "<h2>Leaderboard</h2><p class=\"legend\">Ranked by mean VUS-PR over every method and seed. \
          best F1 is an oracle (an upper bound); PA-F1 is optimistic.</p>"
             .into(),
@@ -256,6 +292,25 @@ pub fn benchmark_report(id: i64) -> Result<String, ErrorReport> {
         ));
     }
     Ok(page(&format!("anomdet benchmark {id}"), &sections))
+}
+
+/// The detector × method grid of VUS-PR: detectors in the overall leaderboard's order (its rows
+/// start rank, detector), methods alphabetical (by-method rows: method, rank, detector, VUS-PR).
+fn method_heat_map(overall: &[Vec<String>], by_method: &[Vec<String>]) -> String {
+    let detectors: Vec<String> = overall.iter().map(|r| r[1].clone()).collect();
+    let mut methods: Vec<String> = by_method.iter().map(|r| r[0].clone()).collect();
+    methods.sort();
+    methods.dedup();
+    let values: Vec<Vec<Option<f64>>> = detectors
+        .iter()
+        .map(|d| {
+            methods
+                .iter()
+                .map(|m| by_method.iter().find(|r| &r[0] == m && &r[2] == d).and_then(|r| r[3].parse().ok()))
+                .collect()
+        })
+        .collect();
+    heat_map("vus-pr", "detector \\ method", &detectors, &methods, &values)
 }
 
 fn query_rows(sql: &str, id: i64, columns: usize) -> Result<Vec<Vec<String>>, ErrorReport> {

@@ -5,19 +5,23 @@ use crate::error::required;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 
-/// Score a finished detection job against the injected labels of its source column.
+/// Score a finished detection job against its labels: the injected ones of its source column,
+/// or your own, from a label column of the source or a table of incident windows.
 #[pg_extern(name = "evaluate", stable, parallel_restricted)]
 pub(super) fn evaluate_ranged(
     job_id: Option<i64>,
     threshold: default!(Option<&str>, "'detector'"),
     start_time: default!(Option<TimestampWithTimeZone>, "NULL"),
     end_time: default!(Option<TimestampWithTimeZone>, "NULL"),
+    label_column: default!(Option<&str>, "NULL"),
+    label_windows: default!(Option<crate::postgres::rel_arg::RelArg>, "NULL"),
 ) -> Result<TableIterator<'static, (name!(metric, String), name!(value, Option<f64>), name!(note, String))>, ErrorReport>
 {
     let _path = crate::postgres::search_path::pin();
     let job_id = required("job_id", job_id)?;
     let range = crate::postgres::time_range::TimeRange::from_args(start_time, end_time)?;
-    Ok(TableIterator::new(crate::evaluation::evaluate_job(job_id, required("threshold", threshold)?, range)?))
+    let labels = crate::evaluation::LabelArgs { column: label_column, windows: label_windows.map(|w| w.0) };
+    Ok(TableIterator::new(crate::evaluation::evaluate_job(job_id, required("threshold", threshold)?, range, labels)?))
 }
 
 /// Evaluate any scores against any labels, given as aligned arrays in time order (for results

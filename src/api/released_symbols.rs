@@ -130,7 +130,7 @@ fn evaluate(
     threshold: Option<&str>,
 ) -> Result<TableIterator<'static, (name!(metric, String), name!(value, Option<f64>), name!(note, String))>, ErrorReport>
 {
-    evaluate::evaluate_ranged(job_id, threshold, None, None)
+    evaluate::evaluate_ranged(job_id, threshold, None, None, None, None)
 }
 
 #[allow(clippy::too_many_arguments)]

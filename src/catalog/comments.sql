@@ -30,8 +30,8 @@ COMMENT ON FUNCTION anomdet.inject(regclass, text, text[], jsonb, bigint, timest
     'Inject labelled anomalies of a method into columns of source (or a copy in target), seeded; the truth goes to anomdet.injections, the original values are kept for revert_injection';
 COMMENT ON FUNCTION anomdet.revert_injection(bigint, boolean) IS
     'Put back the original values of an injection (force: even where a row changed since); its labels are retired';
-COMMENT ON FUNCTION anomdet.evaluate(bigint, text, timestamptz, timestamptz) IS
-    'Metrics of a job against the injected labels of its source: precision, recall, F1, VUS-PR, NAB and more, at the detector''s threshold or another';
+COMMENT ON FUNCTION anomdet.evaluate(bigint, text, timestamptz, timestamptz, text, regclass) IS
+    'Metrics of a job against its labels (injected, or yours: label_column of the source, or label_windows with start_ts, end_ts[, series]): precision, recall, F1, VUS-PR, NAB and more, at the detector''s threshold or another';
 COMMENT ON FUNCTION anomdet.evaluate_arrays(boolean[], double precision[], boolean[], text) IS
     'The same metrics as evaluate from your own arrays of labels, scores and flags';
 COMMENT ON FUNCTION anomdet.benchmark(regclass, text, text[], text[], integer, integer, integer, text, text, text, timestamptz, timestamptz) IS

@@ -5,6 +5,8 @@ use crate::error::{OrReport, internal};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 
+use super::truth::Truth;
+
 /// One series of a job's results beside the labels of its source column, in time order.
 pub struct JobSeries {
     pub key: Option<String>,
@@ -15,13 +17,14 @@ pub struct JobSeries {
     pub labels: Vec<bool>,
 }
 
-/// A job's results per series, each row with its label (for `evaluate` and `report`), only
-/// the rows in `range` when it is not the whole job.
+/// A job's results per series, each row with its label from `truth` (for `evaluate` and
+/// `report`), only the rows in `range` when it is not the whole job.
 pub fn read_job_series(
     job_id: i64,
     relid: pg_sys::Oid,
     column: &str,
     range: crate::postgres::time_range::TimeRange,
+    truth: &Truth,
 ) -> Result<Vec<JobSeries>, ErrorReport> {
     // A stream job's scores live in its target; other jobs' in anomdet.results, read directly.
     // Its labels: the source column's, and those injected into the target as rows passed.
@@ -36,12 +39,19 @@ pub fn read_job_series(
     };
     let stream = target.is_some();
     let rows_of_job = if stream { "anomdet._job_rows($1) r" } else { "anomdet.results r WHERE r.job_id = $1" };
+    let (time_column, series_column) = crate::postgres::sql::read_two::<String, String>(
+        "SELECT time_column, series_column FROM anomdet.jobs WHERE id = $1",
+        &[job_id.into()],
+    )
+    .map_err(internal)?;
+    let source =
+        crate::postgres::sql::read_one::<String>("SELECT $1::pg_catalog.regclass::pg_catalog.text", &[relid.into()])
+            .map_err(internal)?
+            .unwrap_or_default();
+    let join = truth.join(&source, &time_column.unwrap_or_default(), series_column.as_deref());
     let sql = format!(
-        "SELECT r.series, r.ts::text, r.value, r.score, coalesce(r.is_anomaly, false), (l.ts IS NOT NULL) \
-         FROM (SELECT * FROM {rows_of_job}) r \
-         LEFT JOIN (SELECT DISTINCT series, ts FROM anomdet.labels \
-                    WHERE (relid = $2 AND column_name = $3) OR (relid = $4 AND column_name = 'value')) l \
-           ON l.ts = r.ts AND l.series IS NOT DISTINCT FROM r.series \
+        "SELECT r.series, r.ts::text, r.value, r.score, coalesce(r.is_anomaly, false), coalesce(l.labelled, false) \
+         FROM (SELECT * FROM {rows_of_job}) r {join} \
          WHERE ($5::pg_catalog.timestamptz IS NULL OR r.ts >= $5) AND ($6::pg_catalog.timestamptz IS NULL OR r.ts < $6) \
          ORDER BY r.series, r.ts"
     );

@@ -3,6 +3,7 @@
 
 pub mod job_series;
 pub mod threshold;
+pub mod truth;
 
 use crate::error::{Code, error, invalid_argument};
 use crate::postgres::time_range::TimeRange;
@@ -15,8 +16,20 @@ use threshold::Threshold;
 /// One metric: its name, value (None when undefined) and what it means.
 pub type MetricRow = (String, Option<f64>, String);
 
-/// Score finished job `job_id` against the injected labels of its source column.
-pub fn evaluate_job(job_id: i64, threshold: &str, range: TimeRange) -> Result<Vec<MetricRow>, ErrorReport> {
+/// Where `evaluate` reads a job's labels from: injected (None, None), a label column of the
+/// source, or a windows table.
+pub struct LabelArgs<'a> {
+    pub column: Option<&'a str>,
+    pub windows: Option<pg_sys::Oid>,
+}
+
+/// Score finished job `job_id` against its labels (by default the injected ones of its source column).
+pub fn evaluate_job(
+    job_id: i64,
+    threshold: &str,
+    range: TimeRange,
+    labels: LabelArgs<'_>,
+) -> Result<Vec<MetricRow>, ErrorReport> {
     let threshold = Threshold::parse(threshold)?;
     let job = crate::postgres::sql::read_three::<pg_sys::Oid, String, String>(
         "SELECT source_relid::pg_catalog.oid, value_column, status FROM anomdet.jobs WHERE id = $1",
@@ -39,16 +52,19 @@ pub fn evaluate_job(job_id: i64, threshold: &str, range: TimeRange) -> Result<Ve
             "run anomdet.run_batch again",
         ));
     }
-    let flat = flatten(&read_job_series(job_id, relid, &column, range)?);
+    let truth = truth::Truth::from_args(relid, labels.column, labels.windows)?;
+    let flat = flatten(&read_job_series(job_id, relid, &column, range, &truth)?);
     let (labels, scores, flags) = (&flat.labels, &flat.scores, &flat.flags);
     if !labels.iter().any(|&l| l) {
         return Err(error(
             Code::ERRCODE_DATA_EXCEPTION,
             format!(
-                "job {job_id}: its source column \"{column}\" has no active injected labels on the scored rows{}",
+                "job {job_id}: no {} among the scored rows of \"{column}\"{}",
+                truth.describe(),
                 if range.is_whole() { "" } else { " in the time range" }
             ),
-            "inject anomalies first (anomdet.inject), then run the detector again",
+            "inject anomalies first (anomdet.inject), or pass your own: label_column => 'incident' or \
+             label_windows => 'incidents'",
         ));
     }
     let predicted = threshold.flags(labels, scores, flags);
@@ -60,7 +76,7 @@ pub fn evaluate_job(job_id: i64, threshold: &str, range: TimeRange) -> Result<Ve
     rows.push((
         "labelled_ranges".into(),
         Some(anomdet_core::evaluate::runs(labels).len() as f64),
-        "injected windows among the scored rows".into(),
+        "labelled windows (runs of labelled rows) among the scored rows".into(),
     ));
     Ok(rows)
 }
