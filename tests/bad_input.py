@@ -81,6 +81,7 @@ EDGES = {
 # A valid call of every function, by argument name (the rest take their defaults).
 BASELINE = {
     "detectors": {},
+    "help": {},
     "injectors": {},
     "detect": {"source": "'good'", "value_column": "'value'"},
     "decompose": {"source": "'good'", "value_column": "'value'", "period": "63"},
