@@ -58,7 +58,8 @@ for run in $(seq 20); do
 done
 tier "bad-input sweep: every function, every argument, every edge value and column kind"
 "$PY" tests/bad_input.py
-tier "long calls stop within 1 s of statement_timeout or pg_cancel_backend"
+tier "long calls say how far they are, and stop within 1 s of statement_timeout or pg_cancel_backend"
+"$PY" tests/progress.py
 "$PY" tests/cancel.py
 tier "evaluation cost: 1M values with 10,000 events in seconds, and no worse than n log n"
 "$PY" tests/evaluate_cost.py

@@ -86,6 +86,8 @@ pub fn run(request: Benchmark<'_>) -> Result<i64, ErrorReport> {
 
     // Each series is a dataset: injected, scored and evaluated on its own, as benchmarks
     // over many series (TSB-AD, NAB) do, so the leaderboard means are over datasets too.
+    let cells = (methods.len() * seeds.max(0) as usize * series.len() * detectors.len()) as u64;
+    let mut progress = crate::progress::Progress::new("benchmark", "cells", cells);
     for method in &methods {
         let params = Params::defaults(method.params);
         let span = method.fixed_length.unwrap_or(length as usize).max((method.min_length)(&params));
@@ -101,6 +103,7 @@ pub fn run(request: Benchmark<'_>) -> Result<i64, ErrorReport> {
                     let runtime_ms = started.elapsed().as_secs_f64() * 1000.0;
                     let cell = Cell { id, detector: detector.name(), method: method.name, seed, dataset: &dataset };
                     store(&cell, &metrics, &case.labels, runtime_ms)?;
+                    progress.step();
                 }
             }
         }

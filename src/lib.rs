@@ -3,7 +3,7 @@
 //! Floors, each importing only the ones below it (docs/architecture.md draws them):
 //! `api` (every `#[pg_extern]`, thin) → `scoring`, `injection`, `stream` (what anomdet does)
 //! → `postgres` (SPI, scans, relations, new tables, time text) → `anomdet_core` (the math).
-//! `catalog/schema.sql` holds the catalog DDL.
+//! `catalog/schema.sql` holds the catalog DDL; `catalog/comments.sql` every object's comment.
 
 // pgrx's ErrorReport is large, but it only travels on the error path, once per call.
 #![allow(clippy::result_large_err)]
@@ -28,6 +28,7 @@ mod models;
 mod multivariate;
 mod pipeline;
 mod postgres;
+mod progress;
 mod registration;
 mod reports;
 mod schedule;

@@ -21,6 +21,7 @@ pub mod multivariate;
 pub mod parallel;
 pub mod params;
 pub mod parts;
+pub mod progress;
 pub mod replay;
 pub mod report;
 pub mod resolution;
