@@ -61,8 +61,9 @@ tier "bad-input sweep: every function, every argument, every edge value and colu
 tier "long calls say how far they are, and stop within 1 s of statement_timeout or pg_cancel_backend"
 "$PY" tests/progress.py
 "$PY" tests/cancel.py
-tier "evaluation cost: 1M values with 10,000 events in seconds, and no worse than n log n"
+tier "evaluation: cost (1M values with 10,000 events in seconds, no worse than n log n); NAB's windows as your own labels"
 "$PY" tests/evaluate_cost.py
+"$PY" tests/nab_labels.py
 tier "memory soak: a backend's 3,000 calls and a worker's 10,000 batches do not grow its memory"
 "$PY" tests/memory.py
 tier "valgrind memcheck: every detector, injection method and report on a single-user backend"

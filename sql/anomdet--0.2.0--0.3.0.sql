@@ -73,7 +73,9 @@ CREATE FUNCTION anomdet."benchmark"(
 	"series_column" TEXT DEFAULT NULL,
 	"name" TEXT DEFAULT NULL,
 	"start_time" timestamp with time zone DEFAULT NULL,
-	"end_time" timestamp with time zone DEFAULT NULL
+	"end_time" timestamp with time zone DEFAULT NULL,
+	"label_column" TEXT DEFAULT NULL,
+	"label_windows" regclass DEFAULT NULL
 ) RETURNS bigint
 VOLATILE PARALLEL UNSAFE
 LANGUAGE c

@@ -1,5 +1,5 @@
 //! `anomdet.benchmark(...)`: detectors × injection methods × seeds × datasets on one value
-//! column (see `crate::benchmark`).
+//! column, or detectors × datasets against your own labels (see `crate::benchmark`).
 
 use crate::benchmark::{Benchmark, run};
 use crate::error::required;
@@ -22,6 +22,8 @@ pub(super) fn benchmark_ranged(
     name: default!(Option<&str>, "NULL"),
     start_time: default!(Option<TimestampWithTimeZone>, "NULL"),
     end_time: default!(Option<TimestampWithTimeZone>, "NULL"),
+    label_column: default!(Option<&str>, "NULL"),
+    label_windows: default!(Option<crate::postgres::rel_arg::RelArg>, "NULL"),
 ) -> Result<i64, ErrorReport> {
     let _path = crate::postgres::search_path::pin();
     run(Benchmark {
@@ -37,5 +39,7 @@ pub(super) fn benchmark_ranged(
         name,
         start_time,
         end_time,
+        label_column,
+        label_windows: label_windows.map(|w| w.0),
     })
 }

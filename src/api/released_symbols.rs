@@ -120,6 +120,8 @@ fn benchmark(
         name,
         None,
         None,
+        None,
+        None,
     )
 }
 

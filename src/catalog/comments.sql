@@ -34,8 +34,8 @@ COMMENT ON FUNCTION anomdet.evaluate(bigint, text, timestamptz, timestamptz, tex
     'Metrics of a job against its labels (injected, or yours: label_column of the source, or label_windows with start_ts, end_ts[, series]): precision, recall, F1, VUS-PR, NAB and more, at the detector''s threshold or another';
 COMMENT ON FUNCTION anomdet.evaluate_arrays(boolean[], double precision[], boolean[], text) IS
     'The same metrics as evaluate from your own arrays of labels, scores and flags';
-COMMENT ON FUNCTION anomdet.benchmark(regclass, text, text[], text[], integer, integer, integer, text, text, text, timestamptz, timestamptz) IS
-    'Every detector against every injection method on copies of source.value_column, seeds times: results in anomdet.benchmark_results, ranked in anomdet.leaderboard';
+COMMENT ON FUNCTION anomdet.benchmark(regclass, text, text[], text[], integer, integer, integer, text, text, text, timestamptz, timestamptz, text, regclass) IS
+    'Every detector against every injection method on copies of source.value_column, seeds times, or against your own labels (label_column, label_windows): results in anomdet.benchmark_results, ranked in anomdet.leaderboard';
 COMMENT ON FUNCTION anomdet.report(bigint, bigint) IS
     'A self-contained HTML page (plots as inline SVG) for a job (job_id) or a benchmark (benchmark_id); save it with psql''s \g file.html';
 COMMENT ON FUNCTION anomdet.decompose(regclass, text, integer, integer, boolean, text, text) IS

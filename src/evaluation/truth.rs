@@ -7,6 +7,9 @@ use crate::error::{Code, OrReport, error};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use pgrx::spi::quote_identifier;
+use std::collections::HashSet;
+
+use crate::postgres::relation::Source;
 
 pub enum Truth {
     Injected,
@@ -72,6 +75,31 @@ impl Truth {
         }
     }
 
+    /// The (series key, time) of every labelled row of the source, times as a timestamptz's
+    /// microseconds since 2000-01-01 (as `postgres::series_rows` holds them).
+    pub fn labels_by_row(&self, source: &Source) -> Result<HashSet<(Option<String>, i64)>, ErrorReport> {
+        let t = quote_identifier(&source.time_column);
+        let key = match &source.series_column {
+            Some(k) => format!("t.{}::pg_catalog.text", quote_identifier(k)),
+            None => "NULL::pg_catalog.text".into(),
+        };
+        let join = self.join(&source.qualified, &source.time_column, source.series_column.as_deref());
+        let sql = format!(
+            "SELECT r.series, ((EXTRACT(EPOCH FROM r.ts) - 946684800) * 1000000)::pg_catalog.int8 \
+             FROM (SELECT {key} AS series, t.{t}::pg_catalog.timestamptz AS ts FROM {source} t WHERE t.{t} IS NOT NULL) r \
+             {join} WHERE l.labelled",
+            source = source.qualified,
+        );
+        Spi::connect(|client| {
+            let mut out = HashSet::new();
+            for row in client.select(&sql, None, &[]).or_report()? {
+                let micros: Option<i64> = row.get(2).or_report()?;
+                out.extend(micros.map(|m| (row.get::<String>(1).ok().flatten(), m)));
+            }
+            Ok(out)
+        })
+    }
+
     /// How the labels are named in messages.
     pub fn describe(&self) -> &'static str {
         match self {
@@ -95,8 +123,8 @@ fn column_truth(source: pg_sys::Oid, column: &str) -> Result<Truth, ErrorReport>
         None => {
             return Err(error(
                 Code::ERRCODE_UNDEFINED_COLUMN,
-                format!("label_column: the job's source has no column \"{column}\""),
-                "name a boolean or 0/1 column of the table the job scored",
+                format!("label_column: the source has no column \"{column}\""),
+                "name a boolean or 0/1 column of the table that is scored",
             ));
         }
         Some("boolean") => format!("coalesce({c}, false)"),

@@ -47,6 +47,25 @@ INSERT INTO own_fleet_windows VALUES ('b', '2024-05-01 06:38+00', '2024-05-01 06
 SELECT metric, round(value::numeric, 4) AS value FROM anomdet.evaluate(:fleet_job, label_windows => 'own_fleet_windows')
 WHERE metric IN ('labelled_rows', 'recall', 'event_recall') ORDER BY metric;
 
+-- A benchmark against your own labels: nothing injected, every detector once per series, the
+-- same metrics as evaluate gives a job of that detector, ranked in the same leaderboards.
+SELECT anomdet.benchmark('incidents_src', 'cpu', '{mad,zscore,iqr}', label_column => 'incident', name => 'own') AS bench \gset
+SELECT name, methods, seeds, placement FROM anomdet.benchmarks WHERE id = :bench;
+SELECT rank, detector, round(vus_pr::numeric, 3) AS vus_pr, round(f1::numeric, 3) AS f1, cells
+FROM anomdet.leaderboard WHERE benchmark_id = :bench ORDER BY rank, detector;
+SELECT count(*) AS metrics_that_differ_from_evaluate FROM (
+  SELECT round(f1::numeric, 9), round(vus_pr::numeric, 9) FROM anomdet.benchmark_results WHERE benchmark_id = :bench AND detector = 'mad'
+  EXCEPT
+  SELECT round(max(value) FILTER (WHERE metric = 'f1')::numeric, 9), round(max(value) FILTER (WHERE metric = 'vus_pr')::numeric, 9)
+  FROM anomdet.evaluate(:job, label_column => 'incident')) d;
+SELECT anomdet.benchmark('own_fleet', 'load', '{mad,zscore}', series_column => 'host', label_windows => 'own_fleet_windows') AS fleet_bench \gset
+SELECT method, dataset, detector, labelled_rows, round(recall::numeric, 3) AS recall
+FROM anomdet.benchmark_results WHERE benchmark_id = :fleet_bench ORDER BY dataset, detector;
+SELECT expect_error($$SELECT anomdet.benchmark('incidents_src', 'cpu', '{mad}', label_column => 'ts')$$);
+SELECT count(*) AS benchmarks_before FROM anomdet.benchmarks \gset
+SELECT expect_error($$SELECT anomdet.benchmark('incidents_src', 'cpu', '{mad}', label_windows => 'keyed_windows', start_time => '2024-05-02')$$);
+SELECT count(*) = :benchmarks_before AS nothing_written FROM anomdet.benchmarks;
+
 -- Bad input: a clear error, nothing written.
 SELECT expect_error($$SELECT * FROM anomdet.evaluate(1, label_column => 'incident', label_windows => 'incident_windows')$$);
 SELECT expect_error(format($$SELECT * FROM anomdet.evaluate(%s, label_column => 'nope')$$, :job));

@@ -8,6 +8,7 @@
 
 use crate::chosen_detector::ChosenDetector;
 use crate::error::{Code, OrReport, error, invalid_argument, required};
+use crate::evaluation::truth::Truth;
 use crate::pipeline::scorer::SeriesScorer;
 use crate::postgres::relation::Source;
 use crate::postgres::series_rows::{self, SeriesRows};
@@ -16,6 +17,7 @@ use anomdet_core::inject::{
     InjectorInfo, find_injector, inject_series_streams, place_random, placement_rng, stream_base,
 };
 use anomdet_core::{Params, registry};
+use own_labels::{OwnLabels, own_labels_name};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use std::collections::HashMap;
@@ -35,6 +37,9 @@ pub struct Benchmark<'a> {
     pub name: Option<&'a str>,
     pub start_time: Option<TimestampWithTimeZone>,
     pub end_time: Option<TimestampWithTimeZone>,
+    /// Your own labels instead of injected ones (`crate::evaluation::truth`).
+    pub label_column: Option<&'a str>,
+    pub label_windows: Option<pg_sys::Oid>,
 }
 
 /// Run a benchmark grid and return its id; results in anomdet.benchmark_results.
@@ -52,6 +57,8 @@ pub fn run(request: Benchmark<'_>) -> Result<i64, ErrorReport> {
         name,
         start_time,
         end_time,
+        label_column,
+        label_windows,
     } = request;
     let range = crate::postgres::time_range::TimeRange::from_args(start_time, end_time)?;
     let detectors = pick_detectors(detectors)?;
@@ -65,6 +72,11 @@ pub fn run(request: Benchmark<'_>) -> Result<i64, ErrorReport> {
     let mut source = Source::resolve(relid, value_column, time_column, series_column)?;
     source.range = range;
     let series = series_rows::read(&source, &[value_column.to_string()], None)?;
+    let truth = Truth::from_args(relid, label_column, label_windows)?;
+    if !matches!(truth, Truth::Injected) {
+        let own = OwnLabels { truth: &truth, name: own_labels_name(label_column, &truth), detectors: &detectors };
+        return own_labels::run(&source, &series, own, name);
+    }
     check_lengths(&source, &series, &detectors, &methods, count as usize, length as usize)?;
 
     let id = crate::postgres::sql::write_one::<i64>(
@@ -206,6 +218,8 @@ fn check_lengths(
     Ok(())
 }
 
+mod own_labels;
+
 /// One injected variant of one series, with its labels.
 struct Case {
     values: Vec<Option<f64>>,
@@ -233,7 +247,7 @@ fn inject_case(
 }
 
 /// Score one series in batch mode: NaN for unscored rows (NULL, NaN, warm-up), never flagged.
-fn score_case(
+pub(crate) fn score_case(
     detector: &ChosenDetector,
     values: &[Option<f64>],
     series: &str,
@@ -243,15 +257,15 @@ fn score_case(
 }
 
 /// Where one evaluated cell of the grid belongs.
-struct Cell<'a> {
-    id: i64,
-    detector: &'a str,
-    method: &'a str,
-    seed: i32,
-    dataset: &'a str,
+pub(crate) struct Cell<'a> {
+    pub id: i64,
+    pub detector: &'a str,
+    pub method: &'a str,
+    pub seed: i32,
+    pub dataset: &'a str,
 }
 
-fn store(
+pub(crate) fn store(
     cell: &Cell,
     metrics: &[anomdet_core::evaluate::Metric],
     labels: &[bool],
