@@ -72,12 +72,15 @@ pub fn run(request: Benchmark<'_>) -> Result<i64, ErrorReport> {
     let mut source = Source::resolve(relid, value_column, time_column, series_column)?;
     source.range = range;
     let series = series_rows::read(&source, &[value_column.to_string()], None)?;
+    check_rows(&source, &series)?;
     let truth = Truth::from_args(relid, label_column, label_windows)?;
     if !matches!(truth, Truth::Injected) {
+        check_detectors(&source, &series, &detectors)?;
         let own = OwnLabels { truth: &truth, name: own_labels_name(label_column, &truth), detectors: &detectors };
         return own_labels::run(&source, &series, own, name);
     }
-    check_lengths(&source, &series, &detectors, &methods, count as usize, length as usize)?;
+    check_spans(&series, &methods, count as usize, length as usize)?;
+    check_detectors(&source, &series, &detectors)?;
 
     let id = crate::postgres::sql::write_one::<i64>(
         "INSERT INTO anomdet.benchmarks (name, relid, source, value_column, detectors, methods, seeds, placement) \
@@ -168,34 +171,22 @@ fn pick_methods(names: Vec<Option<String>>) -> Result<Vec<&'static InjectorInfo>
     Ok(methods)
 }
 
-/// Refuse before any work when a series cannot hold the spans or feed a detector.
-fn check_lengths(
-    source: &Source,
-    series: &[SeriesRows],
-    detectors: &[ChosenDetector],
-    methods: &[&InjectorInfo],
-    count: usize,
-    length: usize,
-) -> Result<(), ErrorReport> {
-    let shortest = series.iter().map(|s| s.ts.len()).min().unwrap_or(0);
-    if shortest == 0 {
+/// Refuse before any work when the source has no rows (in the time range).
+fn check_rows(source: &Source, series: &[SeriesRows]) -> Result<(), ErrorReport> {
+    if series.iter().map(|s| s.ts.len()).min().unwrap_or(0) == 0 {
         return Err(error(
             Code::ERRCODE_DATA_EXCEPTION,
             format!("source: {} has no rows", source.qualified),
             "load data first",
         ));
     }
-    let longest_span = methods
-        .iter()
-        .map(|m| m.fixed_length.unwrap_or(length).max((m.min_length)(&Params::defaults(m.params))))
-        .max()
-        .unwrap_or(length);
-    if count * longest_span > shortest {
-        return Err(invalid_argument(
-            format!("count × length: {count} spans of {longest_span} rows do not fit a series of {shortest} rows"),
-            "lower count or length",
-        ));
-    }
+    Ok(())
+}
+
+/// Refuse before any work when a series cannot feed a detector (too short, or more memory than
+/// the limit): for injected and own labels alike.
+fn check_detectors(source: &Source, series: &[SeriesRows], detectors: &[ChosenDetector]) -> Result<(), ErrorReport> {
+    let shortest = series.iter().map(|s| s.ts.len()).min().unwrap_or(0);
     // The longest series, with its own period for the window models (values[0]: the one
     // value column a benchmark reads).
     let longest: Vec<f64> = series
@@ -214,6 +205,28 @@ fn check_lengths(
                 "leave that detector out, or use a longer series",
             ));
         }
+    }
+    Ok(())
+}
+
+/// Refuse before any work when the shortest series cannot hold `count` injected spans.
+fn check_spans(
+    series: &[SeriesRows],
+    methods: &[&InjectorInfo],
+    count: usize,
+    length: usize,
+) -> Result<(), ErrorReport> {
+    let shortest = series.iter().map(|s| s.ts.len()).min().unwrap_or(0);
+    let longest_span = methods
+        .iter()
+        .map(|m| m.fixed_length.unwrap_or(length).max((m.min_length)(&Params::defaults(m.params))))
+        .max()
+        .unwrap_or(length);
+    if count * longest_span > shortest {
+        return Err(invalid_argument(
+            format!("count × length: {count} spans of {longest_span} rows do not fit a series of {shortest} rows"),
+            "lower count or length",
+        ));
     }
     Ok(())
 }

@@ -30,8 +30,14 @@ pub fn own_labels_name(label_column: Option<&str>, truth: &Truth) -> String {
 
 pub fn run(source: &Source, series: &[SeriesRows], own: OwnLabels<'_>, name: Option<&str>) -> Result<i64, ErrorReport> {
     let labelled = own.truth.labels_by_row(source)?;
-    let labels: Vec<Vec<bool>> =
-        series.iter().map(|s| s.ts.iter().map(|&t| labelled.contains(&(s.key.clone(), t))).collect()).collect();
+    let none = std::collections::HashSet::new();
+    let labels: Vec<Vec<bool>> = series
+        .iter()
+        .map(|s| {
+            let times = labelled.get(&s.key).unwrap_or(&none);
+            s.ts.iter().map(|t| times.contains(t)).collect()
+        })
+        .collect();
     if !labels.iter().flatten().any(|&l| l) {
         return Err(error(
             Code::ERRCODE_DATA_EXCEPTION,

@@ -7,7 +7,7 @@ use crate::error::{Code, OrReport, error};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use pgrx::spi::quote_identifier;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::postgres::relation::Source;
 
@@ -75,9 +75,9 @@ impl Truth {
         }
     }
 
-    /// The (series key, time) of every labelled row of the source, times as a timestamptz's
+    /// The times of the labelled rows of the source per series key, each a timestamptz's
     /// microseconds since 2000-01-01 (as `postgres::series_rows` holds them).
-    pub fn labels_by_row(&self, source: &Source) -> Result<HashSet<(Option<String>, i64)>, ErrorReport> {
+    pub fn labels_by_row(&self, source: &Source) -> Result<HashMap<Option<String>, HashSet<i64>>, ErrorReport> {
         let t = quote_identifier(&source.time_column);
         let key = match &source.series_column {
             Some(k) => format!("t.{}::pg_catalog.text", quote_identifier(k)),
@@ -91,10 +91,11 @@ impl Truth {
             source = source.qualified,
         );
         Spi::connect(|client| {
-            let mut out = HashSet::new();
+            let mut out: HashMap<Option<String>, HashSet<i64>> = HashMap::new();
             for row in client.select(&sql, None, &[]).or_report()? {
-                let micros: Option<i64> = row.get(2).or_report()?;
-                out.extend(micros.map(|m| (row.get::<String>(1).ok().flatten(), m)));
+                if let Some(micros) = row.get::<i64>(2).or_report()? {
+                    out.entry(row.get::<String>(1).or_report()?).or_default().insert(micros);
+                }
             }
             Ok(out)
         })

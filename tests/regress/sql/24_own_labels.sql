@@ -64,6 +64,10 @@ FROM anomdet.benchmark_results WHERE benchmark_id = :fleet_bench ORDER BY datase
 SELECT expect_error($$SELECT anomdet.benchmark('incidents_src', 'cpu', '{mad}', label_column => 'ts')$$);
 SELECT count(*) AS benchmarks_before FROM anomdet.benchmarks \gset
 SELECT expect_error($$SELECT anomdet.benchmark('incidents_src', 'cpu', '{mad}', label_windows => 'keyed_windows', start_time => '2024-05-02')$$);
+-- A series too short for a detector is refused before anything is scored, as with injection.
+CREATE TABLE tiny_labelled AS
+SELECT timestamptz '2024-05-01' + i * interval '1 minute' AS ts, i % 3 AS v, i = 4 AS incident FROM generate_series(0, 9) i;
+SELECT expect_error($$SELECT anomdet.benchmark('tiny_labelled', 'v', '{lstm}', label_column => 'incident')$$);
 SELECT count(*) = :benchmarks_before AS nothing_written FROM anomdet.benchmarks;
 
 -- Bad input: a clear error, nothing written.
