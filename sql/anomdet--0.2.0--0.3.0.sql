@@ -344,6 +344,32 @@ STRICT STABLE PARALLEL SAFE
 LANGUAGE c
 AS 'MODULE_PATHNAME', 'help_wrapper';
 
+-- Long calls as they run, seen from any session (the backend status table, as pg_stat_progress_*).
+CREATE FUNCTION anomdet."progress"() RETURNS TABLE (
+	"pid" INT,
+	"database" TEXT,
+	"role" TEXT,
+	"call" TEXT,
+	"phase" TEXT,
+	"relid" oid,
+	"job_id" bigint,
+	"done" bigint,
+	"total" bigint,
+	"total_is_estimate" bool,
+	"percent" double precision,
+	"started_at" timestamp with time zone,
+	"elapsed" interval,
+	"time_left" interval
+)
+STRICT VOLATILE PARALLEL RESTRICTED
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'progress_wrapper';
+CREATE VIEW anomdet.progress WITH (security_invoker = true) AS
+SELECT pid, database, role, call, phase, relid::pg_catalog.regclass AS relation, job_id,
+       done, total, total_is_estimate, percent, started_at, elapsed, time_left
+FROM anomdet.progress();
+GRANT SELECT ON anomdet.progress TO PUBLIC;
+
 -- A comment on every function, table, view and column (src/catalog/comments.sql, applied by the
 -- library so a fresh install and this update write the same ones); last, once every object exists.
 CREATE FUNCTION anomdet."_apply_comments"() RETURNS void

@@ -7,20 +7,21 @@ use pgrx::guc::{GucContext, GucFlags, GucRegistry, GucSetting};
 /// role that holds just the table privileges they need.
 pub static ALLOW_SUPERUSER_JOBS: GucSetting<bool> = GucSetting::<bool>::new(false);
 
-/// Seconds between progress NOTICEs of long calls (`crate::progress`); 0: none.
-pub static PROGRESS_EVERY: GucSetting<i32> = GucSetting::<i32>::new(5);
+/// Milliseconds between progress NOTICEs of long calls (`crate::progress`); 0: none.
+pub static PROGRESS_EVERY: GucSetting<i32> = GucSetting::<i32>::new(5000);
 
 pub fn define() {
     GucRegistry::define_int_guc(
         c"anomdet.progress_every",
-        c"Seconds between progress notices of long calls (benchmark); 0 turns them off.",
+        c"Time between progress notices of long calls (benchmark, run_batch, inject, evaluate, train); 0 turns them off.",
         c"A call reports done / total, elapsed time and an estimate of what is left as a NOTICE, \
-          the first once it has run this long, so short calls say nothing.",
+          the first once it has run this long, so short calls say nothing. The view anomdet.progress \
+          shows the same to other sessions whatever this is.",
         &PROGRESS_EVERY,
         0,
-        86_400,
+        86_400_000,
         GucContext::Userset,
-        GucFlags::UNIT_S,
+        GucFlags::UNIT_MS,
     );
     GucRegistry::define_bool_guc(
         c"anomdet.allow_superuser_jobs",

@@ -82,6 +82,7 @@ EDGES = {
 BASELINE = {
     "detectors": {},
     "help": {},
+    "progress": {},
     "injectors": {},
     "detect": {"source": "'good'", "value_column": "'value'"},
     "decompose": {"source": "'good'", "value_column": "'value'", "period": "63"},

@@ -115,6 +115,9 @@ pub(super) fn detect_rows(args: SqlScoreArgs<'_>, only_anomalies: Option<bool>) 
     let _path = crate::postgres::search_path::pin();
     let (source, parts) = args.prepare()?;
     let mut sink = Collect { rows: Vec::new(), only_anomalies: required("only_anomalies", only_anomalies)? };
-    parts.with_source(&source).run(&mut sink)?;
+    let estimate = crate::postgres::row_estimate::rows_of(&source);
+    let mut progress = crate::progress::Progress::start("detect", "rows", estimate, Some(source.relid))
+        .every(crate::progress::ROWS_BETWEEN_REPORTS);
+    parts.with_source(&source).run(&mut sink, &mut progress)?;
     Ok(sink.rows)
 }

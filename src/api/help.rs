@@ -55,6 +55,11 @@ const EXAMPLES: &[(&str, &str)] = &[
          SELECT rank, detector, round(vus_pr::numeric, 3) AS vus_pr FROM anomdet.leaderboard \
          WHERE benchmark_id = (SELECT max(id) FROM anomdet.benchmarks) ORDER BY rank;",
     ),
+    (
+        "progress",
+        "SELECT call, phase, done, total, percent, elapsed, time_left FROM anomdet.progress; \
+         -- empty here: run it from another session while a long call (benchmark, run_batch) runs",
+    ),
     ("train", "SELECT anomdet.train('help_model', 'help_metrics', 'value', 'mad');"),
     (
         "detect_columns",

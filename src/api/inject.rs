@@ -6,7 +6,9 @@ use crate::injection::{in_table, ledger};
 use crate::postgres::json_arg::JsonArg;
 use crate::postgres::relation::{Source, check_can_update};
 use crate::postgres::{series_rows, tables};
+use crate::progress::Progress;
 use anomdet_core::inject::{find_injector, injectors as registry};
+use anomdet_core::progress::Total;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 
@@ -110,8 +112,10 @@ fn inject(
         crate::postgres::sql::read_one::<String>("SELECT $1::pg_catalog.regclass::pg_catalog.text", &[relid.into()])
     });
     let copied_from = copied_from.transpose().map_err(crate::error::internal)?.flatten();
+    let mut progress = Progress::start("inject", "rows", Total::Unknown, Some(source.relid));
+    progress.set_phase("reading rows");
     let rows = series_rows::read(&source, &columns, series)?;
-    in_table::inject(&in_table::Injection {
+    let injection = in_table::Injection {
         info,
         params: &params,
         placement: &placement,
@@ -120,7 +124,8 @@ fn inject(
         columns: &columns,
         rows: &rows,
         copied_from: copied_from.as_deref(),
-    })
+    };
+    in_table::inject(&injection, &mut progress)
 }
 
 /// Put back the values an injection replaced, exactly. Reverting twice is harmless; cells

@@ -13,6 +13,7 @@ pub mod help;
 pub mod inject;
 pub mod jobs;
 pub mod models;
+pub mod progress;
 pub mod released_symbols;
 pub mod report;
 pub mod schedule;

@@ -12,10 +12,12 @@ use crate::evaluation::truth::Truth;
 use crate::pipeline::scorer::SeriesScorer;
 use crate::postgres::relation::Source;
 use crate::postgres::series_rows::{self, SeriesRows};
+use crate::progress::Progress;
 use anomdet_core::evaluate::evaluate;
 use anomdet_core::inject::{
     InjectorInfo, find_injector, inject_series_streams, place_random, placement_rng, stream_base,
 };
+use anomdet_core::progress::Total;
 use anomdet_core::{Params, registry};
 use own_labels::{OwnLabels, own_labels_name};
 use pgrx::pg_sys::panic::ErrorReport;
@@ -102,7 +104,8 @@ pub fn run(request: Benchmark<'_>) -> Result<i64, ErrorReport> {
     // Each series is a dataset: injected, scored and evaluated on its own, as benchmarks
     // over many series (TSB-AD, NAB) do, so the leaderboard means are over datasets too.
     let cells = (methods.len() * seeds.max(0) as usize * series.len() * detectors.len()) as u64;
-    let mut progress = crate::progress::Progress::new("benchmark", "cells", cells);
+    let mut progress = Progress::start("benchmark", "cells", Total::Known(cells), Some(relid));
+    progress.set_job(id);
     for method in &methods {
         let params = Params::defaults(method.params);
         let span = method.fixed_length.unwrap_or(length as usize).max((method.min_length)(&params));

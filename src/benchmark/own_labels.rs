@@ -9,7 +9,9 @@ use crate::error::{Code, OrReport, error};
 use crate::evaluation::truth::Truth;
 use crate::postgres::relation::Source;
 use crate::postgres::series_rows::SeriesRows;
+use crate::progress::Progress;
 use anomdet_core::evaluate::evaluate;
+use anomdet_core::progress::Total;
 use pgrx::pg_sys::panic::ErrorReport;
 use std::time::Instant;
 
@@ -45,6 +47,25 @@ pub fn run(source: &Source, series: &[SeriesRows], own: OwnLabels<'_>, name: Opt
             "check the label column's values or the windows' times (and series)",
         ));
     }
+    // Precision, average precision and VUS-PR are undefined on a series with nothing labelled
+    // (every score there is a false alarm or nothing): its cells would pull every mean to 0 or
+    // 0.5, so such series are left out and the caller is told which.
+    let unlabelled: Vec<String> = series
+        .iter()
+        .zip(&labels)
+        .filter(|(_, l)| !l.iter().any(|&x| x))
+        .map(|(s, _)| s.key.clone().unwrap_or_else(|| source.qualified.clone()))
+        .collect();
+    if !unlabelled.is_empty() {
+        let shown: Vec<&str> = unlabelled.iter().take(5).map(String::as_str).collect();
+        pgrx::notice!(
+            "benchmark: {} of {} series have no labelled rows and are left out of the leaderboards: {}{}",
+            unlabelled.len(),
+            series.len(),
+            shown.join(", "),
+            if unlabelled.len() > shown.len() { ", ..." } else { "" }
+        );
+    }
     let id = crate::postgres::sql::write_one::<i64>(
         "INSERT INTO anomdet.benchmarks (name, relid, source, value_column, detectors, methods, seeds, placement) \
          VALUES ($1, $2, $3, $4, $5, $6, 1, $7) RETURNING id",
@@ -55,14 +76,16 @@ pub fn run(source: &Source, series: &[SeriesRows], own: OwnLabels<'_>, name: Opt
             source.value_column.as_str().into(),
             own.detectors.iter().map(|d| d.name().to_string()).collect::<Vec<_>>().into(),
             vec![own.name.clone()].into(),
-            pgrx::JsonB(serde_json::json!({ "labels": own.name })).into(),
+            pgrx::JsonB(serde_json::json!({ "labels": own.name, "series_without_labels": unlabelled.len() })).into(),
         ],
     )
     .or_report()?
     .ok_or_else(|| crate::error::internal("INSERT INTO anomdet.benchmarks returned no id"))?;
-    let mut progress =
-        crate::progress::Progress::new("benchmark", "cells", (series.len() * own.detectors.len()) as u64);
-    for (rows, labels) in series.iter().zip(&labels) {
+    let scored = labels.iter().filter(|l| l.iter().any(|&x| x)).count();
+    let cells = (scored * own.detectors.len()) as u64;
+    let mut progress = Progress::start("benchmark", "cells", Total::Known(cells), Some(source.relid));
+    progress.set_job(id);
+    for (rows, labels) in series.iter().zip(&labels).filter(|(_, l)| l.iter().any(|&x| x)) {
         let dataset = rows.key.clone().unwrap_or_else(|| source.qualified.clone());
         for detector in own.detectors {
             pgrx::check_for_interrupts!();

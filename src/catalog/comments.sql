@@ -54,6 +54,8 @@ COMMENT ON FUNCTION anomdet.register_detector(text, text, double precision, inte
     'Register your SQL function(values float8[] [, params jsonb]) -> float8[] as detector name, usable wherever a built-in one is';
 COMMENT ON FUNCTION anomdet.unregister_detector(text) IS
     'Remove a detector you registered';
+COMMENT ON FUNCTION anomdet.progress() IS
+    'The long calls running now in the sessions you may see (benchmark, run_batch, inject, evaluate, train, detect): phase, done / total, elapsed, time left; also the view anomdet.progress';
 COMMENT ON FUNCTION anomdet._apply_comments() IS
     'Internal: writes these comments (run by the install and update scripts)';
 COMMENT ON FUNCTION anomdet._job_rows(bigint) IS
@@ -73,6 +75,7 @@ COMMENT ON TABLE anomdet.benchmark_results IS 'One row per benchmark cell (detec
 COMMENT ON TABLE anomdet.generated IS 'Tables made by anomdet.generate, with the spec that made them (reproducible)';
 
 -- Views.
+COMMENT ON VIEW anomdet.progress IS 'Long anomdet calls running now, one row per session, like pg_stat_progress_*: your own role''s (all with pg_read_all_stats)';
 COMMENT ON VIEW anomdet.leaderboard_by_method IS 'Detectors ranked by mean VUS-PR within each injection method of a benchmark';
 COMMENT ON VIEW anomdet.leaderboard_by_dataset IS 'Detectors ranked by mean VUS-PR within each dataset (source series) of a benchmark';
 
@@ -190,6 +193,20 @@ DECLARE
         "job_records.name": "Name you gave the job",
         "jobs.name": "Name you gave the job",
         "running_jobs.name": "Name you gave the job",
+        "progress.pid": "Process id of the session running the call (pg_stat_activity.pid)",
+        "progress.database": "Database the call runs in",
+        "progress.role": "Role running the call",
+        "progress.call": "The function: benchmark, run_batch, inject, evaluate, train or detect",
+        "progress.phase": "What it is doing: running, reading rows, scoring or writing results",
+        "progress.relation": "The table it reads or changes",
+        "progress.job_id": "The job it records (run_batch, evaluate) or the benchmark id; NULL for the others",
+        "progress.done": "Units done so far (cells of a benchmark, rows otherwise)",
+        "progress.total": "Units in all; NULL when not known",
+        "progress.total_is_estimate": "The total is the planner''s row estimate of the table (ANALYZE), not a count",
+        "progress.percent": "done as a percentage of total",
+        "progress.started_at": "When the call began",
+        "progress.elapsed": "Time since it began",
+        "progress.time_left": "Estimated time left at the rate so far",
         "job_records.params": "Detector parameters, JSON",
         "models.name": "The model name you score with (model => name)",
         "models.train_start": "Time of the first training row",

@@ -7,7 +7,9 @@ pub mod truth;
 
 use crate::error::{Code, error, invalid_argument};
 use crate::postgres::time_range::TimeRange;
+use crate::progress::Progress;
 use anomdet_core::evaluate::{evaluate as compute, evaluate_series as compute_series};
+use anomdet_core::progress::Total;
 use job_series::{flatten, read_job_series};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
@@ -53,7 +55,12 @@ pub fn evaluate_job(
         ));
     }
     let truth = truth::Truth::from_args(relid, labels.column, labels.windows)?;
+    let mut progress = Progress::start("evaluate", "rows", Total::Unknown, Some(relid));
+    progress.set_job(job_id);
+    progress.set_phase("reading rows");
     let flat = flatten(&read_job_series(job_id, relid, &column, range, &truth)?);
+    progress.set_phase("scoring");
+    progress.set_total(Total::Known(flat.labels.len() as u64));
     let (labels, scores, flags) = (&flat.labels, &flat.scores, &flat.flags);
     if !labels.iter().any(|&l| l) {
         return Err(error(
@@ -72,6 +79,7 @@ pub fn evaluate_job(
         .into_iter()
         .map(|m| (m.name.to_string(), Some(m.value).filter(|v| !v.is_nan()), m.note.to_string()))
         .collect();
+    progress.advance(labels.len() as u64);
     rows.push(("rows".into(), Some(labels.len() as f64), "scored rows compared".into()));
     rows.push((
         "labelled_ranges".into(),

@@ -5,8 +5,10 @@ use super::placement::Placement;
 use super::{compute, gather, ledger, to_sql_text, write};
 use crate::postgres::relation::{RowIdentity, Source, column_type};
 use crate::postgres::series_rows::SeriesRows;
+use crate::progress::Progress;
 use anomdet_core::Params;
 use anomdet_core::inject::InjectorInfo;
+use anomdet_core::progress::Total;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 
@@ -25,11 +27,13 @@ pub struct Injection<'a> {
 
 /// Inject, and return the injection id. Every series' spans go together: one write per column
 /// and one ledger insert each, however many series the table holds.
-pub fn inject(request: &Injection<'_>) -> Result<i64, ErrorReport> {
+pub fn inject(request: &Injection<'_>, progress: &mut Progress) -> Result<i64, ErrorReport> {
     let source = request.source;
     let changes = compute(request.info, request.params, request.placement, request.rows, request.seed)?;
     let mut changed = gather(request.rows, &changes);
     let n = changed.ts.len();
+    progress.set_total(Total::Known((n * request.columns.len()) as u64));
+    progress.set_phase("writing results");
     // Each column's write moves the rows to new versions; the cells record where the last
     // write left them, as a hint for revert.
     let mut texts = Vec::with_capacity(request.columns.len());
@@ -47,6 +51,7 @@ pub fn inject(request: &Injection<'_>) -> Result<i64, ErrorReport> {
             }
         }
         texts.push(by_position(n, &written));
+        progress.advance(n as u64);
     }
     let tids: Vec<Option<pg_sys::ItemPointerData>> =
         changed.tids.iter().map(|&tid| (source.identity == RowIdentity::Tid).then_some(tid)).collect();

@@ -10,8 +10,10 @@ use crate::pipeline::plan::Summary;
 use crate::pipeline::results::{self, Alerts, ResultRows};
 use crate::postgres::relation::Source;
 use crate::postgres::series_rows;
+use crate::progress::Progress;
 use crate::score_request::SqlScoreArgs;
 use anomdet_core::Scored;
+use anomdet_core::progress::Total;
 use pgrx::pg_sys::panic::ErrorReport;
 
 pub fn run_batch(args: SqlScoreArgs<'_>, name: Option<&str>, notify: bool) -> Result<i64, ErrorReport> {
@@ -45,7 +47,13 @@ fn score_into_results(
 ) -> Result<Summary, ErrorReport> {
     let mut summary = Summary::default();
     let mut events = Events::default();
-    for series in series_rows::read(source, &model.columns, None)? {
+    let mut progress = Progress::start("run_batch", "rows", Total::Unknown, Some(source.relid));
+    progress.set_job(job_id);
+    progress.set_phase("reading rows");
+    let all = series_rows::read(source, &model.columns, None)?;
+    progress.set_total(Total::Known(all.iter().map(|s| s.ts.len() as u64).sum()));
+    progress.set_phase("scoring");
+    for series in all {
         let fitted = model.for_series(series.key.as_deref())?;
         let (complete, matrix) = series.complete_rows();
         let scored = score_with(fitted, Explain::Flagged, &matrix);
@@ -71,6 +79,7 @@ fn score_into_results(
         results::write(job_id, &out, alerts)?;
         summary.series += 1;
         summary.rows_read += series.ts.len() as i64;
+        progress.advance(series.ts.len() as u64);
         summary.rows_scored += complete.len() as i64;
         summary.anomalies += scored.flags.iter().filter(|&&f| f).count() as i64;
     }

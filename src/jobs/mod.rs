@@ -6,7 +6,9 @@ use crate::error::{Code, OrReport, error, internal};
 use crate::pipeline::events::{Events, Step};
 use crate::pipeline::plan::{ScoredRow, Sink, Summary};
 use crate::pipeline::results::{self, Alerts, ResultRows};
+use crate::postgres::row_estimate;
 use crate::postgres::subxact::in_subtransaction;
+use crate::progress::{Progress, ROWS_BETWEEN_REPORTS};
 use crate::score_request::SqlScoreArgs;
 use pgrx::pg_sys::panic::{CaughtError, ErrorReport};
 use pgrx::prelude::*;
@@ -71,7 +73,10 @@ pub fn run_batch(args: SqlScoreArgs<'_>, name: Option<&str>, notify: bool) -> Re
     })?;
     let alerts = notify.then_some(Alerts { detector: parts.detector.name() });
     let mut sink = StoreResults { job_id, alerts, events: Events::default() };
-    run_recorded(job_id, || parts.with_source(&source).run(&mut sink))
+    let mut progress = Progress::start("run_batch", "rows", row_estimate::rows_of(&source), Some(source.relid))
+        .every(ROWS_BETWEEN_REPORTS);
+    progress.set_job(job_id);
+    run_recorded(job_id, || parts.with_source(&source).run(&mut sink, &mut progress))
 }
 
 /// What a batch job's row records.

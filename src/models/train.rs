@@ -7,6 +7,8 @@ use crate::pipeline::plan::series_label;
 use crate::pipeline::scorer::SeriesScorer;
 use crate::postgres::relation::Source;
 use crate::postgres::series_rows;
+use crate::progress::Progress;
+use anomdet_core::progress::Total;
 use pgrx::pg_sys::panic::ErrorReport;
 
 /// A checked training request.
@@ -42,7 +44,11 @@ pub fn check_trainable(detector: &ChosenDetector) -> Result<(), ErrorReport> {
 /// Fit the detector on every series of the source's range and store the model; returns its id.
 pub fn train(t: &Training<'_>) -> Result<i64, ErrorReport> {
     let source = &t.source;
+    let mut progress = Progress::start("train", "rows", Total::Unknown, Some(source.relid));
+    progress.set_phase("reading rows");
     let series = series_rows::read(source, std::slice::from_ref(&source.value_column), None)?;
+    progress.set_total(Total::Known(series.iter().map(|s| s.ts.len() as u64).sum()));
+    progress.set_phase("scoring");
     let needed = t.detector.min_points();
     let mut collected = store::Collected::default();
     for s in &series {
@@ -65,7 +71,9 @@ pub fn train(t: &Training<'_>) -> Result<i64, ErrorReport> {
         scorer.fit(values);
         let state = scorer.save().ok_or_else(|| crate::error::internal("a trainable detector saved no state"))?;
         collected.add(s.key.clone(), s.ts.len() as i64, &s.ts, state);
+        progress.advance(s.ts.len() as u64);
     }
+    progress.set_phase("writing results");
     collected.save(
         &ModelRecord {
             name: t.name,

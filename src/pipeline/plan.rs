@@ -10,6 +10,7 @@ use crate::chosen_detector::ChosenDetector;
 use crate::error::{Code, error, internal};
 use crate::postgres::relation::Source;
 use crate::postgres::series_select::{RowLayout, SeriesSelect};
+use crate::progress::Progress;
 use anomdet_core::{Mode, Scored};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
@@ -128,8 +129,10 @@ impl Plan<'_> {
         self.mode == Mode::Batch && self.source.series_column.is_none()
     }
 
-    pub fn run(&self, sink: &mut dyn Sink) -> Result<Summary, ErrorReport> {
+    /// Score the source into the sink, counting rows read in `progress`.
+    pub fn run(&self, sink: &mut dyn Sink, progress: &mut Progress) -> Result<Summary, ErrorReport> {
         let mut state = RunState::default();
+        progress.set_phase("reading rows");
         let select = SeriesSelect { ordered: !self.reads_unordered(), ..SeriesSelect::value_of(self.source) };
         let (sql, layout) = (select.sql(), select.layout());
         if sink.writes_with_spi() || self.detector.runs_sql() {
@@ -143,7 +146,7 @@ impl Plan<'_> {
                         return Ok(());
                     }
                     for (ts, value, key) in batch {
-                        self.take_row(&mut state, sink, ts, value, key)?;
+                        self.take_row(&mut state, sink, progress, ts, value, key)?;
                     }
                 }
             })?;
@@ -156,18 +159,19 @@ impl Plan<'_> {
             if speculate {
                 state.require_order = true;
                 let unordered = SeriesSelect { ordered: false, ..SeriesSelect::value_of(self.source) };
-                let first = self.stream(&unordered.sql(), layout, &mut state, sink);
+                let first = self.stream(&unordered.sql(), layout, &mut state, sink, progress);
                 if state.out_of_order {
                     sink.reset();
+                    progress.restart();
                     state = RunState::default();
                 } else {
                     first?;
-                    return self.finish(state, sink);
+                    return self.finish(state, sink, progress);
                 }
             }
-            self.stream(&sql, layout, &mut state, sink)?;
+            self.stream(&sql, layout, &mut state, sink, progress)?;
         }
-        self.finish(state, sink)
+        self.finish(state, sink, progress)
     }
 
     fn stream(
@@ -176,19 +180,20 @@ impl Plan<'_> {
         layout: RowLayout,
         state: &mut RunState,
         sink: &mut dyn Sink,
+        progress: &mut Progress,
     ) -> Result<(), ErrorReport> {
         crate::postgres::scan::for_each_row(sql, |values, nulls| {
             // SAFETY: the row comes from a query of this layout (`series_select`).
             let (ts, value, key) =
                 unsafe { (layout.ts(values, nulls), layout.value(values, nulls, 0), layout.key(values, nulls)) };
-            self.take_row(state, sink, ts, value, key)
+            self.take_row(state, sink, progress, ts, value, key)
         })
     }
 
-    fn finish(&self, state: RunState, sink: &mut dyn Sink) -> Result<Summary, ErrorReport> {
+    fn finish(&self, state: RunState, sink: &mut dyn Sink, progress: &mut Progress) -> Result<Summary, ErrorReport> {
         let RunState { mut pending, mut summary, .. } = state;
         if let Some(done) = pending.take() {
-            self.finish_series(done, sink, &mut summary)?;
+            self.finish_series(done, sink, &mut summary, progress)?;
         }
         // An empty time range is an answer (nothing happened then); an empty source is not.
         if summary.rows_read == 0 && self.source.range.is_whole() {
@@ -207,6 +212,7 @@ impl Plan<'_> {
         &self,
         state: &mut RunState,
         sink: &mut dyn Sink,
+        progress: &mut Progress,
         ts: i64,
         value: Option<f64>,
         key: Option<String>,
@@ -215,7 +221,8 @@ impl Plan<'_> {
         let same_series = state.pending.as_ref().is_some_and(|p| p.key == key);
         if !same_series {
             if let Some(done) = state.pending.take() {
-                self.finish_series(done, sink, &mut state.summary)?;
+                self.finish_series(done, sink, &mut state.summary, progress)?;
+                progress.set_phase("reading rows");
             }
             let scorer = match self.model {
                 Some(model) => model.scorer_for(key.as_deref())?,
@@ -236,7 +243,7 @@ impl Plan<'_> {
         p.ts.push(ts);
         p.values.push(value);
         if self.mode == Mode::Online && p.ts.len() >= ONLINE_CHUNK {
-            self.flush_online(p, sink, &mut state.summary)?;
+            self.flush_online(p, sink, &mut state.summary, progress)?;
         }
         Ok(())
     }
@@ -269,7 +276,13 @@ impl Plan<'_> {
     }
 
     /// Online mode: score what is buffered, send it on, keep only the detector's state.
-    fn flush_online(&self, p: &mut Pending, sink: &mut dyn Sink, summary: &mut Summary) -> Result<(), ErrorReport> {
+    fn flush_online(
+        &self,
+        p: &mut Pending,
+        sink: &mut dyn Sink,
+        summary: &mut Summary,
+        progress: &mut Progress,
+    ) -> Result<(), ErrorReport> {
         // A model scores with what it learnt (online models keep learning within the call).
         let scores =
             if self.model.is_some() { p.scorer.score_fitted(&p.values) } else { p.scorer.update_all(&p.values) };
@@ -279,7 +292,7 @@ impl Plan<'_> {
                 .zip(scores)
                 .map(|((&ts, &value), scored)| ScoredRow { ts, value, scored })
                 .collect();
-        self.emit(p.key.as_deref(), &rows, sink, summary)?;
+        self.emit(p.key.as_deref(), &rows, sink, summary, progress)?;
         p.ts.clear();
         p.values.clear();
         Ok(())
@@ -292,7 +305,11 @@ impl Plan<'_> {
         rows: &[ScoredRow],
         sink: &mut dyn Sink,
         summary: &mut Summary,
+        progress: &mut Progress,
     ) -> Result<(), ErrorReport> {
+        // Rows count as done once scored and handed on, warm-up rows before the range included
+        // (the total they are counted against is every row of the source).
+        progress.advance(rows.len() as u64);
         let range = &self.source.range;
         if rows.first().is_none_or(|r| range.keeps(r.ts)) {
             count(rows, summary);
@@ -303,7 +320,13 @@ impl Plan<'_> {
         sink.accept(key, &kept)
     }
 
-    fn finish_series(&self, mut p: Pending, sink: &mut dyn Sink, summary: &mut Summary) -> Result<(), ErrorReport> {
+    fn finish_series(
+        &self,
+        mut p: Pending,
+        sink: &mut dyn Sink,
+        summary: &mut Summary,
+        progress: &mut Progress,
+    ) -> Result<(), ErrorReport> {
         summary.series += 1;
         if self.reads_unordered() {
             sort_by_time(&mut p);
@@ -332,9 +355,10 @@ impl Plan<'_> {
         match self.mode {
             Mode::Online => {
                 self.detector.check_memory(p.valid_in_series, &label)?;
-                self.flush_online(&mut p, sink, summary)
+                self.flush_online(&mut p, sink, summary, progress)
             }
             Mode::Batch => {
+                progress.set_phase("scoring");
                 let mut scores = match self.model {
                     Some(_) => {
                         let valid: Vec<f64> = p.values.iter().flatten().copied().collect();
@@ -344,17 +368,18 @@ impl Plan<'_> {
                     None => p.scorer.score_whole(&p.values, &label)?,
                 }
                 .into_iter();
+                progress.set_phase("writing results");
                 // Hand rows on in chunks so the sink never holds a second copy of the series.
                 let mut rows = Vec::with_capacity(ONLINE_CHUNK.min(p.ts.len()));
                 for (&ts, &value) in p.ts.iter().zip(&p.values) {
                     let scored = scores.next().unwrap_or(Scored::WARMUP);
                     rows.push(ScoredRow { ts, value, scored });
                     if rows.len() == ONLINE_CHUNK {
-                        self.emit(p.key.as_deref(), &rows, sink, summary)?;
+                        self.emit(p.key.as_deref(), &rows, sink, summary, progress)?;
                         rows.clear();
                     }
                 }
-                self.emit(p.key.as_deref(), &rows, sink, summary)
+                self.emit(p.key.as_deref(), &rows, sink, summary, progress)
             }
         }
     }

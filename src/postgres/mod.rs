@@ -2,11 +2,14 @@
 //! their columns, new tables, subtransactions, the pinned search_path, argument types that
 //! unpack safely, and DateStyle-free time text. Everything above goes through here.
 
+pub mod backend_progress;
 pub mod extension_owner;
 pub mod job_portal;
 pub mod json_arg;
+pub mod pg_version;
 pub mod rel_arg;
 pub mod relation;
+pub mod row_estimate;
 pub mod scan;
 pub mod search_path;
 pub mod series_rows;
