@@ -1,8 +1,9 @@
-# Throwaway PostgreSQL 15 clusters, run as the postgres user (PostgreSQL refuses root).
+# Throwaway PostgreSQL clusters, run as the postgres user (PostgreSQL refuses root).
 # Source this file, then: cluster_start [extra postgresql.conf lines...]; ...; cluster_stop
 # Exports PGHOST, PGPORT, PGUSER, PGDATABASE so psql just works.
 
-PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
+# The server is PG_BIN's, else PG_CONFIG's, else Debian's 15 (scripts/servers.sh: use_server 18).
+PG_BIN=${PG_BIN:-$("${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}" --bindir)}
 
 as_postgres() {
     if [ "$(id -un)" = postgres ]; then "$@"; else sudo -u postgres -- "$@"; fi

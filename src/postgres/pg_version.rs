@@ -22,3 +22,15 @@ pub fn local_backend_count() -> i32 {
     // SAFETY: takes the snapshot if needed; a plain count.
     unsafe { pg_sys::pgstat_fetch_stat_numbackends() }
 }
+
+/// True in a background worker (PostgreSQL 17 replaced the flag by the backend type).
+pub fn in_background_worker() -> bool {
+    // SAFETY: reads a backend-global that PostgreSQL sets once at process start.
+    unsafe {
+        #[cfg(any(feature = "pg15", feature = "pg16"))]
+        let worker = pg_sys::IsBackgroundWorker;
+        #[cfg(not(any(feature = "pg15", feature = "pg16")))]
+        let worker = pg_sys::MyBackendType == pg_sys::BackendType::B_BG_WORKER;
+        worker
+    }
+}
