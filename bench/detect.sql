@@ -2,13 +2,7 @@
 -- in plain SQL with window functions, on the same 1,000,000 rows, median of 5 runs each.
 -- Run by bench/run.sh on a throwaway cluster.
 \set ON_ERROR_STOP 1
-SELECT setseed(0.5) \g /dev/null
-CREATE TABLE bench_metrics AS
-SELECT '2024-01-01+00'::timestamptz + i * interval '1 second' AS ts,
-       50 + 10 * sin(i / 500.0) + random() AS value
-FROM generate_series(1, 1000000) AS i;
-CREATE INDEX ON bench_metrics (ts);
-VACUUM ANALYZE bench_metrics;
+\ir bench_metrics.sql
 
 \ir timing.sql
 
