@@ -1,39 +1,65 @@
--- Benchmark: anomdet.detect against a plain scan and against the same rolling z-score written
--- in plain SQL with window functions, on the same 1,000,000 rows, median of 5 runs each.
--- Run by bench/run.sh on a throwaway cluster.
+-- Benchmark: anomdet.detect, every detector in each mode it has, against a plain scan of the
+-- same rows and the same rolling z-score written in plain SQL with window functions; median of
+-- 5 runs each. Run by bench/run.sh on a throwaway cluster (--rows N for another table size).
+--
+-- A detector whose cost grows faster than the rows (k-NN, LOF, sub-sequence models) cannot run
+-- on a million rows in a bench that finishes: each detector and mode runs on the largest of
+-- :rows, 100,000 and 10,000 rows (prefixes of the table) whose one call, extrapolated linearly
+-- from a first call on 10,000 rows, stays under :budget_ms (2,000), and the table says which.
 \set ON_ERROR_STOP 1
 \ir bench_metrics.sql
-
+\if :{?budget_ms}
+\else
+\set budget_ms 2000
+\endif
 \ir timing.sql
 
-CREATE TEMP TABLE bench (name text, what text, ms numeric);
-INSERT INTO bench VALUES
-  ('plain scan', 'SELECT sum(value) FROM bench_metrics',
-   pg_temp.time_ms('SELECT sum(value) FROM bench_metrics')),
-  ('plain scan in time order', 'SELECT sum(value) over the rows ORDER BY ts',
-   pg_temp.time_ms('SELECT sum(value) FROM (SELECT value FROM bench_metrics ORDER BY ts) s')),
-  ('SQL rolling z-score', 'window functions, 60 preceding rows',
-   pg_temp.time_ms($q$SELECT count(*) FILTER (WHERE abs(value - m) > 3 * sd) FROM (
-       SELECT value, avg(value) OVER w AS m, stddev_samp(value) OVER w AS sd FROM bench_metrics
-       WINDOW w AS (ORDER BY ts ROWS BETWEEN 60 PRECEDING AND 1 PRECEDING)) s$q$));
+-- The sizes, and a prefix table for each size below the whole table.
+CREATE TEMP TABLE sizes AS
+SELECT DISTINCT n, CASE WHEN n = :rows THEN 'bench_metrics' ELSE 'bench_metrics_' || n END AS rel
+FROM (VALUES (:rows), (100000), (10000)) v(n) WHERE n <= :rows;
+SELECT format('CREATE TABLE %I AS SELECT * FROM bench_metrics ORDER BY ts LIMIT %s; CREATE INDEX ON %I (ts); ANALYZE %I',
+              rel, n, rel, rel)
+FROM sizes WHERE rel <> 'bench_metrics' \gexec
 
--- Two ways to use detect(): keep only the flagged rows (the usual ad hoc question), or return
--- every row with its score (1,000,000 output rows materialised by PostgreSQL's function scan).
-INSERT INTO bench
-SELECT 'anomdet ' || d.name || ' ' || m.mode || ', flagged rows', 'only_anomalies => true',
+CREATE TEMP TABLE scans AS
+SELECT n, pg_temp.time_ms(format('SELECT sum(value) FROM %I', rel)) AS ms FROM sizes;
+
+-- Every detector in each of its modes (batch-only detectors only in batch), probed once on the
+-- smallest size, then given the largest size within the budget.
+CREATE TEMP TABLE runs AS
+SELECT d.name, m.mode,
        pg_temp.time_ms(format('SELECT count(*) FROM anomdet.detect(%L, %L, %L, mode => %L, only_anomalies => true)',
-                              'bench_metrics', 'value', d.name, m.mode))
+                              (SELECT rel FROM sizes ORDER BY n LIMIT 1), 'value', d.name, m.mode), 1) AS probe_ms
 FROM anomdet.detectors() d, (VALUES ('batch'), ('online')) AS m(mode)
-ORDER BY d.name, m.mode;
+WHERE m.mode = 'batch' OR d.online;
+ALTER TABLE runs ADD COLUMN n int;
+UPDATE runs r SET n = coalesce(
+    (SELECT max(s.n) FROM sizes s WHERE r.probe_ms * s.n / (SELECT min(n) FROM sizes) <= :budget_ms),
+    (SELECT min(n) FROM sizes));
+
+CREATE TEMP TABLE bench (name text, mode text, output text, n int, ms numeric);
 INSERT INTO bench
-SELECT 'anomdet ' || d.name || ' batch, every row', 'count(*) FILTER (WHERE is_anomaly) over all rows',
+SELECT r.name, r.mode, 'flagged rows', r.n,
+       pg_temp.time_ms(format('SELECT count(*) FROM anomdet.detect(%L, %L, %L, mode => %L, only_anomalies => true)',
+                              s.rel, 'value', r.name, r.mode))
+FROM runs r JOIN sizes s USING (n) ORDER BY r.name, r.mode;
+-- Every row out, with its score (what INSERT INTO ... SELECT * FROM anomdet.detect(...) needs).
+INSERT INTO bench
+SELECT r.name, r.mode, 'every row', r.n,
        pg_temp.time_ms(format('SELECT count(*) FILTER (WHERE is_anomaly) FROM anomdet.detect(%L, %L, %L)',
-                              'bench_metrics', 'value', d.name))
-FROM anomdet.detectors() d ORDER BY d.name;
+                              s.rel, 'value', r.name))
+FROM runs r JOIN sizes s USING (n) WHERE r.mode = 'batch' ORDER BY r.name;
+INSERT INTO bench
+SELECT 'SQL rolling z-score', 'window functions, 60 rows', 'flagged rows', n,
+       pg_temp.time_ms(format($q$SELECT count(*) FILTER (WHERE abs(value - m) > 3 * sd) FROM (
+           SELECT value, avg(value) OVER w AS m, stddev_samp(value) OVER w AS sd FROM %I
+           WINDOW w AS (ORDER BY ts ROWS BETWEEN 60 PRECEDING AND 1 PRECEDING)) s$q$, rel))
+FROM sizes WHERE n = :rows;
 
 \echo
-\echo 'median of 5 runs, 1,000,000 rows; ratios against the plain scan and the SQL rolling z-score'
-SELECT name, round(ms) AS ms,
-       round(ms / (SELECT ms FROM bench WHERE name = 'plain scan'), 2) AS x_plain_scan,
-       round((SELECT ms FROM bench WHERE name = 'SQL rolling z-score') / ms, 2) AS faster_than_sql_zscore
-FROM bench ORDER BY ms;
+\echo 'median of 5 runs; each ratio against a plain scan (SELECT sum(value)) of the same rows'
+SELECT n AS rows, round(ms, 1) AS plain_scan_ms FROM scans ORDER BY n;
+SELECT b.name AS detector, b.mode, b.output, b.n AS rows, round(b.ms) AS ms,
+       round(b.ms / s.ms, 2) AS x_plain_scan
+FROM bench b JOIN scans s USING (n) ORDER BY b.n DESC, b.ms / s.ms;

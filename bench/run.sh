@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # Run the benchmarks on throwaway clusters (a release build of anomdet is installed first), on
 # PostgreSQL 15 and then 18 (scripts/servers.sh), so their ratios can be read side by side.
-# Usage: bash bench/run.sh [--server 15|18|both] [detect|inject|hypertable|models]...
-#        (default: both servers, suites detect inject). Prints medians of 5 runs and ratios
+# Usage: bash bench/run.sh [--server 15|18|both] [--rows N] [detect|inject|versions|hypertable|models]...
+#        (default: both servers, suites detect inject; --rows sizes the detection table, 1,000,000). Prints medians of 5 runs and ratios
 # against baselines measured in the same run on the same server. The hypertable suite preloads
 # TimescaleDB.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-servers=(15 18) suites=()
+servers=(15 18) suites=() psql_vars=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --server) shift; [ "$1" = both ] && servers=(15 18) || servers=("$1") ;;
+        --rows) shift; psql_vars=(-v "rows=$1") ;;
         *) suites+=("$1") ;;
     esac
     shift
@@ -29,7 +30,7 @@ for server in "${servers[@]}"; do
         psql -X -q -c "CREATE EXTENSION anomdet"
         echo "bench: $(date -u +%FT%TZ) commit $(git rev-parse --short HEAD 2>/dev/null || echo none), $(nproc) cores, $(psql -X -qAt -c 'SHOW server_version')"
         for suite in "${suites[@]}"; do
-            psql -X -q -P footer=off -f "bench/$suite.sql"
+            psql -X -q -P footer=off "${psql_vars[@]}" -f "bench/$suite.sql"
         done
         cluster_stop
     )

@@ -1,6 +1,6 @@
 -- pg_temp.time_ms(statement, runs): the median wall time of `runs` executions of a statement,
 -- after one untimed run that warms the cache. Included by the bench/*.sql suites.
-CREATE FUNCTION pg_temp.time_ms(statement text, runs int DEFAULT 5) RETURNS numeric LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION pg_temp.time_ms(statement text, runs int DEFAULT 5) RETURNS numeric LANGUAGE plpgsql AS $$
 DECLARE t0 timestamptz; times numeric[] := '{}';
 BEGIN
   EXECUTE statement;  -- warm the cache once, untimed
