@@ -59,9 +59,12 @@ impl Progress {
         self.publish();
     }
 
+    /// A new phase. A notice that is due goes out first, naming the phase the time went to
+    /// (a batch detector's scoring, not the writing that follows it).
     pub fn set_phase(&mut self, phase: &'static str) {
+        self.maybe_notice();
         self.published.phase = PHASES.iter().position(|p| *p == phase).unwrap_or(0);
-        self.publish();
+        self.write_status();
     }
 
     /// The total, once the call knows it.
@@ -89,12 +92,17 @@ impl Progress {
     }
 
     fn publish(&mut self) {
+        self.write_status();
+        self.maybe_notice();
+    }
+
+    /// What other sessions see (`anomdet.progress`).
+    fn write_status(&mut self) {
         self.published.done = self.done as i64;
         let total = self.total.given(self.done);
         self.published.total = as_slot(total);
         self.published.estimated = matches!(total, Total::About(_));
         backend_progress::write(&self.published);
-        self.maybe_notice();
     }
 
     fn maybe_notice(&mut self) {

@@ -40,7 +40,8 @@ pub fn run(source: &Source, series: &[SeriesRows], own: OwnLabels<'_>, name: Opt
             s.ts.iter().map(|t| times.contains(t)).collect()
         })
         .collect();
-    if !labels.iter().flatten().any(|&l| l) {
+    let has_labels: Vec<bool> = labels.iter().map(|l| l.contains(&true)).collect();
+    if !has_labels.contains(&true) {
         return Err(error(
             Code::ERRCODE_DATA_EXCEPTION,
             format!("{}: no {} among the rows of {}", own.name, own.truth.describe(), source.qualified),
@@ -52,8 +53,8 @@ pub fn run(source: &Source, series: &[SeriesRows], own: OwnLabels<'_>, name: Opt
     // 0.5, so such series are left out and the caller is told which.
     let unlabelled: Vec<String> = series
         .iter()
-        .zip(&labels)
-        .filter(|(_, l)| !l.iter().any(|&x| x))
+        .zip(&has_labels)
+        .filter(|(_, has)| !**has)
         .map(|(s, _)| s.key.clone().unwrap_or_else(|| source.qualified.clone()))
         .collect();
     if !unlabelled.is_empty() {
@@ -81,11 +82,10 @@ pub fn run(source: &Source, series: &[SeriesRows], own: OwnLabels<'_>, name: Opt
     )
     .or_report()?
     .ok_or_else(|| crate::error::internal("INSERT INTO anomdet.benchmarks returned no id"))?;
-    let scored = labels.iter().filter(|l| l.iter().any(|&x| x)).count();
-    let cells = (scored * own.detectors.len()) as u64;
+    let cells = ((series.len() - unlabelled.len()) * own.detectors.len()) as u64;
     let mut progress = Progress::start("benchmark", "cells", Total::Known(cells), Some(source.relid));
     progress.set_job(id);
-    for (rows, labels) in series.iter().zip(&labels).filter(|(_, l)| l.iter().any(|&x| x)) {
+    for ((rows, labels), _) in series.iter().zip(&labels).zip(&has_labels).filter(|(_, has)| **has) {
         let dataset = rows.key.clone().unwrap_or_else(|| source.qualified.clone());
         for detector in own.detectors {
             pgrx::check_for_interrupts!();
