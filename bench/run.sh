@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Run the benchmarks on throwaway clusters (a release build of anomdet is installed first), on
 # PostgreSQL 15 and then 18 (scripts/servers.sh), so their ratios can be read side by side.
-# Usage: bash bench/run.sh [--server 15|18|both] [--rows N] [detect|inject|versions|hypertable|models]...
+# Usage: bash bench/run.sh [--server 15|18|both] [--rows N] [detect|inject|versions|hypertable|models|fleet]...
 #        (default: both servers, suites detect inject; --rows sizes the detection table, 1,000,000). Prints medians of 5 runs and ratios
-# against baselines measured in the same run on the same server. The hypertable suite preloads
-# TimescaleDB.
+# against baselines measured in the same run on the same server. The hypertable and fleet suites
+# preload TimescaleDB.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 servers=(15 18) suites=() psql_vars=()
@@ -25,7 +25,7 @@ for server in "${servers[@]}"; do
         bash scripts/install.sh >/dev/null
         source scripts/cluster.sh
         preload=()
-        [[ " ${suites[*]} " == *" hypertable "* ]] && preload=("shared_preload_libraries = 'timescaledb'" "timescaledb.telemetry_level = off")
+        [[ " ${suites[*]} " =~ " "(hypertable|fleet)" " ]] && preload=("shared_preload_libraries = 'timescaledb'" "timescaledb.telemetry_level = off")
         cluster_start "shared_buffers = '512MB'" "work_mem = '64MB'" "${preload[@]}"
         psql -X -q -c "CREATE EXTENSION anomdet"
         echo "bench: $(date -u +%FT%TZ) commit $(git rev-parse --short HEAD 2>/dev/null || echo none), $(nproc) cores, $(psql -X -qAt -c 'SHOW server_version')"

@@ -36,8 +36,7 @@ impl Calibrated {
     /// Score with the probability against what is known, then learn the score.
     fn judge_and_learn(&mut self, mut s: Scored) -> Scored {
         if let Some(score) = s.score {
-            s.probability = self.calibration.probability(score);
-            self.calibration.learn(score);
+            s.probability = self.calibration.judge(score);
         }
         self.flagged(s)
     }

@@ -89,10 +89,24 @@ impl Calibration {
 
     /// Remember one more score (NaN and infinities are not scores).
     pub fn learn(&mut self, score: f64) {
+        if score.is_finite() {
+            self.learn_in(score, bin_of(score));
+        }
+    }
+
+    /// The probability of `score` against the scores known so far, then learn it: what an
+    /// online detector does with each score (its bin found once, the hot path of every row).
+    pub fn judge(&mut self, score: f64) -> Option<f64> {
         if !score.is_finite() {
-            return;
+            return None;
         }
         let b = bin_of(score);
+        let p = self.probability_in(score, b);
+        self.learn_in(score, b);
+        p
+    }
+
+    fn learn_in(&mut self, score: f64, b: usize) {
         self.add(b, self.weight);
         self.total += self.weight;
         self.low[b] = if self.low[b].is_nan() { score } else { self.low[b].min(score) };
@@ -134,15 +148,23 @@ impl Calibration {
     /// The share of the known scores below `score`, ties counting half; None before
     /// [`MIN_SCORES`] scores, or for a score that is not finite.
     pub fn probability(&self, score: f64) -> Option<f64> {
-        if self.seen < MIN_SCORES || !score.is_finite() {
+        if !score.is_finite() {
             return None;
         }
-        let b = bin_of(score);
+        self.probability_in(score, bin_of(score))
+    }
+
+    fn probability_in(&self, score: f64, b: usize) -> Option<f64> {
+        if self.seen < MIN_SCORES {
+            return None;
+        }
         let top = self.top?;
         if b > top || (b == top && score > self.high[top]) {
             return Some(self.beyond(score, top));
         }
-        let mass = self.in_bin(b);
+        // As `in_bin`, with the prefix below the bin summed once.
+        let below = self.below(b);
+        let mass = self.below(b + 1) - below;
         let (lo, hi) = (self.low[b], self.high[b]);
         let inside = if mass <= 0.0 || lo.is_nan() || score < lo {
             0.0
@@ -156,7 +178,7 @@ impl Calibration {
         } else {
             0.5
         };
-        Some(((self.below(b) + inside * mass) / self.total).clamp(0.0, 1.0))
+        Some(((below + inside * mass) / self.total).clamp(0.0, 1.0))
     }
 
     /// The weight of one score, on average.
@@ -189,24 +211,27 @@ impl Calibration {
 /// Batch mode: each score's share of the series' scores below it, ties counting half, from an
 /// exact sort (None for a missing score, and for all when fewer than [`MIN_SCORES`]).
 pub fn shares_below(scores: &[Option<f64>]) -> Vec<Option<f64>> {
-    let mut known: Vec<f64> = scores.iter().flatten().copied().filter(|s| s.is_finite()).collect();
+    // (score, position) sorted once; each run of equal scores shares one share. Linear after
+    // the sort, where a binary search per score would miss the cache twice per row.
+    let mut known: Vec<(f64, u32)> =
+        scores.iter().enumerate().filter_map(|(i, s)| s.filter(|s| s.is_finite()).map(|s| (s, i as u32))).collect();
+    let mut out = vec![None; scores.len()];
     if (known.len() as u64) < MIN_SCORES {
-        return vec![None; scores.len()];
+        return out;
     }
-    known.sort_by(f64::total_cmp);
+    known.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
     let n = known.len() as f64;
-    scores
-        .iter()
-        .map(|s| {
-            let s = (*s)?;
-            if !s.is_finite() {
-                return None;
-            }
-            let below = known.partition_point(|&k| k < s) as f64;
-            let equal = known.partition_point(|&k| k <= s) as f64 - below;
-            Some((below + 0.5 * equal) / n)
-        })
-        .collect()
+    let mut start = 0;
+    while start < known.len() {
+        let value = known[start].0;
+        let end = start + known[start..].partition_point(|k| k.0 == value);
+        let share = (start as f64 + 0.5 * (end - start) as f64) / n;
+        for &(_, i) in &known[start..end] {
+            out[i as usize] = Some(share);
+        }
+        start = end;
+    }
+    out
 }
 
 /// What is saved: only what is not empty (a few dozen bins where the whole has 1,200), the tree
