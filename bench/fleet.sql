@@ -5,6 +5,7 @@
 -- row into a results-shaped table. On a plain table, and on a hypertable when TimescaleDB is
 -- preloaded (bench/run.sh fleet does it). :fleet_sizes limits the sizes (default all three).
 \set ON_ERROR_STOP 1
+SET client_min_messages = warning;
 \if :{?fleet_sizes}
 \else
 \set fleet_sizes '1000,10000,100000'

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run the benchmarks on throwaway clusters (a release build of anomdet is installed first), on
 # PostgreSQL 15 and then 18 (scripts/servers.sh), so their ratios can be read side by side.
-# Usage: bash bench/run.sh [--server 15|18|both] [--rows N] [detect|inject|versions|hypertable|models|fleet]...
+# Usage: bash bench/run.sh [--server 15|18|both] [--rows N] [--fleet-sizes 1000,10000] [detect|inject|versions|hypertable|models|fleet]...
 #        (default: both servers, suites detect inject; --rows sizes the detection table, 1,000,000). Prints medians of 5 runs and ratios
 # against baselines measured in the same run on the same server. The hypertable and fleet suites
 # preload TimescaleDB.
@@ -11,7 +11,8 @@ servers=(15 18) suites=() psql_vars=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --server) shift; [ "$1" = both ] && servers=(15 18) || servers=("$1") ;;
-        --rows) shift; psql_vars=(-v "rows=$1") ;;
+        --rows) shift; psql_vars+=(-v "rows=$1") ;;
+        --fleet-sizes) shift; psql_vars+=(-v "fleet_sizes=$1") ;;
         *) suites+=("$1") ;;
     esac
     shift

@@ -96,8 +96,8 @@ tier "scheduled detection under pg_cron (own cluster, about two minutes)"
 bash tests/schedule.sh
 tier "the README's demo, end to end (own cluster)"
 bash scripts/demo.sh >/dev/null
-tier "the benchmarks run to the end, on a small table (bench/run.sh --rows 2000; the figures are the bench's, not a test's)"
-bash bench/run.sh --server 15 --rows 2000 detect versions >/dev/null
+tier "the benchmarks run to the end, on a small table and fleet (bench/run.sh --rows 2000 --fleet-sizes 100,1000; the figures are the bench's, not a test's)"
+bash bench/run.sh --server 15 --rows 2000 --fleet-sizes 100,1000 detect versions fleet >/dev/null
 
 # PostgreSQL 18: the same build and the tiers that touch the server's interfaces. Only on 15:
 # the flake repeats of the isolation specs, the memory soak, valgrind, SQLsmith, the hot
