@@ -13,7 +13,7 @@ case "${1:-}" in
     *) echo "usage: $0 [--quick]"; exit 2 ;;
 esac
 PY="${ANOMDET_TOOLS:-$HOME/.cache/anomdet-tools}/bin/python"
-total=29; [ "$quick" = yes ] && total=6
+total=30; [ "$quick" = yes ] && total=6
 n=0
 tier() { n=$((n + 1)); echo "== $n/$total $*"; }
 bash scripts/setup.sh
@@ -96,6 +96,8 @@ tier "scheduled detection under pg_cron (own cluster, about two minutes)"
 bash tests/schedule.sh
 tier "the README's demo, end to end (own cluster)"
 bash scripts/demo.sh >/dev/null
+tier "Citus: a coordinator and two workers (own clusters); detection on distributed tables equals one node's, every shard scores where it lives"
+bash tests/citus.sh
 tier "the benchmarks run to the end, on a small table and fleet (bench/run.sh --rows 2000 --fleet-sizes 100,1000; the figures are the bench's, not a test's)"
 bash bench/run.sh --server 15 --rows 2000 --fleet-sizes 100,1000 detect versions fleet >/dev/null
 

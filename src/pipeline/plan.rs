@@ -195,13 +195,15 @@ impl Plan<'_> {
         if let Some(done) = pending.take() {
             self.finish_series(done, sink, &mut summary, progress)?;
         }
-        // An empty time range is an answer (nothing happened then); an empty source is not.
+        // Nothing to score is an answer, not an error: an empty time range, series, table or
+        // shard (a Citus worker scores each shard, some of them empty) gives no rows. A whole
+        // source with no rows is said, in case it was not meant.
         if summary.rows_read == 0 && self.source.range.is_whole() {
-            return Err(error(
-                Code::ERRCODE_DATA_EXCEPTION,
-                format!("source: {} has no rows to score", self.source.qualified),
-                "insert data first, or check that the time column is not all NULL",
-            ));
+            pgrx::notice!(
+                "source: {} has no rows to score (none with a non-NULL {}): nothing scored",
+                self.source.qualified,
+                self.source.time_column
+            );
         }
         Ok(summary)
     }

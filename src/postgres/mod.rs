@@ -3,6 +3,7 @@
 //! unpack safely, and DateStyle-free time text. Everything above goes through here.
 
 pub mod backend_progress;
+pub mod citus;
 pub mod extension_owner;
 pub mod job_portal;
 pub mod json_arg;

@@ -30,8 +30,8 @@ pub struct Source {
 pub enum RowIdentity {
     /// One heap: the row's ctid, checked against its time and series key.
     Tid,
-    /// Partitions, hypertable chunks or inheritance children. A ctid is unique only within one
-    /// of them, and a compressed chunk has none, so a row is found by its time and series key
+    /// Partitions, hypertable chunks, inheritance children or Citus shards. A ctid is unique
+    /// only within one of them, and a compressed chunk has none, so a row is found by its time and series key
     /// (unique per series: injection refuses a table with duplicates).
     Value,
     /// Views and foreign tables: never written.
@@ -139,7 +139,7 @@ impl Source {
 }
 
 /// Tid for a table that is one heap; Value for one with partitions or children (a hypertable's
-/// chunks are inheritance children of it).
+/// chunks are inheritance children of it) or shards (a Citus table).
 fn identity_of(relid: pg_sys::Oid, kind: &str) -> Result<RowIdentity, ErrorReport> {
     Ok(match kind {
         "p" => RowIdentity::Value,
@@ -149,7 +149,8 @@ fn identity_of(relid: pg_sys::Oid, kind: &str) -> Result<RowIdentity, ErrorRepor
                 &[relid.into()],
             )
             .or_report()?;
-            if children == Some(true) { RowIdentity::Value } else { RowIdentity::Tid }
+            let sharded = kind == "r" && crate::postgres::citus::is_citus_table(relid)?;
+            if children == Some(true) || sharded { RowIdentity::Value } else { RowIdentity::Tid }
         }
         _ => RowIdentity::ReadOnly,
     })

@@ -48,7 +48,12 @@ SELECT count(*) FROM anomdet.detect('two_times', 'v', time_column => 'created', 
 
 -- Data problems.
 CREATE TABLE empty_series (ts timestamptz, v float8);
-SELECT expect_error($$SELECT * FROM anomdet.detect('empty_series', 'v')$$);
+-- Nothing to score is an answer: no rows (a NOTICE says so), and a job that scored 0 rows.
+SELECT count(*) FROM anomdet.detect('empty_series', 'v');
+SELECT count(*) FROM anomdet.detect('empty_series', 'v', 'mad', mode => 'online');
+INSERT INTO empty_series (v) VALUES (1), (2);
+SELECT count(*) FROM anomdet.detect('empty_series', 'v');
+DELETE FROM empty_series;
 INSERT INTO empty_series SELECT '2024-01-01+00'::timestamptz + g * interval '1 s', g FROM generate_series(1, 10) g;
 SELECT expect_error($$SELECT * FROM anomdet.detect('empty_series', 'v', 'mad')$$);
 SELECT expect_error($$SELECT * FROM anomdet.detect('empty_series', 'v', 'mad', mode => 'online')$$);
@@ -67,6 +72,11 @@ SELECT expect_error($$SELECT anomdet.cancel_job(NULL)$$);
 SELECT expect_error($$SELECT anomdet.cancel_job(-1)$$);
 SELECT expect_error($$SELECT anomdet.run_batch('metrics', 'value', 'nope')$$);
 SELECT count(*) AS jobs_after_refused_calls FROM anomdet.jobs;
+-- A batch job of an empty table succeeds, with 0 rows scored.
+CREATE TABLE no_rows_yet (ts timestamptz, v float8);
+SELECT anomdet.run_batch('no_rows_yet', 'v') AS empty_job \gset
+SELECT status, rows_read, rows_scored, anomalies, error FROM anomdet.jobs WHERE id = :empty_job;
+SELECT count(*) AS stored FROM anomdet.results WHERE job_id = :empty_job;
 
 -- statement_timeout stops long calls (3,000,000 rows) with "canceling statement due to statement timeout".
 -- (expect_error cannot catch query_canceled, so the error itself is the expected output.)

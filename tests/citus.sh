@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# Citus (#23): a coordinator and two workers, each a local PostgreSQL on its own port with
+# Citus preloaded and anomdet installed, joined by citus_set_coordinator_host / citus_add_node.
+# What it checks, on a table distributed by its series column (8 shards, 6 hosts, so some
+# shards are empty) against a plain copy of the same rows on the coordinator:
+#   - detect, run_batch and evaluate on the coordinator give cell for cell the single-node answer;
+#   - each shard scored where it lives (run_command_on_shards) succeeds, empty shards included,
+#     and the shards' flags together are the single-node flags;
+#   - an injection into the distributed table (written shard by shard, rows found by time and
+#     key) changes only the labelled cells, and its revert is exact (full-table checksums).
+# Skips with a message where ../shared/tools/citus.sh is absent. Takes about a minute.
+# Usage: bash tests/citus.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CITUS_TOOL=../shared/tools/citus.sh
+if [ ! -f "$CITUS_TOOL" ]; then
+    echo "citus: $CITUS_TOOL is absent here; the Citus tier is skipped"
+    exit 0
+fi
+bash "$CITUS_TOOL" "${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}" | tail -1
+source scripts/cluster.sh
+
+failures=0
+check() {
+    if [ "$2" = "$3" ]; then echo "  ok   $1 ($2)"; else echo "  FAIL $1: got '$2', expected '$3'"; failures=$((failures + 1)); fi
+}
+
+# Three clusters: cluster_start makes one and exports its PGHOST/PGPORT; keep each's.
+nodes=()
+stop_all() {
+    for dir in "${nodes[@]}"; do
+        as_postgres "$PG_BIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
+        rm -rf "$dir"
+    done
+}
+trap stop_all EXIT
+start_node() {
+    # Citus nodes reach each other over TCP on localhost (trust, as every throwaway cluster).
+    cluster_start "shared_preload_libraries = 'citus'" "listen_addresses = 'localhost'" \
+        "citus.node_conninfo = 'sslmode=prefer'" "max_worker_processes = 16"
+    trap stop_all EXIT
+    nodes+=("$CLUSTER_DIR")
+    CLUSTER_DIR=""
+}
+start_node; coordinator=$PGPORT
+start_node; worker1=$PGPORT
+start_node; worker2=$PGPORT
+on() { local port=$1; shift; psql -X -qAt -v ON_ERROR_STOP=1 -h localhost -p "$port" "$@"; }
+c() { on "$coordinator" -c "$1"; }
+for port in "$coordinator" "$worker1" "$worker2"; do
+    on "$port" -c "CREATE EXTENSION citus" -c "CREATE EXTENSION anomdet"
+done
+c "SELECT citus_set_coordinator_host('localhost', $coordinator)" >/dev/null
+c "SELECT citus_add_node('localhost', $worker1)" >/dev/null
+c "SELECT citus_add_node('localhost', $worker2)" >/dev/null
+echo "== Citus $(c "SELECT extversion FROM pg_extension WHERE extname = 'citus'"): a coordinator (port $coordinator) and 2 workers ($worker1, $worker2)"
+check "two active workers" "$(c "SELECT count(*) FROM citus_get_active_worker_nodes()")" 2
+
+# 6 hosts x 3,000 rows, one planted spike per host; distributed by host over 8 shards (so at
+# least 2 are empty), and the same rows in a plain table on the coordinator.
+c "CREATE TABLE m (host text NOT NULL, ts timestamptz NOT NULL, value float8)" >/dev/null
+c "SELECT create_distributed_table('m', 'host', shard_count => 8)" >/dev/null
+c "INSERT INTO m SELECT 'host-' || h, timestamptz '2024-01-01 00:00+00' + i * interval '1 minute',
+     20 + h + 3 * sin(i / 50.0) + (hashint4(i * 7 + h) % 1000) / 1000.0 + CASE WHEN i = 1000 + 300 * h THEN 25 ELSE 0 END
+   FROM generate_series(1, 6) h, generate_series(0, 2999) i"
+c "CREATE TABLE m_local AS SELECT * FROM m" >/dev/null
+check "the distributed table holds every row" "$(c "SELECT count(*) FROM m")" 18000
+empty_shards=$(c "SELECT count(*) FROM run_command_on_shards('m', \$\$SELECT count(*) FROM %s\$\$) WHERE result = '0'")
+check "some shards are empty" "$([ "$empty_shards" -ge 1 ] && echo yes)" yes
+
+# Detection on the coordinator: the same answer as on one node, cell for cell.
+scored() {
+    echo "SELECT series, ts, value, score, probability, is_anomaly, expected, lower_bound, upper_bound
+          FROM anomdet.detect('$1', 'value', '$2', series_column => 'host', mode => '$3')"
+}
+for spec in "zscore online" "mad batch" "sentinel online"; do
+    set -- $spec
+    check "detect $1 ($2) on the distributed table equals the single-node answer" \
+        "$(c "SELECT count(*) FROM (($(scored m "$1" "$2")) EXCEPT ALL ($(scored m_local "$1" "$2"))) d")|$(c "SELECT count(*) FROM ($(scored m "$1" "$2")) d")" \
+        "0|18000"
+done
+check "the planted spikes are found, one per host" \
+    "$(c "SELECT count(DISTINCT series) FROM anomdet.detect('m', 'value', 'mad', series_column => 'host', only_anomalies => true)")" 6
+
+# A batch job from the distributed table: its results and evaluation equal the local one's.
+job=$(c "SELECT anomdet.run_batch('m', 'value', 'mad', series_column => 'host')")
+local_job=$(c "SELECT anomdet.run_batch('m_local', 'value', 'mad', series_column => 'host')")
+check "run_batch on the distributed table" "$(c "SELECT status || ' ' || rows_scored || ' ' || series_count FROM anomdet.jobs WHERE id = $job")" "succeeded 18000 6"
+check "its results equal the single-node job's" \
+    "$(c "SELECT count(*) FROM ((SELECT series, ts, score, is_anomaly FROM anomdet.results WHERE job_id = $job)
+           EXCEPT ALL (SELECT series, ts, score, is_anomaly FROM anomdet.results WHERE job_id = $local_job)) d")" 0
+
+# Each shard scored where it lives: no shard fails, empty ones included, and together the
+# shards flag exactly what one node flags (the series never straddle shards).
+per_shard=$(c "SELECT string_agg(success::text, ',') FROM run_command_on_shards('m',
+    \$\$SELECT count(*) FROM anomdet.detect('%s', 'value', 'mad', series_column => 'host', only_anomalies => true)\$\$)")
+check "every shard scores on its worker, empty ones too" "$(echo "$per_shard" | tr ',' '\n' | sort -u | tr '\n' ' ')" "true "
+check "the shards' flags add up to the single-node flags" \
+    "$(c "SELECT sum(result::int) FROM run_command_on_shards('m',
+        \$\$SELECT count(*) FROM anomdet.detect('%s', 'value', 'mad', series_column => 'host', only_anomalies => true)\$\$)")" \
+    "$(c "SELECT count(*) FROM anomdet.detect('m_local', 'value', 'mad', series_column => 'host', only_anomalies => true)")"
+
+# Injection into a distributed table: only the labelled cells change and the revert is exact
+# (full-table checksums); were it refused, nothing may have changed.
+checksum() { c "SELECT md5(string_agg(host || ts::text || value::text, ',' ORDER BY host, ts)) FROM m"; }
+before=$(checksum)
+if injection=$(c "SELECT anomdet.inject('m', 'spike', '{value}', '{\"magnitude\": 8}', seed => 1, count => 3, series_column => 'host')" 2>/tmp/citus-inject.err); then
+    changed="SELECT host, ts FROM m JOIN m_local l USING (host, ts) WHERE m.value IS DISTINCT FROM l.value"
+    labelled="SELECT series, ts FROM anomdet.labels WHERE injection_id = $injection"
+    check "only the labelled cells changed, every labelled cell did" \
+        "$(c "SELECT count(*) FROM (($changed) EXCEPT ($labelled)) a")|$(c "SELECT count(*) FROM (($labelled) EXCEPT ($changed)) b")|$(c "SELECT count(*) FROM ($labelled) l")" \
+        "0|0|18"
+    # The same injection on the single-node copy: the evaluations agree.
+    local_injection=$(c "SELECT anomdet.inject('m_local', 'spike', '{value}', '{\"magnitude\": 8}', seed => 1, count => 3, series_column => 'host')")
+    evaluation() { c "SELECT string_agg(metric || '=' || round(value::numeric, 6), ' ' ORDER BY metric) FROM anomdet.evaluate(anomdet.run_batch('$1', 'value', 'mad', series_column => 'host')) WHERE metric IN ('vus_pr', 'roc_auc', 'f1')"; }
+    check "evaluate on the distributed table equals the single-node evaluation" "$(evaluation m)" "$(evaluation m_local)"
+    c "SELECT anomdet.revert_injection($local_injection)" >/dev/null
+    c "SELECT anomdet.revert_injection($injection)" >/dev/null
+    check "the revert is exact" "$(checksum)" "$before"
+else
+    check "an injection into the distributed table" "refused: $(head -1 /tmp/citus-inject.err)" "done"
+    check "a refused injection leaves the distributed table as it was" "$(checksum)" "$before"
+fi
+
+# Into a copy on the coordinator (what docs/scaling.md suggests for a benchmark): the copy
+# gets the labelled values, the distributed table none.
+copied=$(c "SELECT anomdet.inject('m', 'spike', '{value}', '{\"magnitude\": 8}', seed => 2, count => 3, series_column => 'host', target => 'm_copy')")
+check "an injection into a copy of the distributed table labels the copy" \
+    "$(c "SELECT count(*) FROM m_copy JOIN m USING (host, ts) WHERE m_copy.value IS DISTINCT FROM m.value")" \
+    "$(c "SELECT count(*) FROM anomdet.labels WHERE injection_id = $copied")"
+check "and leaves the distributed table as it was" "$(checksum)" "$before"
+
+if [ "$failures" -gt 0 ]; then
+    echo "citus: $failures check(s) failed"
+    for dir in "${nodes[@]}"; do tail -20 "$dir/server.log"; done
+    exit 1
+fi
+echo "citus: all checks passed"
