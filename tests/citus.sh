@@ -3,7 +3,8 @@
 # Citus preloaded and anomdet installed, joined by citus_set_coordinator_host / citus_add_node.
 # What it checks, on a table distributed by its series column (8 shards, 6 hosts, so some
 # shards are empty) against a plain copy of the same rows on the coordinator:
-#   - detect, run_batch and evaluate on the coordinator give cell for cell the single-node answer;
+#   - detect, run_batch, evaluate, scheduled runs (score_new_rows) and a stream replayed from
+#     the distributed table on the coordinator give cell for cell the single-node answer;
 #   - each shard scored where it lives (run_command_on_shards) succeeds, empty shards included,
 #     and the shards' flags together are the single-node flags;
 #   - an injection into the distributed table (written shard by shard, rows found by time and
@@ -89,6 +90,35 @@ check "run_batch on the distributed table" "$(c "SELECT status || ' ' || rows_sc
 check "its results equal the single-node job's" \
     "$(c "SELECT count(*) FROM ((SELECT series, ts, score, is_anomaly FROM anomdet.results WHERE job_id = $job)
            EXCEPT ALL (SELECT series, ts, score, is_anomaly FROM anomdet.results WHERE job_id = $local_job)) d")" 0
+
+# Scheduled detection (what pg_cron or add_job calls on the coordinator): two runs with new
+# rows in between score each row once, with the same scores as on one node.
+schedule() { echo "{\"source\": \"$1\", \"value_column\": \"value\", \"series_column\": \"host\", \"detector\": \"ewma\"}"; }
+first=$(c "SELECT anomdet.score_new_rows('$(schedule m)')")
+c "SELECT anomdet.score_new_rows('$(schedule m_local)')" >/dev/null
+for table in m m_local; do
+    c "INSERT INTO $table SELECT 'host-' || h, timestamptz '2024-01-01 00:00+00' + (3000 + i) * interval '1 minute', 20 + h + (hashint4(i + h) % 1000) / 1000.0
+       FROM generate_series(1, 6) h, generate_series(0, 9) i"
+done
+second=$(c "SELECT anomdet.score_new_rows('$(schedule m)')")
+c "SELECT anomdet.score_new_rows('$(schedule m_local)')" >/dev/null
+check "scheduled runs on the distributed table score each row once" "$first + $second" "18000 + 60"
+scheduled() { echo "SELECT r.series, r.ts, r.score, r.is_anomaly FROM anomdet.results r JOIN anomdet.watermarks w USING (job_id) WHERE w.source_relid = '$1'::regclass"; }
+check "with the single-node scores" "$(c "SELECT count(*) FROM (($(scheduled m)) EXCEPT ALL ($(scheduled m_local))) d")" 0
+c "DELETE FROM m WHERE ts >= timestamptz '2024-01-01 00:00+00' + 3000 * interval '1 minute'" >/dev/null
+c "DELETE FROM m_local WHERE ts >= timestamptz '2024-01-01 00:00+00' + 3000 * interval '1 minute'" >/dev/null
+
+# A stream replayed from the distributed table by a background worker on the coordinator:
+# its target holds every row with the scores an online detect gives.
+stream=$(c "SELECT anomdet.run_stream('m', 'value', 'm_live', 'zscore', series_column => 'host')")
+for _ in $(seq 1 600); do
+    [ "$(c "SELECT status FROM anomdet.jobs WHERE id = $stream")" = running ] || [ "$(c "SELECT status FROM anomdet.jobs WHERE id = $stream")" = queued ] || break
+    sleep 0.1
+done
+check "a stream from the distributed table" "$(c "SELECT status || ' ' || rows_read || ' ' || (SELECT count(*) FROM m_live) FROM anomdet.jobs WHERE id = $stream")" "succeeded 18000 18000"
+check "its target holds the online scores" \
+    "$(c "SELECT count(*) FROM ((SELECT series, ts, score, is_anomaly FROM m_live)
+           EXCEPT ALL (SELECT series, ts, score, is_anomaly FROM anomdet.detect('m', 'value', 'zscore', series_column => 'host', mode => 'online'))) d")" 0
 
 # Each shard scored where it lives: no shard fails, empty ones included, and together the
 # shards flag exactly what one node flags (the series never straddle shards).
