@@ -13,47 +13,17 @@
 # Usage: bash tests/citus.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-CITUS_TOOL=../shared/tools/citus.sh
-if [ ! -f "$CITUS_TOOL" ]; then
-    echo "citus: $CITUS_TOOL is absent here; the Citus tier is skipped"
-    exit 0
-fi
-bash "$CITUS_TOOL" "${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}" | tail -1
-source scripts/cluster.sh
+source scripts/citus_cluster.sh
+citus_available || exit 0
 
 failures=0
 check() {
     if [ "$2" = "$3" ]; then echo "  ok   $1 ($2)"; else echo "  FAIL $1: got '$2', expected '$3'"; failures=$((failures + 1)); fi
 }
 
-# Three clusters: cluster_start makes one and exports its PGHOST/PGPORT; keep each's.
-nodes=()
-stop_all() {
-    for dir in "${nodes[@]}"; do
-        as_postgres "$PG_BIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
-        rm -rf "$dir"
-    done
-}
-trap stop_all EXIT
-start_node() {
-    # Citus nodes reach each other over TCP on localhost (trust, as every throwaway cluster).
-    cluster_start "shared_preload_libraries = 'citus'" "listen_addresses = 'localhost'" \
-        "citus.node_conninfo = 'sslmode=prefer'" "max_worker_processes = 16"
-    trap stop_all EXIT
-    nodes+=("$CLUSTER_DIR")
-    CLUSTER_DIR=""
-}
-start_node; coordinator=$PGPORT
-start_node; worker1=$PGPORT
-start_node; worker2=$PGPORT
-on() { local port=$1; shift; psql -X -qAt -v ON_ERROR_STOP=1 -h localhost -p "$port" "$@"; }
+citus_cluster_start 2
+coordinator=$CITUS_COORDINATOR worker1=${CITUS_WORKERS[0]} worker2=${CITUS_WORKERS[1]}
 c() { on "$coordinator" -c "$1"; }
-for port in "$coordinator" "$worker1" "$worker2"; do
-    on "$port" -c "CREATE EXTENSION citus" -c "CREATE EXTENSION anomdet"
-done
-c "SELECT citus_set_coordinator_host('localhost', $coordinator)" >/dev/null
-c "SELECT citus_add_node('localhost', $worker1)" >/dev/null
-c "SELECT citus_add_node('localhost', $worker2)" >/dev/null
 echo "== Citus $(c "SELECT extversion FROM pg_extension WHERE extname = 'citus'"): a coordinator (port $coordinator) and 2 workers ($worker1, $worker2)"
 check "two active workers" "$(c "SELECT count(*) FROM citus_get_active_worker_nodes()")" 2
 
@@ -162,7 +132,7 @@ check "and leaves the distributed table as it was" "$(checksum)" "$before"
 
 if [ "$failures" -gt 0 ]; then
     echo "citus: $failures check(s) failed"
-    for dir in "${nodes[@]}"; do tail -20 "$dir/server.log"; done
+    for dir in "${CITUS_NODES[@]}"; do tail -20 "$dir/server.log"; done
     exit 1
 fi
 echo "citus: all checks passed"
