@@ -104,7 +104,8 @@ check "the shards' flags add up to the single-node flags" \
 # (full-table checksums); were it refused, nothing may have changed.
 checksum() { c "SELECT md5(string_agg(host || ts::text || value::text, ',' ORDER BY host, ts)) FROM m"; }
 before=$(checksum)
-if injection=$(c "SELECT anomdet.inject('m', 'spike', '{value}', '{\"magnitude\": 8}', seed => 1, count => 3, series_column => 'host')" 2>/tmp/citus-inject.err); then
+inject_err=$(mktemp)
+if injection=$(c "SELECT anomdet.inject('m', 'spike', '{value}', '{\"magnitude\": 8}', seed => 1, count => 3, series_column => 'host')" 2>"$inject_err"); then
     changed="SELECT host, ts FROM m JOIN m_local l USING (host, ts) WHERE m.value IS DISTINCT FROM l.value"
     labelled="SELECT series, ts FROM anomdet.labels WHERE injection_id = $injection"
     check "only the labelled cells changed, every labelled cell did" \
@@ -118,9 +119,10 @@ if injection=$(c "SELECT anomdet.inject('m', 'spike', '{value}', '{\"magnitude\"
     c "SELECT anomdet.revert_injection($injection)" >/dev/null
     check "the revert is exact" "$(checksum)" "$before"
 else
-    check "an injection into the distributed table" "refused: $(head -1 /tmp/citus-inject.err)" "done"
+    check "an injection into the distributed table" "refused: $(head -1 "$inject_err")" "done"
     check "a refused injection leaves the distributed table as it was" "$(checksum)" "$before"
 fi
+rm -f "$inject_err"
 
 # Into a copy on the coordinator (what docs/scaling.md suggests for a benchmark): the copy
 # gets the labelled values, the distributed table none.
