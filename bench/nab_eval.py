@@ -8,7 +8,9 @@ sees the whole file and is not comparable with a stream one to one. Default para
 A detector's output in [0, 1] is its calibrated `probability` when it has one, else its score x
 mapped to x/(x+3) (NULL or negative as 0; NAB's sweep tries every distinct value, so any
 increasing map gives the same result). A row scored 0 raises nothing at any threshold: it
-counts 0 (`sentinel` scores 0 the rows that do not beat the last `quiet` values). Beside the protocol's figures, the oracle: the NAB score
+counts 0 (`sentinel` scores 0 the rows that do not beat the last `quiet` values). `sentinel`'s
+score is its alert's surprise −log10(1 − strength), the strength being the probability weighed
+by how new the value is: it is read back as 1 − 10^(−score). Beside the protocol's figures, the oracle: the NAB score
 with the best threshold picked for each labelled file separately (anomdet.evaluate_arrays'
 nab_standard_best), averaged over the 13 files with windows — an upper bound no one alert rule
 reaches. Needs a running cluster with anomdet in PGHOST/PGPORT (bench/nab_eval.sh makes one).
@@ -24,6 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import nab_score  # noqa: E402
 
 NAB = nab_score.NAB
+# Detectors whose score is already an alert's calibrated surprise (0 off alerts).
+ALERT_SCORED = {"sentinel"}
 
 
 def psql(sql, db="nab_eval"):
@@ -78,6 +82,8 @@ def main():
         scored, oracle, vus = {}, [], []
         for name, (table, timestamps, spans) in files.items():
             column = "probability" if has_probability else "score"
+            if d in ALERT_SCORED:
+                column = "1 - power(10, -score)"
             cond = " OR ".join(f"(ts BETWEEN '{a}' AND '{b}')" for a, b in spans) or "false"
             out = psql(f"""
                 CREATE TEMP TABLE r AS SELECT row_number() OVER () AS k, ts, CASE WHEN score = 0 THEN 0 ELSE {column} END AS s, score, is_anomaly, ({cond}) AS label

@@ -21,10 +21,11 @@ fn main() {
         let xs: Vec<f64> =
             text.lines().skip(1).map(|l| l.rsplit(',').next().unwrap().trim().parse().unwrap()).collect();
         let scored = score_series(info, &params, Mode::Online, &xs);
-        // --alerts: the probability only where the score is positive (sentinel's alerts).
+        // --alerts: the alert's strength 1 − 10^(−score), 0 off alerts (sentinel's score is its
+        // alert's surprise).
         let alerts = rest.iter().any(|a| a == "--alerts");
         let column = |s: &anomdet_core::Scored| {
-            if alerts && s.score.is_some_and(|v| v <= 0.0) { Some(0.0) } else { s.probability }
+            if alerts { s.score.map(|v| if v <= 0.0 { 0.0 } else { 1.0 - 10f64.powf(-v) }) } else { s.probability }
         };
         out.insert(file.clone(), scored.iter().map(column).collect::<Vec<_>>());
     }

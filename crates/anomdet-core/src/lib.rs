@@ -12,6 +12,7 @@ pub mod detect;
 pub mod detector;
 pub mod evaluate;
 pub mod evt;
+pub mod familiarity;
 pub mod inject;
 pub mod interrupt;
 pub mod left_profile;

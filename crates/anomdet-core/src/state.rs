@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 /// The layout version of all saved states; raise it when any detector's state changes shape.
-pub const FORMAT: i32 = 2;
+pub const FORMAT: i32 = 3;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum StateError {

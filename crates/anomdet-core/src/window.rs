@@ -14,6 +14,11 @@ impl SortedWindow {
     pub fn with_capacity(n: usize) -> Self {
         SortedWindow { sorted: Vec::with_capacity(n) }
     }
+    /// A window of values already in ascending `total_cmp` order.
+    pub fn from_sorted(sorted: Vec<f64>) -> Self {
+        debug_assert!(sorted.is_sorted_by(|a, b| a.total_cmp(b).is_le()));
+        SortedWindow { sorted }
+    }
     pub fn insert(&mut self, x: f64) {
         let at = self.sorted.partition_point(|v| v.total_cmp(&x).is_lt());
         self.sorted.insert(at, x);

@@ -65,9 +65,10 @@ fn numenta_htm_scores_as_nab_published() {
     }
 }
 
-/// `sentinel` online, defaults, its alerts (the probability where the score is positive, else
-/// 0) under NAB's protocol on the same files: 65.5 / 52.8 / 75.7 when this was written
-/// (bench/NAB-RESULTS.md); a change that loses more than 0.5 of it fails here.
+/// `sentinel` online, defaults, its alerts ranked by their score (the alert's surprise, 0 off
+/// alerts; NAB's sweep sees only the order) under NAB's protocol on the same files: 69.0 / 52.0
+/// / 76.7 when this was written (bench/NAB-RESULTS.md; 65.5 / 52.8 / 75.7 before the
+/// familiarity weighed its alerts); a change that loses more than 0.5 of it fails here.
 #[test]
 fn sentinel_keeps_its_nab_score() {
     let data = nab_dir().join("data");
@@ -79,11 +80,10 @@ fn sentinel_keeps_its_nab_score() {
     let mut alerts = Vec::with_capacity(values.len());
     for range in &series {
         let scored = score_series(info, &params, Mode::Online, &values[range.clone()]);
-        alerts
-            .extend(scored.iter().map(|s| if s.score.is_some_and(|v| v > 0.0) { s.probability.unwrap() } else { 0.0 }));
+        alerts.extend(scored.iter().map(|s| s.score.unwrap_or(0.0).max(0.0)));
     }
     let got = scores(&corpus, &alerts);
-    for (g, floor) in got.iter().zip([65.0, 52.3, 75.2]) {
+    for (g, floor) in got.iter().zip([68.5, 51.5, 76.2]) {
         assert!(g >= &floor, "{got:?}");
     }
 }

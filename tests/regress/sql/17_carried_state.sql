@@ -29,7 +29,7 @@ WHERE w.source_relid = 'carried_live'::regclass
 GROUP BY w.detector, w.runs ORDER BY w.detector;
 -- One state per schedule and host, each saved after the host's last row.
 SELECT count(*) AS states, count(DISTINCT job_id) AS schedules, min(last_ts) = max(last_ts) AS all_at_the_last_row,
-       bool_and(format = 2) AS format_2
+       bool_and(format = 3) AS format_3
 FROM anomdet.detector_states s JOIN anomdet.watermarks w USING (job_id)
 WHERE w.source_relid = 'carried_live'::regclass;
 

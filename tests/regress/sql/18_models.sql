@@ -96,6 +96,11 @@ SELECT expect_error($$SELECT anomdet.score_new_rows('{"source": "model_live", "v
 SELECT expect_error($$SELECT anomdet.drop_model(NULL)$$);
 SELECT expect_error($$SELECT anomdet.run_stream('model_source', 'value', 'model_replay', model => 'nope')$$);
 SELECT to_regclass('model_replay') IS NULL AS refused_stream_left_no_table;
+-- A model stored by an anomdet whose state layout was older is refused with a way out, never
+-- misread (as after an upgrade that raised anomdet_core::state::FORMAT).
+UPDATE anomdet.models SET format = format - 1 WHERE name = 'm_ewma';
+SELECT expect_error($$SELECT * FROM anomdet.detect('model_source', 'value', model => 'm_ewma')$$);
+UPDATE anomdet.models SET format = format + 1 WHERE name = 'm_ewma';
 -- A model larger than 256 MiB is refused before it is stored (half-space trees of height 18).
 SELECT expect_error($$SELECT anomdet.train('huge', 'model_host1', 'value', 'half_space_trees', '{"trees": 100, "height": 18}', end_time => '2024-05-01 06:00+00')$$);
 

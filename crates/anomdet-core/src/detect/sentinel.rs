@@ -9,10 +9,16 @@
 //! with k views the largest probability p is reported as pᵏ (Šidák's correction), the chance
 //! that k independent views all stay below it, so the probability keeps its meaning.
 //!
-//! Then the post-processing NAB's leaders use: an alert is raised only when the probability
-//! beats every probability of the last `quiet` values, so one incident raises one alert and
-//! not fifty. The score is the alert's surprise, −log10(1 − p), on the rows that beat the
-//! last `quiet` values and 0 on the others; the probability is reported on every row.
+//! An alert weighs the level views by how new the value is (`crate::familiarity`): a value the
+//! series has taken several times before (a cap at 100 %, a burst that recurs every few days)
+//! is far in the tail but not news, so its level probability falls to the novelty's, though
+//! never below p^20 (at most 20 times as likely as the tail says). The reported probability
+//! is the views' own, calibrated; the familiarity only weighs alerts.
+//!
+//! Then the post-processing NAB's leaders use: an alert is raised only when its strength
+//! beats every strength of the last `quiet` values, so one incident raises one alert and
+//! not fifty. The score is the alert's surprise, −log10(1 − strength), on the rows that beat
+//! the last `quiet` values and 0 on the others; the probability is reported on every row.
 //!
 //! Why these three views: a global z sees a value outside the series' usual range, the tail
 //! sees a rare value before the range has grown, and the seasonal difference sees a normal
@@ -26,6 +32,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Detector, DetectorInfo, Finds, Memory, Scored, find_detector};
 use crate::calibration::Calibration;
+use crate::familiarity::Familiarity;
 use crate::params::{ParamSpec, Params};
 use crate::resolution::Resolution;
 use crate::seasonal::detect_period;
@@ -39,7 +46,7 @@ const PARAMS: &[ParamSpec] = &[
         0.999,
         crate::params::Bound::excl(0.0),
         crate::params::Bound::excl(1.0),
-        "raise an alert when the probability is at least this (and beats the last `quiet` values)",
+        "raise an alert when its strength (the probability, weighed by how new the value is) is at least this and beats the last `quiet` values",
     ),
     ParamSpec::int("quiet", 500.0, 0.0, 1e7, "values after an alert during which only a stronger one is raised"),
     ParamSpec::int(
@@ -57,7 +64,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     online: true,
     multivariate: false,
     params: PARAMS,
-    description: "Online watcher for fleets: the most surprising of three calibrated views (global z, SPOT tail, change from the same moment of the last seasons), its probability pᵏ of the largest of k views; a spike inside a daily swing is seen only once two seasons are in view (3 of 5 planted in a one-minute daily wave, the first two come earlier), and a weaker one within `quiet` (500) values of an alert is not raised",
+    description: "Online watcher for fleets: the most surprising of three calibrated views (global z, SPOT tail, change from the same moment of the last seasons), its probability pᵏ of the largest of k views; an alert discounts a value the series has taken 3 times before (a cap, a recurring burst); a spike inside a daily swing is seen only once two seasons are in view (3 of 5 planted in a one-minute daily wave, the first two come earlier), and a weaker one within `quiet` (500) values of an alert is not raised",
     finds: Finds::Spikes,
     min_points: |_| 2,
     memory: Memory::Model(|p, _| (HISTORY.max(p.int("period")) as u64 + p.int("quiet") as u64) * 16),
@@ -143,6 +150,7 @@ struct Sentinel {
     recent: VecDeque<(u64, f64)>,
     #[serde(skip, default = "level_views")]
     levels: Vec<Box<dyn Detector>>,
+    familiarity: Familiarity,
     seasonal: Option<SeasonalChange>,
 }
 
@@ -159,6 +167,7 @@ impl Sentinel {
             seen: 0,
             recent: VecDeque::new(),
             levels: level_views(),
+            familiarity: Familiarity::default(),
             seasonal: period.map(|_| SeasonalChange::new()),
         }
     }
@@ -222,41 +231,46 @@ impl Sentinel {
     }
 }
 
+/// A familiar value's level probability p falls to its novelty, but not below p^this: at most
+/// this many times as likely as the tail says (1 − p^k ≈ k(1 − p) near 1).
+const FAMILIAR_DISCOUNT: i32 = 20;
+
 /// The autocorrelation a season must reach to be used (as `stl` and `holt_winters` use it).
 const MIN_SEASONAL_ACF: f64 = 0.3;
 
 impl Detector for Sentinel {
     fn update(&mut self, x: f64) -> Scored {
         self.seen += 1;
-        // The views' probabilities: the largest, and how many views have one yet.
-        let (mut largest, mut views, mut expected) = (0.0f64, 0i32, None);
-        let mut take = |p: Option<f64>| {
-            if let Some(p) = p {
-                largest = largest.max(p);
+        let novelty = self.familiarity.novelty(x);
+        // The views' probabilities: the largest level one, the seasonal one, and how many
+        // views have one yet.
+        let (mut level, mut views, mut expected) = (None::<f64>, 0i32, None);
+        for view in &mut self.levels {
+            let s = view.update(x);
+            if let Some(p) = s.probability {
+                level = Some(level.map_or(p, |l| l.max(p)));
                 views += 1;
             }
-        };
-        for level in &mut self.levels {
-            let s = level.update(x);
-            take(s.probability);
             // The value expected is the running mean's (zscore's), for the picture.
             expected = expected.or(s.expected);
         }
-        take(self.seasonal_probability(x));
+        let seasonal = self.seasonal_probability(x);
+        views += i32::from(seasonal.is_some());
         self.history.push_back(x);
-        if self.history.len() > self.keep() {
-            self.history.pop_front();
-        }
+        let leaving = (self.history.len() > self.keep()).then(|| self.history.pop_front()).flatten();
+        self.familiarity.remember(x, leaving);
         self.look_for_period();
         if views == 0 {
             return Scored::WARMUP;
         }
-        let probability = largest.powi(views);
-        let alert = self.beats_recent(probability);
-        let surprise = -(1.0 - probability).max(1e-12).log10();
+        let weighed = level.map(|p| novelty.map_or(p, |n| p.min(n).max(p.powi(FAMILIAR_DISCOUNT))));
+        let largest = |level: Option<f64>| level.unwrap_or(0.0).max(seasonal.unwrap_or(0.0)).powi(views);
+        let (probability, strength) = (largest(level), largest(weighed));
+        let alert = self.beats_recent(strength);
+        let surprise = -(1.0 - strength).max(1e-12).log10();
         Scored {
             score: Some(if alert { surprise } else { 0.0 }),
-            is_anomaly: Some(alert && probability >= self.threshold),
+            is_anomaly: Some(alert && strength >= self.threshold),
             expected,
             lower: None,
             upper: None,
@@ -281,6 +295,7 @@ impl Detector for Sentinel {
             return Err(StateError::Corrupt(format!("{} level views saved for {}", levels.len(), self.levels.len())));
         }
         crate::state::restore(self, &own)?;
+        self.familiarity.rebuild(&self.history);
         for (d, bytes) in self.levels.iter_mut().zip(&levels) {
             d.restore(bytes)?;
         }
