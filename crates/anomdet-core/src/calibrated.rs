@@ -33,10 +33,11 @@ impl Calibrated {
         s
     }
 
-    /// Score with the probability against what is known, then learn the score.
+    /// Score with the probability against what is known, then learn the score (as the
+    /// detector makes it comparable over time).
     fn judge_and_learn(&mut self, mut s: Scored) -> Scored {
-        if let Some(score) = s.score {
-            s.probability = self.calibration.judge(score);
+        if s.score.is_some() {
+            s.probability = self.inner.comparable(&s).and_then(|c| self.calibration.judge(c));
         }
         self.flagged(s)
     }
@@ -64,10 +65,19 @@ impl Detector for Calibrated {
     fn fit(&mut self, xs: &[f64]) {
         self.inner.fit(xs);
         let mut fresh = (self.rebuild)();
-        let scores: Vec<Scored> = if self.online { online_pass(fresh.as_mut(), xs) } else { fresh.score_batch(xs) };
         self.calibration = Calibration::online();
-        for s in scores.iter().filter_map(|s| s.score) {
-            self.calibration.learn(s);
+        if self.online {
+            // The fitted detector's own comparable state follows the replayed scores, as if
+            // it had scored them itself.
+            for s in online_pass(fresh.as_mut(), xs).iter().filter(|s| s.score.is_some()) {
+                if let Some(c) = self.inner.comparable(s) {
+                    self.calibration.learn(c);
+                }
+            }
+        } else {
+            for s in fresh.score_batch(xs).iter().filter_map(|s| s.score) {
+                self.calibration.learn(s);
+            }
         }
     }
 

@@ -31,6 +31,14 @@ pub trait Detector: Send {
         online_pass(self, xs)
     }
 
+    /// What its online probability ranks for the row just scored (`s`, as `update` gave it;
+    /// called once per scored row, in order): the score itself, or for a detector whose scores
+    /// drift by construction, the score made comparable with its earlier ones
+    /// (`crate::comparable`); None: no probability for this row yet.
+    fn comparable(&mut self, s: &Scored) -> Option<f64> {
+        s.score
+    }
+
     /// True for a detector that reports its own calibrated probability (a combination of
     /// calibrated views); `Calibrated` then leaves it as it is.
     fn calibrates_itself(&self) -> bool {

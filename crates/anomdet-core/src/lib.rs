@@ -8,6 +8,7 @@
 
 pub mod calibrated;
 pub mod calibration;
+pub mod comparable;
 pub mod detect;
 pub mod detector;
 pub mod evaluate;

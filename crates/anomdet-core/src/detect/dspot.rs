@@ -2,6 +2,7 @@
 //! last `depth` normal values, so the thresholds follow a drifting level. Values that raise an
 //! alarm do not enter that mean.
 
+use crate::comparable::{Against, RecentMedian};
 use crate::resolution::Resolution;
 use crate::state::StateError;
 use serde::{Deserialize, Serialize};
@@ -40,6 +41,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
             init: Vec::new(),
             tails: None,
             resolution: Resolution::default(),
+            recent_scores: RecentMedian::new(500, Against::Ratio),
         })
     },
 };
@@ -59,6 +61,8 @@ struct Dspot {
     tails: Option<BiTail>,
     /// The values' resolution (deviations from a mean of counts are not counts).
     resolution: Resolution,
+    /// The recent scores, for the probability (see `comparable`).
+    recent_scores: RecentMedian,
 }
 
 impl Dspot {
@@ -72,6 +76,12 @@ impl Dspot {
 }
 
 impl Detector for Dspot {
+    /// The residuals' scale settles slowly as the drift window fills, so the probability
+    /// ranks each score against the median of the last 500.
+    fn comparable(&mut self, s: &Scored) -> Option<f64> {
+        self.recent_scores.comparable(s.score?)
+    }
+
     fn update(&mut self, x: f64) -> Scored {
         self.resolution.observe(x);
         if self.recent.len() < self.depth {

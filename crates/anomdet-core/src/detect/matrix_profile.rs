@@ -11,6 +11,7 @@
 //!   first 3 windows are a warm-up (too little past to match); flags compare with the last
 //!   1,000 scores.
 
+use crate::comparable::{Against, RecentMedian};
 use crate::state::StateError;
 use serde::{Deserialize, Serialize};
 use crate::parts::recent_flag::RecentFlag;
@@ -57,6 +58,8 @@ struct MatrixProfile {
     seen: usize,
     threshold: f64,
     flags: RecentFlag,
+    /// The recent left-profile distances, for the probability (see `comparable`).
+    recent_scores: RecentMedian,
 }
 
 impl MatrixProfile {
@@ -70,6 +73,7 @@ impl MatrixProfile {
             seen: 0,
             threshold: p.float("threshold"),
             flags: RecentFlag::new(p.float("threshold")),
+            recent_scores: RecentMedian::new(500, Against::Difference),
         }
     }
 }
@@ -124,6 +128,12 @@ impl StartsOnline for MatrixProfile {
 impl Detector for MatrixProfile {
     fn update(&mut self, x: f64) -> Scored {
         self.update_started(x)
+    }
+
+    /// The nearest-neighbour distance shrinks as the history grows, so the probability ranks
+    /// each one against the median of the last 500.
+    fn comparable(&mut self, s: &Scored) -> Option<f64> {
+        self.recent_scores.comparable(s.score?)
     }
 
     fn score_batch(&mut self, xs: &[f64]) -> Vec<Scored> {

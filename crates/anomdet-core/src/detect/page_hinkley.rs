@@ -46,6 +46,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
             scale: None,
             first: Vec::new(),
             state: State::default(),
+            run: 0,
         })
     },
 };
@@ -71,6 +72,8 @@ struct PageHinkley {
     /// The first values, kept until they set the scale.
     first: Vec<f64>,
     state: State,
+    /// Scored values since the last restart, for the probability (see `comparable`).
+    run: u64,
 }
 
 impl PageHinkley {
@@ -101,6 +104,19 @@ impl PageHinkley {
 }
 
 impl Detector for PageHinkley {
+    /// The statistic climbs between restarts (the rise of a random walk above its minimum
+    /// after n values is distributed as |N(0, n)|, Lévy), so the probability ranks it over
+    /// √n, n the values since the restart: the same distribution at every n when nothing
+    /// changes.
+    fn comparable(&mut self, s: &Scored) -> Option<f64> {
+        self.run += 1;
+        let since_restart = self.run + self.min_instances - 1;
+        if s.is_anomaly == Some(true) {
+            self.run = 0;
+        }
+        Some(s.score? / (since_restart as f64).sqrt())
+    }
+
     fn update(&mut self, x: f64) -> Scored {
         let scale = match (self.standardize, self.scale) {
             (false, _) => 1.0,
