@@ -307,7 +307,8 @@ CREATE FUNCTION anomdet."detect_columns"(
 	"series" TEXT,
 	"score" double precision,
 	"is_anomaly" bool,
-	"contributions" jsonb
+	"contributions" jsonb,
+	"probability" double precision
 )
 STABLE PARALLEL RESTRICTED
 LANGUAGE c

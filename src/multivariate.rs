@@ -12,8 +12,8 @@ use anomdet_core::tabular::Matrix;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 
-/// One returned row: time, series, score, flag, contributions.
-pub type Row = (TimestampWithTimeZone, Option<String>, Option<f64>, Option<bool>, Option<pgrx::JsonB>);
+/// One returned row: time, series, score, flag, contributions, probability.
+pub type Row = (TimestampWithTimeZone, Option<String>, Option<f64>, Option<bool>, Option<pgrx::JsonB>, Option<f64>);
 
 /// Which rows get their explanation computed and returned.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -110,7 +110,8 @@ pub fn score_with(model: &MultiModel, explain: Explain, matrix: &Matrix) -> Expl
             shares.row_mut(i).copy_from_slice(&s);
         }
     }
-    Explained { scores, flags, shares }
+    let probabilities = scores.iter().map(|&s| model.probability(s)).collect();
+    Explained { scores, flags, shares, probabilities }
 }
 
 /// The returned rows of one series: complete rows with their score, flag and (when explained)
@@ -133,9 +134,9 @@ fn push_rows(
             (Some(k), Some(s)) => {
                 let shares = s.shares.row(k);
                 let contributions = (!shares[0].is_nan()).then(|| pgrx::JsonB(contributions(columns, shares)));
-                (ts, rows.key.clone(), Some(s.scores[k]), Some(s.flags[k]), contributions)
+                (ts, rows.key.clone(), Some(s.scores[k]), Some(s.flags[k]), contributions, s.probabilities[k])
             }
-            _ => (ts, rows.key.clone(), None, None, None),
+            _ => (ts, rows.key.clone(), None, None, None, None),
         };
         out.push(row);
     }

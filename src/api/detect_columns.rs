@@ -33,6 +33,7 @@ pub(super) fn detect_columns_with_model(
             name!(score, Option<f64>),
             name!(is_anomaly, Option<bool>),
             name!(contributions, Option<pgrx::JsonB>),
+            name!(probability, Option<f64>),
         ),
     >,
     ErrorReport,

@@ -1,6 +1,6 @@
 //! The C symbols of 0.2.0's SQL functions whose signatures 0.3.0 extended (a time range on
 //! detect, run_batch, benchmark and evaluate; a model on run_stream and detect_columns; a
-//! probability column on detect's rows). A database keeps 0.2.0's definitions, which
+//! probability column on the rows of detect and detect_columns). A database keeps 0.2.0's definitions, which
 //! call these symbols with 0.2.0's arguments, from the moment the new library is installed
 //! until `ALTER EXTENSION anomdet UPDATE`; each call here is the new function with no range.
 //! No SQL is generated for them: 0.3.0's definitions call the `*_ranged` symbols.
@@ -187,7 +187,7 @@ fn detect_columns(
     >,
     ErrorReport,
 > {
-    detect_columns::detect_columns_with_model(
+    let rows = detect_columns::detect_columns_with_model(
         source,
         value_columns,
         detector,
@@ -196,5 +196,7 @@ fn detect_columns(
         series_column,
         explain,
         None,
-    )
+    )?;
+    // 0.2.0's detect_columns has no probability column.
+    Ok(TableIterator::new(rows.map(|(t, k, s, f, c, _)| (t, k, s, f, c))))
 }

@@ -15,7 +15,7 @@ COMMENT ON FUNCTION anomdet.injectors() IS
 COMMENT ON FUNCTION anomdet.detect(regclass, text, text, jsonb, text, text, text, text, text, boolean, timestamptz, timestamptz, bigint, text) IS
     'Score every row of source.value_column with a detector (params, mode batch or online, model), returning score, flag, expected value, band and calibrated probability; nothing is stored';
 COMMENT ON FUNCTION anomdet.detect_columns(regclass, text[], text, jsonb, text, text, text, text) IS
-    'Score rows by several value_columns together (multivariate detector), with each flagged row''s per-column contributions';
+    'Score rows by several value_columns together (multivariate detector), with each flagged row''s per-column contributions and each row''s calibrated probability';
 COMMENT ON FUNCTION anomdet.run_batch(regclass, text, text, jsonb, text, text, text, text, text, text, timestamptz, timestamptz, bigint, text, boolean) IS
     'Score source.value_column as a job: rows go to anomdet.results, the job to anomdet.jobs; returns the job id (cancel with cancel_job)';
 COMMENT ON FUNCTION anomdet.run_stream(regclass, text, text, text, jsonb, double precision, text, text, text, jsonb, text) IS

@@ -66,7 +66,9 @@ fn score_into_results(
                 Some((k, _)) => {
                     let share = scored.shares.row(k);
                     let json = (!share[0].is_nan()).then(|| contributions(&model.columns, share).to_string());
-                    (Scored::unbounded(scored.scores[k], scored.flags[k], None), json)
+                    let mut row = Scored::unbounded(scored.scores[k], scored.flags[k], None);
+                    row.probability = scored.probabilities[k];
+                    (row, json)
                 }
                 None => (Scored::WARMUP, None),
             };

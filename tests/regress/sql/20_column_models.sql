@@ -27,6 +27,13 @@ SELECT detector, string_agg(to_char(ts AT TIME ZONE 'UTC', 'HH24:MI'), ' ' ORDER
        (SELECT c.key FROM column_scores s, jsonb_each_text(s.contributions) c WHERE s.detector = o.detector AND s.ts = '2024-06-01 18:30+00' ORDER BY c.value::float8 DESC LIMIT 1) AS blamed_at_18_30,
        (SELECT c.key FROM column_scores s, jsonb_each_text(s.contributions) c WHERE s.detector = o.detector AND s.ts = '2024-06-01 19:00+00' ORDER BY c.value::float8 DESC LIMIT 1) AS blamed_at_19_00
 FROM column_scores o GROUP BY detector ORDER BY detector;
+-- Each row's probability: the share of the model's training scores below its score; the
+-- models that see the planted rows give them 1.0000 (hbos, blind beyond the training range,
+-- gives the 19:00 row 0.0005).
+SELECT detector, round(max(probability) FILTER (WHERE ts = '2024-06-01 18:30+00')::numeric, 4) AS p_at_18_30,
+       round(max(probability) FILTER (WHERE ts = '2024-06-01 19:00+00')::numeric, 4) AS p_at_19_00,
+       count(*) FILTER (WHERE probability >= 0.999) AS rows_at_0_999, count(*) AS rows
+FROM column_scores GROUP BY detector ORDER BY detector;
 
 -- The same rows, the same scores: scoring never refits.
 SELECT (SELECT array_agg(score ORDER BY ts, series) FROM anomdet.detect_columns('column_source', ARRAY['cpu', 'load', 'disk'], model => 'c_knn', series_column => 'host'))
@@ -43,7 +50,8 @@ SELECT anomdet.run_batch('column_source', 'cpu', series_column => 'host', model 
 SELECT detector, model, mode, value_column, rows_read, rows_scored, anomalies, status FROM anomdet.jobs WHERE id = :pca_job;
 SELECT series, to_char(ts AT TIME ZONE 'UTC', 'HH24:MI') AS at, value, (SELECT key FROM jsonb_each_text(contributions) ORDER BY value::float8 DESC LIMIT 1) AS blamed
 FROM anomdet.results WHERE job_id = :pca_job AND is_anomaly ORDER BY series, ts;
-SELECT count(*) AS rows, count(*) FILTER (WHERE r.is_anomaly IS DISTINCT FROM d.is_anomaly OR r.score IS DISTINCT FROM d.score) AS differ_from_detect_columns,
+SELECT count(*) AS rows, count(*) FILTER (WHERE r.is_anomaly IS DISTINCT FROM d.is_anomaly OR r.score IS DISTINCT FROM d.score OR r.probability IS DISTINCT FROM d.probability) AS differ_from_detect_columns,
+       count(r.probability) AS with_probability,
        count(*) FILTER (WHERE (r.contributions IS NOT NULL) <> r.is_anomaly) AS shares_not_on_flagged_rows
 FROM anomdet.results r FULL JOIN anomdet.detect_columns('column_source', ARRAY['cpu', 'load', 'disk'], model => 'c_pca', series_column => 'host') d
   ON d.ts = r.ts AND d.series = r.series

@@ -26,6 +26,9 @@ pub mod model;
 pub struct Explained {
     pub scores: Vec<f64>,
     pub flags: Vec<bool>,
+    /// Each row's calibrated probability: the share of the series' scores below its score
+    /// (`crate::calibration`; from the training rows' scores for a stored model).
+    pub probabilities: Vec<Option<f64>>,
     /// Row-major, rows × columns; a row not explained holds NaN.
     pub shares: Matrix,
 }
@@ -297,7 +300,8 @@ impl MultiInfo {
         };
         let (scores, shares) = (self.run)(data, params, &pick).ok_or(MultiError::Degenerate(self.name))?;
         let flags = flags_of(&scores);
-        Ok(Explained { scores, flags, shares })
+        let probabilities = crate::calibration::shares_below(&scores.iter().map(|&s| Some(s)).collect::<Vec<_>>());
+        Ok(Explained { scores, flags, shares, probabilities })
     }
 }
 
