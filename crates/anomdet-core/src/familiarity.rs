@@ -10,7 +10,10 @@ use crate::calibration::Calibration;
 use crate::window::SortedWindow;
 
 /// The neighbours counted: a value seen this many times before is familiar.
-pub const NEIGHBOURS: usize = 3;
+const NEIGHBOURS: usize = 3;
+
+/// What the calibration of the distances holds (its histogram's bins), for memory estimates.
+pub const HISTOGRAM_BYTES: u64 = crate::calibration::BINS as u64 * 3 * 8;
 
 #[derive(Serialize, Deserialize)]
 pub struct Familiarity {
@@ -28,7 +31,8 @@ impl Default for Familiarity {
 
 impl Familiarity {
     /// The probability that a value this far from its neighbours is new: the share of earlier
-    /// values whose k-th nearest neighbour was closer. None until the window holds more than k.
+    /// values whose k-th nearest neighbour was closer. None until k values are known and the
+    /// calibration has its first 100 distances.
     pub fn novelty(&mut self, x: f64) -> Option<f64> {
         let distance = kth_nearest_distance(self.sorted.as_slice(), x, NEIGHBOURS)?;
         self.calibration.judge(distance)

@@ -109,12 +109,13 @@ impl Detector for PageHinkley {
     /// √n, n the values since the restart: the same distribution at every n when nothing
     /// changes.
     fn comparable(&mut self, s: &Scored) -> Option<f64> {
+        let score = s.score?;
         self.run += 1;
         let since_restart = self.run + self.min_instances - 1;
         if s.is_anomaly == Some(true) {
             self.run = 0;
         }
-        Some(s.score? / (since_restart as f64).sqrt())
+        Some(score / (since_restart as f64).sqrt())
     }
 
     fn update(&mut self, x: f64) -> Scored {

@@ -67,7 +67,11 @@ pub static INFO: DetectorInfo = DetectorInfo {
     description: "Online watcher for fleets: the most surprising of three calibrated views (global z, SPOT tail, change from the same moment of the last seasons), its probability pᵏ of the largest of k views; an alert discounts a value the series has taken 3 times before (a cap, a recurring burst); a spike inside a daily swing is seen only once two seasons are in view (3 of 5 planted in a one-minute daily wave, the first two come earlier), and a weaker one within `quiet` (500) values of an alert is not raised",
     finds: Finds::Spikes,
     min_points: |_| 2,
-    memory: Memory::Model(|p, _| (HISTORY.max(p.int("period")) as u64 + p.int("quiet") as u64) * 16),
+    // The history (twice: in arrival order and sorted, for the familiarity), the recent alerts,
+    // and the familiarity's histogram.
+    memory: Memory::Model(|p, _| {
+        HISTORY.max(p.int("period")) as u64 * 16 + p.int("quiet") as u64 * 16 + crate::familiarity::HISTOGRAM_BYTES
+    }),
     build: |p| Box::new(Sentinel::new(p)),
 };
 
