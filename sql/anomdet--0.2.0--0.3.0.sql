@@ -36,7 +36,7 @@ CREATE FUNCTION anomdet."detect"(
 )
 VOLATILE PARALLEL RESTRICTED
 LANGUAGE c
-AS 'MODULE_PATHNAME', 'detect_with_probability_wrapper';
+AS 'MODULE_PATHNAME', 'detect_materialized_wrapper';
 
 DROP FUNCTION anomdet.run_batch(regclass, text, text, jsonb, text, text, text, text, text, text);
 CREATE FUNCTION anomdet."run_batch"(
@@ -370,6 +370,21 @@ SELECT pid, database, role, call, phase, relid::pg_catalog.regclass AS relation,
        done, total, total_is_estimate, percent, started_at, elapsed, time_left
 FROM anomdet.progress();
 GRANT SELECT ON anomdet.progress TO PUBLIC;
+
+-- detectors() says what one pass of each detector costs as its series grows.
+DROP FUNCTION anomdet.detectors();
+CREATE FUNCTION anomdet."detectors"() RETURNS TABLE (
+	"name" TEXT,
+	"family" TEXT,
+	"online" bool,
+	"multivariate" bool,
+	"params" jsonb,
+	"description" TEXT,
+	"cost" TEXT
+)
+STRICT STABLE PARALLEL SAFE
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'detectors_with_cost_wrapper';
 
 -- A comment on every function, table, view and column (src/catalog/comments.sql, applied by the
 -- library so a fresh install and this update write the same ones); last, once every object exists.

@@ -83,12 +83,17 @@ for R in "${released[@]}"; do
     counts="SELECT (SELECT count(*) FROM anomdet.jobs) || ' ' || (SELECT count(*) FROM anomdet.results) || ' ' || \
       (SELECT count(*) FROM anomdet.injection_cells) || ' ' || (SELECT count(*) FROM anomdet.custom_detectors)"
     counts_before=$(q "$db" "$counts")
+    # R's own definitions call R's symbols in this library until the update (src/api/released_symbols.rs).
+    scored="SELECT count(*) || ' ' || count(*) FILTER (WHERE is_anomaly) || ' ' || round(sum(score)::numeric, 6) FROM anomdet.detect('metrics', 'value', 'zscore', mode => 'online')"
+    scored_before=$(q "$db" "$scored")
+    check "$R's detectors() runs on this library" "$(q "$db" "SELECT count(*) > 30 FROM anomdet.detectors()")" t
 
     q "$db" "ALTER EXTENSION anomdet UPDATE TO '$V'" >/dev/null
     check "updated $R -> $V: version" "$(q "$db" "SELECT extversion FROM pg_extension WHERE extname = 'anomdet'")" "$V"
     same_definitions "updated $R -> $V defines exactly what a fresh $V does" "$db" fresh
     check "updated $R -> $V: catalog rows kept" "$(q "$db" "$counts")" "$counts_before"
     check "updated $R -> $V: the job evaluates as before" "$(q "$db" "SELECT round(value::numeric, 9) FROM anomdet.evaluate($job) WHERE metric = 'vus_pr'")" "$vus_before"
+    check "updated $R -> $V: detect scores as $R's definition did on this library" "$(q "$db" "$scored")" "$scored_before"
     check "updated $R -> $V: the registered detector runs" "$(q "$db" "SELECT count(*) FROM anomdet.detect('metrics', 'value', 'identity')")" 2000
     check "updated $R -> $V: a new sequence value, no id reuse" "$(q "$db" "SELECT anomdet.run_batch('metrics', 'value', 'zscore') > $job")" t
 

@@ -3,54 +3,58 @@
 use crate::error::required;
 use crate::pipeline::plan::{ScoredRow, Sink};
 use crate::postgres::json_arg::JsonArg;
+use crate::postgres::materialized::{Materialized, boolean, float8};
 use crate::score_request::SqlScoreArgs;
+use pgrx::pg_sys;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 
-/// ts, series, value, score, probability, is_anomaly, expected, lower_bound, upper_bound.
-pub(super) type DetectRow = (
-    TimestampWithTimeZone,
-    Option<String>,
-    Option<f64>,
-    Option<f64>,
-    Option<f64>,
-    Option<bool>,
-    Option<f64>,
-    Option<f64>,
-    Option<f64>,
-);
-
-/// Collects rows for the result set.
-#[derive(Default)]
-struct Collect {
-    rows: Vec<DetectRow>,
+/// Writes scored rows into the call's result set as they come (`postgres::materialized`):
+/// ts, series, value, score, probability, is_anomaly, expected, lower_bound, upper_bound — or,
+/// for 0.2.0's definition, the same without probability.
+pub(super) struct ResultRows {
+    out: Materialized,
     only_anomalies: bool,
+    with_probability: bool,
 }
 
-impl Sink for Collect {
+impl Sink for ResultRows {
     fn reset(&mut self) {
-        self.rows.clear();
+        self.out.clear();
     }
 
     fn accept(&mut self, series: Option<&str>, rows: &[ScoredRow]) -> Result<(), ErrorReport> {
-        self.rows.reserve(rows.len());
+        // One text datum for the whole chunk (a chunk is one series).
+        let series_datum = series.and_then(|k| k.into_datum());
+        let (series_value, series_null) = (series_datum.unwrap_or_else(pg_sys::Datum::null), series_datum.is_none());
         for r in rows {
-            if self.only_anomalies && r.scored.is_anomaly != Some(true) {
+            let s = r.scored;
+            if self.only_anomalies && s.is_anomaly != Some(true) {
                 continue;
             }
             let ts = TimestampWithTimeZone::try_from(r.ts).map_err(crate::error::internal)?;
-            let s = r.scored;
-            self.rows.push((
-                ts,
-                series.map(str::to_owned),
-                r.value,
-                s.score,
-                s.probability,
-                s.is_anomaly,
-                s.expected,
-                s.lower,
-                s.upper,
-            ));
+            let ts = ts.into_datum().unwrap_or_else(pg_sys::Datum::null);
+            let cells = [
+                (ts, false),
+                (series_value, series_null),
+                float8(r.value),
+                float8(s.score),
+                float8(s.probability),
+                boolean(s.is_anomaly),
+                float8(s.expected),
+                float8(s.lower),
+                float8(s.upper),
+            ];
+            if self.with_probability {
+                self.out.put(&cells.map(|c| c.0), &cells.map(|c| c.1));
+            } else {
+                let without: [(pg_sys::Datum, bool); 8] =
+                    [cells[0], cells[1], cells[2], cells[3], cells[5], cells[6], cells[7], cells[8]];
+                self.out.put(&without.map(|c| c.0), &without.map(|c| c.1));
+            }
+        }
+        if let Some(d) = series_datum {
+            unsafe { pg_sys::pfree(d.cast_mut_ptr()) };
         }
         Ok(())
     }
@@ -58,9 +62,45 @@ impl Sink for Collect {
 
 /// Score `value_column` of `source` with a detector and return one row per source row, with
 /// the calibrated anomaly probability of each score.
-#[allow(clippy::too_many_arguments, clippy::type_complexity)]
-#[pg_extern(name = "detect", volatile, parallel_restricted)]
-pub(super) fn detect_with_probability(
+#[allow(clippy::too_many_arguments)]
+// The definition is written out: its rows leave in materialize mode, which pgrx's generated
+// definitions do not declare (`sql/anomdet--0.2.0--0.3.0.sql` has the same).
+#[pg_extern(
+    name = "detect",
+    sql = r#"
+CREATE FUNCTION "detect"(
+	"source" regclass,
+	"value_column" TEXT,
+	"detector" TEXT DEFAULT 'zscore',
+	"params" jsonb DEFAULT '{}',
+	"time_column" TEXT DEFAULT NULL,
+	"series_column" TEXT DEFAULT NULL,
+	"mode" TEXT DEFAULT 'batch',
+	"on_invalid" TEXT DEFAULT 'skip',
+	"on_duplicate" TEXT DEFAULT 'error',
+	"only_anomalies" bool DEFAULT false,
+	"start_time" timestamp with time zone DEFAULT NULL,
+	"end_time" timestamp with time zone DEFAULT NULL,
+	"lookback" bigint DEFAULT 1000,
+	"model" TEXT DEFAULT NULL
+) RETURNS TABLE (
+	"ts" timestamp with time zone,
+	"series" TEXT,
+	"value" double precision,
+	"score" double precision,
+	"probability" double precision,
+	"is_anomaly" bool,
+	"expected" double precision,
+	"lower_bound" double precision,
+	"upper_bound" double precision
+)
+VOLATILE PARALLEL RESTRICTED
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'detect_materialized_wrapper';
+"#
+)]
+fn detect_materialized(
+    fcinfo: pg_sys::FunctionCallInfo,
     source: Option<crate::postgres::rel_arg::RelArg>,
     value_column: Option<&str>,
     detector: default!(Option<&str>, "'zscore'"),
@@ -75,23 +115,7 @@ pub(super) fn detect_with_probability(
     end_time: default!(Option<TimestampWithTimeZone>, "NULL"),
     lookback: default!(Option<i64>, "1000"),
     model: default!(Option<&str>, "NULL"),
-) -> Result<
-    TableIterator<
-        'static,
-        (
-            name!(ts, TimestampWithTimeZone),
-            name!(series, Option<String>),
-            name!(value, Option<f64>),
-            name!(score, Option<f64>),
-            name!(probability, Option<f64>),
-            name!(is_anomaly, Option<bool>),
-            name!(expected, Option<f64>),
-            name!(lower_bound, Option<f64>),
-            name!(upper_bound, Option<f64>),
-        ),
-    >,
-    ErrorReport,
-> {
+) -> Result<(), ErrorReport> {
     let args = SqlScoreArgs {
         source,
         value_column,
@@ -107,17 +131,29 @@ pub(super) fn detect_with_probability(
         lookback,
         model,
     };
-    detect_rows(args, only_anomalies).map(TableIterator::new)
+    // SAFETY: the call's own fcinfo, of a function declared to return a set of rows.
+    unsafe { detect_into(fcinfo, args, only_anomalies, true) }
 }
 
-/// The rows of `detect`, for it and for the symbols of older versions.
-pub(super) fn detect_rows(args: SqlScoreArgs<'_>, only_anomalies: Option<bool>) -> Result<Vec<DetectRow>, ErrorReport> {
+/// Scores as `detect` asks and writes the rows into the call's result set; for it and for
+/// 0.2.0's symbol (`with_probability` false: 0.2.0's rows have no probability column).
+///
+/// # Safety
+/// `fcinfo` must be the call's own, of a function returning `detect`'s rows.
+pub(super) unsafe fn detect_into(
+    fcinfo: pg_sys::FunctionCallInfo,
+    args: SqlScoreArgs<'_>,
+    only_anomalies: Option<bool>,
+    with_probability: bool,
+) -> Result<(), ErrorReport> {
     let _path = crate::postgres::search_path::pin();
+    let only_anomalies = required("only_anomalies", only_anomalies)?;
     let (source, parts) = args.prepare()?;
-    let mut sink = Collect { rows: Vec::new(), only_anomalies: required("only_anomalies", only_anomalies)? };
+    let columns = if with_probability { 9 } else { 8 };
+    let out = unsafe { Materialized::start(fcinfo, columns)? };
+    let mut sink = ResultRows { out, only_anomalies, with_probability };
     let estimate = crate::postgres::row_estimate::rows_of(&source);
     let mut progress = crate::progress::Progress::start("detect", "rows", estimate, Some(source.relid))
         .every(crate::progress::ROWS_BETWEEN_REPORTS);
-    parts.with_source(&source).run(&mut sink, &mut progress)?;
-    Ok(sink.rows)
+    parts.with_source(&source).run(&mut sink, &mut progress).map(|_| ())
 }

@@ -1,19 +1,20 @@
 //! The C symbols of 0.2.0's SQL functions whose signatures 0.3.0 extended (a time range on
 //! detect, run_batch, benchmark and evaluate; a model on run_stream and detect_columns; a
-//! probability column on the rows of detect and detect_columns). A database keeps 0.2.0's definitions, which
+//! probability column on the rows of detect and detect_columns, a cost column on detectors()). A database keeps 0.2.0's definitions, which
 //! call these symbols with 0.2.0's arguments, from the moment the new library is installed
 //! until `ALTER EXTENSION anomdet UPDATE`; each call here is the new function with no range.
 //! No SQL is generated for them: 0.3.0's definitions call the `*_ranged` symbols.
 
-use super::{benchmark, detect, detect_columns, evaluate, jobs, stream};
+use super::{benchmark, detect, detect_columns, detectors as catalog, evaluate, jobs, stream};
 use crate::postgres::json_arg::JsonArg;
 use crate::score_request::SqlScoreArgs;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 
-#[allow(clippy::too_many_arguments, clippy::type_complexity)]
+#[allow(clippy::too_many_arguments)]
 #[pg_extern(sql = false)]
 fn detect(
+    fcinfo: pgrx::pg_sys::FunctionCallInfo,
     source: Option<crate::postgres::rel_arg::RelArg>,
     value_column: Option<&str>,
     detector: Option<&str>,
@@ -24,22 +25,7 @@ fn detect(
     on_invalid: Option<&str>,
     on_duplicate: Option<&str>,
     only_anomalies: Option<bool>,
-) -> Result<
-    TableIterator<
-        'static,
-        (
-            name!(ts, TimestampWithTimeZone),
-            name!(series, Option<String>),
-            name!(value, Option<f64>),
-            name!(score, Option<f64>),
-            name!(is_anomaly, Option<bool>),
-            name!(expected, Option<f64>),
-            name!(lower_bound, Option<f64>),
-            name!(upper_bound, Option<f64>),
-        ),
-    >,
-    ErrorReport,
-> {
+) -> Result<(), ErrorReport> {
     let args = SqlScoreArgs {
         source,
         value_column,
@@ -55,9 +41,8 @@ fn detect(
         lookback: Some(1000),
         model: None,
     };
-    let rows = detect::detect_rows(args, only_anomalies)?;
-    // 0.2.0's detect has no probability column.
-    Ok(TableIterator::new(rows.into_iter().map(|(t, k, v, s, _, f, e, lo, hi)| (t, k, v, s, f, e, lo, hi))))
+    // SAFETY: the call's own fcinfo; 0.2.0's detect returns these rows without probability.
+    unsafe { detect::detect_into(fcinfo, args, only_anomalies, false) }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -199,4 +184,24 @@ fn detect_columns(
     )?;
     // 0.2.0's detect_columns has no probability column.
     Ok(TableIterator::new(rows.map(|(t, k, s, f, c, _)| (t, k, s, f, c))))
+}
+
+#[allow(clippy::type_complexity)]
+#[pg_extern(sql = false)]
+fn detectors() -> Result<
+    TableIterator<
+        'static,
+        (
+            name!(name, String),
+            name!(family, String),
+            name!(online, bool),
+            name!(multivariate, bool),
+            name!(params, pgrx::JsonB),
+            name!(description, String),
+        ),
+    >,
+    ErrorReport,
+> {
+    // 0.2.0's detectors() has no cost column.
+    Ok(TableIterator::new(catalog::rows()?.into_iter().map(|(n, f, o, m, p, d, _)| (n, f, o, m, p, d))))
 }

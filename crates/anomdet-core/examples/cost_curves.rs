@@ -2,7 +2,9 @@
 //! without PostgreSQL, as a Markdown table for bench/RESULTS.md. A size is skipped once the one
 //! before it took more than `BUDGET_S` or the growth seen says it would take more than six
 //! times that, or when the detector's memory estimate passes anomdet's limit; the last column
-//! extrapolates, from the growth seen, the size one pass scores in a minute.
+//! extrapolates, from the growth seen, the size one pass scores in a minute; the one after it
+//! sets the largest time measured against what the detector declares (`DetectorInfo::cost`,
+//! which `anomdet.detectors()` shows), and the run ends listing declarations off by over 3×.
 //! `cargo run --release -p anomdet-core --example cost_curves [detector...]` (default: all)
 use anomdet_core::{MEMORY_LIMIT, Mode, Params, registry, score_series};
 use std::time::Instant;
@@ -46,8 +48,9 @@ fn cell(t: Option<f64>) -> String {
 fn main() {
     let only: Vec<String> = std::env::args().skip(1).collect();
     let data: Vec<Vec<f64>> = SIZES.iter().map(|&n| values(n)).collect();
-    println!("| detector | mode | 10k | 100k | 1M | growth ×10 → | practical up to (≤ 60 s) |");
-    println!("|---|---|---:|---:|---:|---:|---|");
+    println!("| detector | mode | 10k | 100k | 1M | growth ×10 → | practical up to (≤ 60 s) | measured ÷ declared |");
+    println!("|---|---|---:|---:|---:|---:|---|---:|");
+    let mut off = Vec::new();
     for d in registry().iter().filter(|d| only.is_empty() || only.iter().any(|o| o == d.name)) {
         let params = Params::defaults(d.params);
         let modes: &[Mode] = if d.supports_online(&params) { &[Mode::Batch, Mode::Online] } else { &[Mode::Batch] };
@@ -84,17 +87,31 @@ fn main() {
                 }
                 _ => "?".into(),
             };
+            let declared = if mode == Mode::Online { d.cost.online } else { Some(d.cost.batch) };
+            let against = match (measured.last(), declared) {
+                (Some(&(n, t)), Some(pass)) => Some(t / pass.seconds_for(n as f64)),
+                _ => None,
+            };
+            if against.is_some_and(|r| !(1.0 / 3.0..=3.0).contains(&r)) {
+                off.push(format!("{} {mode:?}", d.name));
+            }
             println!(
-                "| {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} |",
                 d.name,
                 format!("{mode:?}").to_lowercase(),
                 cell(times[0]),
                 cell(times[1]),
                 cell(times[2]),
                 growth.map_or("—".into(), |g| format!("×{g:.0}")),
-                practical
+                practical,
+                against.map_or("—".into(), |r| format!("{r:.2}"))
             );
         }
+    }
+    if off.is_empty() {
+        println!("\nEvery declared cost is within 3× of this run.");
+    } else {
+        println!("\nDeclared cost off by over 3× (update `cost` in their files): {}", off.join(", "));
     }
 }
 

@@ -9,6 +9,7 @@
 pub mod calibrated;
 pub mod calibration;
 pub mod comparable;
+pub mod cost;
 pub mod detect;
 pub mod detector;
 pub mod evaluate;

@@ -8,3 +8,8 @@ ORDER BY d.name, p->>'name';
 
 -- Every detector has a one-line description.
 SELECT count(*) AS without_description FROM anomdet.detectors() WHERE coalesce(description, '') = '';
+
+-- What one pass of each costs as its series grows, per mode; online detectors say both.
+SELECT name, online, cost FROM anomdet.detectors() ORDER BY name;
+SELECT count(*) AS online_without_online_cost FROM anomdet.detectors()
+WHERE online AND cost NOT LIKE '%; online: %';

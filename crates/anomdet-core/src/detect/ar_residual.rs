@@ -8,7 +8,7 @@
 
 use crate::state::StateError;
 use serde::{Deserialize, Serialize};
-use super::{Detector, DetectorInfo, Finds, Memory, Scored};
+use super::{Detector, Cost, DetectorInfo, Finds, Memory, Pass, Scored};
 use crate::params::{Bound, ParamSpec};
 use crate::resolution::Resolution;
 use std::collections::VecDeque;
@@ -35,6 +35,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     description: "autoregressive one-step forecast (Yule-Walker, order by AIC), error in sigmas",
     finds: Finds::Spikes,
     min_points: |p| p.int("train") + 1,
+    cost: Cost { batch: Pass::linear(0.22), online: Some(Pass::linear(0.13)) },
     memory: Memory::Series,
     build: |p| {
         Box::new(ArResidual {

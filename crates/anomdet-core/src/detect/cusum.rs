@@ -6,7 +6,7 @@
 
 use crate::state::StateError;
 use serde::{Deserialize, Serialize};
-use super::{Detector, DetectorInfo, Finds, Memory, Scored};
+use super::{Detector, Cost, DetectorInfo, Finds, Memory, Pass, Scored};
 use crate::params::{Bound, ParamSpec};
 use crate::resolution::Resolution;
 use crate::series::Welford;
@@ -38,6 +38,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     description: "two-sided tabular CUSUM: flags sustained shifts of the mean, then learns the new level",
     finds: Finds::LevelShifts,
     min_points: |p| p.int("warmup") + 1,
+    cost: Cost { batch: Pass::linear(0.10), online: Some(Pass::linear(0.08)) },
     memory: Memory::Series,
     build: |p| {
         Box::new(Cusum {

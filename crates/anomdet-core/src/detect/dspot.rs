@@ -6,7 +6,7 @@ use crate::comparable::{Against, RecentMedian};
 use crate::resolution::Resolution;
 use crate::state::StateError;
 use serde::{Deserialize, Serialize};
-use super::{Detector, DetectorInfo, Finds, Memory, Scored};
+use super::{Detector, Cost, DetectorInfo, Finds, Memory, Pass, Scored};
 use crate::params::ParamSpec;
 use crate::parts::spot_tail::{BiTail, SPOT_PARAMS};
 use std::collections::VecDeque;
@@ -28,6 +28,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     description: "DSPOT: SPOT on the deviation from a moving mean, for drifting series",
     finds: Finds::Spikes,
     min_points: |p| p.int("n_init") + p.int("depth") + 1,
+    cost: Cost { batch: Pass::linear(0.24), online: Some(Pass::linear(0.25)) },
     memory: Memory::Series,
     build: |p| {
         Box::new(Dspot {

@@ -16,7 +16,7 @@
 
 use crate::state::StateError;
 use serde::{Deserialize, Serialize};
-use super::{Detector, DetectorInfo, Finds, Memory, Scored, find_detector};
+use super::{Detector, Cost, DetectorInfo, Finds, Memory, Pass, Scored, find_detector};
 use crate::params::{ParamSpec, Params};
 use crate::series::{floor_scale, mad_sorted, quantile_sorted};
 use crate::window::TrailingWindow;
@@ -45,6 +45,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     description: "Combines detectors: member scores normalised by rank or robust z, averaged or maxed; flags by vote",
     finds: Finds::Spikes,
     min_points: |p| members(p).iter().map(|(info, params)| (info.min_points)(params)).max().unwrap_or(1),
+    cost: Cost { batch: Pass::linear(2.0), online: Some(Pass::linear(0.67)) },
     memory: Memory::Series,
     build: |p| Box::new(Ensemble::new(p)),
 };

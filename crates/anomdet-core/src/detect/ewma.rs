@@ -4,7 +4,7 @@
 
 use crate::state::StateError;
 use serde::{Deserialize, Serialize};
-use super::{Detector, DetectorInfo, Finds, Memory, Scored};
+use super::{Detector, Cost, DetectorInfo, Finds, Memory, Pass, Scored};
 use crate::params::{Bound, ParamKind, ParamSpec};
 use crate::resolution::Resolution;
 
@@ -55,6 +55,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     description: "EWMA control chart with a moving centre line on one-step forecast errors",
     finds: Finds::Spikes,
     min_points: |p| p.int("warmup") + 1,
+    cost: Cost { batch: Pass::linear(0.20), online: Some(Pass::linear(0.12)) },
     memory: Memory::Series,
     build: |p| {
         Box::new(Ewma {

@@ -7,7 +7,7 @@
 //! The farthest value is always the smallest or the largest left, so one sort and two
 //! pointers give every step in O(1): O(n log n) in all. Batch only (it needs the whole sample).
 
-use super::{Detector, DetectorInfo, Finds, Memory, Scored};
+use super::{Detector, Cost, DetectorInfo, Finds, Memory, Pass, Scored};
 use crate::params::{Bound, ParamSpec};
 use crate::parts::esd::{EsdSteps, esd, esd_scores};
 use crate::state::StateError;
@@ -33,6 +33,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     description: "generalized ESD test (Rosner): up to max_anomalies outliers of a near-normal sample; the whole series is that sample, so a spike inside a seasonal swing is no outlier of it (shesd removes the season first)",
     finds: Finds::Spikes,
     min_points: |_| 3,
+    cost: Cost { batch: Pass::linear(0.63), online: None },
     memory: Memory::Series,
     build: |p| Box::new(Gesd { max_share: p.float("max_anomalies"), alpha: p.float("alpha"), fitted: None }),
 };

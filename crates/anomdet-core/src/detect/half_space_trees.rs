@@ -16,7 +16,7 @@
 use crate::state::StateError;
 use serde::{Deserialize, Serialize};
 use crate::parts::recent_flag::RecentFlag;
-use super::{Detector, DetectorInfo, Finds, Memory, Scored};
+use super::{Detector, Cost, DetectorInfo, Finds, Memory, Pass, Scored};
 use crate::params::{Bound, ParamSpec, Params};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -46,6 +46,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     description: "Half-Space Trees (River's defaults): mass of random half-space nodes in the previous window; values are scaled by the first window's range (River's convention), so on a series whose first window does not span its range, later values beyond it are clamped alike and a spike among them does not stand out",
     finds: Finds::Spikes,
     min_points: |p: &Params| p.int("window_size") + p.int("shingle"),
+    cost: Cost { batch: Pass::linear(0.99), online: Some(Pass::linear(1.1)) },
     memory: Memory::Model(|p, _| p.int("trees") as u64 * (2u64 << p.int("height").min(40)) * 24),
     build: |p| Box::new(HalfSpaceTrees::new(p)),
 };

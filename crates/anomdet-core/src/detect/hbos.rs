@@ -4,7 +4,7 @@
 //! shape: a wrong shape of usual values goes unseen). PyOD's defaults. Batch only.
 
 use crate::parts::fitted_windows::{Fit, FittedRows};
-use super::{DetectorInfo, Finds, Memory};
+use super::{Cost, DetectorInfo, Finds, Memory, Pass};
 use crate::parts::window_model::{Rows, THRESHOLD, WINDOW_VALUES, WindowScores, Windowed, min_points};
 use crate::params::ParamSpec;
 use crate::subsequence::Spread;
@@ -22,6 +22,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     description: "histogram-based outlier score: values in rarely visited histogram bins score high (PyOD's defaults); a value is judged by how rare it is over the whole series, so a dip that stays inside the usual range (a wave's low) is not rare",
     finds: Finds::Spikes,
     min_points,
+    cost: Cost { batch: Pass::linear(0.18), online: None },
     memory: Memory::WINDOWS,
     build: |p| {
         let (bins, alpha, tol) = (p.int("bins"), p.float("alpha"), p.float("tol"));

@@ -10,7 +10,7 @@
 
 use crate::state::StateError;
 use serde::{Deserialize, Serialize};
-use super::{Detector, DetectorInfo, Finds, Memory, Scored};
+use super::{Detector, Cost, DetectorInfo, Finds, Memory, Pass, Scored};
 use crate::params::{Bound, ParamSpec};
 use crate::resolution::Resolution;
 
@@ -46,6 +46,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     description: "additive Holt-Winters forecast (period given or found), one-step error in sigmas",
     finds: Finds::Spikes,
     min_points: |p| p.int("warmup").max(2 * p.int("period")) + 1,
+    cost: Cost { batch: Pass::linear(0.22), online: Some(Pass::linear(0.12)) },
     memory: Memory::Series,
     build: |p| {
         Box::new(HoltWinters {

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use crate::parts::rolling::{Rolling, WindowRule};
-use super::{DetectorInfo, Finds, Memory, Scored};
+use super::{Cost, DetectorInfo, Finds, Memory, Pass, Scored};
 use crate::params::{Bound, ParamKind, ParamSpec};
 use crate::resolution::Resolution;
 use crate::series::quantile_sorted;
@@ -36,6 +36,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     description: "Rolling interquartile range with Tukey's fences",
     finds: Finds::Spikes,
     min_points: |p| p.int("window"),
+    cost: Cost { batch: Pass::linear(0.26), online: Some(Pass::linear(0.17)) },
     memory: Memory::Series,
     build: |p| Box::new(Rolling::new(Tukey { k: p.float("k") }, p.int("window"))),
 };

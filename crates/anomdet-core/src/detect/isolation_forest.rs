@@ -15,7 +15,7 @@ use crate::state::StateError;
 use serde::{Deserialize, Serialize};
 use crate::parts::recent_flag::RecentFlag;
 use crate::parts::window_model::{restore_around_frame, OnlineStart, Rows, SEED, StartsOnline, THRESHOLD, WINDOW, WindowScores, Windowed, min_points};
-use super::{Detector, DetectorInfo, Finds, Memory, Scored};
+use super::{Detector, Cost, DetectorInfo, Finds, Memory, Pass, Scored};
 use crate::params::{ParamSpec, Params};
 use crate::subsequence::Spread;
 use crate::tabular::Matrix;
@@ -43,6 +43,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     description: "Isolation Forest on sliding windows: shapes isolated by few random cuts score high (scikit-learn's defaults, regrown every `refresh` values online); one odd value in a window of a period is diluted (for single values: mad, ewma, stl)",
     finds: Finds::Shapes,
     min_points,
+    cost: Cost { batch: Pass::linear(23.4), online: Some(Pass::linear(4.3)) },
     memory: Memory::Windows {
         periods: 1,
         // The reference windows online, and the trees (two 32-byte nodes per sampled window).

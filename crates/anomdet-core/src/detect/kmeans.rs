@@ -5,7 +5,7 @@
 //! Batch only.
 
 use crate::parts::fitted_windows::{Fit, FittedRows};
-use super::{DetectorInfo, Finds, Memory};
+use super::{Cost, DetectorInfo, Finds, Memory, Pass};
 use crate::parts::window_model::{Rows, SEED, THRESHOLD, WINDOW, WindowScores, Windowed, min_points};
 use crate::params::ParamSpec;
 use crate::subsequence::Spread;
@@ -28,6 +28,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     description: "KMeansAD: distance of each sliding window to its nearest k-means centre",
     finds: Finds::Shapes,
     min_points,
+    cost: Cost { batch: Pass::linear(70.0), online: None },
     memory: Memory::WINDOWS,
     build: |p| {
         let (clusters, iterations, seed) = (p.int("clusters"), p.int("iterations"), p.int("seed") as u64);

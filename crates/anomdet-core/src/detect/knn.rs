@@ -2,7 +2,7 @@
 //! far from its k-th most similar window is a shape seen nowhere else. The expected value is the
 //! nearest window's value at the same place. Batch only.
 
-use super::{DetectorInfo, Finds, Memory};
+use super::{Cost, DetectorInfo, Finds, Memory, Pass};
 use crate::params::ParamSpec;
 use crate::parts::knn_windows::{METHOD, windowed_knn};
 use crate::parts::window_model::{SEED, THRESHOLD, WINDOW, min_points};
@@ -20,6 +20,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     description: "k-nearest-neighbour distance of sliding windows (Sub-KNN): shapes unlike any other score high",
     finds: Finds::Shapes,
     min_points,
+    cost: Cost { batch: Pass::linear(105.0), online: None },
     memory: Memory::WINDOWS,
     build: |p| windowed_knn(p, 1),
 };

@@ -6,7 +6,7 @@ use crate::parts::fences::{FittedFences, Least, Side, judge_all};
 use crate::resolution::Resolution;
 use crate::state::StateError;
 use serde::{Deserialize, Serialize};
-use super::{Detector, DetectorInfo, Finds, Memory, Scored};
+use super::{Detector, Cost, DetectorInfo, Finds, Memory, Pass, Scored};
 use crate::params::{Bound, ParamSpec};
 use crate::window::TrailingWindow;
 
@@ -24,6 +24,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     description: "ADTK LevelShiftAD: median after minus median before, judged by interquartile fences",
     finds: Finds::LevelShifts,
     min_points: |p| 2 * p.int("window") + 10,
+    cost: Cost { batch: Pass::linear(0.22), online: None },
     memory: Memory::Series,
     build: |p| Box::new(LevelShift { window: p.int("window"), c: p.float("c"), fitted: None }),
 };

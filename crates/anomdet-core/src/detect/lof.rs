@@ -4,7 +4,7 @@
 //! Batch only.
 
 use crate::parts::fitted_windows::{Fit, FittedRows};
-use super::{DetectorInfo, Finds, Memory};
+use super::{Cost, DetectorInfo, Finds, Memory, Pass};
 use crate::parts::window_model::{Rows, SEED, THRESHOLD, WINDOW, WindowScores, Windowed, min_points};
 use crate::params::ParamSpec;
 use crate::subsequence::Spread;
@@ -24,6 +24,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     description: "local outlier factor of sliding windows: shapes in a sparser neighbourhood than their neighbours'",
     finds: Finds::Shapes,
     min_points,
+    cost: Cost { batch: Pass::linear(98.0), online: None },
     memory: Memory::WINDOWS,
     build: |p| {
         let (k, reference, seed) = (p.int("k"), p.int("reference"), p.int("seed") as u64);

@@ -6,7 +6,7 @@
 //! `lookback` forecasts. Batch only: the network is trained on the series it scores (about
 //! `epochs` × `sample` windows; seeded and deterministic).
 
-use super::{Detector, DetectorInfo, Finds, Memory, Scored};
+use super::{Detector, Cost, DetectorInfo, Finds, Memory, Pass, Scored};
 use crate::lstm::{Lstm, Settings};
 use crate::params::{Bound, ParamSpec, Params};
 use crate::resolution::Resolution;
@@ -40,6 +40,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     description: "LSTM forecaster trained on the series (AnomDet's LSTM): forecast error in robust sd",
     finds: Finds::Spikes,
     min_points: |p: &Params| p.int("lookback") + 10,
+    cost: Cost { batch: Pass::linear(18.4), online: None },
     memory: Memory::Series,
     build: |p| {
         Box::new(LstmResidual {

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use crate::parts::rolling::{Rolling, WindowRule};
-use super::{DetectorInfo, Finds, Memory, Scored};
+use super::{Cost, DetectorInfo, Finds, Memory, Pass, Scored};
 use crate::params::{Bound, ParamKind, ParamSpec};
 use crate::resolution::Resolution;
 use crate::series::{mad_sorted, quantile_sorted};
@@ -39,6 +39,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     description: "Rolling robust z-score (Hampel): distance from the window median in scaled MADs",
     finds: Finds::Spikes,
     min_points: |p| p.int("window"),
+    cost: Cost { batch: Pass::linear(0.29), online: Some(Pass::linear(0.22)) },
     memory: Memory::Series,
     build: |p| Box::new(Rolling::new(Hampel { threshold: p.float("threshold") }, p.int("window"))),
 };

@@ -29,6 +29,7 @@ macro_rules! registry {
 }
 
 use crate::calibrated::Calibrated;
+pub use crate::cost::{Cost, Growth, Pass};
 pub use crate::detector::Detector;
 use crate::params::{PROBABILITY, ParamError, ParamSpec, Params};
 pub use crate::scored::{Mode, Scored};
@@ -47,6 +48,8 @@ pub struct DetectorInfo {
     pub min_points: fn(&Params) -> usize,
     /// The working memory it needs beyond the series (see [`DetectorInfo::working_bytes`]).
     pub memory: Memory,
+    /// What one pass costs as the series grows (`detectors()` says it; `examples/cost_curves` measures it).
+    pub cost: Cost,
     pub build: fn(&Params) -> Box<dyn Detector>,
 }
 

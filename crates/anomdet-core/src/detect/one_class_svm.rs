@@ -4,7 +4,7 @@
 //! (see `tabular::one_class_svm`). Batch only: the model is fitted on the series it scores.
 
 use crate::parts::fitted_windows::{Fit, FittedRows};
-use super::{DetectorInfo, Finds, Memory};
+use super::{Cost, DetectorInfo, Finds, Memory, Pass};
 use crate::parts::window_model::{Rows, SEED, THRESHOLD, WINDOW, WindowScores, Windowed, min_points};
 use crate::params::ParamSpec;
 use crate::subsequence::Spread;
@@ -22,6 +22,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     description: "one-class SVM (RBF kernel by a Nyström approximation) on sliding windows: distance outside the usual region",
     finds: Finds::Shapes,
     min_points,
+    cost: Cost { batch: Pass::linear(23.9), online: None },
     memory: Memory::Windows {
         periods: 1,
         // The random features' weights and the sampled windows mapped onto them.

@@ -8,7 +8,7 @@
 
 use crate::state::StateError;
 use serde::{Deserialize, Serialize};
-use super::{Detector, DetectorInfo, Finds, Memory, Scored};
+use super::{Detector, Cost, DetectorInfo, Finds, Memory, Pass, Scored};
 use crate::params::{Bound, ParamSpec};
 use crate::resolution::Resolution;
 
@@ -35,6 +35,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     description: "Page-Hinkley test (River semantics): flags a change of the mean, then restarts",
     finds: Finds::LevelShifts,
     min_points: |p| p.int("min_instances") + 1,
+    cost: Cost { batch: Pass::linear(0.15), online: Some(Pass::linear(0.10)) },
     memory: Memory::Series,
     build: |p| {
         Box::new(PageHinkley {

@@ -7,7 +7,7 @@ use crate::state::StateError;
 use serde::{Deserialize, Serialize};
 use crate::parts::fences::{Least, Side, judge, judge_all};
 use crate::resolution::Resolution;
-use super::{Detector, DetectorInfo, Finds, Memory, Scored};
+use super::{Detector, Cost, DetectorInfo, Finds, Memory, Pass, Scored};
 use crate::params::{Bound, ParamSpec};
 use crate::series::quantile_sorted;
 use crate::window::TrailingWindow;
@@ -27,6 +27,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     description: "ADTK PersistAD: deviation from the recent median, judged by interquartile fences",
     finds: Finds::Spikes,
     min_points: |p| p.int("window") + 10,
+    cost: Cost { batch: Pass::linear(0.23), online: Some(Pass::linear(0.22)) },
     memory: Memory::Series,
     build: |p| {
         let window = p.int("window");

@@ -7,7 +7,7 @@
 //! Batch only: the fit looks both ways. O(n · power) time.
 
 use crate::parts::window_model::{THRESHOLD, WINDOW, min_points};
-use super::{Detector, DetectorInfo, Finds, Memory, Scored};
+use super::{Detector, Cost, DetectorInfo, Finds, Memory, Pass, Scored};
 use crate::params::{ParamSpec, Params};
 use crate::state::StateError;
 use crate::subsequence::{flag_by_robust_z, robust_cut, window_length};
@@ -42,6 +42,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     description: "polynomial fitted around each block of points, the block left out (TSB-AD's POLY): residual from it; the default cubic over max(10 × window, 100) points cannot follow a wave shorter than that, and its misfit swamps single spikes (set neighbourhood below a period)",
     finds: Finds::Spikes,
     min_points,
+    cost: Cost { batch: Pass::linear(0.59), online: None },
     memory: Memory::WINDOWS,
     build: |p| Box::new(Poly::new(p)),
 };

@@ -16,7 +16,7 @@
 use crate::state::StateError;
 use serde::{Deserialize, Serialize};
 use crate::parts::recent_flag::RecentFlag;
-use super::{Detector, DetectorInfo, Finds, Memory, Scored};
+use super::{Detector, Cost, DetectorInfo, Finds, Memory, Pass, Scored};
 use crate::params::{Bound, ParamSpec, Params};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -45,6 +45,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     description: "Robust Random Cut Forest (kLabUM rrcf's streaming use): collusive displacement of each shingle; ordinary displacements spread wide (on the README demo's series: median 9, 1% above 36), so its single spikes (50 to 230) stay within the flag's 3 robust sd of the log (flag by probability instead)",
     finds: Finds::Spikes,
     min_points: |p: &Params| p.int("tree_size") + p.int("shingle"),
+    cost: Cost { batch: Pass::linear(31.1), online: Some(Pass::linear(30.7)) },
     memory: Memory::Model(|p, _| {
         // Each tree holds up to 2 · tree_size nodes, a leaf keeping its shingle.
         p.int("trees") as u64 * 2 * (p.int("tree_size") as u64 + 1) * (32 + 16 * p.int("shingle") as u64)

@@ -30,7 +30,7 @@ use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Detector, DetectorInfo, Finds, Memory, Scored, find_detector};
+use super::{Detector, Cost, DetectorInfo, Finds, Memory, Pass, Scored, find_detector};
 use crate::calibration::Calibration;
 use crate::familiarity::Familiarity;
 use crate::params::{ParamSpec, Params};
@@ -69,6 +69,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     min_points: |_| 2,
     // The history (twice: in arrival order and sorted, for the familiarity), the recent alerts,
     // and the familiarity's histogram.
+    cost: Cost { batch: Pass::linear(1.2), online: Some(Pass::linear(1.2)) },
     memory: Memory::Model(|p, _| {
         HISTORY.max(p.int("period")) as u64 * 16 + p.int("quiet") as u64 * 16 + crate::familiarity::HISTOGRAM_BYTES
     }),

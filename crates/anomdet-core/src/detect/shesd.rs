@@ -4,7 +4,7 @@
 //! `max_anomalies` of the values in the rest. `period` 0: found from the autocorrelation.
 //! Batch only.
 
-use super::{Detector, DetectorInfo, Finds, Memory, Scored};
+use super::{Detector, Cost, DetectorInfo, Finds, Memory, Pass, Scored};
 use crate::params::{Bound, ParamSpec};
 use crate::parts::esd::{EsdSteps, esd, esd_scores};
 use crate::parts::fitted_season::{FittedSeason, Judge};
@@ -34,6 +34,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     description: "seasonal hybrid ESD (Twitter): robust ESD on the series minus its STL season and median",
     finds: Finds::Spikes,
     min_points: |p| (2 * p.int("period")).max(8),
+    cost: Cost { batch: Pass::linear(2.0), online: None },
     memory: Memory::Series,
     build: |p| {
         Box::new(Shesd {

@@ -12,7 +12,7 @@
 use crate::resolution::Resolution;
 use crate::state::StateError;
 use serde::{Deserialize, Serialize};
-use super::{Detector, DetectorInfo, Finds, Memory, Scored};
+use super::{Detector, Cost, DetectorInfo, Finds, Memory, Pass, Scored};
 use crate::parts::spot_tail::{BiTail, SPOT_PARAMS as PARAMS};
 
 pub static INFO: DetectorInfo = DetectorInfo {
@@ -24,6 +24,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     description: "SPOT: extreme-value thresholds fitted online (generalized Pareto on the peaks over a high quantile); thresholds the raw values, so it flags values beyond the series' extremes, not a spike inside a seasonal swing (dspot does those)",
     finds: Finds::Spikes,
     min_points: |p| p.int("n_init") + 1,
+    cost: Cost { batch: Pass::linear(0.26), online: Some(Pass::linear(0.18)) },
     memory: Memory::Series,
     build: |p| Box::new(Spot::new(p.float("q"), p.float("level"), p.int("n_init"), p.flag("both"))),
 };

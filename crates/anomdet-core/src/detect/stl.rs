@@ -4,7 +4,7 @@
 //! evolve), and the residual is scored robustly, |R − median R| / (1.4826 · MAD R), and the expected value is
 //! seasonal + trend. Batch only (the decomposition smooths both ways).
 
-use super::{Detector, DetectorInfo, Finds, Memory, Scored};
+use super::{Detector, Cost, DetectorInfo, Finds, Memory, Pass, Scored};
 use crate::params::{Bound, ParamSpec};
 use crate::parts::fitted_season::{FittedSeason, Judge};
 use crate::resolution::Resolution;
@@ -40,6 +40,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     description: "STL decomposition (robust loess); the residual scored by robust z-score",
     finds: Finds::Spikes,
     min_points: |p| (2 * p.int("period")).max(8),
+    cost: Cost { batch: Pass::linear(1.9), online: None },
     memory: Memory::Series,
     build: |p| {
         Box::new(Stl {

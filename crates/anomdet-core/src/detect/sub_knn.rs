@@ -2,7 +2,7 @@
 //! windows of two periods (periodicity p = 2) and the distance to the 50th nearest window.
 //! The model is `knn`'s; only the defaults differ. Batch only.
 
-use super::{DetectorInfo, Finds, Memory};
+use super::{Cost, DetectorInfo, Finds, Memory, Pass};
 use crate::params::ParamSpec;
 use crate::parts::knn_windows::{METHOD, windowed_knn};
 use crate::parts::window_model::{SEED, THRESHOLD, WINDOW_TWO_PERIODS, min_points};
@@ -20,6 +20,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     description: "TSB-AD's tuned Sub-KNN: k-NN distance (k = 50) of sliding windows two periods long; it ranks shapes, and one odd value barely moves a window that long (for single values: mad, ewma, stl)",
     finds: Finds::Shapes,
     min_points,
+    cost: Cost { batch: Pass::linear(264.0), online: None },
     memory: Memory::Windows { periods: 2, model: |_, _| 0 },
     build: |p| windowed_knn(p, 2),
 };

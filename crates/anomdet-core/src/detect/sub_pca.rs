@@ -7,7 +7,7 @@
 //! The expected value is the reconstruction at the window's centre. Batch only.
 
 use crate::parts::fitted_windows::{Fit, FittedRows};
-use super::{DetectorInfo, Finds, Memory};
+use super::{Cost, DetectorInfo, Finds, Memory, Pass};
 use crate::parts::window_model::{Rows, THRESHOLD, WINDOW, WindowScores, Windowed, min_points};
 use crate::params::{Bound, ParamSpec};
 use crate::subsequence::Spread;
@@ -40,6 +40,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     description: "PCA of sliding windows (TSB-AD's Sub-PCA): shapes off the main components score high",
     finds: Finds::Shapes,
     min_points,
+    cost: Cost { batch: Pass::linear(56.0), online: None },
     memory: Memory::WINDOWS,
     build: |p| {
         let reconstruction = p.int("method") == 1;

@@ -12,7 +12,7 @@ use crate::resolution::Resolution;
 const LEAST_CHANGE: Least = Least::Fixed(0.1);
 use crate::state::StateError;
 use serde::{Deserialize, Serialize};
-use super::{Detector, DetectorInfo, Finds, Memory, Scored};
+use super::{Detector, Cost, DetectorInfo, Finds, Memory, Pass, Scored};
 use crate::params::{Bound, ParamSpec};
 
 const PARAMS: &[ParamSpec] = &[
@@ -29,6 +29,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     description: "ADTK VolatilityShiftAD: relative rise of the rolling standard deviation, by interquartile fences",
     finds: Finds::VolatilityShifts,
     min_points: |p| 2 * p.int("window") + 10,
+    cost: Cost { batch: Pass::linear(0.17), online: None },
     memory: Memory::Series,
     build: |p| Box::new(VolatilityShift { window: p.int("window"), c: p.float("c"), fitted: None }),
 };

@@ -3,7 +3,7 @@
 
 use crate::state::StateError;
 use serde::{Deserialize, Serialize};
-use super::{Detector, DetectorInfo, Finds, Memory, Scored};
+use super::{Detector, Cost, DetectorInfo, Finds, Memory, Pass, Scored};
 use crate::params::{Bound, ParamKind, ParamSpec};
 use crate::resolution::Resolution;
 use crate::series::{Welford, mean_sd};
@@ -36,6 +36,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     description: "Global z-score: distance from the mean in sample standard deviations; measured against the whole series' spread, so a spike inside a daily swing stays below it (use mad, ewma or stl for those)",
     finds: Finds::Spikes,
     min_points: |_| 2,
+    cost: Cost { batch: Pass::linear(0.20), online: Some(Pass::linear(0.13)) },
     memory: Memory::Series,
     build: |p| {
         Box::new(ZScore {
