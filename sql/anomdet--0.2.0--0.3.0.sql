@@ -386,6 +386,18 @@ STRICT STABLE PARALLEL SAFE
 LANGUAGE c
 AS 'MODULE_PATHNAME', 'detectors_with_cost_wrapper';
 
+-- On Citus, a table distributed by its series column is scored on its workers: each runs this
+-- for the series of its shards (src/pipeline/pushdown.rs).
+CREATE FUNCTION anomdet."_scored_series"(
+	"key" TEXT,
+	"ts" timestamp with time zone[],
+	"value" double precision[],
+	"request" jsonb
+) RETURNS bytea
+VOLATILE PARALLEL SAFE
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'scored_series_wrapper';
+
 -- A comment on every function, table, view and column (src/catalog/comments.sql, applied by the
 -- library so a fresh install and this update write the same ones); last, once every object exists.
 CREATE FUNCTION anomdet."_apply_comments"() RETURNS void

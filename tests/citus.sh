@@ -5,6 +5,8 @@
 # shards are empty) against a plain copy of the same rows on the coordinator:
 #   - detect, run_batch, evaluate, scheduled runs (score_new_rows) and a stream replayed from
 #     the distributed table on the coordinator give cell for cell the single-node answer;
+#   - detect and run_batch score each series on the worker holding it (counted by the workers'
+#     function statistics), and say so when a table is distributed by another column;
 #   - each shard scored where it lives (run_command_on_shards) succeeds, empty shards included,
 #     and the shards' flags together are the single-node flags;
 #   - an injection into the distributed table (written shard by shard, rows found by time and
@@ -21,7 +23,7 @@ check() {
     if [ "$2" = "$3" ]; then echo "  ok   $1 ($2)"; else echo "  FAIL $1: got '$2', expected '$3'"; failures=$((failures + 1)); fi
 }
 
-citus_cluster_start 2
+citus_cluster_start 2 "track_functions = 'all'"
 coordinator=$CITUS_COORDINATOR worker1=${CITUS_WORKERS[0]} worker2=${CITUS_WORKERS[1]}
 c() { on "$coordinator" -c "$1"; }
 echo "== Citus $(c "SELECT extversion FROM pg_extension WHERE extname = 'citus'"): a coordinator (port $coordinator) and 2 workers ($worker1, $worker2)"
@@ -53,9 +55,36 @@ done
 check "the planted spikes are found, one per host" \
     "$(c "SELECT count(DISTINCT series) FROM anomdet.detect('m', 'value', 'mad', series_column => 'host', only_anomalies => true)")" 6
 
+# Where the scoring ran: every series on the worker that holds it, none on the coordinator.
+calls() { on "$1" -c "SELECT coalesce(sum(calls), 0) FROM pg_stat_user_functions WHERE funcname = '_scored_series'"; }
+worker_calls() { echo $(( $(calls "$worker1") + $(calls "$worker2") )); }
+# Calls since the start, once the workers' statistics show that many (an idle backend reports
+# them within a second or two), or what they show after 10 s.
+calls_reach() {
+    local n
+    for _ in $(seq 1 50); do
+        n=$(( $(worker_calls) - before_calls ))
+        [ "$n" -ge "$1" ] && break
+        sleep 0.2
+    done
+    echo "$n"
+}
+before_calls=$(worker_calls)
+c "SELECT count(*) FROM anomdet.detect('m', 'value', 'mad', series_column => 'host')" >/dev/null
+check "detect scored the 6 series on the workers" "$(calls_reach 6)|$(calls "$coordinator")" "6|0"
+# Distributed by another column: pulled to the coordinator, with a notice that says why.
+c "CREATE TABLE m_by_ts AS SELECT * FROM m_local" >/dev/null
+c "SELECT create_distributed_table('m_by_ts', 'ts', shard_count => 4)" >/dev/null 2>&1
+notice=$(on "$coordinator" -c "SELECT count(*) FROM anomdet.detect('m_by_ts', 'value', 'mad', series_column => 'host')" 2>&1 >/dev/null)
+check "a table distributed by another column says it is scored on the coordinator" \
+    "$(echo "$notice" | grep -c 'scored on the coordinator: it is distributed by ts, not by the series_column')" 1
+check "and gives the single-node answer" \
+    "$(c "SELECT count(*) FROM (($(scored m_by_ts mad batch)) EXCEPT ALL ($(scored m_local mad batch))) d" 2>/dev/null)" 0
+
 # A batch job from the distributed table: its results and evaluation equal the local one's.
 job=$(c "SELECT anomdet.run_batch('m', 'value', 'mad', series_column => 'host')")
 local_job=$(c "SELECT anomdet.run_batch('m_local', 'value', 'mad', series_column => 'host')")
+check "run_batch scored its series on the workers" "$(calls_reach 12)" 12
 check "run_batch on the distributed table" "$(c "SELECT status || ' ' || rows_scored || ' ' || series_count FROM anomdet.jobs WHERE id = $job")" "succeeded 18000 6"
 check "its results equal the single-node job's" \
     "$(c "SELECT count(*) FROM ((SELECT series, ts, score, is_anomaly FROM anomdet.results WHERE job_id = $job)

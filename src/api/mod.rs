@@ -17,6 +17,7 @@ pub mod progress;
 pub mod released_symbols;
 pub mod report;
 pub mod schedule;
+pub mod scored_series;
 pub mod stream;
 
 /// Parameter declarations as the JSON array `detectors()` and `injectors()` show.

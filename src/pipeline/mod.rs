@@ -9,5 +9,6 @@
 
 pub mod events;
 pub mod plan;
+pub mod pushdown;
 pub mod results;
 pub mod scorer;

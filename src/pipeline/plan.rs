@@ -35,6 +35,14 @@ pub enum DuplicatePolicy {
 }
 
 impl InvalidPolicy {
+    /// The word `parse` reads.
+    pub fn word(self) -> &'static str {
+        match self {
+            InvalidPolicy::Skip => "skip",
+            InvalidPolicy::Error => "error",
+        }
+    }
+
     pub fn parse(text: &str) -> Result<Self, ErrorReport> {
         match text {
             "skip" => Ok(InvalidPolicy::Skip),
@@ -48,6 +56,14 @@ impl InvalidPolicy {
 }
 
 impl DuplicatePolicy {
+    /// The word `parse` reads.
+    pub fn word(self) -> &'static str {
+        match self {
+            DuplicatePolicy::Error => "error",
+            DuplicatePolicy::Keep => "keep",
+        }
+    }
+
     pub fn parse(text: &str) -> Result<Self, ErrorReport> {
         match text {
             "error" => Ok(DuplicatePolicy::Error),
@@ -129,8 +145,12 @@ impl Plan<'_> {
         self.mode == Mode::Batch && self.source.series_column.is_none()
     }
 
-    /// Score the source into the sink, counting rows read in `progress`.
+    /// Score the source into the sink, counting rows read in `progress`. A Citus table
+    /// distributed by the series column is scored on its workers (`super::pushdown`).
     pub fn run(&self, sink: &mut dyn Sink, progress: &mut Progress) -> Result<Summary, ErrorReport> {
+        if super::pushdown::scores_on_workers(self)? {
+            return super::pushdown::run(self, sink, progress);
+        }
         let mut state = RunState::default();
         progress.set_phase("reading rows");
         let select = SeriesSelect { ordered: !self.reads_unordered(), ..SeriesSelect::value_of(self.source) };
@@ -172,6 +192,49 @@ impl Plan<'_> {
             self.stream(&sql, layout, &mut state, sink, progress)?;
         }
         self.finish(state, sink, progress)
+    }
+
+    /// Score one series given as its rows in time order (a Citus worker scoring the series of
+    /// its shard for the coordinator): the same checks and scores as when read from the table.
+    pub fn run_series(
+        &self,
+        key: Option<&str>,
+        rows: impl Iterator<Item = (i64, Option<f64>)>,
+        sink: &mut dyn Sink,
+        progress: &mut Progress,
+    ) -> Result<Summary, ErrorReport> {
+        let mut state = RunState::default();
+        for (ts, value) in rows {
+            self.take_row(&mut state, sink, progress, ts, value, key.map(str::to_owned))?;
+        }
+        self.finish(state, sink, progress)
+    }
+
+    /// Rows scored elsewhere (on a Citus worker), one whole series, handed on as if scored here.
+    pub fn pass_on(
+        &self,
+        key: Option<&str>,
+        rows: &[ScoredRow],
+        sink: &mut dyn Sink,
+        summary: &mut Summary,
+        progress: &mut Progress,
+    ) -> Result<(), ErrorReport> {
+        summary.series += 1;
+        summary.rows_read += rows.len() as i64;
+        for chunk in rows.chunks(ONLINE_CHUNK) {
+            self.emit(key, chunk, sink, summary, progress)?;
+        }
+        Ok(())
+    }
+
+    /// What `finish` says of a source with no rows, for a run that read it elsewhere.
+    pub fn finish_elsewhere(
+        &self,
+        summary: Summary,
+        sink: &mut dyn Sink,
+        progress: &mut Progress,
+    ) -> Result<Summary, ErrorReport> {
+        self.finish(RunState { summary, ..RunState::default() }, sink, progress)
     }
 
     fn stream(

@@ -26,3 +26,17 @@ pub fn is_citus_table(relid: pg_sys::Oid) -> Result<bool, ErrorReport> {
     .or_report()?;
     Ok(listed == Some(true))
 }
+
+/// The column a Citus table is hash-distributed by; None for a reference or local Citus table,
+/// and where Citus is not installed.
+pub fn distribution_column(relid: pg_sys::Oid) -> Result<Option<String>, ErrorReport> {
+    if !is_citus_table(relid)? {
+        return Ok(None);
+    }
+    crate::postgres::sql::read_one::<String>(
+        "SELECT pg_catalog.column_to_column_name(logicalrelid, partkey) FROM pg_catalog.pg_dist_partition \
+         WHERE logicalrelid OPERATOR(pg_catalog.=) $1 AND partmethod OPERATOR(pg_catalog.=) 'h'",
+        &[relid.into()],
+    )
+    .or_report()
+}

@@ -29,6 +29,7 @@ pub mod replay;
 pub mod report;
 pub mod resolution;
 pub mod scored;
+pub mod scored_wire;
 pub mod seasonal;
 pub mod series;
 pub mod state;

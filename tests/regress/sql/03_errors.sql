@@ -101,3 +101,15 @@ SELECT expect_error($$SELECT * FROM anomdet.detect('metrics', 'value', lookback 
 SELECT expect_error($$SELECT * FROM anomdet.detect('metrics', 'value', start_time => '2030-01-01')$$);
 SELECT expect_error($$SELECT * FROM anomdet.detect('metrics', 'value', start_time => '2030-01-01', lookback => 0)$$);
 SELECT expect_error($$SELECT * FROM anomdet.evaluate(1, start_time => '2024-01-02', end_time => '2024-01-02')$$);
+
+-- What a Citus worker runs for the coordinator, called by hand with bad input: clear errors.
+SELECT expect_error($$SELECT anomdet._scored_series('a', NULL, '{1}', '{}')$$);
+SELECT expect_error($$SELECT anomdet._scored_series('a', '{2024-01-01}', '{1,2}', '{}')$$);
+SELECT expect_error($$SELECT anomdet._scored_series('a', '{2024-01-01}', '{1}', '{}')$$);
+SELECT expect_error($$SELECT anomdet._scored_series('a', '{2024-01-01}', '{1}', '{"source": "no_such_table"}')$$);
+SELECT expect_error($$SELECT anomdet._scored_series('a', '{2024-01-01}', '{1}', '{"source": "metrics", "value_column": 3}')$$);
+-- Given right, it scores the series as detect does (57 bytes a row: flags, time, 6 cells).
+SELECT length(anomdet._scored_series(NULL, array_agg(ts ORDER BY ts), array_agg(value ORDER BY ts),
+    '{"source": "metrics", "value_column": "value", "detector": "zscore", "mode": "batch", "on_invalid": "skip", "on_duplicate": "error"}'))
+    / count(*) AS bytes_a_row
+FROM metrics;

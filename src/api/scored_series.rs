@@ -1,0 +1,79 @@
+//! `anomdet._scored_series(...)`: what a Citus worker runs for the coordinator
+//! (`pipeline::pushdown`): one series of a shard, its rows gathered in time order, scored by
+//! the plan `detect` runs, returned as bytes (`anomdet_core::scored_wire`). Not for direct use.
+
+use crate::error::invalid_argument;
+use crate::pipeline::pushdown::Encoded;
+use crate::score_request::{ScoreArgs, prepare};
+use anomdet_core::progress::Total;
+use pgrx::pg_sys::panic::ErrorReport;
+use pgrx::prelude::*;
+
+/// The request's text field `name`.
+fn field<'a>(request: &'a serde_json::Value, name: &str) -> Result<Option<&'a str>, ErrorReport> {
+    match request.get(name) {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(serde_json::Value::String(s)) => Ok(Some(s)),
+        Some(other) => {
+            Err(invalid_argument(format!("request: {name} is {other}, not text"), "built by anomdet itself"))
+        }
+    }
+}
+
+fn needed<'a>(request: &'a serde_json::Value, name: &str) -> Result<&'a str, ErrorReport> {
+    field(request, name)?
+        .ok_or_else(|| invalid_argument(format!("request: {name} is missing"), "built by anomdet itself"))
+}
+
+/// Score one series (`ts` and `value` in time order) as `request` asks: source, value_column,
+/// time_column, series_column, detector, params, mode, on_invalid, on_duplicate.
+#[pg_extern(name = "_scored_series", volatile, parallel_safe)]
+fn scored_series(
+    key: Option<&str>,
+    ts: Option<Vec<Option<TimestampWithTimeZone>>>,
+    value: Option<Vec<Option<f64>>>,
+    request: Option<pgrx::JsonB>,
+) -> Result<Vec<u8>, ErrorReport> {
+    let request = crate::error::required("request", request)?.0;
+    let ts = crate::error::required("ts", ts)?;
+    let value = crate::error::required("value", value)?;
+    if ts.len() != value.len() {
+        return Err(invalid_argument(
+            format!("value: {} values for {} timestamps", value.len(), ts.len()),
+            "pass one value per timestamp",
+        ));
+    }
+    // Resolved in the caller's search_path, as a regclass argument is; then the path is pinned.
+    let name = needed(&request, "source")?;
+    let relid = crate::postgres::sql::read_one::<pg_sys::Oid>(
+        "SELECT pg_catalog.to_regclass($1)::pg_catalog.oid",
+        &[name.into()],
+    )
+    .map_err(crate::error::internal)?
+    .filter(|oid| *oid != pg_sys::InvalidOid)
+    .ok_or_else(|| {
+        invalid_argument(
+            format!("request: source {name} does not exist here"),
+            "the coordinator names it schema-qualified; every node needs anomdet and Citus",
+        )
+    })?;
+    let _path = crate::postgres::search_path::pin();
+    let (source, parts) = prepare(&ScoreArgs {
+        source: relid,
+        value_column: needed(&request, "value_column")?,
+        detector: needed(&request, "detector")?,
+        params: request.get("params"),
+        time_column: field(&request, "time_column")?,
+        series_column: field(&request, "series_column")?,
+        mode: needed(&request, "mode")?,
+        on_invalid: needed(&request, "on_invalid")?,
+        on_duplicate: needed(&request, "on_duplicate")?,
+    })?;
+    let mut sink = Encoded::default();
+    let mut progress = crate::progress::Progress::start("detect", "rows", Total::Known(ts.len() as u64), Some(relid))
+        .every(crate::progress::ROWS_BETWEEN_REPORTS);
+    // A NULL timestamp cannot come from the coordinator's query (it excludes them).
+    let rows = ts.iter().zip(&value).filter_map(|(t, v)| t.map(|t| (pg_sys::TimestampTz::from(t), *v)));
+    parts.with_source(&source).run_series(key, rows, &mut sink, &mut progress)?;
+    Ok(sink.bytes)
+}

@@ -1,0 +1,126 @@
+//! Citus: a table hash-distributed by its series column is scored where its shards live. Each
+//! series lies whole in one shard, so the coordinator asks for every series' rows gathered in
+//! time order and scored by `anomdet._scored_series` in one query grouped by that column; Citus
+//! runs the grouping and the function on the workers, shard by shard, in parallel, and sends
+//! back one compact value per series. A worker scores with the very plan a single node runs
+//! (`Plan::run_series`), so the coordinator passes on the same cells it would have computed.
+//!
+//! Pulled to the coordinator instead, with a NOTICE that says so: tables distributed by another
+//! column, reference tables, a time range (its warm-up rows are read by series), stored models
+//! and registered detectors (their catalog rows live on the coordinator).
+
+use super::plan::{Plan, ScoredRow, Sink, Summary};
+use crate::error::internal;
+use crate::progress::Progress;
+use anomdet_core::Mode;
+use anomdet_core::scored_wire::{self, WireRow};
+use pgrx::pg_sys::panic::ErrorReport;
+use pgrx::prelude::*;
+use pgrx::spi::{quote_identifier, quote_literal};
+
+/// Series fetched from the workers at a time (each is one value holding the whole series).
+const SERIES_PER_FETCH: i64 = 8;
+
+/// Whether `plan` is scored on the Citus workers; a distributed source that is not says why.
+pub fn scores_on_workers(plan: &Plan<'_>) -> Result<bool, ErrorReport> {
+    let source = plan.source;
+    if source.identity != crate::postgres::relation::RowIdentity::Value
+        || !crate::postgres::citus::is_citus_table(source.relid)?
+    {
+        return Ok(false);
+    }
+    let distributed_by = crate::postgres::citus::distribution_column(source.relid)?;
+    let why_not = match (&distributed_by, &source.series_column) {
+        (None, _) => Some("it is a reference or local Citus table".to_string()),
+        (Some(by), Some(series)) if by == series => None,
+        (Some(by), _) => Some(format!("it is distributed by {by}, not by the series_column")),
+    }
+    .or_else(|| (!source.range.is_whole()).then(|| "a time range is asked for".into()))
+    .or_else(|| plan.model.is_some().then(|| "it scores with a stored model".into()))
+    .or_else(|| plan.detector.runs_sql().then(|| "the detector is a registered (SQL) one".into()));
+    match why_not {
+        Some(why) => {
+            pgrx::notice!(
+                "source: {} is a Citus table; its rows are scored on the coordinator: {why}",
+                source.qualified
+            );
+            Ok(false)
+        }
+        None => Ok(true),
+    }
+}
+
+/// Score every series on the workers and pass the rows on to `sink` as they come back.
+pub fn run(plan: &Plan<'_>, sink: &mut dyn Sink, progress: &mut Progress) -> Result<Summary, ErrorReport> {
+    progress.set_phase("scoring");
+    let sql = worker_query(plan);
+    let mut summary = Summary::default();
+    Spi::connect(|client| -> Result<(), ErrorReport> {
+        let mut cursor = client.try_open_cursor(sql.as_str(), &[]).map_err(internal)?;
+        loop {
+            pgrx::check_for_interrupts!();
+            let batch = cursor.fetch(SERIES_PER_FETCH).map_err(internal)?;
+            if batch.is_empty() {
+                return Ok(());
+            }
+            for row in batch {
+                let key: Option<String> = row.get(1).map_err(internal)?;
+                let payload: Option<Vec<u8>> = row.get(2).map_err(internal)?;
+                let rows = decode(payload.as_deref().unwrap_or_default())?;
+                plan.pass_on(key.as_deref(), &rows, sink, &mut summary, progress)?;
+            }
+        }
+    })?;
+    plan.finish_elsewhere(summary, sink, progress)
+}
+
+/// The query Citus pushes down whole: grouped by the distribution column, each group's rows in
+/// time order, scored by `_scored_series` on the worker that holds the shard.
+fn worker_query(plan: &Plan<'_>) -> String {
+    let source = plan.source;
+    let (t, v) = (quote_identifier(&source.time_column), quote_identifier(&source.value_column));
+    let k = quote_identifier(source.series_column.as_deref().unwrap_or_default());
+    let request = serde_json::json!({
+        "source": source.qualified,
+        "value_column": source.value_column,
+        "time_column": source.time_column,
+        "series_column": source.series_column,
+        "detector": plan.detector.name(),
+        "params": plan.detector.params_json(),
+        "mode": if plan.mode == Mode::Online { "online" } else { "batch" },
+        "on_invalid": plan.on_invalid.word(),
+        "on_duplicate": plan.on_duplicate.word(),
+    });
+    format!(
+        "SELECT {k}::pg_catalog.text, anomdet._scored_series({k}::pg_catalog.text, \
+         pg_catalog.array_agg({t}::pg_catalog.timestamptz ORDER BY {t}), \
+         pg_catalog.array_agg({v}::pg_catalog.float8 ORDER BY {t}), {}::pg_catalog.jsonb) \
+         FROM {} WHERE {t} IS NOT NULL GROUP BY {k} ORDER BY {k}",
+        quote_literal(request.to_string()),
+        source.qualified
+    )
+}
+
+/// Collects a worker's scored series for the coordinator.
+#[derive(Default)]
+pub struct Encoded {
+    pub bytes: Vec<u8>,
+}
+
+impl Sink for Encoded {
+    fn reset(&mut self) {
+        self.bytes.clear();
+    }
+
+    fn accept(&mut self, _series: Option<&str>, rows: &[ScoredRow]) -> Result<(), ErrorReport> {
+        for r in rows {
+            scored_wire::encode(&WireRow { ts: r.ts, value: r.value, scored: r.scored }, &mut self.bytes);
+        }
+        Ok(())
+    }
+}
+
+fn decode(bytes: &[u8]) -> Result<Vec<ScoredRow>, ErrorReport> {
+    let rows = scored_wire::decode(bytes).map_err(|e| internal(format!("a worker's scored series: {e}")))?;
+    Ok(rows.into_iter().map(|r| ScoredRow { ts: r.ts, value: r.value, scored: r.scored }).collect())
+}
