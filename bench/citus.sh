@@ -3,8 +3,9 @@
 # this machine). HOSTS hosts x ROWS_PER_HOST rows (default 80 x 100,000 = 8,000,000); a cheap
 # detector (zscore, batch) and an expensive one (isolation_forest, online), each:
 #   - on one node: detect over a plain table on the coordinator;
-#   - on the coordinator from the distributed table (every row pulled to the coordinator);
-#   - shard by shard on the workers (run_command_on_shards, the shards of each worker in parallel).
+#   - on the coordinator from a view of the distributed table (every row pulled to the coordinator);
+#   - on the coordinator from the distributed table itself (pushed down: each series scored on its worker);
+#   - shard by shard on the workers by hand (run_command_on_shards, the shards of each worker in parallel).
 # Each the median of RUNS (3) runs, counting flagged rows (the same count is checked on all three).
 # Usage: bash bench/citus.sh [HOSTS] [ROWS_PER_HOST] [RUNS]
 set -euo pipefail
@@ -24,6 +25,7 @@ c "INSERT INTO m_local SELECT 'host-' || h, timestamptz '2024-01-01 00:00+00' + 
      50 + 10 * sin(i / 500.0 + h) + (hashint4(i * 31 + h) % 1000) / 1000.0 + CASE WHEN i % 25000 = 12500 THEN 15 ELSE 0 END
    FROM generate_series(1, $hosts) h, generate_series(0, $per_host - 1) i"
 c "INSERT INTO m SELECT * FROM m_local"
+c "CREATE VIEW m_view AS SELECT * FROM m"
 c "VACUUM ANALYZE m_local" && c "VACUUM ANALYZE m"
 
 # Milliseconds of one statement on the coordinator, and what it printed.
@@ -42,11 +44,12 @@ for spec in "zscore batch" "isolation_forest online"; do
     args="'value', '$detector', series_column => 'host', mode => '$mode', only_anomalies => true"
     declare -A sql=(
         [one node]="SELECT count(*) FROM anomdet.detect('m_local', $args)"
-        [coordinator pulls]="SELECT count(*) FROM anomdet.detect('m', $args)"
+        [coordinator pulls (view)]="SELECT count(*) FROM anomdet.detect('m_view', $args)"
+        [coordinator, pushed down]="SELECT count(*) FROM anomdet.detect('m', $args)"
         [shards on workers]="SELECT sum(result::bigint) FROM run_command_on_shards('m', \$\$SELECT count(*) FROM anomdet.detect('%s', $args)\$\$)"
     )
     first=""
-    for where in "one node" "coordinator pulls" "shards on workers"; do
+    for where in "one node" "coordinator pulls (view)" "coordinator, pushed down" "shards on workers"; do
         times=() flagged=""
         for _ in $(seq 1 "$runs"); do
             read -r ms count < <(timed "${sql[$where]}")

@@ -1,6 +1,7 @@
 //! `anomdet._scored_series(...)`: what a Citus worker runs for the coordinator
-//! (`pipeline::pushdown`): one series of a shard, its rows gathered in time order, scored by
-//! the plan `detect` runs, returned as bytes (`anomdet_core::scored_wire`). Not for direct use.
+//! (`pipeline::pushdown`): one series of a shard, its rows gathered in any order, put in time
+//! order and scored by the plan `detect` runs, returned as bytes (`anomdet_core::scored_wire`).
+//! Not for direct use.
 
 use crate::error::invalid_argument;
 use crate::pipeline::pushdown::Encoded;
@@ -25,7 +26,7 @@ fn needed<'a>(request: &'a serde_json::Value, name: &str) -> Result<&'a str, Err
         .ok_or_else(|| invalid_argument(format!("request: {name} is missing"), "built by anomdet itself"))
 }
 
-/// Score one series (`ts` and `value` in time order) as `request` asks: source, value_column,
+/// Score one series (`ts` and `value` pairwise, in any order) as `request` asks: source, value_column,
 /// time_column, series_column, detector, params, mode, on_invalid, on_duplicate.
 #[pg_extern(name = "_scored_series", volatile, parallel_safe)]
 fn scored_series(
@@ -72,8 +73,11 @@ fn scored_series(
     let mut sink = Encoded::default();
     let mut progress = crate::progress::Progress::start("detect", "rows", Total::Known(ts.len() as u64), Some(relid))
         .every(crate::progress::ROWS_BETWEEN_REPORTS);
-    // A NULL timestamp cannot come from the coordinator's query (it excludes them).
-    let rows = ts.iter().zip(&value).filter_map(|(t, v)| t.map(|t| (pg_sys::TimestampTz::from(t), *v)));
-    parts.with_source(&source).run_series(key, rows, &mut sink, &mut progress)?;
+    // A NULL timestamp cannot come from the coordinator's query (it excludes them). The sort is
+    // stable: rows at one time keep their order (as in an ordered read, any order of them).
+    let mut rows: Vec<(i64, Option<f64>)> =
+        ts.iter().zip(&value).filter_map(|(t, v)| t.map(|t| (pg_sys::TimestampTz::from(t), *v))).collect();
+    rows.sort_by_key(|&(t, _)| t);
+    parts.with_source(&source).run_series(key, rows.into_iter(), &mut sink, &mut progress)?;
     Ok(sink.bytes)
 }
