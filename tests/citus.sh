@@ -5,6 +5,7 @@
 # shards are empty) against a plain copy of the same rows on the coordinator:
 #   - detect, run_batch, evaluate, scheduled runs (score_new_rows) and a stream replayed from
 #     the distributed table on the coordinator give cell for cell the single-node answer;
+#   - a stream from the distributed table writes into a target distributed by its series;
 #   - detect and run_batch score each series on the worker holding it (counted by the workers'
 #     function statistics), and say so when a table is distributed by another column;
 #   - each shard scored where it lives (run_command_on_shards) succeeds, empty shards included,
@@ -118,6 +119,9 @@ check "a stream from the distributed table" "$(c "SELECT status || ' ' || rows_r
 check "its target holds the online scores" \
     "$(c "SELECT count(*) FROM ((SELECT series, ts, score, is_anomaly FROM m_live)
            EXCEPT ALL (SELECT series, ts, score, is_anomaly FROM anomdet.detect('m', 'value', 'zscore', series_column => 'host', mode => 'online'))) d")" 0
+check "the target is distributed by series, as the source is by host" \
+    "$(c "SELECT column_to_column_name(logicalrelid, partkey) FROM pg_dist_partition WHERE logicalrelid = 'm_live'::regclass")|$(c "SELECT count(*) > 1 FROM run_command_on_shards('m_live', 'SELECT count(*) FROM %s') WHERE result::int > 0")" \
+    "series|t"
 
 # Each shard scored where it lives: no shard fails, empty ones included, and together the
 # shards flag exactly what one node flags (the series never straddle shards).

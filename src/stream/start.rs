@@ -89,6 +89,7 @@ pub fn start(args: StreamArgs<'_>) -> Result<i64, ErrorReport> {
     };
     reap_lost_jobs()?;
     let (target, target_relid) = create_target(target, source.series_column.is_some())?;
+    distribute_like_source(&source, &target)?;
     // The model column only with a model: 0.2.0's catalog has none (see jobs::run_batch).
     let (model_column, model_value) = if model.is_some() { (", model", ", $13") } else { ("", "") };
     let job_id = crate::postgres::sql::write_one::<i64>(
@@ -148,6 +149,21 @@ fn create_target(target: &str, keyed: bool) -> Result<(String, pg_sys::Oid), Err
     .or_report()?
     .ok_or_else(|| internal("the new target vanished"))?;
     Ok((qualified, relid))
+}
+
+/// On Citus, a target fed from a table distributed by its series column is distributed by its
+/// own `series`, so the replayed rows and their scores spread over the workers as the source's
+/// do (the worker's inserts are routed by Citus).
+fn distribute_like_source(source: &crate::postgres::relation::Source, target: &str) -> Result<(), ErrorReport> {
+    let Some(series) = &source.series_column else { return Ok(()) };
+    if crate::postgres::citus::distribution_column(source.relid)?.as_ref() != Some(series) {
+        return Ok(());
+    }
+    crate::postgres::sql::write(
+        "SELECT pg_catalog.create_distributed_table($1::pg_catalog.regclass, 'series')",
+        &[target.into()],
+    )
+    .or_report()
 }
 
 /// Register the dynamic worker and wait until it runs; its arguments are the job id and, in
