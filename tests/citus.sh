@@ -111,7 +111,7 @@ c "DELETE FROM m_local WHERE ts >= timestamptz '2024-01-01 00:00+00' + 3000 * in
 # A stream replayed from the distributed table by a background worker on the coordinator:
 # its target holds every row with the scores an online detect gives.
 stream=$(c "SELECT anomdet.run_stream('m', 'value', 'm_live', 'zscore', series_column => 'host')")
-for _ in $(seq 1 600); do
+for _ in $(seq 1 1200); do
     [ "$(c "SELECT status FROM anomdet.jobs WHERE id = $stream")" = running ] || [ "$(c "SELECT status FROM anomdet.jobs WHERE id = $stream")" = queued ] || break
     sleep 0.1
 done

@@ -155,5 +155,5 @@ pub(super) unsafe fn detect_into(
     let estimate = crate::postgres::row_estimate::rows_of(&source);
     let mut progress = crate::progress::Progress::start("detect", "rows", estimate, Some(source.relid))
         .every(crate::progress::ROWS_BETWEEN_REPORTS);
-    parts.with_source(&source).run(&mut sink, &mut progress).map(|_| ())
+    crate::pipeline::pushdown::score_where_rows_live(&parts.with_source(&source), &mut sink, &mut progress).map(|_| ())
 }

@@ -76,7 +76,9 @@ pub fn run_batch(args: SqlScoreArgs<'_>, name: Option<&str>, notify: bool) -> Re
     let mut progress = Progress::start("run_batch", "rows", row_estimate::rows_of(&source), Some(source.relid))
         .every(ROWS_BETWEEN_REPORTS);
     progress.set_job(job_id);
-    run_recorded(job_id, || parts.with_source(&source).run(&mut sink, &mut progress))
+    run_recorded(job_id, || {
+        crate::pipeline::pushdown::score_where_rows_live(&parts.with_source(&source), &mut sink, &mut progress)
+    })
 }
 
 /// What a batch job's row records.

@@ -4,8 +4,9 @@
 //! `anomdet.results` by [`results::write`]).
 //!
 //! `plan` drives the read for `detect` and `run_batch`: streamed from the executor, or through
-//! a cursor when the sink or the detector runs SQL. Streams, scheduled runs and benchmarks
-//! read whole series with `postgres::series_rows` and score them with the same scorer.
+//! a cursor when the sink or the detector runs SQL; `pushdown` runs it on the Citus workers
+//! instead when the source is distributed by its series column. Streams, scheduled runs and
+//! benchmarks read whole series with `postgres::series_rows` and score them with the same scorer.
 
 pub mod events;
 pub mod plan;

@@ -145,12 +145,9 @@ impl Plan<'_> {
         self.mode == Mode::Batch && self.source.series_column.is_none()
     }
 
-    /// Score the source into the sink, counting rows read in `progress`. A Citus table
-    /// distributed by the series column is scored on its workers (`super::pushdown`).
+    /// Score the source into the sink here, counting rows read in `progress` (callers go
+    /// through `pushdown::score_where_rows_live`, which sends a Citus table's series to its workers).
     pub fn run(&self, sink: &mut dyn Sink, progress: &mut Progress) -> Result<Summary, ErrorReport> {
-        if super::pushdown::scores_on_workers(self)? {
-            return super::pushdown::run(self, sink, progress);
-        }
         let mut state = RunState::default();
         progress.set_phase("reading rows");
         let select = SeriesSelect { ordered: !self.reads_unordered(), ..SeriesSelect::value_of(self.source) };
@@ -166,7 +163,7 @@ impl Plan<'_> {
                         return Ok(());
                     }
                     for (ts, value, key) in batch {
-                        self.take_row(&mut state, sink, progress, ts, value, key)?;
+                        self.take_row(&mut state, sink, progress, ts, value, key.as_deref())?;
                     }
                 }
             })?;
@@ -205,7 +202,7 @@ impl Plan<'_> {
     ) -> Result<Summary, ErrorReport> {
         let mut state = RunState::default();
         for (ts, value) in rows {
-            self.take_row(&mut state, sink, progress, ts, value, key.map(str::to_owned))?;
+            self.take_row(&mut state, sink, progress, ts, value, key)?;
         }
         self.finish(state, sink, progress)
     }
@@ -249,7 +246,7 @@ impl Plan<'_> {
             // SAFETY: the row comes from a query of this layout (`series_select`).
             let (ts, value, key) =
                 unsafe { (layout.ts(values, nulls), layout.value(values, nulls, 0), layout.key(values, nulls)) };
-            self.take_row(state, sink, progress, ts, value, key)
+            self.take_row(state, sink, progress, ts, value, key.as_deref())
         })
     }
 
@@ -280,19 +277,20 @@ impl Plan<'_> {
         progress: &mut Progress,
         ts: i64,
         value: Option<f64>,
-        key: Option<String>,
+        key: Option<&str>,
     ) -> Result<(), ErrorReport> {
         state.summary.rows_read += 1;
-        let same_series = state.pending.as_ref().is_some_and(|p| p.key == key);
+        let same_series = state.pending.as_ref().is_some_and(|p| p.key.as_deref() == key);
         if !same_series {
             if let Some(done) = state.pending.take() {
                 self.finish_series(done, sink, &mut state.summary, progress)?;
                 progress.set_phase("reading rows");
             }
             let scorer = match self.model {
-                Some(model) => model.scorer_for(key.as_deref())?,
+                Some(model) => model.scorer_for(key)?,
                 None => SeriesScorer::new(self.detector),
             };
+            let key = key.map(str::to_owned);
             state.pending = Some(Pending { key, ts: Vec::new(), values: Vec::new(), valid_in_series: 0, scorer });
         }
         let Some(p) = state.pending.as_mut() else { return Err(internal("no series in progress")) };

@@ -21,8 +21,17 @@ use pgrx::spi::{quote_identifier, quote_literal};
 /// Series fetched from the workers at a time (each is one value holding the whole series).
 const SERIES_PER_FETCH: i64 = 8;
 
+/// Score `plan` into `sink`: on the Citus workers when its source allows, else here.
+pub fn score_where_rows_live(
+    plan: &Plan<'_>,
+    sink: &mut dyn Sink,
+    progress: &mut Progress,
+) -> Result<Summary, ErrorReport> {
+    if scores_on_workers(plan)? { run(plan, sink, progress) } else { plan.run(sink, progress) }
+}
+
 /// Whether `plan` is scored on the Citus workers; a distributed source that is not says why.
-pub fn scores_on_workers(plan: &Plan<'_>) -> Result<bool, ErrorReport> {
+fn scores_on_workers(plan: &Plan<'_>) -> Result<bool, ErrorReport> {
     let source = plan.source;
     if source.identity != crate::postgres::relation::RowIdentity::Value
         || !crate::postgres::citus::is_citus_table(source.relid)?
@@ -51,7 +60,7 @@ pub fn scores_on_workers(plan: &Plan<'_>) -> Result<bool, ErrorReport> {
 }
 
 /// Score every series on the workers and pass the rows on to `sink` as they come back.
-pub fn run(plan: &Plan<'_>, sink: &mut dyn Sink, progress: &mut Progress) -> Result<Summary, ErrorReport> {
+fn run(plan: &Plan<'_>, sink: &mut dyn Sink, progress: &mut Progress) -> Result<Summary, ErrorReport> {
     progress.set_phase("scoring");
     let sql = worker_query(plan);
     let mut summary = Summary::default();
