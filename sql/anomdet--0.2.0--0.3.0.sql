@@ -398,6 +398,19 @@ VOLATILE PARALLEL SAFE
 LANGUAGE c
 AS 'MODULE_PATHNAME', 'scored_series_wrapper';
 
+-- On Citus, a benchmark of a table distributed by its series column runs on its workers: each
+-- runs this for the series of its shards (src/benchmark/on_workers.rs).
+CREATE FUNCTION anomdet."_benchmark_series"(
+	"key" TEXT,
+	"series_index" INT,
+	"ts" timestamp with time zone[],
+	"value" double precision[],
+	"request" jsonb
+) RETURNS jsonb
+VOLATILE PARALLEL SAFE
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'benchmark_series_wrapper';
+
 -- A comment on every function, table, view and column (src/catalog/comments.sql, applied by the
 -- library so a fresh install and this update write the same ones); last, once every object exists.
 CREATE FUNCTION anomdet."_apply_comments"() RETURNS void

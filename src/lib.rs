@@ -35,6 +35,7 @@ mod schedule;
 mod score_request;
 mod settings;
 mod stream;
+mod worker_request;
 
 ::pgrx::pg_module_magic!(name, version);
 

@@ -57,14 +57,14 @@ check "the planted spikes are found, one per host" \
     "$(c "SELECT count(DISTINCT series) FROM anomdet.detect('m', 'value', 'mad', series_column => 'host', only_anomalies => true)")" 6
 
 # Where the scoring ran: every series on the worker that holds it, none on the coordinator.
-calls() { on "$1" -c "SELECT coalesce(sum(calls), 0) FROM pg_stat_user_functions WHERE funcname = '_scored_series'"; }
-worker_calls() { echo $(( $(calls "$worker1") + $(calls "$worker2") )); }
-# Calls since the start, once the workers' statistics show that many (an idle backend reports
-# them within a second or two), or what they show after 10 s.
+calls() { on "$1" -c "SELECT coalesce(sum(calls), 0) FROM pg_stat_user_functions WHERE funcname = '${2:-_scored_series}'"; }
+worker_calls() { echo $(( $(calls "$worker1" "$@") + $(calls "$worker2" "$@") )); }
+# Calls (of _scored_series, or of function $2) since the start, once the workers' statistics
+# show that many (an idle backend reports them within a second or two), or what they show after 10 s.
 calls_reach() {
     local n
     for _ in $(seq 1 50); do
-        n=$(( $(worker_calls) - before_calls ))
+        n=$(( $(worker_calls "${@:2}") - ${before_calls_of:-$before_calls} ))
         [ "$n" -ge "$1" ] && break
         sleep 0.2
     done
@@ -90,6 +90,33 @@ check "run_batch on the distributed table" "$(c "SELECT status || ' ' || rows_sc
 check "its results equal the single-node job's" \
     "$(c "SELECT count(*) FROM ((SELECT series, ts, score, is_anomaly FROM anomdet.results WHERE job_id = $job)
            EXCEPT ALL (SELECT series, ts, score, is_anomaly FROM anomdet.results WHERE job_id = $local_job)) d")" 0
+
+# A time range, with the warm-up rows before it, is scored on the workers too (both queries
+# below: 12 more calls), with the single-node answer.
+ranged() {
+    echo "SELECT series, ts, value, score, probability, is_anomaly FROM anomdet.detect('$1', 'value', 'ewma', series_column => 'host',
+          mode => 'online', start_time => '2024-01-01 20:00+00', end_time => '2024-01-02 10:00+00', lookback => 100)"
+}
+check "detect of a time range on the distributed table equals the single-node answer" \
+    "$(c "SELECT count(*) FROM (($(ranged m)) EXCEPT ALL ($(ranged m_local))) d")|$(c "SELECT count(*) FROM ($(ranged m)) d")" "0|5040"
+check "and was scored on the workers" "$(calls_reach 24)" 24
+
+# A benchmark of the distributed table: each worker runs the grid on the series of its shards,
+# and every cell equals the single-node benchmark's (6 series x 2 methods x 2 seeds x 3 detectors).
+before_calls_of=$(worker_calls _benchmark_series)
+bench() { c "SELECT anomdet.benchmark('$1', 'value', detectors => '{zscore,mad,isolation_forest}', methods => '{spike,step}', seeds => 2, series_column => 'host')"; }
+bench_id=$(bench m)
+local_bench_id=$(bench m_local)
+cells() {
+    echo "SELECT dataset, detector, method, seed, precision, recall, f1, pa_f1, event_f1, range_f1, roc_auc, pr_auc_ap, pr_auc_trapezoid,
+            best_f1, mean_delay_rows, rows, labelled_rows, vus_pr, vus_roc, nab_standard, affiliation_f1
+          FROM anomdet.benchmark_results WHERE benchmark_id = $1"
+}
+check "a benchmark of the distributed table equals the single-node one, cell for cell" \
+    "$(c "SELECT count(*) FROM (($(cells "$bench_id")) EXCEPT ALL ($(cells "$local_bench_id"))) d")|$(c "SELECT count(*) FROM ($(cells "$bench_id")) d")" \
+    "0|72"
+check "its series ran on the workers" "$(calls_reach 6 _benchmark_series)|$(calls "$coordinator" _benchmark_series)" "6|0"
+unset before_calls_of
 
 # Scheduled detection (what pg_cron or add_job calls on the coordinator): two runs with new
 # rows in between score each row once, with the same scores as on one node.

@@ -43,3 +43,25 @@ pub(super) fn benchmark_ranged(
         label_windows: label_windows.map(|w| w.0),
     })
 }
+
+/// What a Citus worker runs for the coordinator's `benchmark` (`crate::benchmark::on_workers`):
+/// the grid `request` describes on one series of a shard, at its single-node place
+/// `series_index`; the evaluated cells as a JSON array. Not for direct use.
+#[pg_extern(name = "_benchmark_series", volatile, parallel_safe)]
+fn benchmark_series(
+    key: Option<&str>,
+    series_index: Option<i32>,
+    ts: Option<Vec<Option<TimestampWithTimeZone>>>,
+    value: Option<Vec<Option<f64>>>,
+    request: Option<pgrx::JsonB>,
+) -> Result<pgrx::JsonB, ErrorReport> {
+    let _path = crate::postgres::search_path::pin();
+    let cells = crate::benchmark::on_workers::grid_on_worker(
+        key,
+        required("series_index", series_index)?,
+        required("ts", ts)?,
+        required("value", value)?,
+        &required("request", request)?.0,
+    )?;
+    Ok(pgrx::JsonB(cells))
+}

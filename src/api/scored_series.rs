@@ -6,25 +6,10 @@
 use crate::error::invalid_argument;
 use crate::pipeline::pushdown::Encoded;
 use crate::score_request::{ScoreArgs, prepare};
+use crate::worker_request::{field, needed};
 use anomdet_core::progress::Total;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
-
-/// The request's text field `name`.
-fn field<'a>(request: &'a serde_json::Value, name: &str) -> Result<Option<&'a str>, ErrorReport> {
-    match request.get(name) {
-        None | Some(serde_json::Value::Null) => Ok(None),
-        Some(serde_json::Value::String(s)) => Ok(Some(s)),
-        Some(other) => {
-            Err(invalid_argument(format!("request: {name} is {other}, not text"), "built by anomdet itself"))
-        }
-    }
-}
-
-fn needed<'a>(request: &'a serde_json::Value, name: &str) -> Result<&'a str, ErrorReport> {
-    field(request, name)?
-        .ok_or_else(|| invalid_argument(format!("request: {name} is missing"), "built by anomdet itself"))
-}
 
 /// Score one series (`ts` and `value` pairwise, in any order) as `request` asks: source, value_column,
 /// time_column, series_column, detector, params, mode, on_invalid, on_duplicate.

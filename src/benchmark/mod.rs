@@ -9,21 +9,15 @@
 use crate::chosen_detector::ChosenDetector;
 use crate::error::{Code, OrReport, error, invalid_argument, required};
 use crate::evaluation::truth::Truth;
-use crate::pipeline::scorer::SeriesScorer;
 use crate::postgres::relation::Source;
 use crate::postgres::series_rows::{self, SeriesRows};
 use crate::progress::Progress;
-use anomdet_core::evaluate::evaluate;
-use anomdet_core::inject::{
-    InjectorInfo, find_injector, inject_series_streams, place_random, placement_rng, stream_base,
-};
+use anomdet_core::inject::{InjectorInfo, find_injector};
 use anomdet_core::progress::Total;
 use anomdet_core::{Params, registry};
 use own_labels::{OwnLabels, own_labels_name};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
-use std::collections::HashMap;
-use std::time::Instant;
 
 /// A benchmark request, its arguments unpacked.
 pub struct Benchmark<'a> {
@@ -73,16 +67,31 @@ pub fn run(request: Benchmark<'_>) -> Result<i64, ErrorReport> {
     }
     let mut source = Source::resolve(relid, value_column, time_column, series_column)?;
     source.range = range;
-    let series = series_rows::read(&source, &[value_column.to_string()], None)?;
-    check_rows(&source, &series)?;
     let truth = Truth::from_args(relid, label_column, label_windows)?;
-    if !matches!(truth, Truth::Injected) {
-        check_detectors(&source, &series, &detectors)?;
+    let injected = matches!(truth, Truth::Injected);
+    let kept_here = if !injected {
+        Some("it is scored against your own labels")
+    } else if detectors.iter().any(ChosenDetector::runs_sql) {
+        Some("a detector is a registered (SQL) one")
+    } else {
+        None
+    };
+    let on_workers = crate::pipeline::pushdown::series_on_workers(&source, kept_here)?;
+    let series = if on_workers { Vec::new() } else { series_rows::read(&source, &[value_column.to_string()], None)? };
+    let lengths = if on_workers {
+        on_workers::series_lengths(&source)?
+    } else {
+        series.iter().map(|s| (s.key.clone(), s.ts.len())).collect()
+    };
+    let shortest = lengths.iter().map(|(_, n)| *n).min().unwrap_or(0);
+    check_rows(&source, shortest)?;
+    if !injected {
+        check_detectors(&source, &series, shortest, &detectors)?;
         let own = OwnLabels { truth: &truth, name: own_labels_name(label_column, &truth), detectors: &detectors };
         return own_labels::run(&source, &series, own, name);
     }
-    check_spans(&series, &methods, count as usize, length as usize)?;
-    check_detectors(&source, &series, &detectors)?;
+    check_spans(shortest, &methods, count as usize, length as usize)?;
+    check_detectors(&source, &series, shortest, &detectors)?;
 
     let id = crate::postgres::sql::write_one::<i64>(
         "INSERT INTO anomdet.benchmarks (name, relid, source, value_column, detectors, methods, seeds, placement) \
@@ -103,30 +112,29 @@ pub fn run(request: Benchmark<'_>) -> Result<i64, ErrorReport> {
 
     // Each series is a dataset: injected, scored and evaluated on its own, as benchmarks
     // over many series (TSB-AD, NAB) do, so the leaderboard means are over datasets too.
-    let cells = (methods.len() * seeds.max(0) as usize * series.len() * detectors.len()) as u64;
+    let grid = Grid { methods: &methods, seeds, count: count as usize, length: length as usize, detectors: &detectors };
+    let cells = grid.cells_per_series() * lengths.len() as u64;
     let mut progress = Progress::start("benchmark", "cells", Total::Known(cells), Some(relid));
     progress.set_job(id);
-    for method in &methods {
-        let params = Params::defaults(method.params);
-        let span = method.fixed_length.unwrap_or(length as usize).max((method.min_length)(&params));
-        for seed in 1..=seeds {
-            for (s, rows) in series.iter().enumerate() {
-                let dataset = rows.key.clone().unwrap_or_else(|| source.qualified.clone());
-                let case = inject_case(method, &params, &rows.values[0], s, seed as i64, count as usize, span);
-                for detector in &detectors {
-                    pgrx::check_for_interrupts!();
-                    let started = Instant::now();
-                    let (scores, flags) = score_case(detector, &case.values, &dataset)?;
-                    let metrics = evaluate(&case.labels, &scores, &flags);
-                    let runtime_ms = started.elapsed().as_secs_f64() * 1000.0;
-                    let cell = Cell { id, detector: detector.name(), method: method.name, seed, dataset: &dataset };
-                    store(&cell, &metrics, &case.labels, runtime_ms)?;
-                    progress.step();
-                }
-            }
-        }
+    if on_workers {
+        let keys: Vec<Option<String>> = lengths.into_iter().map(|(key, _)| key).collect();
+        on_workers::run(&source, &grid, &keys, id, &mut progress)?;
+        return Ok(id);
+    }
+    for (s, rows) in series.iter().enumerate() {
+        let dataset = dataset_name(&source, rows.key.as_deref());
+        grid.run_series(s, &rows.values[0], &dataset, |cell| {
+            store(id, &dataset, &cell)?;
+            progress.step();
+            Ok(())
+        })?;
     }
     Ok(id)
+}
+
+/// A series is a dataset, named by its key (or the source's name when it has none).
+pub(crate) fn dataset_name(source: &Source, key: Option<&str>) -> String {
+    key.map_or_else(|| source.qualified.clone(), str::to_string)
 }
 
 /// The named detectors (built-in or registered), or by default every built-in one plus the
@@ -175,8 +183,8 @@ fn pick_methods(names: Vec<Option<String>>) -> Result<Vec<&'static InjectorInfo>
 }
 
 /// Refuse before any work when the source has no rows (in the time range).
-fn check_rows(source: &Source, series: &[SeriesRows]) -> Result<(), ErrorReport> {
-    if series.iter().map(|s| s.ts.len()).min().unwrap_or(0) == 0 {
+fn check_rows(source: &Source, shortest: usize) -> Result<(), ErrorReport> {
+    if shortest == 0 {
         return Err(error(
             Code::ERRCODE_DATA_EXCEPTION,
             format!("source: {} has no rows", source.qualified),
@@ -187,9 +195,14 @@ fn check_rows(source: &Source, series: &[SeriesRows]) -> Result<(), ErrorReport>
 }
 
 /// Refuse before any work when a series cannot feed a detector (too short, or more memory than
-/// the limit): for injected and own labels alike.
-fn check_detectors(source: &Source, series: &[SeriesRows], detectors: &[ChosenDetector]) -> Result<(), ErrorReport> {
-    let shortest = series.iter().map(|s| s.ts.len()).min().unwrap_or(0);
+/// the limit): for injected and own labels alike. Series read elsewhere (`series` empty, on the
+/// Citus workers) are checked for memory where they are read.
+fn check_detectors(
+    source: &Source,
+    series: &[SeriesRows],
+    shortest: usize,
+    detectors: &[ChosenDetector],
+) -> Result<(), ErrorReport> {
     // The longest series, with its own period for the window models (values[0]: the one
     // value column a benchmark reads).
     let longest: Vec<f64> = series
@@ -213,13 +226,7 @@ fn check_detectors(source: &Source, series: &[SeriesRows], detectors: &[ChosenDe
 }
 
 /// Refuse before any work when the shortest series cannot hold `count` injected spans.
-fn check_spans(
-    series: &[SeriesRows],
-    methods: &[&InjectorInfo],
-    count: usize,
-    length: usize,
-) -> Result<(), ErrorReport> {
-    let shortest = series.iter().map(|s| s.ts.len()).min().unwrap_or(0);
+fn check_spans(shortest: usize, methods: &[&InjectorInfo], count: usize, length: usize) -> Result<(), ErrorReport> {
     let longest_span = methods
         .iter()
         .map(|m| m.fixed_length.unwrap_or(length).max((m.min_length)(&Params::defaults(m.params))))
@@ -234,70 +241,24 @@ fn check_spans(
     Ok(())
 }
 
+mod grid;
+pub(crate) mod on_workers;
 mod own_labels;
 
-/// One injected variant of one series, with its labels.
-struct Case {
-    values: Vec<Option<f64>>,
-    labels: Vec<bool>,
-}
+pub(crate) use grid::{Grid, Outcome, score_case};
 
-fn inject_case(
-    method: &InjectorInfo,
-    params: &Params,
-    original: &[Option<f64>],
-    series_index: usize,
-    seed: i64,
-    count: usize,
-    span: usize,
-) -> Case {
-    let spans = place_random(original.len(), count, span, &mut placement_rng(seed, series_index)).unwrap_or_default();
-    let injected = inject_series_streams(method, params, original, &spans, seed, stream_base(series_index, 0));
-    let mut values = original.to_vec();
-    let mut labels = vec![false; values.len()];
-    for (range, new) in spans.iter().zip(injected) {
-        values[range.clone()].copy_from_slice(&new);
-        labels[range.clone()].iter_mut().for_each(|x| *x = true);
-    }
-    Case { values, labels }
-}
-
-/// Score one series in batch mode: NaN for unscored rows (NULL, NaN, warm-up), never flagged.
-pub(crate) fn score_case(
-    detector: &ChosenDetector,
-    values: &[Option<f64>],
-    series: &str,
-) -> Result<(Vec<f64>, Vec<bool>), ErrorReport> {
-    let scored = SeriesScorer::new(detector).score_whole(values, series)?;
-    Ok(scored.iter().map(|s| (s.score.unwrap_or(f64::NAN), s.is_anomaly.unwrap_or(false))).unzip())
-}
-
-/// Where one evaluated cell of the grid belongs.
-pub(crate) struct Cell<'a> {
-    pub id: i64,
-    pub detector: &'a str,
-    pub method: &'a str,
-    pub seed: i32,
-    pub dataset: &'a str,
-}
-
-pub(crate) fn store(
-    cell: &Cell,
-    metrics: &[anomdet_core::evaluate::Metric],
-    labels: &[bool],
-    runtime_ms: f64,
-) -> Result<(), ErrorReport> {
-    let m: HashMap<&str, f64> = metrics.iter().map(|m| (m.name, m.value)).collect();
-    let get = |k: &str| m.get(k).copied().filter(|v| v.is_finite());
+/// Store one evaluated cell of benchmark `id` for `dataset`.
+pub(crate) fn store(id: i64, dataset: &str, cell: &Outcome) -> Result<(), ErrorReport> {
+    let get = |k: &str| cell.metric(k);
     crate::postgres::sql::write(
         "INSERT INTO anomdet.benchmark_results (benchmark_id, detector, method, seed, precision, recall, f1, pa_f1, \
            event_f1, range_f1, roc_auc, pr_auc_ap, pr_auc_trapezoid, best_f1, mean_delay_rows, rows, labelled_rows, runtime_ms, \
            vus_pr, vus_roc, nab_standard, affiliation_f1, dataset) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)",
         &[
-            cell.id.into(),
-            cell.detector.into(),
-            cell.method.into(),
+            id.into(),
+            cell.detector.as_str().into(),
+            cell.method.as_str().into(),
             cell.seed.into(),
             get("precision").into(),
             get("recall").into(),
@@ -310,14 +271,14 @@ pub(crate) fn store(
             get("pr_auc_trapezoid").into(),
             get("best_f1").into(),
             get("mean_delay_rows").into(),
-            (labels.len() as i64).into(),
-            (labels.iter().filter(|&&l| l).count() as i64).into(),
-            runtime_ms.into(),
+            cell.rows.into(),
+            cell.labelled_rows.into(),
+            cell.runtime_ms.into(),
             get("vus_pr").into(),
             get("vus_roc").into(),
             get("nab_standard").into(),
             get("affiliation_f1").into(),
-            cell.dataset.into(),
+            dataset.into(),
         ],
     )
     .or_report()

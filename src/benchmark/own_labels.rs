@@ -3,7 +3,7 @@
 //! the labels, and the cells go to `anomdet.benchmark_results` under one method named after the
 //! labels, so the leaderboards and the report read them as they read an injected grid.
 
-use super::{Cell, score_case, store};
+use super::{Outcome, dataset_name, score_case, store};
 use crate::chosen_detector::ChosenDetector;
 use crate::error::{Code, OrReport, error};
 use crate::evaluation::truth::Truth;
@@ -86,15 +86,14 @@ pub fn run(source: &Source, series: &[SeriesRows], own: OwnLabels<'_>, name: Opt
     let mut progress = Progress::start("benchmark", "cells", Total::Known(cells), Some(source.relid));
     progress.set_job(id);
     for ((rows, labels), _) in series.iter().zip(&labels).zip(&has_labels).filter(|(_, has)| **has) {
-        let dataset = rows.key.clone().unwrap_or_else(|| source.qualified.clone());
+        let dataset = dataset_name(source, rows.key.as_deref());
         for detector in own.detectors {
             pgrx::check_for_interrupts!();
             let started = Instant::now();
             let (scores, flags) = score_case(detector, &rows.values[0], &dataset)?;
             let metrics = evaluate(labels, &scores, &flags);
             let runtime_ms = started.elapsed().as_secs_f64() * 1000.0;
-            let cell = Cell { id, detector: detector.name(), method: &own.name, seed: 1, dataset: &dataset };
-            store(&cell, &metrics, labels, runtime_ms)?;
+            store(id, &dataset, &Outcome::new(detector.name(), &own.name, 1, &metrics, labels, runtime_ms))?;
             progress.step();
         }
     }

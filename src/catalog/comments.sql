@@ -10,6 +10,8 @@ COMMENT ON FUNCTION anomdet.detectors() IS
     'The built-in and registered detectors: name, family, online or batch, parameters with defaults and ranges, a one-line description, and what one pass costs as the series grows (linear or quadratic, seconds per 1M values on 2 cores, the values a minute scores)';
 COMMENT ON FUNCTION anomdet._scored_series(text, timestamptz[], float8[], jsonb) IS
     'Internal: what a Citus worker runs when the coordinator scores a table distributed by its series column (one series, scored as detect would, returned as bytes)';
+COMMENT ON FUNCTION anomdet._benchmark_series(text, integer, timestamptz[], float8[], jsonb) IS
+    'Internal: what a Citus worker runs when the coordinator benchmarks a table distributed by its series column (one series through the whole grid, its evaluated cells as JSON)';
 COMMENT ON FUNCTION anomdet.multivariate_detectors() IS
     'The detectors that score several columns together (detect_columns, train_columns), with their parameters';
 COMMENT ON FUNCTION anomdet.injectors() IS

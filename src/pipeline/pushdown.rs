@@ -5,12 +5,16 @@
 //! back one compact value per series. A worker scores with the very plan a single node runs
 //! (`Plan::run_series`), so the coordinator passes on the same cells it would have computed.
 //!
+//! A time range is read on the workers too: its bounds (warm-up rows included) go into the
+//! query, and the coordinator drops the warm-up rows as it does for rows it scores itself.
+//!
 //! Pulled to the coordinator instead, with a NOTICE that says so: tables distributed by another
-//! column, reference tables, a time range (its warm-up rows are read by series), stored models
-//! and registered detectors (their catalog rows live on the coordinator).
+//! column, reference tables, stored models and registered detectors (their catalog rows live on
+//! the coordinator).
 
 use super::plan::{Plan, ScoredRow, Sink, Summary};
 use crate::error::internal;
+use crate::postgres::relation::Source;
 use crate::progress::Progress;
 use anomdet_core::Mode;
 use anomdet_core::scored_wire::{self, WireRow};
@@ -32,7 +36,20 @@ pub fn score_where_rows_live(
 
 /// Whether `plan` is scored on the Citus workers; a distributed source that is not says why.
 fn scores_on_workers(plan: &Plan<'_>) -> Result<bool, ErrorReport> {
-    let source = plan.source;
+    let kept_here = if plan.model.is_some() {
+        Some("it scores with a stored model")
+    } else if plan.detector.runs_sql() {
+        Some("the detector is a registered (SQL) one")
+    } else {
+        None
+    };
+    series_on_workers(plan.source, kept_here)
+}
+
+/// Whether each series of `source` can be handled on the Citus worker holding it: the source is
+/// distributed by its series column and nothing in `kept_here` keeps the work on the
+/// coordinator. A Citus table that is not says why, in a NOTICE.
+pub fn series_on_workers(source: &Source, kept_here: Option<&str>) -> Result<bool, ErrorReport> {
     if source.identity != crate::postgres::relation::RowIdentity::Value
         || !crate::postgres::citus::is_citus_table(source.relid)?
     {
@@ -41,12 +58,9 @@ fn scores_on_workers(plan: &Plan<'_>) -> Result<bool, ErrorReport> {
     let distributed_by = crate::postgres::citus::distribution_column(source.relid)?;
     let why_not = match (&distributed_by, &source.series_column) {
         (None, _) => Some("it is a reference or local Citus table".to_string()),
-        (Some(by), Some(series)) if by == series => None,
+        (Some(by), Some(series)) if by == series => kept_here.map(str::to_string),
         (Some(by), _) => Some(format!("it is distributed by {by}, not by the series_column")),
-    }
-    .or_else(|| (!source.range.is_whole()).then(|| "a time range is asked for".into()))
-    .or_else(|| plan.model.is_some().then(|| "it scores with a stored model".into()))
-    .or_else(|| plan.detector.runs_sql().then(|| "the detector is a registered (SQL) one".into()));
+    };
     match why_not {
         Some(why) => {
             pgrx::notice!(
@@ -105,9 +119,10 @@ fn worker_query(plan: &Plan<'_>) -> String {
         "SELECT {k}::pg_catalog.text, anomdet._scored_series({k}::pg_catalog.text, \
          pg_catalog.array_agg({t}::pg_catalog.timestamptz), pg_catalog.array_agg({v}::pg_catalog.float8), \
          {}::pg_catalog.jsonb) \
-         FROM {} WHERE {t} IS NOT NULL GROUP BY {k} ORDER BY {k}",
+         FROM {} WHERE {t} IS NOT NULL{} GROUP BY {k} ORDER BY {k}",
         quote_literal(request.to_string()),
-        source.qualified
+        source.qualified,
+        source.range.sql(&source.time_column),
     )
 }
 

@@ -69,21 +69,27 @@ pub fn read_sql(sql: &str, layout: RowLayout, relation: &str) -> Result<Vec<Seri
     })?;
     out.sort_by(|a, b| a.key.cmp(&b.key));
     for series in &mut out {
-        sort_by_time(series);
-        if let Some(w) = series.ts.windows(2).find(|w| w[0] == w[1]) {
-            return Err(error(
-                Code::ERRCODE_CARDINALITY_VIOLATION,
-                format!(
-                    "{}{} has more than one row at {}",
-                    relation,
-                    series.label(),
-                    crate::postgres::timestamps::iso_utc(w[0])
-                ),
-                "rows are told apart by time (and series): name the series column, or aggregate duplicates first",
-            ));
-        }
+        in_time_order(series, relation)?;
     }
     Ok(out)
+}
+
+/// Put a series of `relation` into time order; two rows at one time are refused (21000).
+pub fn in_time_order(series: &mut SeriesRows, relation: &str) -> Result<(), ErrorReport> {
+    sort_by_time(series);
+    match series.ts.windows(2).find(|w| w[0] == w[1]) {
+        None => Ok(()),
+        Some(w) => Err(error(
+            Code::ERRCODE_CARDINALITY_VIOLATION,
+            format!(
+                "{}{} has more than one row at {}",
+                relation,
+                series.label(),
+                crate::postgres::timestamps::iso_utc(w[0])
+            ),
+            "rows are told apart by time (and series): name the series column, or aggregate duplicates first",
+        )),
+    }
 }
 
 /// Time order for one series (free when the scan already returned it in order).

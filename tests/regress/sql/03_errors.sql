@@ -108,6 +108,14 @@ SELECT expect_error($$SELECT anomdet._scored_series('a', '{2024-01-01}', '{1,2}'
 SELECT expect_error($$SELECT anomdet._scored_series('a', '{2024-01-01}', '{1}', '{}')$$);
 SELECT expect_error($$SELECT anomdet._scored_series('a', '{2024-01-01}', '{1}', '{"source": "no_such_table"}')$$);
 SELECT expect_error($$SELECT anomdet._scored_series('a', '{2024-01-01}', '{1}', '{"source": "metrics", "value_column": 3}')$$);
+SELECT expect_error($$SELECT anomdet._benchmark_series('a', 0, '{2024-01-01}', '{1,2}', '{}')$$);
+SELECT expect_error($$SELECT anomdet._benchmark_series('a', 0, '{2024-01-01}', '{1}', '{"source": "m"}')$$);
+SELECT expect_error($$SELECT anomdet._benchmark_series('a', 0, '{2024-01-01}', '{1}', '{"source": "m", "detectors": [{"name": "nope"}], "methods": []}')$$);
+SELECT expect_error($$SELECT anomdet._benchmark_series('a', 0, '{2024-01-01,2024-01-01}', '{1,2}', '{"source": "m", "detectors": [], "methods": ["spike"], "seeds": 1, "count": 1, "length": 1}')$$);
+-- Given right, it runs the grid on the series: a cell per method x seed x detector.
+SELECT jsonb_array_length(anomdet._benchmark_series(NULL, 0, array_agg(ts), array_agg(value),
+    '{"source": "metrics", "detectors": [{"name": "zscore"}], "methods": ["spike"], "seeds": 2, "count": 2, "length": 5}')) AS cells
+FROM metrics;
 -- Given right, it scores the series as detect does, in few bytes a row: flags, a byte for the
 -- time of evenly spaced rows, the value, score and probability (the band holds still).
 SELECT length(anomdet._scored_series(NULL, array_agg(ts ORDER BY ts), array_agg(value ORDER BY ts),
