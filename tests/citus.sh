@@ -3,16 +3,18 @@
 # Citus preloaded and anomdet installed, joined by citus_set_coordinator_host / citus_add_node.
 # What it checks, on a table distributed by its series column (8 shards, 6 hosts, so some
 # shards are empty) against a plain copy of the same rows on the coordinator:
-#   - detect, run_batch, evaluate, scheduled runs (score_new_rows) and a stream replayed from
+#   - detect (whole, or a time range), run_batch, evaluate, benchmark, scheduled runs (score_new_rows,
+#     and pg_cron on the coordinator calling scheduled_detect) and a stream replayed from
 #     the distributed table on the coordinator give cell for cell the single-node answer;
 #   - a stream from the distributed table writes into a target distributed by its series;
-#   - detect and run_batch score each series on the worker holding it (counted by the workers'
+#   - detect, run_batch and benchmark handle each series on the worker holding it (counted by the workers'
 #     function statistics), and say so when a table is distributed by another column;
 #   - each shard scored where it lives (run_command_on_shards) succeeds, empty shards included,
 #     and the shards' flags together are the single-node flags;
 #   - an injection into the distributed table (written shard by shard, rows found by time and
 #     key) changes only the labelled cells, and its revert is exact (full-table checksums).
-# Skips with a message where ../shared/tools/citus.sh is absent. Takes about a minute.
+# Skips with a message where ../shared/tools/citus.sh is absent. Takes about a minute (most of it
+# waiting for pg_cron's minute).
 # Usage: bash tests/citus.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,7 +26,8 @@ check() {
     if [ "$2" = "$3" ]; then echo "  ok   $1 ($2)"; else echo "  FAIL $1: got '$2', expected '$3'"; failures=$((failures + 1)); fi
 }
 
-citus_cluster_start 2 "track_functions = 'all'"
+# pg_cron on every node (Citus first); its jobs run on the coordinator's database.
+citus_cluster_start 2 "track_functions = 'all'" "shared_preload_libraries = 'citus,pg_cron'" "cron.database_name = 'postgres'"
 coordinator=$CITUS_COORDINATOR worker1=${CITUS_WORKERS[0]} worker2=${CITUS_WORKERS[1]}
 c() { on "$coordinator" -c "$1"; }
 echo "== Citus $(c "SELECT extversion FROM pg_extension WHERE extname = 'citus'"): a coordinator (port $coordinator) and 2 workers ($worker1, $worker2)"
@@ -132,6 +135,22 @@ c "SELECT anomdet.score_new_rows('$(schedule m_local)')" >/dev/null
 check "scheduled runs on the distributed table score each row once" "$first + $second" "18000 + 60"
 scheduled() { echo "SELECT r.series, r.ts, r.score, r.is_anomaly FROM anomdet.results r JOIN anomdet.watermarks w USING (job_id) WHERE w.source_relid = '$1'::regclass"; }
 check "with the single-node scores" "$(c "SELECT count(*) FROM (($(scheduled m)) EXCEPT ALL ($(scheduled m_local))) d")" 0
+# pg_cron on the coordinator, as a user schedules it (pg_cron 1.4 here: every minute at the
+# least): a job calling scheduled_detect over the distributed table scores every row once, with
+# the scores the same schedule gives on one node. It stays scheduled while the stream below runs.
+c "CREATE EXTENSION pg_cron" >/dev/null
+cron_config() { echo "{\"source\": \"$1\", \"value_column\": \"value\", \"series_column\": \"host\", \"detector\": \"zscore\"}"; }
+cron_job=$(c "SELECT cron.schedule('anomdet-m', '* * * * *', \$\$CALL anomdet.scheduled_detect(0, '$(cron_config m)')\$\$)")
+cron_runs() { c "SELECT count(*) FILTER (WHERE status = 'succeeded') || ' ' || count(*) FILTER (WHERE status = 'failed') FROM cron.job_run_details WHERE jobid = $cron_job"; }
+for _ in $(seq 1 150); do
+    [ "$(cron_runs | cut -d' ' -f1)" -ge 1 ] && break
+    sleep 0.5
+done
+c "SELECT anomdet.score_new_rows('$(cron_config m_local)')" >/dev/null
+check "pg_cron on the coordinator ran scheduled_detect over the distributed table" "$(cron_runs | awk '{print ($1 >= 1) " " $2}')" "1 0"
+zscored() { echo "SELECT r.series, r.ts, r.score, r.is_anomaly FROM anomdet.results r JOIN anomdet.watermarks w USING (job_id) WHERE w.source_relid = '$1'::regclass AND w.detector = 'zscore'"; }
+check "every row once, with the single-node scores" \
+    "$(c "SELECT count(*) FROM ($(zscored m)) s")|$(c "SELECT count(*) FROM (($(zscored m)) EXCEPT ALL ($(zscored m_local))) d")" "18060|0"
 c "DELETE FROM m WHERE ts >= timestamptz '2024-01-01 00:00+00' + 3000 * interval '1 minute'" >/dev/null
 c "DELETE FROM m_local WHERE ts >= timestamptz '2024-01-01 00:00+00' + 3000 * interval '1 minute'" >/dev/null
 
@@ -149,6 +168,8 @@ check "its target holds the online scores" \
 check "the target is distributed by series, as the source is by host" \
     "$(c "SELECT column_to_column_name(logicalrelid, partkey) FROM pg_dist_partition WHERE logicalrelid = 'm_live'::regclass")|$(c "SELECT count(*) > 1 FROM run_command_on_shards('m_live', 'SELECT count(*) FROM %s') WHERE result::int > 0")" \
     "series|t"
+
+c "SELECT cron.unschedule($cron_job)" >/dev/null
 
 # Each shard scored where it lives: no shard fails, empty ones included, and together the
 # shards flag exactly what one node flags (the series never straddle shards).
