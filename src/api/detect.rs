@@ -5,6 +5,7 @@ use crate::pipeline::plan::{ScoredRow, Sink};
 use crate::postgres::json_arg::JsonArg;
 use crate::postgres::materialized::{Materialized, boolean, float8};
 use crate::score_request::SqlScoreArgs;
+use anomdet_core::detector::ProbabilityFor;
 use pgrx::pg_sys;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
@@ -21,6 +22,14 @@ pub(super) struct ResultRows {
 impl Sink for ResultRows {
     fn reset(&mut self) {
         self.out.clear();
+    }
+
+    fn probability_for(&self) -> ProbabilityFor {
+        match (self.with_probability, self.only_anomalies) {
+            (false, _) => ProbabilityFor::NoRow,
+            (true, true) => ProbabilityFor::FlaggedRows,
+            (true, false) => ProbabilityFor::EveryRow,
+        }
     }
 
     fn accept(&mut self, series: Option<&str>, rows: &[ScoredRow]) -> Result<(), ErrorReport> {

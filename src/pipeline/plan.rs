@@ -11,6 +11,7 @@ use crate::error::{Code, error, internal};
 use crate::postgres::relation::Source;
 use crate::postgres::series_select::{RowLayout, SeriesSelect};
 use crate::progress::Progress;
+use anomdet_core::detector::ProbabilityFor;
 use anomdet_core::{Mode, Scored};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
@@ -107,6 +108,11 @@ pub trait Sink {
 
     /// Forget everything accepted so far (a speculative read is being retried).
     fn reset(&mut self) {}
+
+    /// The rows whose probability it keeps (the detector may leave the others' out).
+    fn probability_for(&self) -> ProbabilityFor {
+        ProbabilityFor::EveryRow
+    }
 }
 
 /// The series being accumulated and the counts so far.
@@ -286,10 +292,11 @@ impl Plan<'_> {
                 self.finish_series(done, sink, &mut state.summary, progress)?;
                 progress.set_phase("reading rows");
             }
-            let scorer = match self.model {
+            let mut scorer = match self.model {
                 Some(model) => model.scorer_for(key)?,
                 None => SeriesScorer::new(self.detector),
             };
+            scorer.probability_for(sink.probability_for());
             let key = key.map(str::to_owned);
             state.pending = Some(Pending { key, ts: Vec::new(), values: Vec::new(), valid_in_series: 0, scorer });
         }

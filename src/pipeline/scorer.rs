@@ -31,6 +31,11 @@ impl SeriesScorer {
         Ok(scorer)
     }
 
+    /// Tell the detector which rows' probability will be read (the others' are left out).
+    pub fn probability_for(&mut self, rows: anomdet_core::detector::ProbabilityFor) {
+        self.detector.probability_for(rows);
+    }
+
     /// The detector's learnt state, when it keeps one (online detectors).
     pub fn save(&self) -> Option<Vec<u8>> {
         self.detector.save()

@@ -5,7 +5,7 @@
 //! and goes on learning from the scores of the values it is given.
 
 use crate::calibration::{Calibration, shares_below};
-use crate::detector::{Detector, Scored, online_pass};
+use crate::detector::{Detector, ProbabilityFor, Scored, online_pass};
 use crate::state::StateError;
 
 /// Builds a fresh copy of the inner detector (to replay training values for the histogram).
@@ -19,11 +19,20 @@ pub struct Calibrated {
     rebuild: Rebuild,
     /// Whether the detector scores online (its training scores are then replayed online).
     online: bool,
+    /// The rows whose probability is read; the others' scores are only learnt.
+    probability_for: ProbabilityFor,
 }
 
 impl Calibrated {
     pub fn new(rebuild: Rebuild, online: bool, flag_at: Option<f64>) -> Calibrated {
-        Calibrated { inner: rebuild(), calibration: Calibration::online(), flag_at, rebuild, online }
+        Calibrated {
+            inner: rebuild(),
+            calibration: Calibration::online(),
+            flag_at,
+            rebuild,
+            online,
+            probability_for: ProbabilityFor::EveryRow,
+        }
     }
 
     fn flagged(&self, mut s: Scored) -> Scored {
@@ -37,9 +46,24 @@ impl Calibrated {
     /// detector makes it comparable over time).
     fn judge_and_learn(&mut self, mut s: Scored) -> Scored {
         if s.score.is_some() {
-            s.probability = self.inner.comparable(&s).and_then(|c| self.calibration.judge(c));
+            let comparable = self.inner.comparable(&s);
+            if self.probability_read(&s) {
+                s.probability = comparable.and_then(|c| self.calibration.judge(c));
+            } else if let Some(c) = comparable {
+                self.calibration.learn(c);
+            }
         }
         self.flagged(s)
+    }
+
+    /// Whether the caller reads this row's probability (always when flags come from it).
+    fn probability_read(&self, s: &Scored) -> bool {
+        self.flag_at.is_some()
+            || match self.probability_for {
+                ProbabilityFor::EveryRow => true,
+                ProbabilityFor::FlaggedRows => s.is_anomaly == Some(true),
+                ProbabilityFor::NoRow => false,
+            }
     }
 }
 
@@ -47,6 +71,10 @@ impl Detector for Calibrated {
     fn update(&mut self, x: f64) -> Scored {
         let s = self.inner.update(x);
         self.judge_and_learn(s)
+    }
+
+    fn probability_for(&mut self, rows: ProbabilityFor) {
+        self.probability_for = rows;
     }
 
     fn score_batch(&mut self, xs: &[f64]) -> Vec<Scored> {
@@ -100,5 +128,51 @@ impl Detector for Calibrated {
         self.inner.restore(&inner)?;
         self.calibration = calibration;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::detect::find_detector;
+    use crate::detector::ProbabilityFor;
+    use crate::params::Params;
+
+    /// A wave with a spike every 997 values: flags to find, scores to learn between them.
+    fn series() -> Vec<f64> {
+        (0..20_000).map(|i| (i as f64 / 50.0).sin() + if i % 997 == 500 { 8.0 } else { 0.0 }).collect()
+    }
+
+    fn scored(rows: ProbabilityFor) -> Vec<crate::detector::Scored> {
+        let info = find_detector("zscore").unwrap();
+        let mut d = info.build_calibrated(&Params::defaults(info.params));
+        d.probability_for(rows);
+        series().iter().map(|&x| d.update(x)).collect()
+    }
+
+    #[test]
+    fn leaving_probabilities_out_changes_none_it_gives() {
+        let every = scored(ProbabilityFor::EveryRow);
+        let flagged = scored(ProbabilityFor::FlaggedRows);
+        let none = scored(ProbabilityFor::NoRow);
+        assert!(every.iter().filter(|s| s.is_anomaly == Some(true)).count() >= 10);
+        for ((e, f), n) in every.iter().zip(&flagged).zip(&none) {
+            assert_eq!((e.score, e.is_anomaly), (f.score, f.is_anomaly));
+            assert_eq!((e.score, e.is_anomaly), (n.score, n.is_anomaly));
+            let expected = if e.is_anomaly == Some(true) { e.probability } else { None };
+            assert_eq!(f.probability.map(f64::to_bits), expected.map(f64::to_bits));
+            assert_eq!(n.probability, None);
+        }
+    }
+
+    #[test]
+    fn flags_by_probability_keep_every_probability() {
+        let info = find_detector("zscore").unwrap();
+        let params = info.parse_params(Some(&serde_json::json!({"probability": 0.999}))).unwrap();
+        let run = |rows| {
+            let mut d = info.build_calibrated(&params);
+            d.probability_for(rows);
+            series().iter().map(|&x| d.update(x).probability).collect::<Vec<_>>()
+        };
+        assert_eq!(run(ProbabilityFor::NoRow), run(ProbabilityFor::EveryRow));
     }
 }

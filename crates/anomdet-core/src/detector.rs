@@ -5,6 +5,17 @@
 pub use crate::scored::{Mode, Scored};
 use crate::state::StateError;
 
+/// Which rows' calibrated probability a caller reads (see [`Detector::probability_for`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ProbabilityFor {
+    #[default]
+    EveryRow,
+    /// Only flagged rows are kept (`only_anomalies`).
+    FlaggedRows,
+    /// None is kept (a caller with no probability column).
+    NoRow,
+}
+
 /// A univariate detector.
 pub trait Detector: Send {
     /// Online mode: score `x` against what came before, then learn from it.
@@ -44,6 +55,10 @@ pub trait Detector: Send {
     fn calibrates_itself(&self) -> bool {
         false
     }
+
+    /// The rows whose probability the caller reads: a calibrated detector leaves the others'
+    /// out (it still learns their scores, so the probabilities it does give are unchanged).
+    fn probability_for(&mut self, _rows: ProbabilityFor) {}
 
     /// Its learnt state, so a later run can resume exactly here (`None`: it keeps none, as a
     /// batch-only detector). See `crate::state`.

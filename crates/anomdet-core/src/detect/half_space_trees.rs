@@ -22,6 +22,9 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::VecDeque;
 
+/// Trees walked side by side for one point.
+const LANES: usize = 8;
+
 const PARAMS: &[ParamSpec] = &[
     ParamSpec::int("trees", 10.0, 1.0, 1000.0, "number of trees"),
     ParamSpec::int("height", 8.0, 1.0, 20.0, "depth of each tree"),
@@ -114,42 +117,51 @@ impl HalfSpaceTrees {
         true
     }
 
-    fn score(&self) -> f64 {
+    /// Score the current point against the reference masses, and count it in the current
+    /// window: one walk per tree serves both (the score's stops where the mass runs thin, the
+    /// count goes on to the leaf). Only leaves are counted as points arrive; a node's count is
+    /// the sum of its leaves', added up when the window ends.
+    fn score_and_learn(&mut self) -> f64 {
         let limit = (self.window_size as f64 * 0.1) as u32;
+        let first_leaf = (1usize << self.height) - 1;
+        // Masses times powers of two are integers far below 2^53, so the total is exact in any
+        // order: trees walk side by side, `LANES` at a time, their steps overlapping in the CPU.
         let mut total = 0.0;
-        for t in &self.trees {
-            let mut node = 0usize;
+        for group in self.trees.chunks_mut(LANES) {
+            let mut at = [0usize; LANES];
+            let mut scoring = [true; LANES];
             for depth in 0..=self.height {
-                let mass = t.reference[node];
-                total += f64::from(mass) * (1u64 << depth) as f64;
-                if mass < limit || depth == self.height {
-                    break;
+                for ((t, node), on) in group.iter().zip(at.iter_mut()).zip(scoring.iter_mut()) {
+                    if *on {
+                        let mass = t.reference[*node];
+                        total += f64::from(mass) * (1u64 << depth) as f64;
+                        *on = mass >= limit;
+                    }
+                    if depth < self.height {
+                        *node = t.child(*node, &self.point);
+                    }
                 }
-                node = t.child(node, &self.point);
             }
-        }
-        1.0 - total / self.max_score
-    }
-
-    fn learn(&mut self) {
-        for t in &mut self.trees {
-            let mut node = 0usize;
-            for depth in 0..=self.height {
-                t.latest[node] += 1;
-                if depth == self.height {
-                    break;
-                }
-                node = t.child(node, &self.point);
+            for (t, &leaf) in group.iter_mut().zip(&at) {
+                debug_assert!(leaf >= first_leaf);
+                t.latest[leaf] += 1;
             }
         }
         self.seen_in_window += 1;
         if self.seen_in_window == self.window_size {
             for t in &mut self.trees {
+                t.count_nodes_from_leaves(first_leaf);
                 std::mem::swap(&mut t.reference, &mut t.latest);
                 t.latest.iter_mut().for_each(|m| *m = 0);
             }
             self.seen_in_window = 0;
         }
+        1.0 - total / self.max_score
+    }
+
+    /// Count the current point in the window without scoring it (the first window's points).
+    fn learn(&mut self) {
+        self.score_and_learn();
     }
 
     fn flag(&mut self, score: f64) -> Scored {
@@ -192,6 +204,14 @@ impl Tree {
         Tree { feature, cut, latest: vec![0; nodes], reference: vec![0; nodes] }
     }
 
+    /// Each internal node's count as the sum of its children's, bottom-up (counts saved by a
+    /// version that counted every node on the way down come out the same).
+    fn count_nodes_from_leaves(&mut self, first_leaf: usize) {
+        for node in (0..first_leaf).rev() {
+            self.latest[node] = self.latest[2 * node + 1] + self.latest[2 * node + 2];
+        }
+    }
+
     #[inline]
     fn child(&self, node: usize, point: &[f64]) -> usize {
         2 * node + 1 + usize::from(point[self.feature[node] as usize] >= self.cut[node])
@@ -219,8 +239,7 @@ impl Detector for HalfSpaceTrees {
         if !self.shingle_point(x) {
             return Scored::WARMUP;
         }
-        let score = self.score();
-        self.learn();
+        let score = self.score_and_learn();
         self.flag(score)
     }
 

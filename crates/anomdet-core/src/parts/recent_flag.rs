@@ -59,11 +59,10 @@ impl RecentFlag {
             flagged
         };
         self.recent.push_back(value);
-        self.sorted.insert(value);
-        if self.recent.len() > RECENT
-            && let Some(old) = self.recent.pop_front()
-        {
-            self.sorted.remove(old);
+        // Full: the oldest value leaves as this one comes, one shift of the values between them.
+        match (self.recent.len() > RECENT).then(|| self.recent.pop_front()).flatten() {
+            Some(old) => self.sorted.replace(old, value),
+            None => self.sorted.insert(value),
         }
         flagged
     }

@@ -24,6 +24,11 @@ struct Node {
 
 /// Rows walked through a tree together: independent walks overlap in the CPU.
 const LANES: usize = 8;
+/// Rows scored by all trees before the next block: large enough that each tree is fetched
+/// rarely, small enough to split the work evenly between the threads.
+const ROWS_PER_BLOCK: usize = 16_384;
+/// Below this many rows one thread scores them all (starting a helper costs more).
+const PARALLEL_ROWS: usize = 2 * ROWS_PER_BLOCK;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IsolationForest {
@@ -49,18 +54,51 @@ impl IsolationForest {
     }
 
     /// The anomaly score of every row of `data`: tree by tree so each tree stays in cache,
-    /// `LANES` rows at a time.
+    /// `LANES` rows at a time; large inputs split into blocks of rows shared by two threads
+    /// (each row's depths are summed in tree order all the same, so the scores do not change).
     pub fn score_all(&self, data: &Matrix) -> Vec<f64> {
-        let mut depth = vec![0.0; data.rows];
+        let blocks = data.rows.div_ceil(ROWS_PER_BLOCK);
+        let threads = if data.rows >= PARALLEL_ROWS { crate::parallel::THREADS } else { 1 };
+        let per_thread = crate::parallel::on_threads(threads, |t, turn| {
+            let mut out = Vec::new();
+            for b in (t..blocks).step_by(threads) {
+                let rows = b * ROWS_PER_BLOCK..((b + 1) * ROWS_PER_BLOCK).min(data.rows);
+                match self.mean_depths(data, rows, turn) {
+                    Some(depths) => out.push(depths),
+                    None => break,
+                }
+            }
+            out
+        });
+        let mut iters: Vec<_> = per_thread.into_iter().map(Vec::into_iter).collect();
+        let mut scores = Vec::with_capacity(data.rows);
+        for b in 0..blocks {
+            if let Some(depths) = iters[b % threads].next() {
+                scores.extend(depths.into_iter().map(|d| self.score_of_mean_depth(d)));
+            }
+        }
+        scores
+    }
+
+    /// The mean depth of each row in `rows`; None once a helper thread is told to stop.
+    fn mean_depths(
+        &self,
+        data: &Matrix,
+        rows: std::ops::Range<usize>,
+        turn: &crate::parallel::Turn,
+    ) -> Option<Vec<f64>> {
+        let mut depth = vec![0.0; rows.len()];
         for tree in &self.trees {
-            crate::interrupt::check();
+            if !turn.go_on() {
+                return None;
+            }
             let mut start = 0;
-            while start + LANES <= data.rows {
+            while start + LANES <= depth.len() {
                 let mut at = [0usize; LANES];
                 for _ in 0..self.max_depth {
                     for (lane, a) in at.iter_mut().enumerate() {
                         let node = tree[*a];
-                        let value = data.data[(start + lane) * data.cols + node.column as usize];
+                        let value = data.data[(rows.start + start + lane) * data.cols + node.column as usize];
                         *a = node.left as usize + usize::from(value >= node.split);
                     }
                 }
@@ -70,11 +108,11 @@ impl IsolationForest {
                 start += LANES;
             }
             for (i, d) in depth.iter_mut().enumerate().skip(start) {
-                *d += path_length(tree, data.row(i), self.max_depth);
+                *d += path_length(tree, data.row(rows.start + i), self.max_depth);
             }
         }
         let t = self.trees.len().max(1) as f64;
-        depth.iter().map(|d| self.score_of_mean_depth(d / t)).collect()
+        Some(depth.into_iter().map(|d| d / t).collect())
     }
 
     pub fn score(&self, row: &[f64]) -> f64 {
@@ -163,6 +201,20 @@ fn grow(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scores_split_between_threads_equal_each_row_scored_alone() {
+        // Enough rows for two threads and a partial last block.
+        let rows = PARALLEL_ROWS + ROWS_PER_BLOCK / 3;
+        let data: Vec<f64> = (0..rows * 3).map(|i| ((i as f64) * 0.618).fract() + (i % 7) as f64).collect();
+        let m = Matrix::new(rows, 3, data);
+        let forest = IsolationForest::fit(&m, 20, 256, 7);
+        let all = forest.score_all(&m);
+        assert_eq!(all.len(), rows);
+        for i in (0..rows).step_by(97).chain([rows - 1]) {
+            assert_eq!(all[i].to_bits(), forest.score(m.row(i)).to_bits(), "row {i}");
+        }
+    }
 
     fn cloud_with_outlier() -> Matrix {
         // 500 points on a 2-D grid-like cloud around the origin, and one far away.
