@@ -12,10 +12,11 @@ otherwise use, on the same data in the same run (issue "Detector library II"):
 - the matrix profile vs STUMPY's stump, 100,000 points, m = 100 (STUMPY's JIT compiled first);
 - the online (left) matrix profile vs STUMPY's stumpi with egress: a history of 5,000 windows
   of m = 100, then 5,000 more values one at a time (anomdet streams all 10,099 from the first).
-anomdet is timed in its core crate (cargo example `ml_timing`, single-threaded, median of 5, or 3
-for the matrix profile; a tabular model's matrix is built before the clock starts, as the
+anomdet is timed in its core crate (cargo example `ml_timing`, median of 5, or 3 for the matrix
+profile; a tabular model's matrix is built before the clock starts, as the
 peers' X is); the peers with time.perf_counter, median of 3 (River and STUMPY: 1 and
-3). scikit-learn and STUMPY use both cores (n_jobs=-1, numba's threads); anomdet uses one.
+3). scikit-learn and STUMPY use both cores (n_jobs=-1, numba's threads); so do anomdet's
+Isolation Forest and matrix profile (the others run on one thread).
 The scores are compared too: Spearman's rank correlation with the peer's over the same rows, and
 each one's ROC-AUC for the planted spikes (a window is anomalous when it holds one).
 Needs: pip install scikit-learn pyod river stumpy rrcf (bench/ml_peers.sh makes a venv)."""
@@ -200,7 +201,7 @@ def main():
                  "STUMPY stumpi(egress=True)", peer_s, spearman(ours_tail[keep], peer[keep]),
                  roc_auc(ours_tail[keep], yz[keep]), roc_auc(peer[keep], yz[keep])))
 
-    print("anomdet core (release, one thread) vs the peer on the same data, same run.\n")
+    print("anomdet core (release; Isolation Forest and the matrix profile on 2 threads, the rest on one) vs the peer on the same data, same run.\n")
     print("| anomdet | data | s | peer | s | anomdet × faster | Spearman ρ of scores | ROC-AUC anomdet | ROC-AUC peer |")
     print("|---|---|---:|---|---:|---:|---:|---:|---:|")
     for d, data, s_ours, peer, s_peer, rho, auc_ours, auc_peer in rows:

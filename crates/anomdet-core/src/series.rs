@@ -22,13 +22,13 @@ pub fn mad_sorted(sorted: &[f64], median: f64) -> f64 {
     let split = sorted.partition_point(|&v| v < median);
     let left = |j: usize| median - sorted[split - 1 - j]; // j-th smallest deviation on the left
     let right = |j: usize| sorted[split + j] - median; // j-th smallest deviation on the right
-    let lo = rank_of_union(split, &left, n - split, &right, (n - 1) / 2);
-    let hi = if n.is_multiple_of(2) { rank_of_union(split, &left, n - split, &right, n / 2) } else { lo };
+    let lo = rank_of_union(split, left, n - split, right, (n - 1) / 2);
+    let hi = if n.is_multiple_of(2) { rank_of_union(split, left, n - split, right, n / 2) } else { lo };
     (lo + hi) / 2.0
 }
 
 /// The element of 0-based rank `r` in the union of two ascending sequences `a` and `b`.
-fn rank_of_union(na: usize, a: &dyn Fn(usize) -> f64, nb: usize, b: &dyn Fn(usize) -> f64, r: usize) -> f64 {
+fn rank_of_union(na: usize, a: impl Fn(usize) -> f64, nb: usize, b: impl Fn(usize) -> f64, r: usize) -> f64 {
     // Take i elements from a and r + 1 - i from b; find the i where both prefixes fit together.
     let (mut lo, mut hi) = ((r + 1).saturating_sub(nb), (r + 1).min(na));
     loop {

@@ -22,8 +22,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::VecDeque;
 
-/// Trees walked side by side for one point.
-const LANES: usize = 8;
+/// Trees walked side by side for one point (the default 10 in one group).
+const LANES: usize = 16;
 
 const PARAMS: &[ParamSpec] = &[
     ParamSpec::int("trees", 10.0, 1.0, 1000.0, "number of trees"),
