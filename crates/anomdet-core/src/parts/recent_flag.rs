@@ -32,6 +32,8 @@ impl RecentFlag {
 
     /// Flags at most once per `hold + 1` values.
     pub fn holding(threshold: f64, hold: usize) -> RecentFlag {
+        // Positive (every caller's parameter is bounded so): nothing at or below the median is flagged.
+        debug_assert!(threshold > 0.0);
         RecentFlag {
             threshold,
             hold,
@@ -46,8 +48,8 @@ impl RecentFlag {
         let flagged = self.recent.len() >= MIN_SCORES && {
             let sorted = self.sorted.as_slice();
             let median = quantile_sorted(sorted, 0.5);
-            let scale = floor_scale(1.4826 * mad_sorted(sorted, median), median);
-            value > median + self.threshold * scale
+            // At or below the median nothing is flagged, whatever the spread: skip the MAD.
+            value > median && value > median + self.threshold * floor_scale(1.4826 * mad_sorted(sorted, median), median)
         };
         let flagged = if self.held > 0 {
             self.held -= 1;
