@@ -411,6 +411,26 @@ VOLATILE PARALLEL SAFE
 LANGUAGE c
 AS 'MODULE_PATHNAME', 'benchmark_series_wrapper';
 
+-- A stream job is lost when it should be running but no worker runs it (killed, crashed, the
+-- server restarted). A queued job gets 10 s for its worker to start and name itself. The worker
+-- commits its last status before it exits, but the calling query's snapshot may predate that
+-- commit: once the process is seen gone, the row is read again with a snapshot of now (a
+-- statement of a volatile PL/pgSQL function gets its own), so a stream that just finished never
+-- reads as failed.
+CREATE OR REPLACE FUNCTION anomdet._stream_lost(kind text, status text, created_at timestamptz, job_id bigint, pid integer)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF kind IS DISTINCT FROM 'stream' OR status IS NULL OR status <> ALL ('{queued,running}')
+       OR (status = 'queued' AND created_at >= now() - '10 seconds'::interval)
+       OR anomdet._stream_alive(job_id, pid) THEN
+        RETURN false;
+    END IF;
+    RETURN EXISTS (SELECT 1 FROM anomdet.job_records r
+                   WHERE r.id = job_id AND r.status = ANY ('{queued,running}'));
+END
+$$;
+
 -- A comment on every function, table, view and column (src/catalog/comments.sql, applied by the
 -- library so a fresh install and this update write the same ones); last, once every object exists.
 CREATE FUNCTION anomdet."_apply_comments"() RETURNS void

@@ -158,9 +158,15 @@ c "DELETE FROM m_local WHERE ts >= timestamptz '2024-01-01 00:00+00' + 3000 * in
 # its target holds every row with the scores an online detect gives.
 stream=$(c "SELECT anomdet.run_stream('m', 'value', 'm_live', 'zscore', series_column => 'host')")
 for _ in $(seq 1 1200); do
-    [ "$(c "SELECT status FROM anomdet.jobs WHERE id = $stream")" = running ] || [ "$(c "SELECT status FROM anomdet.jobs WHERE id = $stream")" = queued ] || break
+    seen=$(c "SELECT status FROM anomdet.jobs WHERE id = $stream")
+    [ "$seen" = running ] || [ "$seen" = queued ] || break
     sleep 0.1
 done
+if [ "$(c "SELECT status FROM anomdet.jobs WHERE id = $stream")" != succeeded ]; then
+    echo "  the stream has not finished (last seen: '$seen'); what the coordinator's sessions wait for:"
+    c "SELECT pid, backend_type, state, wait_event_type || ':' || wait_event, left(query, 100) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND datname IS NOT NULL"
+    c "SELECT locktype, relation::regclass, mode, pid FROM pg_locks WHERE NOT granted"
+fi
 check "a stream from the distributed table" "$(c "SELECT status || ' ' || rows_read || ' ' || (SELECT count(*) FROM m_live) FROM anomdet.jobs WHERE id = $stream")" "succeeded 18000 18000"
 check "its target holds the online scores" \
     "$(c "SELECT count(*) FROM ((SELECT series, ts, score, is_anomaly FROM m_live)

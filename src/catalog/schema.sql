@@ -123,14 +123,23 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
 $$;
 
 -- A stream job is lost when it should be running but no worker runs it (killed, crashed, the
--- server restarted). A queued job gets 10 s for its worker to start and name itself.
+-- server restarted). A queued job gets 10 s for its worker to start and name itself. The worker
+-- commits its last status before it exits, but the calling query's snapshot may predate that
+-- commit: once the process is seen gone, the row is read again with a snapshot of now (a
+-- statement of a volatile PL/pgSQL function gets its own), so a stream that just finished never
+-- reads as failed.
 CREATE FUNCTION anomdet._stream_lost(kind text, status text, created_at timestamptz, job_id bigint, pid integer)
 RETURNS boolean
-LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT $1 OPERATOR(pg_catalog.=) 'stream' AND $2 OPERATOR(pg_catalog.=) ANY ('{queued,running}')
-       AND ($2 OPERATOR(pg_catalog.=) 'running'
-            OR $3 OPERATOR(pg_catalog.<) (pg_catalog.now() OPERATOR(pg_catalog.-) '10 seconds'::pg_catalog.interval))
-       AND NOT anomdet._stream_alive($4, $5)
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF kind IS DISTINCT FROM 'stream' OR status IS NULL OR status <> ALL ('{queued,running}')
+       OR (status = 'queued' AND created_at >= now() - '10 seconds'::interval)
+       OR anomdet._stream_alive(job_id, pid) THEN
+        RETURN false;
+    END IF;
+    RETURN EXISTS (SELECT 1 FROM anomdet.job_records r
+                   WHERE r.id = job_id AND r.status = ANY ('{queued,running}'));
+END
 $$;
 
 -- The job list. A lost stream reads as failed with the reason, before anything records it.
