@@ -45,3 +45,12 @@ SELECT count(*) FILTER (WHERE probability IS NULL) AS without_probability, count
 FROM anomdet.detect('quiet', 'value', 'ewma', model => 'quiet_model', mode => 'online',
                     start_time => (SELECT ts FROM quiet ORDER BY ts OFFSET 2500 LIMIT 1));
 SELECT anomdet.drop_model('quiet_model');
+
+-- Flagged rows only: the detector leaves out the probability of the rows it does not return,
+-- and those it returns keep exactly the probability every-row scoring gives them.
+SELECT d.name, count(*) AS flagged, count(f.probability) AS with_probability,
+       count(*) FILTER (WHERE f.probability IS NOT DISTINCT FROM a.probability) AS same_probability
+FROM (VALUES ('zscore'), ('ewma'), ('half_space_trees')) AS d(name),
+     LATERAL anomdet.detect('quiet', 'value', d.name, mode => 'online', only_anomalies => true) f
+     JOIN LATERAL anomdet.detect('quiet', 'value', d.name, mode => 'online') a ON a.ts = f.ts
+GROUP BY d.name ORDER BY d.name;
