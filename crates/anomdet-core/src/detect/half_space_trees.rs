@@ -159,7 +159,8 @@ impl HalfSpaceTrees {
         1.0 - total / self.max_score
     }
 
-    /// Count the current point in the window without scoring it (the first window's points).
+    /// Count the current point in the window (the first window's points: their score, against
+    /// an empty reference, is not used).
     fn learn(&mut self) {
         self.score_and_learn();
     }

@@ -62,9 +62,12 @@ impl RecentFlag {
         };
         self.recent.push_back(value);
         // Full: the oldest value leaves as this one comes, one shift of the values between them.
-        match (self.recent.len() > RECENT).then(|| self.recent.pop_front()).flatten() {
-            Some(old) => self.sorted.replace(old, value),
-            None => self.sorted.insert(value),
+        if self.recent.len() > RECENT
+            && let Some(old) = self.recent.pop_front()
+        {
+            self.sorted.replace(old, value);
+        } else {
+            self.sorted.insert(value);
         }
         flagged
     }
