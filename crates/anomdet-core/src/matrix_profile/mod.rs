@@ -7,6 +7,8 @@
 
 use crate::parallel::Turn;
 
+mod avx2;
+
 /// Nearest-neighbour distance and index of each subsequence.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Profile {
@@ -23,10 +25,16 @@ pub fn exclusion_zone(m: usize) -> usize {
 /// rounding cannot build up over long series.
 const RESYNC: usize = 4096;
 
-/// Diagonals walked side by side: their running dot products are independent chains.
-const LANES: usize = 4;
+/// Diagonals walked side by side: their running dot products are independent chains, and
+/// their cells in one row are neighbours in memory (vector registers take them at once).
+const LANES: usize = 16;
 
 pub fn stomp(xs: &[f64], m: usize) -> Profile {
+    profile(xs, m, avx2::available())
+}
+
+/// The profile, walking full groups with vector registers when `vectors` (the CPU has AVX2).
+fn profile(xs: &[f64], m: usize, vectors: bool) -> Profile {
     let n = xs.len();
     assert!(m >= 2 && n >= m, "need 2 <= m <= n");
     let l = n - m + 1;
@@ -37,7 +45,7 @@ pub fn stomp(xs: &[f64], m: usize) -> Profile {
     let u: Vec<f64> = sd.iter().map(|&s| if s > 0.0 { 1.0 / (s * root_m) } else { 0.0 }).collect();
     let z: Vec<f64> = mean.iter().zip(&sd).map(|(&mu, &s)| if s > 0.0 { mu / s } else { 0.0 }).collect();
     let excl = exclusion_zone(m);
-    let job = Job { xs, m, l, u: &u, z: &z, first: excl + 1 };
+    let job = Job { xs, m, l, u: &u, z: &z, first: excl + 1, vectors };
     let threads = if l > 4096 { crate::parallel::THREADS } else { 1 };
     let shares = crate::parallel::on_threads(threads, |t, turn| job.run(t, threads, turn));
     let mut best = vec![f64::NEG_INFINITY; l];
@@ -72,6 +80,8 @@ struct Job<'a> {
     z: &'a [f64],
     /// The first diagonal outside the exclusion zone.
     first: usize,
+    /// Full groups of diagonals go to the AVX2 walk.
+    vectors: bool,
 }
 
 /// One thread's best correlations and where they were found.
@@ -89,14 +99,19 @@ impl Job<'_> {
             if !turn.go_on() {
                 break;
             }
-            self.walk(k, LANES.min(self.l - k), &mut share);
+            let lanes = LANES.min(self.l - k);
+            if self.vectors && lanes == LANES {
+                // SAFETY: `vectors` only when the CPU has AVX2.
+                unsafe { avx2::walk(self, k, &mut share) };
+            } else {
+                self.walk(k, lanes, &mut share);
+            }
             k += threads * LANES;
         }
         share
     }
 
-    /// Diagonals k..k + lanes side by side, then the few cells the longer ones have beyond
-    /// the shortest.
+    /// Diagonals k..k + lanes side by side, cell by cell.
     fn walk(&self, k: usize, lanes: usize, share: &mut Share) {
         let (xs, m) = (self.xs, self.m);
         let common = self.l - (k + lanes - 1);
@@ -106,28 +121,38 @@ impl Job<'_> {
         }
         for i in 0..common {
             if i > 0 {
-                let resync = i % RESYNC == 0;
                 for (lane, q) in qt.iter_mut().enumerate().take(lanes) {
-                    let j = i + k + lane;
-                    *q = if resync {
-                        dot(&xs[i..i + m], &xs[j..j + m])
-                    } else {
-                        *q + xs[i + m - 1] * xs[j + m - 1] - xs[i - 1] * xs[j - 1]
-                    };
+                    *q = self.next_dot(i, i + k + lane, *q);
                 }
             }
             for (lane, &q) in qt.iter().enumerate().take(lanes) {
                 self.record(i, i + k + lane, q, share);
             }
         }
-        // Beyond the shortest (the last) diagonal: lane d has lanes − 1 − d more cells.
+        self.walk_tails(k, lanes, common, &qt, share);
+    }
+
+    /// Beyond the shortest (the last) diagonal of a group: lane d has lanes − 1 − d more cells,
+    /// from row `common` on; `qt` holds each lane's dot product at row `common` − 1.
+    fn walk_tails(&self, k: usize, lanes: usize, common: usize, qt: &[f64; LANES], share: &mut Share) {
         for (lane, &start) in qt.iter().enumerate().take(lanes - 1) {
             let mut q = start;
             for i in common..self.l - (k + lane) {
-                let j = i + k + lane;
-                q += xs[i + m - 1] * xs[j + m - 1] - xs[i - 1] * xs[j - 1];
-                self.record(i, j, q, share);
+                q = self.next_dot(i, i + k + lane, q);
+                self.record(i, i + k + lane, q, share);
             }
+        }
+    }
+
+    /// The dot product of windows i and j from that of i − 1 and j − 1; recomputed whole on
+    /// every RESYNC-th row, so each cell's value depends on its place alone.
+    #[inline(always)]
+    fn next_dot(&self, i: usize, j: usize, previous: f64) -> f64 {
+        let (xs, m) = (self.xs, self.m);
+        if i.is_multiple_of(RESYNC) {
+            dot(&xs[i..i + m], &xs[j..j + m])
+        } else {
+            previous + xs[i + m - 1] * xs[j + m - 1] - xs[i - 1] * xs[j - 1]
         }
     }
 
@@ -266,6 +291,28 @@ mod tests {
                 .map(|j| a.iter().zip(norm(j)).map(|(p, q)| (p - q).powi(2)).sum::<f64>().sqrt())
                 .fold(f64::INFINITY, f64::min);
             assert!((p.distance[i] - truth).abs() < 1e-6, "i {i}: {} vs {truth}", p.distance[i]);
+        }
+    }
+
+    #[test]
+    fn the_vector_walk_gives_the_scalar_walks_profile_bit_for_bit() {
+        // Both threads, resyncs (rows past 4,096), narrow last groups, flat windows, ties.
+        let mut xs: Vec<f64> = (0..9000).map(|i| (i as f64 / 11.0).sin() + ((i * 7919) % 113) as f64 / 90.0).collect();
+        for x in &mut xs[3000..3040] {
+            *x = 2.0;
+        }
+        for (i, x) in xs[6000..6400].iter_mut().enumerate() {
+            *x = (i as f64 * std::f64::consts::TAU / 20.0).sin(); // exact repeats: equal correlations
+        }
+        if !avx2::available() {
+            eprintln!("no AVX2 here: only the scalar walk runs");
+            return;
+        }
+        for m in [8, 37, 100] {
+            let (vector, scalar) = (profile(&xs, m, true), profile(&xs, m, false));
+            assert_eq!(vector.nearest, scalar.nearest, "m {m}");
+            let bits = |p: &Profile| p.distance.iter().map(|d| d.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&vector), bits(&scalar), "m {m}");
         }
     }
 
