@@ -15,6 +15,8 @@
 
 use serde::{Deserialize, Serialize};
 
+mod bins;
+
 /// Bins of the histogram, 5% wide in 1 + |score|: scores from −1e8 to 1e19.
 pub const BINS: usize = 1200;
 const WIDTH: f64 = 0.05;
@@ -27,14 +29,18 @@ pub const HALF_LIFE: f64 = 10_000.0;
 /// The share of the top the tail beyond the largest score is fitted on.
 const TAIL_SHARE: f64 = 0.02;
 
+/// Where a score falls on the bins' scale (bin b covers [b, b + 1)).
 fn position(score: f64) -> f64 {
     let u = score.abs().ln_1p().copysign(score);
     ZERO as f64 + u / WIDTH
 }
 
-fn bin_of(score: f64) -> usize {
+/// The bin of a score, by definition: [`bins::bin_of`] finds the same bin without a logarithm.
+fn bin_by_logarithm(score: f64) -> usize {
     position(score).floor().clamp(0.0, (BINS - 1) as f64) as usize
 }
+
+use bins::bin_of;
 
 /// The histogram of a detector's scores on one series.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
