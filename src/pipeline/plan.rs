@@ -141,6 +141,8 @@ struct Pending {
     values: Vec<Option<f64>>,
     valid_in_series: usize,
     scorer: SeriesScorer,
+    /// Online: the chunk's scored rows, the buffer kept from chunk to chunk.
+    scored: Vec<ScoredRow>,
 }
 
 impl Plan<'_> {
@@ -298,7 +300,14 @@ impl Plan<'_> {
             };
             scorer.probability_for(sink.probability_for());
             let key = key.map(str::to_owned);
-            state.pending = Some(Pending { key, ts: Vec::new(), values: Vec::new(), valid_in_series: 0, scorer });
+            state.pending = Some(Pending {
+                key,
+                ts: Vec::new(),
+                values: Vec::new(),
+                valid_in_series: 0,
+                scorer,
+                scored: Vec::new(),
+            });
         }
         let Some(p) = state.pending.as_mut() else { return Err(internal("no series in progress")) };
         if state.require_order && p.ts.last().is_some_and(|&last| ts < last) {
@@ -353,19 +362,27 @@ impl Plan<'_> {
         summary: &mut Summary,
         progress: &mut Progress,
     ) -> Result<(), ErrorReport> {
-        // A model scores with what it learnt (online models keep learning within the call).
-        let scores =
-            if self.model.is_some() { p.scorer.score_fitted(&p.values) } else { p.scorer.update_all(&p.values) };
-        let rows: Vec<ScoredRow> =
-            p.ts.iter()
-                .zip(&p.values)
-                .zip(scores)
-                .map(|((&ts, &value), scored)| ScoredRow { ts, value, scored })
-                .collect();
-        self.emit(p.key.as_deref(), &rows, sink, summary, progress)?;
+        let mut rows = std::mem::take(&mut p.scored);
+        rows.clear();
+        if self.model.is_some() {
+            // A model scores with what it learnt (online models keep learning within the call).
+            let scores = p.scorer.score_fitted(&p.values);
+            rows.extend(p.ts.iter().zip(&p.values).zip(scores).map(|((&ts, &value), scored)| ScoredRow {
+                ts,
+                value,
+                scored,
+            }));
+        } else {
+            for (i, (&ts, &value)) in p.ts.iter().zip(&p.values).enumerate() {
+                anomdet_core::interrupt::check_every(i);
+                rows.push(ScoredRow { ts, value, scored: p.scorer.update(value) });
+            }
+        }
+        let emitted = self.emit(p.key.as_deref(), &rows, sink, summary, progress);
+        p.scored = rows;
         p.ts.clear();
         p.values.clear();
-        Ok(())
+        emitted
     }
 
     /// Hand scored rows on, without the warm-up rows read before a time range's start.

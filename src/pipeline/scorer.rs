@@ -69,18 +69,6 @@ impl SeriesScorer {
         }
     }
 
-    /// Online over the values in order.
-    pub fn update_all(&mut self, values: &[Option<f64>]) -> Vec<Scored> {
-        values
-            .iter()
-            .enumerate()
-            .map(|(i, &v)| {
-                anomdet_core::interrupt::check_every(i);
-                self.update(v)
-            })
-            .collect()
-    }
-
     /// Batch: every usable value at once (the detector may look both ways); `series` names
     /// the series in a memory error.
     pub fn score_whole(&mut self, values: &[Option<f64>], series: &str) -> Result<Vec<Scored>, ErrorReport> {
