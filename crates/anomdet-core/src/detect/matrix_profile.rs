@@ -43,7 +43,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     description: "matrix-profile discords: distance of each window to its nearest match elsewhere (STOMP), or earlier (left profile, online); it finds odd shapes, and one odd value in a window of a period barely moves its distance (for single values: mad, ewma, stl)",
     finds: Finds::Shapes,
     min_points,
-    cost: Cost { batch: Pass::quadratic(6.8), online: Some(Pass::linear(26.4)) },
+    cost: Cost { batch: Pass::quadratic(2.7), online: Some(Pass::linear(26.4)) },
     memory: Memory::Model(|p, e| p.int("history") as u64 * 24 + e.window * 8),
     build: |p| Box::new(MatrixProfile::new(p)),
 };
