@@ -5,7 +5,7 @@
 //! segment narrower than a bin, whose first level is read from a table, and one comparison
 //! with the next edge finishes it.
 
-use super::{BINS, ZERO, bin_by_logarithm};
+use super::{BINS, WIDTH, ZERO, bin_by_logarithm};
 use std::sync::OnceLock;
 
 /// For scores of one sign, by their magnitude a: `start[v]` is the least a whose bin is v
@@ -22,8 +22,10 @@ static EDGES: OnceLock<Edges> = OnceLock::new();
 
 fn edges() -> &'static Edges {
     EDGES.get_or_init(|| {
-        let positive = starts(|a| bin_by_logarithm(a) - ZERO, BINS - 1 - ZERO);
-        let negative = starts(|a| ZERO - bin_by_logarithm(-a), ZERO);
+        // Level v begins where ln(1 + a) reaches v bins above zero, and (the floor taken the
+        // other way) just past v − 1 bins below it.
+        let positive = starts(|a| bin_by_logarithm(a) - ZERO, BINS - 1 - ZERO, |v| (v as f64 * WIDTH).exp_m1());
+        let negative = starts(|a| ZERO - bin_by_logarithm(-a), ZERO, |v| ((v - 1) as f64 * WIDTH).exp_m1());
         Edges {
             positive_segments: segment_levels(&positive),
             negative_segments: segment_levels(&negative),
@@ -33,16 +35,37 @@ fn edges() -> &'static Edges {
     })
 }
 
-/// `start[v]` for v in 0..=most: the least non-negative float with `away(a) >= v`, by
-/// bisection on the bits (non-negative floats sort as their bits do); then +∞.
-fn starts(away: impl Fn(f64) -> usize, most: usize) -> Vec<f64> {
+/// `start[v]` for v in 0..=most: the least non-negative float with `away(a) >= v`; then +∞.
+/// From `near(v)`, a guess a few ulps off, the edge is bracketed by steps doubling in ulps and
+/// then bisected (non-negative floats sort as their bits do): a few evaluations an edge, so a
+/// backend's first calibrated score does not wait for the table.
+fn starts(away: impl Fn(f64) -> usize, most: usize, near: impl Fn(usize) -> f64) -> Vec<f64> {
+    let reaches = |bits: u64, v: usize| away(f64::from_bits(bits)) >= v;
+    let top = f64::MAX.to_bits();
     let mut start = vec![0.0; most + 2];
     start[most + 1] = f64::INFINITY;
     for (v, s) in start.iter_mut().enumerate().take(most + 1).skip(1) {
-        let (mut below, mut at_or_above) = (0u64, f64::MAX.to_bits());
+        let guess = near(v).clamp(0.0, f64::MAX).to_bits();
+        let (mut below, mut at_or_above) = (guess, guess);
+        let mut step = 1u64;
+        if reaches(guess, v) {
+            // away(0) = 0 < v, so this ends.
+            while reaches(below, v) {
+                at_or_above = below;
+                below = below.saturating_sub(step);
+                step = step.saturating_mul(2);
+            }
+        } else {
+            // away(f64::MAX) = most >= v, so this ends.
+            while !reaches(at_or_above, v) {
+                below = at_or_above;
+                at_or_above = at_or_above.saturating_add(step).min(top);
+                step = step.saturating_mul(2);
+            }
+        }
         while at_or_above - below > 1 {
             let mid = below + (at_or_above - below) / 2;
-            if away(f64::from_bits(mid)) >= v {
+            if reaches(mid, v) {
                 at_or_above = mid;
             } else {
                 below = mid;
