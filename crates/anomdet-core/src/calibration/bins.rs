@@ -1,6 +1,6 @@
 //! A score's bin without a logarithm: each row an online detector scores is learnt into the
 //! histogram, and `ln_1p` was most of the cost of finding its bin. The bins' edges are found
-//! once by bisection on the definition itself ([`super::bin_by_logarithm`]), so a score's bin
+//! once by a search on the definition itself ([`super::bin_by_logarithm`]), so a score's bin
 //! here is the definition's exactly; the float's exponent and first mantissa bits pick a
 //! segment narrower than a bin, whose first level is read from a table, and one comparison
 //! with the next edge finishes it.

@@ -88,18 +88,11 @@ pub(super) fn walk(job: &Job, k: usize, share: &mut Share) {
                 store(&mut cells, 4 * r, *c);
             }
             for (lane, &c) in cells.iter().enumerate() {
-                if c > share.best[i] {
-                    share.best[i] = c;
-                    share.nearest[i] = j + lane;
-                }
+                share.offer(i, c, j + lane);
             }
         }
         // Column j has had its last cell of this group.
-        let (done_best, done_row) = (_mm256_cvtsd_f64(col_best[0]), lane0_bits(col_row[0]));
-        if done_best > share.best[j] {
-            share.best[j] = done_best;
-            share.nearest[j] = done_row as usize;
-        }
+        share.offer(j, _mm256_cvtsd_f64(col_best[0]), lane0_bits(col_row[0]) as usize);
         col_best = shift_down(col_best, fresh_best);
         col_row = shift_down(col_row, fresh_row);
     }
@@ -111,11 +104,7 @@ pub(super) fn walk(job: &Job, k: usize, share: &mut Share) {
         store(&mut open_row, 4 * r, col_row[r]);
     }
     for lane in 0..LANES - 1 {
-        let column = common + k + lane;
-        if open_best[lane] > share.best[column] {
-            share.best[column] = open_best[lane];
-            share.nearest[column] = open_row[lane].to_bits() as usize;
-        }
+        share.offer(common + k + lane, open_best[lane], open_row[lane].to_bits() as usize);
     }
     for (r, q) in qt.iter().enumerate() {
         store(&mut start, 4 * r, *q);

@@ -90,6 +90,18 @@ struct Share {
     nearest: Vec<usize>,
 }
 
+impl Share {
+    /// Window `at` meets `other` with correlation `corr`: kept if better than its best so far
+    /// (strictly: of equal ones, the first found stays).
+    #[inline(always)]
+    fn offer(&mut self, at: usize, corr: f64, other: usize) {
+        if corr > self.best[at] {
+            self.best[at] = corr;
+            self.nearest[at] = other;
+        }
+    }
+}
+
 impl Job<'_> {
     /// Walk groups of `LANES` diagonals: group g goes to thread g mod `threads`.
     fn run(&self, thread: usize, threads: usize, turn: &Turn) -> Share {
@@ -159,14 +171,8 @@ impl Job<'_> {
     #[inline]
     fn record(&self, i: usize, j: usize, qt: f64, share: &mut Share) {
         let corr = qt * self.u[i] * self.u[j] - self.z[i] * self.z[j];
-        if corr > share.best[i] {
-            share.best[i] = corr;
-            share.nearest[i] = j;
-        }
-        if corr > share.best[j] {
-            share.best[j] = corr;
-            share.nearest[j] = i;
-        }
+        share.offer(i, corr, j);
+        share.offer(j, corr, i);
     }
 }
 
