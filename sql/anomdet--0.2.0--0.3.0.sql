@@ -8,6 +8,10 @@ SET LOCAL search_path TO pg_catalog, pg_temp;
 -- for databases that have not run this update yet.
 
 DROP FUNCTION anomdet.detect(regclass, text, text, jsonb, text, text, text, text, text, boolean);
+-- detect's planner support function loads the library while a call is planned, so the call can
+-- stream its rows (src/postgres/streamed_scan.rs) from a session's first query on.
+CREATE FUNCTION anomdet."_detect_planner_support"("request" internal) RETURNS internal
+STRICT LANGUAGE c AS 'MODULE_PATHNAME', 'detect_planner_support_wrapper';
 CREATE FUNCTION anomdet."detect"(
 	"source" regclass,
 	"value_column" TEXT,
@@ -35,6 +39,7 @@ CREATE FUNCTION anomdet."detect"(
 	"upper_bound" double precision
 )
 VOLATILE PARALLEL RESTRICTED
+SUPPORT anomdet."_detect_planner_support"
 LANGUAGE c
 AS 'MODULE_PATHNAME', 'detect_materialized_wrapper';
 

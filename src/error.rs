@@ -63,3 +63,9 @@ pub fn required<T>(argument: &str, value: Option<T>) -> Result<T, ErrorReport> {
         )
     })
 }
+
+/// Raise `e` from a callback PostgreSQL calls, which has no `Result` to return it in.
+pub fn raise(e: ErrorReport) -> ! {
+    e.report(pgrx::PgLogLevel::ERROR);
+    unreachable!("an ERROR does not return")
+}

@@ -46,6 +46,7 @@ extension_sql_file!("catalog/schema.sql", name = "catalog", bootstrap);
 pub extern "C-unwind" fn _PG_init() {
     anomdet_core::interrupt::set_hook(check_interrupts);
     settings::define();
+    postgres::streamed_scan::install();
 }
 
 fn check_interrupts() {

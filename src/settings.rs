@@ -10,6 +10,10 @@ pub static ALLOW_SUPERUSER_JOBS: GucSetting<bool> = GucSetting::<bool>::new(fals
 /// Milliseconds between progress NOTICEs of long calls (`crate::progress`); 0: none.
 pub static PROGRESS_EVERY: GucSetting<i32> = GucSetting::<i32>::new(5000);
 
+/// Whether `detect(...)` in FROM streams its rows through anomdet's custom scan
+/// (`postgres::streamed_scan`) instead of a function scan that stores them all first.
+pub static STREAM_FUNCTIONS: GucSetting<bool> = GucSetting::<bool>::new(true);
+
 pub fn define() {
     GucRegistry::define_int_guc(
         c"anomdet.progress_every",
@@ -22,6 +26,16 @@ pub fn define() {
         86_400_000,
         GucContext::Userset,
         GucFlags::UNIT_MS,
+    );
+    GucRegistry::define_bool_guc(
+        c"anomdet.stream_functions",
+        c"Stream the rows of anomdet.detect(...) in FROM as they are scored, instead of storing them all first.",
+        c"On: a plain call of detect in FROM is planned as a custom scan (EXPLAIN shows \"anomdet streamed rows\") \
+          that hands each row on as it is scored, so nothing is stored and a LIMIT stops the scoring early. \
+          Off: PostgreSQL's function scan, which stores every row in a tuplestore first. The rows are the same.",
+        &STREAM_FUNCTIONS,
+        GucContext::Userset,
+        GucFlags::default(),
     );
     GucRegistry::define_bool_guc(
         c"anomdet.allow_superuser_jobs",

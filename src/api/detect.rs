@@ -14,9 +14,9 @@ use pgrx::prelude::*;
 /// ts, series, value, score, probability, is_anomaly, expected, lower_bound, upper_bound — or,
 /// for 0.2.0's definition, the same without probability.
 pub(super) struct ResultRows {
-    out: Materialized,
-    only_anomalies: bool,
-    with_probability: bool,
+    pub(super) out: Materialized,
+    pub(super) only_anomalies: bool,
+    pub(super) with_probability: bool,
 }
 
 impl Sink for ResultRows {
@@ -35,25 +35,12 @@ impl Sink for ResultRows {
     fn accept(&mut self, series: Option<&str>, rows: &[ScoredRow]) -> Result<(), ErrorReport> {
         // One text datum for the whole chunk (a chunk is one series).
         let series_datum = series.and_then(|k| k.into_datum());
-        let (series_value, series_null) = (series_datum.unwrap_or_else(pg_sys::Datum::null), series_datum.is_none());
+        let series_cell = (series_datum.unwrap_or_else(pg_sys::Datum::null), series_datum.is_none());
         for r in rows {
-            let s = r.scored;
-            if self.only_anomalies && s.is_anomaly != Some(true) {
+            if self.only_anomalies && r.scored.is_anomaly != Some(true) {
                 continue;
             }
-            let ts = TimestampWithTimeZone::try_from(r.ts).map_err(crate::error::internal)?;
-            let ts = ts.into_datum().unwrap_or_else(pg_sys::Datum::null);
-            let cells = [
-                (ts, false),
-                (series_value, series_null),
-                float8(r.value),
-                float8(s.score),
-                float8(s.probability),
-                boolean(s.is_anomaly),
-                float8(s.expected),
-                float8(s.lower),
-                float8(s.upper),
-            ];
+            let cells = row_cells(series_cell, r)?;
             if self.with_probability {
                 self.out.put(&cells.map(|c| c.0), &cells.map(|c| c.1));
             } else {
@@ -67,6 +54,27 @@ impl Sink for ResultRows {
         }
         Ok(())
     }
+}
+
+/// One row of `detect`'s result, its nine columns as (datum, is NULL): ts, series, value, score,
+/// probability, is_anomaly, expected, lower_bound, upper_bound.
+pub(super) fn row_cells(
+    series: (pg_sys::Datum, bool),
+    r: &ScoredRow,
+) -> Result<[(pg_sys::Datum, bool); 9], ErrorReport> {
+    let s = r.scored;
+    let ts = TimestampWithTimeZone::try_from(r.ts).map_err(crate::error::internal)?;
+    Ok([
+        (ts.into_datum().unwrap_or_else(pg_sys::Datum::null), false),
+        series,
+        float8(r.value),
+        float8(s.score),
+        float8(s.probability),
+        boolean(s.is_anomaly),
+        float8(s.expected),
+        float8(s.lower),
+        float8(s.upper),
+    ])
 }
 
 /// Score `value_column` of `source` with a detector and return one row per source row, with
@@ -104,9 +112,11 @@ CREATE FUNCTION "detect"(
 	"upper_bound" double precision
 )
 VOLATILE PARALLEL RESTRICTED
+SUPPORT "_detect_planner_support"
 LANGUAGE c
 AS 'MODULE_PATHNAME', 'detect_materialized_wrapper';
-"#
+"#,
+    requires = [detect_streamed::detect_planner_support]
 )]
 fn detect_materialized(
     fcinfo: pg_sys::FunctionCallInfo,

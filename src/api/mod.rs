@@ -6,6 +6,7 @@ pub mod custom;
 pub mod decompose;
 pub mod detect;
 pub mod detect_columns;
+pub mod detect_streamed;
 pub mod detectors;
 pub mod evaluate;
 pub mod generate;

@@ -18,6 +18,8 @@ COMMENT ON FUNCTION anomdet.injectors() IS
     'The anomaly injection methods (spike, step, mean, variance, ..., AnomDet''s lowered and offline) with their parameters';
 COMMENT ON FUNCTION anomdet.detect(regclass, text, text, jsonb, text, text, text, text, text, boolean, timestamptz, timestamptz, bigint, text) IS
     'Score every row of source.value_column with a detector (params, mode batch or online, model), returning score, flag, expected value, band and calibrated probability; nothing is stored';
+COMMENT ON FUNCTION anomdet._detect_planner_support(internal) IS
+    'Planner support of detect: loads anomdet while a call of detect is planned, so the call streams its rows (anomdet.stream_functions); not called directly';
 COMMENT ON FUNCTION anomdet.detect_columns(regclass, text[], text, jsonb, text, text, text, text) IS
     'Score rows by several value_columns together (multivariate detector), with each flagged row''s per-column contributions and each row''s calibrated probability';
 COMMENT ON FUNCTION anomdet.run_batch(regclass, text, text, jsonb, text, text, text, text, text, text, timestamptz, timestamptz, bigint, text, boolean) IS

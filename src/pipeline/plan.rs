@@ -117,13 +117,32 @@ pub trait Sink {
 
 /// The series being accumulated and the counts so far.
 #[derive(Default)]
-struct RunState {
-    pending: Option<Pending>,
-    summary: Summary,
+pub(super) struct RunState {
+    pub(super) pending: Option<Pending>,
+    pub(super) summary: Summary,
+    /// Rows may arrive in any order: they are put in time order once the series is read.
+    unordered: bool,
+    /// Hold the whole series, scoring nothing while reading (`on_demand` scores it later).
+    hold: bool,
     /// Reading a plain scan that must turn out to be in time order.
     require_order: bool,
     /// It was not: the attempt is abandoned.
     out_of_order: bool,
+    /// Holding: the most rows held; past it the read is abandoned (`too_long`).
+    hold_at_most: usize,
+    pub(super) too_long: bool,
+}
+
+impl RunState {
+    /// To hold a whole series read in any order, up to `at_most` rows.
+    pub(super) fn holding(at_most: usize) -> RunState {
+        RunState { unordered: true, hold: true, hold_at_most: at_most, ..RunState::default() }
+    }
+
+    /// Every series done, with these counts.
+    pub(super) fn done(summary: Summary) -> RunState {
+        RunState { summary, ..RunState::default() }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -135,11 +154,11 @@ pub struct Summary {
 }
 
 /// The series being accumulated.
-struct Pending {
+pub(super) struct Pending {
     key: Option<String>,
-    ts: Vec<i64>,
-    values: Vec<Option<f64>>,
-    valid_in_series: usize,
+    pub(super) ts: Vec<i64>,
+    pub(super) values: Vec<Option<f64>>,
+    pub(super) valid_in_series: usize,
     scorer: SeriesScorer,
     /// Online: the chunk's scored rows, the buffer kept from chunk to chunk.
     scored: Vec<ScoredRow>,
@@ -156,7 +175,7 @@ impl Plan<'_> {
     /// Score the source into the sink here, counting rows read in `progress` (callers go
     /// through `pushdown::score_where_rows_live`, which sends a Citus table's series to its workers).
     pub fn run(&self, sink: &mut dyn Sink, progress: &mut Progress) -> Result<Summary, ErrorReport> {
-        let mut state = RunState::default();
+        let mut state = RunState { unordered: self.reads_unordered(), ..RunState::default() };
         progress.set_phase("reading rows");
         let select = SeriesSelect { ordered: !self.reads_unordered(), ..SeriesSelect::value_of(self.source) };
         let (sql, layout) = (select.sql(), select.layout());
@@ -188,7 +207,7 @@ impl Plan<'_> {
                 if state.out_of_order {
                     sink.reset();
                     progress.restart();
-                    state = RunState::default();
+                    state = RunState { unordered: self.reads_unordered(), ..RunState::default() };
                 } else {
                     first?;
                     return self.finish(state, sink, progress);
@@ -208,7 +227,7 @@ impl Plan<'_> {
         sink: &mut dyn Sink,
         progress: &mut Progress,
     ) -> Result<Summary, ErrorReport> {
-        let mut state = RunState::default();
+        let mut state = RunState { unordered: self.reads_unordered(), ..RunState::default() };
         for (ts, value) in rows {
             self.take_row(&mut state, sink, progress, ts, value, key)?;
         }
@@ -239,10 +258,10 @@ impl Plan<'_> {
         sink: &mut dyn Sink,
         progress: &mut Progress,
     ) -> Result<Summary, ErrorReport> {
-        self.finish(RunState { summary, ..RunState::default() }, sink, progress)
+        self.finish(RunState::done(summary), sink, progress)
     }
 
-    fn stream(
+    pub(super) fn stream(
         &self,
         sql: &str,
         layout: RowLayout,
@@ -258,10 +277,15 @@ impl Plan<'_> {
         })
     }
 
-    fn finish(&self, state: RunState, sink: &mut dyn Sink, progress: &mut Progress) -> Result<Summary, ErrorReport> {
-        let RunState { mut pending, mut summary, .. } = state;
+    pub(super) fn finish(
+        &self,
+        state: RunState,
+        sink: &mut dyn Sink,
+        progress: &mut Progress,
+    ) -> Result<Summary, ErrorReport> {
+        let RunState { mut pending, mut summary, unordered, .. } = state;
         if let Some(done) = pending.take() {
-            self.finish_series(done, sink, &mut summary, progress)?;
+            self.finish_series(done, unordered, sink, &mut summary, progress)?;
         }
         // Nothing to score is an answer, not an error: an empty time range, series, table or
         // shard (a Citus worker scores each shard, some of them empty) gives no rows. A whole
@@ -291,7 +315,7 @@ impl Plan<'_> {
         let same_series = state.pending.as_ref().is_some_and(|p| p.key.as_deref() == key);
         if !same_series {
             if let Some(done) = state.pending.take() {
-                self.finish_series(done, sink, &mut state.summary, progress)?;
+                self.finish_series(done, state.unordered, sink, &mut state.summary, progress)?;
                 progress.set_phase("reading rows");
             }
             let mut scorer = match self.model {
@@ -314,14 +338,24 @@ impl Plan<'_> {
             state.out_of_order = true;
             return Err(error(Code::ERRCODE_DATA_EXCEPTION, "rows out of time order", "retried with an ordered read"));
         }
-        if !self.reads_unordered() && self.on_duplicate == DuplicatePolicy::Error && p.ts.last() == Some(&ts) {
+        if state.hold && p.ts.len() >= state.hold_at_most {
+            state.too_long = true;
+            return Err(error(
+                Code::ERRCODE_PROGRAM_LIMIT_EXCEEDED,
+                "series too long to hold",
+                "read it in time order",
+            ));
+        }
+        if !state.unordered && self.on_duplicate == DuplicatePolicy::Error && p.ts.last() == Some(&ts) {
             return Err(duplicate_error(self.source, p.key.as_deref(), ts));
         }
-        let value = self.check_value(value, p.key.as_deref(), ts)?;
-        p.valid_in_series += usize::from(value.is_some());
+        // A held series is checked once in time order (`check_held_values`), so the first
+        // unusable value reported is the first in time, whatever order the scan returned.
+        let value = if state.hold { value } else { self.check_value(value, p.key.as_deref(), ts)? };
+        p.valid_in_series += usize::from(value.is_some_and(f64::is_finite));
         p.ts.push(ts);
         p.values.push(value);
-        if self.mode == Mode::Online && p.ts.len() >= ONLINE_CHUNK {
+        if self.mode == Mode::Online && !state.hold && p.ts.len() >= ONLINE_CHUNK {
             self.flush_online(p, sink, &mut state.summary, progress)?;
         }
         Ok(())
@@ -355,7 +389,7 @@ impl Plan<'_> {
     }
 
     /// Online mode: score what is buffered, send it on, keep only the detector's state.
-    fn flush_online(
+    pub(super) fn flush_online(
         &self,
         p: &mut Pending,
         sink: &mut dyn Sink,
@@ -410,38 +444,20 @@ impl Plan<'_> {
     fn finish_series(
         &self,
         mut p: Pending,
+        unordered: bool,
         sink: &mut dyn Sink,
         summary: &mut Summary,
         progress: &mut Progress,
     ) -> Result<(), ErrorReport> {
         summary.series += 1;
-        if self.reads_unordered() {
-            sort_by_time(&mut p);
-            if self.on_duplicate == DuplicatePolicy::Error
-                && let Some(w) = p.ts.windows(2).find(|w| w[0] == w[1])
-            {
-                return Err(duplicate_error(self.source, p.key.as_deref(), w[0]));
-            }
+        if unordered {
+            self.put_in_time_order(&mut p)?;
         }
-        // A model is warm already: a series of any length can be scored with it.
-        let needed = if self.model.is_some() { 0 } else { self.detector.min_points() };
-        if p.valid_in_series < needed {
-            return Err(error(
-                Code::ERRCODE_DATA_EXCEPTION,
-                format!(
-                    "{}{} has {} usable values; detector {} with these parameters needs at least {needed}",
-                    self.source.qualified,
-                    series_label(p.key.as_deref()),
-                    p.valid_in_series,
-                    self.detector.name()
-                ),
-                "lower the length parameters in params (window, warmup, n_init...), or use a longer series",
-            ));
-        }
+        self.check_length(&p)?;
         let label = format!("{}{}", self.source.qualified, series_label(p.key.as_deref()));
         match self.mode {
             Mode::Online => {
-                self.detector.check_memory(p.valid_in_series, &label)?;
+                self.check_memory(&p)?;
                 self.flush_online(&mut p, sink, summary, progress)
             }
             Mode::Batch => {
@@ -469,6 +485,51 @@ impl Plan<'_> {
                 self.emit(p.key.as_deref(), &rows, sink, summary, progress)
             }
         }
+    }
+
+    /// A series read by a plain scan, put in time order; then no two rows may share a
+    /// timestamp unless the caller keeps duplicates.
+    pub(super) fn put_in_time_order(&self, p: &mut Pending) -> Result<(), ErrorReport> {
+        sort_by_time(p);
+        if self.on_duplicate == DuplicatePolicy::Error
+            && let Some(w) = p.ts.windows(2).find(|w| w[0] == w[1])
+        {
+            return Err(duplicate_error(self.source, p.key.as_deref(), w[0]));
+        }
+        Ok(())
+    }
+
+    /// The values of a held series, in time order, through `check_value`.
+    pub(super) fn check_held_values(&self, p: &mut Pending) -> Result<(), ErrorReport> {
+        for (value, &ts) in p.values.iter_mut().zip(&p.ts) {
+            *value = self.check_value(*value, p.key.as_deref(), ts)?;
+        }
+        Ok(())
+    }
+
+    /// Online: the detector's working memory for the whole series stays under the limit.
+    pub(super) fn check_memory(&self, p: &Pending) -> Result<(), ErrorReport> {
+        let label = format!("{}{}", self.source.qualified, series_label(p.key.as_deref()));
+        self.detector.check_memory(p.valid_in_series, &label)
+    }
+
+    /// A series too short for the detector is an error (a model is warm already: any length).
+    pub(super) fn check_length(&self, p: &Pending) -> Result<(), ErrorReport> {
+        let needed = if self.model.is_some() { 0 } else { self.detector.min_points() };
+        if p.valid_in_series >= needed {
+            return Ok(());
+        }
+        Err(error(
+            Code::ERRCODE_DATA_EXCEPTION,
+            format!(
+                "{}{} has {} usable values; detector {} with these parameters needs at least {needed}",
+                self.source.qualified,
+                series_label(p.key.as_deref()),
+                p.valid_in_series,
+                self.detector.name()
+            ),
+            "lower the length parameters in params (window, warmup, n_init...), or use a longer series",
+        ))
     }
 }
 

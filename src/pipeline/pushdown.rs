@@ -31,11 +31,21 @@ pub fn score_where_rows_live(
     sink: &mut dyn Sink,
     progress: &mut Progress,
 ) -> Result<Summary, ErrorReport> {
-    if scores_on_workers(plan)? { run(plan, sink, progress) } else { plan.run(sink, progress) }
+    score_where(plan, scores_on_workers(plan)?, sink, progress)
+}
+
+/// Score `plan` into `sink`, on the Citus workers or here as `scores_on_workers` decided.
+pub fn score_where(
+    plan: &Plan<'_>,
+    on_workers: bool,
+    sink: &mut dyn Sink,
+    progress: &mut Progress,
+) -> Result<Summary, ErrorReport> {
+    if on_workers { run(plan, sink, progress) } else { plan.run(sink, progress) }
 }
 
 /// Whether `plan` is scored on the Citus workers; a distributed source that is not says why.
-fn scores_on_workers(plan: &Plan<'_>) -> Result<bool, ErrorReport> {
+pub fn scores_on_workers(plan: &Plan<'_>) -> Result<bool, ErrorReport> {
     let kept_here = if plan.model.is_some() {
         Some("it scores with a stored model")
     } else if plan.detector.runs_sql() {

@@ -34,6 +34,25 @@ impl Materialized {
         }
     }
 
+    /// Rows written into a tuplestore of the caller's, of row type `desc` with `columns` columns.
+    ///
+    /// # Safety
+    /// `store` and `desc` must be valid for as long as rows are put.
+    pub unsafe fn over(
+        store: *mut pg_sys::Tuplestorestate,
+        desc: pg_sys::TupleDesc,
+        columns: usize,
+    ) -> Result<Materialized, ErrorReport> {
+        // SAFETY: the caller's valid descriptor.
+        let natts = if desc.is_null() { 0 } else { unsafe { (*desc).natts } };
+        if store.is_null() || natts as usize != columns {
+            return Err(crate::error::internal(format!(
+                "stored rows: expected {columns} columns, the row type has {natts}"
+            )));
+        }
+        Ok(Materialized { store, desc })
+    }
+
     /// Appends one row; `values[i]` is read only where `nulls[i]` is false.
     pub fn put<const N: usize>(&mut self, values: &[pg_sys::Datum; N], nulls: &[bool; N]) {
         debug_assert_eq!(unsafe { (*self.desc).natts } as usize, N);

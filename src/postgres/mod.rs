@@ -17,6 +17,7 @@ pub mod search_path;
 pub mod series_rows;
 pub mod series_select;
 pub mod sql;
+pub mod streamed_scan;
 pub mod subxact;
 pub mod tables;
 pub mod time_range;

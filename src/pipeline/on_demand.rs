@@ -1,0 +1,89 @@
+//! Scored rows made as they are asked for: what `detect`'s streamed scan
+//! (`postgres::detect_scan`) pulls. The source's one series is read whole, as batch mode reads
+//! it (a plain scan, put in time order in memory: 16 bytes a row), then scored online a chunk at
+//! a time as rows are asked for, so no scored row is ever stored. Every check and every score
+//! is the plan's own (`Plan::take_row`, `Plan::flush_online`): the rows are the rows `detect`
+//! returns through a function scan, in the same order.
+
+use super::plan::{Plan, RunState, Sink};
+use crate::postgres::series_select::SeriesSelect;
+use crate::progress::Progress;
+use anomdet_core::Mode;
+use pgrx::pg_sys::panic::ErrorReport;
+
+/// A series held for scoring on demand.
+pub struct OnDemand {
+    state: RunState,
+    ts: Vec<i64>,
+    values: Vec<Option<f64>>,
+    /// The first held row not yet scored.
+    next: usize,
+    finished: bool,
+}
+
+/// Rows scored per request.
+const CHUNK: usize = 10_000;
+
+impl OnDemand {
+    /// Whether `plan` can be scored on demand: one series, online, read without SQL running
+    /// beside the read.
+    pub fn suits(plan: &Plan<'_>) -> bool {
+        plan.mode == Mode::Online && plan.source.series_column.is_none() && !plan.detector.runs_sql()
+    }
+
+    /// Read the series whole. `None` when it has more than `at_most` rows: the caller scores
+    /// it some other way (nothing was handed to `sink`).
+    pub fn read(
+        plan: &Plan<'_>,
+        sink: &mut dyn Sink,
+        at_most: usize,
+        progress: &mut Progress,
+    ) -> Result<Option<OnDemand>, ErrorReport> {
+        progress.set_phase("reading rows");
+        let select = SeriesSelect { ordered: false, ..SeriesSelect::value_of(plan.source) };
+        let mut state = RunState::holding(at_most);
+        let read = plan.stream(&select.sql(), select.layout(), &mut state, sink, progress);
+        if state.too_long {
+            progress.restart();
+            return Ok(None);
+        }
+        read?;
+        let (mut ts, mut values) = (Vec::new(), Vec::new());
+        if let Some(p) = state.pending.as_mut() {
+            plan.put_in_time_order(p)?;
+            plan.check_held_values(p)?;
+            plan.check_length(p)?;
+            plan.check_memory(p)?;
+            state.summary.series += 1;
+            (ts, values) = (std::mem::take(&mut p.ts), std::mem::take(&mut p.values));
+        }
+        Ok(Some(OnDemand { state, ts, values, next: 0, finished: false }))
+    }
+
+    /// Score the next chunk into `sink` (which may keep none of it: flagged rows only); false
+    /// once every row is scored.
+    pub fn next_chunk(
+        &mut self,
+        plan: &Plan<'_>,
+        sink: &mut dyn Sink,
+        progress: &mut Progress,
+    ) -> Result<bool, ErrorReport> {
+        let end = (self.next + CHUNK).min(self.ts.len());
+        if let Some(p) = self.state.pending.as_mut()
+            && self.next < end
+        {
+            p.ts.extend_from_slice(&self.ts[self.next..end]);
+            p.values.extend_from_slice(&self.values[self.next..end]);
+            self.next = end;
+            plan.flush_online(p, sink, &mut self.state.summary, progress)?;
+            return Ok(true);
+        }
+        if !self.finished {
+            // Says so when the source has no rows at all, as a function scan's read does.
+            self.finished = true;
+            let state = RunState::done(self.state.summary);
+            plan.finish(state, sink, progress)?;
+        }
+        Ok(false)
+    }
+}
