@@ -6,7 +6,7 @@
 //! tuplestore the scan then reads.
 
 use super::detect::{ResultRows, row_cells};
-use crate::pipeline::on_demand::OnDemand;
+use crate::pipeline::on_demand::{Hold, OnDemand};
 use crate::pipeline::plan::{ScoredRow, Sink};
 use crate::postgres::json_arg::JsonArg;
 use crate::postgres::materialized::Materialized;
@@ -16,9 +16,13 @@ use crate::postgres::streamed_scan::{RowSource, declare_streamable};
 use crate::progress::Progress;
 use crate::score_request::{PlanParts, SqlScoreArgs};
 use anomdet_core::detector::ProbabilityFor;
+use anomdet_core::progress::Total;
 use pgrx::datum::Internal;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
+
+/// detect's `probability` column (0-based).
+const PROBABILITY_COLUMN: usize = 4;
 
 /// The longest series held for scoring on demand: 16 M rows, 256 MiB; a longer one is stored
 /// as the function scan would store it (spilling past `work_mem`).
@@ -120,7 +124,11 @@ impl OwnedArgs {
 
 /// The starter `streamed_scan` calls with a call's arguments: checked and prepared exactly as
 /// the function does.
-fn start(args: &[(pg_sys::Datum, bool)], row_type: pg_sys::TupleDesc) -> Result<Box<dyn RowSource>, ErrorReport> {
+fn start(
+    args: &[(pg_sys::Datum, bool)],
+    row_type: pg_sys::TupleDesc,
+    reads: &[bool],
+) -> Result<Box<dyn RowSource>, ErrorReport> {
     let _path = crate::postgres::search_path::pin();
     let mut owned = OwnedArgs::read(args)?;
     let only_anomalies = crate::error::required("only_anomalies", owned.only_anomalies)?;
@@ -128,13 +136,22 @@ fn start(args: &[(pg_sys::Datum, bool)], row_type: pg_sys::TupleDesc) -> Result<
     let estimate = crate::postgres::row_estimate::rows_of(&source);
     let mut progress = crate::progress::Progress::start("detect", "rows", estimate, Some(source.relid))
         .every(crate::progress::ROWS_BETWEEN_REPORTS);
-    let mut queue = Queue { rows: Vec::new(), next: 0, only_anomalies };
+    // A probability nobody reads is not worked out (unless the detector flags by it).
+    let probability_read = reads.get(PROBABILITY_COLUMN).copied().unwrap_or(true);
+    let mut queue = Queue { rows: Vec::new(), next: 0, only_anomalies, probability_read };
     let plan = parts.with_source(&source);
     let on_workers = crate::pipeline::pushdown::scores_on_workers(&plan)?;
     // Flagged rows only are few: stored as the function stores them, after a read that needs
     // no holding (a plain scan checked to be in time order as it goes).
     let how = match !on_workers && !only_anomalies && OnDemand::suits(&plan) {
-        true => OnDemand::read(&plan, &mut queue, HOLD_AT_MOST, &mut progress)?.map(|o| How::OnDemand(Box::new(o))),
+        true => {
+            let expected = match estimate {
+                Total::Known(n) | Total::About(n) => n as usize,
+                Total::Unknown => 0,
+            };
+            let hold = Hold { expected, at_most: HOLD_AT_MOST };
+            OnDemand::read(&plan, &mut queue, hold, &mut progress)?.map(|o| How::OnDemand(Box::new(o)))
+        }
         false => None,
     };
     let how = match how {
@@ -200,6 +217,7 @@ struct Queue {
     rows: Vec<ScoredRow>,
     next: usize,
     only_anomalies: bool,
+    probability_read: bool,
 }
 
 impl Sink for Queue {
@@ -218,7 +236,11 @@ impl Sink for Queue {
     }
 
     fn probability_for(&self) -> ProbabilityFor {
-        if self.only_anomalies { ProbabilityFor::FlaggedRows } else { ProbabilityFor::EveryRow }
+        match (self.probability_read, self.only_anomalies) {
+            (false, _) => ProbabilityFor::NoRow,
+            (true, true) => ProbabilityFor::FlaggedRows,
+            (true, false) => ProbabilityFor::EveryRow,
+        }
     }
 }
 

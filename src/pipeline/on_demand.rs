@@ -21,6 +21,14 @@ pub struct OnDemand {
     finished: bool,
 }
 
+/// How many rows to make room for, and the most to hold.
+#[derive(Debug, Clone, Copy)]
+pub struct Hold {
+    /// The source's estimated rows (0: unknown), room made for them at once.
+    pub expected: usize,
+    pub at_most: usize,
+}
+
 /// Rows scored per request.
 const CHUNK: usize = 10_000;
 
@@ -31,17 +39,17 @@ impl OnDemand {
         plan.mode == Mode::Online && plan.source.series_column.is_none() && !plan.detector.runs_sql()
     }
 
-    /// Read the series whole. `None` when it has more than `at_most` rows: the caller scores
-    /// it some other way (nothing was handed to `sink`).
+    /// Read the series whole. `None` when it has more than `hold.at_most` rows: the caller
+    /// scores it some other way (nothing was handed to `sink`).
     pub fn read(
         plan: &Plan<'_>,
         sink: &mut dyn Sink,
-        at_most: usize,
+        hold: Hold,
         progress: &mut Progress,
     ) -> Result<Option<OnDemand>, ErrorReport> {
         progress.set_phase("reading rows");
         let select = SeriesSelect { ordered: false, ..SeriesSelect::value_of(plan.source) };
-        let mut state = RunState::holding(at_most);
+        let mut state = RunState::holding(hold.expected.min(hold.at_most), hold.at_most);
         let read = plan.stream(&select.sql(), select.layout(), &mut state, sink, progress);
         if state.too_long {
             progress.restart();

@@ -128,15 +128,17 @@ pub(super) struct RunState {
     require_order: bool,
     /// It was not: the attempt is abandoned.
     out_of_order: bool,
+    /// Holding: room made at once for this many rows (the source's estimate).
+    hold_expected: usize,
     /// Holding: the most rows held; past it the read is abandoned (`too_long`).
     hold_at_most: usize,
     pub(super) too_long: bool,
 }
 
 impl RunState {
-    /// To hold a whole series read in any order, up to `at_most` rows.
-    pub(super) fn holding(at_most: usize) -> RunState {
-        RunState { unordered: true, hold: true, hold_at_most: at_most, ..RunState::default() }
+    /// To hold a whole series read in any order, room made for `expected` rows, up to `at_most`.
+    pub(super) fn holding(expected: usize, at_most: usize) -> RunState {
+        RunState { unordered: true, hold: true, hold_expected: expected, hold_at_most: at_most, ..RunState::default() }
     }
 
     /// Every series done, with these counts.
@@ -324,10 +326,12 @@ impl Plan<'_> {
             };
             scorer.probability_for(sink.probability_for());
             let key = key.map(str::to_owned);
+            // Room for the whole series at once when it is held (no copy as it grows).
+            let room = if state.hold { state.hold_expected } else { 0 };
             state.pending = Some(Pending {
                 key,
-                ts: Vec::new(),
-                values: Vec::new(),
+                ts: Vec::with_capacity(room),
+                values: Vec::with_capacity(room),
                 valid_in_series: 0,
                 scorer,
                 scored: Vec::new(),

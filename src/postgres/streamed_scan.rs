@@ -33,9 +33,13 @@ pub trait RowSource {
 }
 
 /// Starts a call's rows from its evaluated arguments (in the function's argument order,
-/// defaults filled in) and its row type.
-pub type Starter =
-    fn(args: &[(pg_sys::Datum, bool)], row_type: pg_sys::TupleDesc) -> Result<Box<dyn RowSource>, ErrorReport>;
+/// defaults filled in), its row type, and which of its columns the query reads (the others'
+/// values are never looked at: a source may leave them NULL).
+pub type Starter = fn(
+    args: &[(pg_sys::Datum, bool)],
+    row_type: pg_sys::TupleDesc,
+    reads: &[bool],
+) -> Result<Box<dyn RowSource>, ErrorReport>;
 
 const NAME: &CStr = c"anomdet streamed rows";
 
@@ -392,7 +396,10 @@ impl Stream {
             let args = unsafe { self.evaluate_args((*ps).ps_ExprContext) };
             let (starter, row_type) = (self.starter, self.row_type);
             // SAFETY: the query's memory context outlives the scan; switched back on return.
-            let source = unsafe { PgMemoryContexts::For(self.query_memory).switch_to(|_| starter(&args, row_type)) }?;
+            let mut reads = vec![false; self.row_values.len()];
+            self.columns.iter().for_each(|&c| reads[c] = true);
+            let source =
+                unsafe { PgMemoryContexts::For(self.query_memory).switch_to(|_| starter(&args, row_type, &reads)) }?;
             self.described = Some(source.describe());
             self.source = Some(source);
         }

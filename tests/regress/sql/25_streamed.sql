@@ -59,6 +59,14 @@ SELECT label,
        (SELECT count(*) FROM (SELECT * FROM pg_temp.rows_of(sql, false) EXCEPT ALL SELECT * FROM pg_temp.rows_of(sql, true)) x) AS only_stored
 FROM calls ORDER BY label;
 
+-- The probability is worked out only when the query reads it, in the select list or the WHERE
+-- clause alone: the counts at 0.9 are the function scan's.
+SELECT count(*) FILTER (WHERE probability >= 0.9) AS at_90 FROM anomdet.detect('streamed', 'value', 'zscore', mode => 'online');
+SELECT count(*) AS at_90 FROM anomdet.detect('streamed', 'value', 'zscore', mode => 'online') WHERE probability >= 0.9;
+SET anomdet.stream_functions = off;
+SELECT count(*) AS at_90 FROM anomdet.detect('streamed', 'value', 'zscore', mode => 'online') WHERE probability >= 0.9;
+RESET anomdet.stream_functions;
+
 -- In time order as the function returns them, flagged rows where the spike is.
 SELECT ts, round(value::numeric, 2) AS value, is_anomaly
 FROM anomdet.detect('streamed', 'value', 'zscore', mode => 'online') WHERE is_anomaly;
