@@ -50,6 +50,20 @@ SELECT r.name, r.mode, 'every row', r.n,
        pg_temp.time_ms(format('SELECT count(*) FILTER (WHERE is_anomaly) FROM anomdet.detect(%L, %L, %L)',
                               s.rel, 'value', r.name))
 FROM runs r JOIN sizes s USING (n) WHERE r.mode = 'batch' ORDER BY r.name;
+-- Every row out, online: streamed by anomdet's custom scan (the default: one series is scored as
+-- its rows are asked for), then through PostgreSQL's function scan, which stores them all first.
+INSERT INTO bench
+SELECT r.name, r.mode, 'every row, streamed', r.n,
+       pg_temp.time_ms(format('SELECT count(*) FILTER (WHERE is_anomaly) FROM anomdet.detect(%L, %L, %L, mode => %L)',
+                              s.rel, 'value', r.name, r.mode))
+FROM runs r JOIN sizes s USING (n) WHERE r.mode = 'online' AND r.name IN ('zscore', 'ewma', 'iqr', 'mad', 'spot') ORDER BY r.name;
+SET anomdet.stream_functions = off;
+INSERT INTO bench
+SELECT r.name, r.mode, 'every row, function scan', r.n,
+       pg_temp.time_ms(format('SELECT count(*) FILTER (WHERE is_anomaly) FROM anomdet.detect(%L, %L, %L, mode => %L)',
+                              s.rel, 'value', r.name, r.mode))
+FROM runs r JOIN sizes s USING (n) WHERE r.mode = 'online' AND r.name IN ('zscore', 'ewma', 'iqr', 'mad', 'spot') ORDER BY r.name;
+RESET anomdet.stream_functions;
 INSERT INTO bench
 SELECT 'SQL rolling z-score', 'window functions, 60 rows', 'flagged rows', n,
        pg_temp.time_ms(format($q$SELECT count(*) FILTER (WHERE abs(value - m) > 3 * sd) FROM (
