@@ -40,7 +40,7 @@ impl Sink for ResultRows {
             if self.only_anomalies && r.scored.is_anomaly != Some(true) {
                 continue;
             }
-            let cells = row_cells(series_cell, r)?;
+            let cells = row_cells(series_cell, r);
             if self.with_probability {
                 self.out.put(&cells.map(|c| c.0), &cells.map(|c| c.1));
             } else {
@@ -58,23 +58,25 @@ impl Sink for ResultRows {
 
 /// One row of `detect`'s result, its nine columns as (datum, is NULL): ts, series, value, score,
 /// probability, is_anomaly, expected, lower_bound, upper_bound.
-pub(super) fn row_cells(
-    series: (pg_sys::Datum, bool),
-    r: &ScoredRow,
-) -> Result<[(pg_sys::Datum, bool); 9], ErrorReport> {
-    let s = r.scored;
-    let ts = TimestampWithTimeZone::try_from(r.ts).map_err(crate::error::internal)?;
-    Ok([
-        (ts.into_datum().unwrap_or_else(pg_sys::Datum::null), false),
-        series,
-        float8(r.value),
-        float8(s.score),
-        float8(s.probability),
-        boolean(s.is_anomaly),
-        float8(s.expected),
-        float8(s.lower),
-        float8(s.upper),
-    ])
+pub(super) fn row_cells(series: (pg_sys::Datum, bool), r: &ScoredRow) -> [(pg_sys::Datum, bool); 9] {
+    std::array::from_fn(|column| row_cell(column, series, r))
+}
+
+/// Column `column` (0-based) of `row_cells`, alone: a query may read only some.
+pub(super) fn row_cell(column: usize, series: (pg_sys::Datum, bool), r: &ScoredRow) -> (pg_sys::Datum, bool) {
+    let s = &r.scored;
+    match column {
+        // A timestamptz is its microseconds, passed by value; `ts` was read from one.
+        0 => (pg_sys::Datum::from(r.ts), false),
+        1 => series,
+        2 => float8(r.value),
+        3 => float8(s.score),
+        4 => float8(s.probability),
+        5 => boolean(s.is_anomaly),
+        6 => float8(s.expected),
+        7 => float8(s.lower),
+        _ => float8(s.upper),
+    }
 }
 
 /// Score `value_column` of `source` with a detector and return one row per source row, with

@@ -5,7 +5,7 @@
 //! registered detector, a series too long to hold) is scored as the function does it, into a
 //! tuplestore the scan then reads.
 
-use super::detect::{ResultRows, row_cells};
+use super::detect::{ResultRows, row_cell};
 use crate::pipeline::on_demand::{Hold, OnDemand};
 use crate::pipeline::plan::{ScoredRow, Sink};
 use crate::postgres::json_arg::JsonArg;
@@ -158,10 +158,13 @@ fn start(
         Some(how) => how,
         None => How::Stored(Stored::score(&plan, on_workers, row_type, only_anomalies, &mut progress)?),
     };
-    Ok(Box::new(DetectRows { source, parts, progress, how, queue }))
+    let read_columns = (0..reads.len()).filter(|&c| reads[c]).collect();
+    Ok(Box::new(DetectRows { source, parts, progress, how, queue, read_columns }))
 }
 
 struct DetectRows {
+    /// The columns the query reads (0-based).
+    read_columns: Vec<usize>,
     source: Source,
     parts: PlanParts,
     progress: Progress,
@@ -190,10 +193,9 @@ impl RowSource for DetectRows {
         }
         let row = &self.queue.rows[self.queue.next];
         self.queue.next += 1;
-        // One series: its column is NULL.
-        for (i, (value, null)) in row_cells((pg_sys::Datum::null(), true), row)?.into_iter().enumerate() {
-            values[i] = value;
-            nulls[i] = null;
+        // Only the columns the query reads; one series, so its column is NULL.
+        for &column in &self.read_columns {
+            (values[column], nulls[column]) = row_cell(column, (pg_sys::Datum::null(), true), row);
         }
         Ok(true)
     }

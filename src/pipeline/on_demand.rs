@@ -1,9 +1,9 @@
-//! Scored rows made as they are asked for: what `detect`'s streamed scan
-//! (`postgres::detect_scan`) pulls. The source's one series is read whole, as batch mode reads
-//! it (a plain scan, put in time order in memory: 16 bytes a row), then scored online a chunk at
-//! a time as rows are asked for, so no scored row is ever stored. Every check and every score
-//! is the plan's own (`Plan::take_row`, `Plan::flush_online`): the rows are the rows `detect`
-//! returns through a function scan, in the same order.
+//! Scored rows made as they are asked for: what `detect`'s streamed scan pulls
+//! (`api::detect_streamed`, `postgres::streamed_scan`). The source's one series is read whole,
+//! as batch mode reads it (a plain scan, put in time order in memory: 16 bytes a row), then
+//! scored online a chunk at a time as rows are asked for, so no scored row is ever stored. Every
+//! check and every score is the plan's own (`Plan::take_row`, `Plan::flush_range`): the rows are
+//! the rows `detect` returns through a function scan, in the same order.
 
 use super::plan::{Plan, RunState, Sink};
 use crate::postgres::series_select::SeriesSelect;
@@ -13,9 +13,8 @@ use pgrx::pg_sys::panic::ErrorReport;
 
 /// A series held for scoring on demand.
 pub struct OnDemand {
+    /// The held series is the pending series' buffer, scored range by range in place.
     state: RunState,
-    ts: Vec<i64>,
-    values: Vec<Option<f64>>,
     /// The first held row not yet scored.
     next: usize,
     finished: bool,
@@ -56,16 +55,14 @@ impl OnDemand {
             return Ok(None);
         }
         read?;
-        let (mut ts, mut values) = (Vec::new(), Vec::new());
         if let Some(p) = state.pending.as_mut() {
             plan.put_in_time_order(p)?;
             plan.check_held_values(p)?;
             plan.check_length(p)?;
             plan.check_memory(p)?;
             state.summary.series += 1;
-            (ts, values) = (std::mem::take(&mut p.ts), std::mem::take(&mut p.values));
         }
-        Ok(Some(OnDemand { state, ts, values, next: 0, finished: false }))
+        Ok(Some(OnDemand { state, next: 0, finished: false }))
     }
 
     /// Score the next chunk into `sink` (which may keep none of it: flagged rows only); false
@@ -76,14 +73,12 @@ impl OnDemand {
         sink: &mut dyn Sink,
         progress: &mut Progress,
     ) -> Result<bool, ErrorReport> {
-        let end = (self.next + CHUNK).min(self.ts.len());
         if let Some(p) = self.state.pending.as_mut()
-            && self.next < end
+            && self.next < p.ts.len()
         {
-            p.ts.extend_from_slice(&self.ts[self.next..end]);
-            p.values.extend_from_slice(&self.values[self.next..end]);
-            self.next = end;
-            plan.flush_online(p, sink, &mut self.state.summary, progress)?;
+            let range = self.next..(self.next + CHUNK).min(p.ts.len());
+            self.next = range.end;
+            plan.flush_range(p, range, sink, &mut self.state.summary, progress)?;
             return Ok(true);
         }
         if !self.finished {

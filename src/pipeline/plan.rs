@@ -400,26 +400,41 @@ impl Plan<'_> {
         summary: &mut Summary,
         progress: &mut Progress,
     ) -> Result<(), ErrorReport> {
+        let emitted = self.flush_range(p, 0..p.ts.len(), sink, summary, progress);
+        p.ts.clear();
+        p.values.clear();
+        emitted
+    }
+
+    /// Online: score the buffered rows in `range` and send them on (a held series is scored
+    /// range by range, in place).
+    pub(super) fn flush_range(
+        &self,
+        p: &mut Pending,
+        range: std::ops::Range<usize>,
+        sink: &mut dyn Sink,
+        summary: &mut Summary,
+        progress: &mut Progress,
+    ) -> Result<(), ErrorReport> {
         let mut rows = std::mem::take(&mut p.scored);
         rows.clear();
+        let (ts, values) = (&p.ts[range.clone()], &p.values[range]);
         if self.model.is_some() {
             // A model scores with what it learnt (online models keep learning within the call).
-            let scores = p.scorer.score_fitted(&p.values);
-            rows.extend(p.ts.iter().zip(&p.values).zip(scores).map(|((&ts, &value), scored)| ScoredRow {
+            let scores = p.scorer.score_fitted(values);
+            rows.extend(ts.iter().zip(values).zip(scores).map(|((&ts, &value), scored)| ScoredRow {
                 ts,
                 value,
                 scored,
             }));
         } else {
-            for (i, (&ts, &value)) in p.ts.iter().zip(&p.values).enumerate() {
+            for (i, (&ts, &value)) in ts.iter().zip(values).enumerate() {
                 anomdet_core::interrupt::check_every(i);
                 rows.push(ScoredRow { ts, value, scored: p.scorer.update(value) });
             }
         }
         let emitted = self.emit(p.key.as_deref(), &rows, sink, summary, progress);
         p.scored = rows;
-        p.ts.clear();
-        p.values.clear();
         emitted
     }
 

@@ -29,8 +29,16 @@ unsafe extern "C-unwind" fn receive(slot: *mut pg_sys::TupleTableSlot, this: *mu
         let receiver = &mut *(this as *mut Receiver);
         let n = (*(*slot).tts_tupleDescriptor).natts as usize;
         // Projected rows arrive fully deformed; only call out when some attributes are not.
+        // The slot's own deforming, called directly: a guarded FFI call per row costs more. It
+        // cannot fail on a tuple the executor just read; attributes it leaves missing (a column
+        // added later with a default) go through PostgreSQL's full path.
         if ((*slot).tts_nvalid as usize) < n {
-            pg_sys::slot_getallattrs(slot);
+            if let Some(deform) = (*(*slot).tts_ops).getsomeattrs {
+                deform(slot, n as i32);
+            }
+            if ((*slot).tts_nvalid as usize) < n {
+                pg_sys::slot_getallattrs(slot);
+            }
         }
         let values = std::slice::from_raw_parts((*slot).tts_values, n);
         let nulls = std::slice::from_raw_parts((*slot).tts_isnull, n);

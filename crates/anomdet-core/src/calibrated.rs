@@ -46,10 +46,12 @@ impl Calibrated {
     /// detector makes it comparable over time).
     fn judge_and_learn(&mut self, mut s: Scored) -> Scored {
         if s.score.is_some() {
-            let comparable = self.inner.comparable(&s);
             if self.probability_read(&s) {
-                s.probability = comparable.and_then(|c| self.calibration.judge(c));
-            } else if let Some(c) = comparable {
+                s.probability = self.inner.comparable(&s).and_then(|c| self.calibration.judge(c));
+            } else if self.probability_for != ProbabilityFor::NoRow
+                && let Some(c) = self.inner.comparable(&s)
+            {
+                // Learnt for the flagged rows still to come.
                 self.calibration.learn(c);
             }
         }

@@ -12,7 +12,9 @@ pub enum ProbabilityFor {
     EveryRow,
     /// Only flagged rows are kept (`only_anomalies`).
     FlaggedRows,
-    /// None is kept (a caller with no probability column).
+    /// None is read, and none will be in this call's life: the scores are not even learnt (a
+    /// caller with no probability column, or a query that does not read it). Not for a
+    /// detector whose state is saved afterwards: its histogram would miss these scores.
     NoRow,
 }
 
