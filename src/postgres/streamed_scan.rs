@@ -335,7 +335,8 @@ unsafe extern "C-unwind" fn begin(node: *mut pg_sys::CustomScanState, estate: *m
 unsafe extern "C-unwind" fn exec(node: *mut pg_sys::CustomScanState) -> *mut pg_sys::TupleTableSlot {
     // SAFETY: our node, begun.
     unsafe {
-        if (*node).ss.ps.qual.is_null() && (*node).ss.ps.ps_ProjInfo.is_null() {
+        let rechecking = !(*(*node).ss.ps.state).es_epq_active.is_null();
+        if (*node).ss.ps.qual.is_null() && (*node).ss.ps.ps_ProjInfo.is_null() && !rechecking {
             // Nothing to filter or compute: the scan tuple is the row (no call into ExecScan).
             return next_row(&mut (*node).ss);
         }

@@ -89,6 +89,18 @@ EXECUTE flagged('streamed_shuffled', 'ewma');
 RESET plan_cache_mode;
 SELECT t.name, (SELECT count(*) FROM anomdet.detect(t.name::regclass, 'value', 'zscore', mode => 'online') d WHERE d.is_anomaly) AS flagged
 FROM (VALUES ('streamed'), ('streamed_shuffled')) t(name) ORDER BY 1;
+-- Scanned again with the same arguments, as the inner side of a nested loop: each pass starts over.
+SET enable_hashjoin = off; SET enable_mergejoin = off; SET enable_material = off;
+SELECT count(*) AS matched FROM (SELECT ts FROM streamed ORDER BY ts LIMIT 5) s
+JOIN anomdet.detect('streamed', 'value', 'zscore', mode => 'online') d ON d.ts = s.ts;
+RESET enable_hashjoin; RESET enable_mergejoin; RESET enable_material;
+-- UPDATE ... FROM detect(...) keeps the function scan (the update re-checks rows by a whole-row copy).
+CREATE TABLE streamed_flags AS SELECT ts, false AS flagged FROM streamed;
+EXPLAIN (COSTS OFF) UPDATE streamed_flags f SET flagged = d.is_anomaly
+FROM anomdet.detect('streamed', 'value', 'zscore', mode => 'online') d WHERE f.ts = d.ts;
+UPDATE streamed_flags f SET flagged = d.is_anomaly
+FROM anomdet.detect('streamed', 'value', 'zscore', mode => 'online') d WHERE f.ts = d.ts;
+SELECT count(*) FILTER (WHERE flagged) AS flagged FROM streamed_flags;
 BEGIN;
 DECLARE rows_out SCROLL CURSOR FOR SELECT ts, is_anomaly FROM anomdet.detect('streamed', 'value', 'zscore', mode => 'online');
 FETCH 2 FROM rows_out;
