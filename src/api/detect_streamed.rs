@@ -232,6 +232,17 @@ impl Sink for Queue {
         Ok(())
     }
 
+    fn accept_owned(&mut self, series: Option<&str>, rows: &mut Vec<ScoredRow>) -> Result<(), ErrorReport> {
+        if self.only_anomalies || self.next < self.rows.len() {
+            return self.accept(series, rows);
+        }
+        // Nothing waiting: the chunk becomes the queue, and the old buffer goes back for reuse.
+        std::mem::swap(&mut self.rows, rows);
+        rows.clear();
+        self.next = 0;
+        Ok(())
+    }
+
     fn reset(&mut self) {
         self.rows.clear();
         self.next = 0;

@@ -106,6 +106,12 @@ pub trait Sink {
         false
     }
 
+    /// A chunk given away whole: a sink that keeps rows as they are may swap them into its own
+    /// buffer instead of copying them, leaving its old one (emptied) in `rows`.
+    fn accept_owned(&mut self, series: Option<&str>, rows: &mut Vec<ScoredRow>) -> Result<(), ErrorReport> {
+        self.accept(series, rows)
+    }
+
     /// Forget everything accepted so far (a speculative read is being retried).
     fn reset(&mut self) {}
 
@@ -433,9 +439,26 @@ impl Plan<'_> {
                 rows.push(ScoredRow { ts, value, scored: p.scorer.update(value) });
             }
         }
-        let emitted = self.emit(p.key.as_deref(), &rows, sink, summary, progress);
+        let emitted = self.emit_owned(p.key.as_deref(), &mut rows, sink, summary, progress);
         p.scored = rows;
         emitted
+    }
+
+    /// `emit`, the chunk given away whole when all of it is kept (`Sink::accept_owned`).
+    fn emit_owned(
+        &self,
+        key: Option<&str>,
+        rows: &mut Vec<ScoredRow>,
+        sink: &mut dyn Sink,
+        summary: &mut Summary,
+        progress: &mut Progress,
+    ) -> Result<(), ErrorReport> {
+        if rows.first().is_none_or(|r| self.source.range.keeps(r.ts)) {
+            progress.advance(rows.len() as u64);
+            count(rows, summary);
+            return sink.accept_owned(key, rows);
+        }
+        self.emit(key, rows, sink, summary, progress)
     }
 
     /// Hand scored rows on, without the warm-up rows read before a time range's start.
