@@ -34,3 +34,16 @@ pub fn in_background_worker() -> bool {
         worker
     }
 }
+
+/// Whether a planner set of relations is empty (PostgreSQL 16 on keeps an empty set as NULL
+/// only; 15 may keep one of zero words).
+///
+/// # Safety
+/// `set` must be a valid Bitmapset or NULL.
+pub unsafe fn relids_empty(set: *mut pg_sys::Bitmapset) -> bool {
+    #[cfg(feature = "pg15")]
+    // SAFETY: the caller's valid set.
+    return unsafe { pg_sys::bms_is_empty(set) };
+    #[cfg(not(feature = "pg15"))]
+    return set.is_null();
+}

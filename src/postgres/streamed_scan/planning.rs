@@ -50,7 +50,7 @@ unsafe fn streamed_call(
         if (*rte).rtekind != pg_sys::RTEKind::RTE_FUNCTION
             || (*rte).funcordinality
             || (*rel).reloptkind != pg_sys::RelOptKind::RELOPT_BASEREL
-            || !no_relids((*rel).lateral_relids)
+            || !crate::postgres::pg_version::relids_empty((*rel).lateral_relids)
         {
             return None;
         }
@@ -67,15 +67,6 @@ unsafe fn streamed_call(
         }
         Some(expr)
     }
-}
-
-/// An empty set of relations (PostgreSQL 16 on keeps an empty set as NULL only).
-unsafe fn no_relids(set: *mut pg_sys::Bitmapset) -> bool {
-    #[cfg(feature = "pg15")]
-    // SAFETY: a planner Bitmapset (or NULL).
-    return unsafe { pg_sys::bms_is_empty(set) };
-    #[cfg(not(feature = "pg15"))]
-    return set.is_null();
 }
 
 /// Whether every column the query reads of `rel` is a plain column of the call (no whole-row
