@@ -1,6 +1,6 @@
 //! `detect(...)` in FROM, streamed (`postgres::streamed_scan`): the same rows as the function
 //! scan, handed on as they are scored instead of stored first. One series scored online, every
-//! row returned, is held as read (16 bytes a row) and scored a chunk at a time as rows are asked
+//! row returned, is held as read (24 bytes a row) and scored a chunk at a time as rows are asked
 //! for (`pipeline::on_demand`); everything else (`only_anomalies`, batch mode, several series, a
 //! registered detector, a series too long to hold) is scored as the function does it, into a
 //! tuplestore the scan then reads.
@@ -24,9 +24,9 @@ use pgrx::prelude::*;
 /// detect's `probability` column (0-based).
 const PROBABILITY_COLUMN: usize = 4;
 
-/// The longest series held for scoring on demand: 16 M rows, 256 MiB; a longer one is stored
+/// The longest series held for scoring on demand: 8 M rows, 192 MiB; a longer one is stored
 /// as the function scan would store it (spilling past `work_mem`).
-const HOLD_AT_MOST: usize = 16 << 20;
+const HOLD_AT_MOST: usize = 8 << 20;
 
 /// `detect`'s planner support function. Its only work: PostgreSQL calls it while planning a
 /// call of `detect`, which loads this library (and its planner hook) and tells the hook which
@@ -141,14 +141,15 @@ fn start(
     let mut queue = Queue { rows: Vec::new(), next: 0, only_anomalies, probability_read };
     let plan = parts.with_source(&source);
     let on_workers = crate::pipeline::pushdown::scores_on_workers(&plan)?;
+    let expected = match estimate {
+        Total::Known(n) | Total::About(n) => n as usize,
+        Total::Unknown => 0,
+    };
     // Flagged rows only are few: stored as the function stores them, after a read that needs
-    // no holding (a plain scan checked to be in time order as it goes).
-    let how = match !on_workers && !only_anomalies && OnDemand::suits(&plan) {
+    // no holding (a plain scan checked to be in time order as it goes). A table estimated
+    // longer than can be held is not read twice.
+    let how = match !on_workers && !only_anomalies && expected <= HOLD_AT_MOST && OnDemand::suits(&plan) {
         true => {
-            let expected = match estimate {
-                Total::Known(n) | Total::About(n) => n as usize,
-                Total::Unknown => 0,
-            };
             let hold = Hold { expected, at_most: HOLD_AT_MOST };
             OnDemand::read(&plan, &mut queue, hold, &mut progress)?.map(|o| How::OnDemand(Box::new(o)))
         }

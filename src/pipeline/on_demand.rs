@@ -1,6 +1,6 @@
 //! Scored rows made as they are asked for: what `detect`'s streamed scan pulls
 //! (`api::detect_streamed`, `postgres::streamed_scan`). The source's one series is read whole,
-//! as batch mode reads it (a plain scan, put in time order in memory: 16 bytes a row), then
+//! as batch mode reads it (a plain scan, put in time order in memory: 24 bytes a row), then
 //! scored online a chunk at a time as rows are asked for, so no scored row is ever stored. Every
 //! check and every score is the plan's own (`Plan::take_row`, `Plan::flush_range`): the rows are
 //! the rows `detect` returns through a function scan, in the same order.
