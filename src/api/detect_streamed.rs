@@ -138,7 +138,7 @@ fn start(
         .every(crate::progress::ROWS_BETWEEN_REPORTS);
     // A probability nobody reads is not worked out (unless the detector flags by it).
     let probability_read = reads.get(PROBABILITY_COLUMN).copied().unwrap_or(true);
-    let mut queue = Queue { rows: Vec::new(), next: 0, only_anomalies, probability_read };
+    let mut queue = Queue { rows: Vec::new(), next: 0, probability_read };
     let plan = parts.with_source(&source);
     let on_workers = crate::pipeline::pushdown::scores_on_workers(&plan)?;
     let expected = match estimate {
@@ -215,26 +215,22 @@ impl RowSource for DetectRows {
     }
 }
 
-/// Scored rows waiting to be asked for: one chunk's, the flagged ones only when so asked.
+/// Scored rows waiting to be asked for: one chunk's, every row of it (a call for flagged rows
+/// only is stored instead: `start`).
 struct Queue {
     rows: Vec<ScoredRow>,
     next: usize,
-    only_anomalies: bool,
     probability_read: bool,
 }
 
 impl Sink for Queue {
     fn accept(&mut self, _series: Option<&str>, rows: &[ScoredRow]) -> Result<(), ErrorReport> {
-        if self.only_anomalies {
-            self.rows.extend(rows.iter().filter(|r| r.scored.is_anomaly == Some(true)));
-        } else {
-            self.rows.extend_from_slice(rows);
-        }
+        self.rows.extend_from_slice(rows);
         Ok(())
     }
 
     fn accept_owned(&mut self, series: Option<&str>, rows: &mut Vec<ScoredRow>) -> Result<(), ErrorReport> {
-        if self.only_anomalies || self.next < self.rows.len() {
+        if self.next < self.rows.len() {
             return self.accept(series, rows);
         }
         // Nothing waiting: the chunk becomes the queue, and the old buffer goes back for reuse.
@@ -250,11 +246,7 @@ impl Sink for Queue {
     }
 
     fn probability_for(&self) -> ProbabilityFor {
-        match (self.probability_read, self.only_anomalies) {
-            (false, _) => ProbabilityFor::NoRow,
-            (true, true) => ProbabilityFor::FlaggedRows,
-            (true, false) => ProbabilityFor::EveryRow,
-        }
+        if self.probability_read { ProbabilityFor::EveryRow } else { ProbabilityFor::NoRow }
     }
 }
 

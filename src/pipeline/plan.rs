@@ -180,10 +180,15 @@ impl Plan<'_> {
         self.mode == Mode::Batch && self.source.series_column.is_none()
     }
 
+    /// The state a read starts from: unordered when it reads a plain scan to sort in memory.
+    fn fresh_state(&self) -> RunState {
+        RunState { unordered: self.reads_unordered(), ..RunState::default() }
+    }
+
     /// Score the source into the sink here, counting rows read in `progress` (callers go
     /// through `pushdown::score_where_rows_live`, which sends a Citus table's series to its workers).
     pub fn run(&self, sink: &mut dyn Sink, progress: &mut Progress) -> Result<Summary, ErrorReport> {
-        let mut state = RunState { unordered: self.reads_unordered(), ..RunState::default() };
+        let mut state = self.fresh_state();
         progress.set_phase("reading rows");
         let select = SeriesSelect { ordered: !self.reads_unordered(), ..SeriesSelect::value_of(self.source) };
         let (sql, layout) = (select.sql(), select.layout());
@@ -215,7 +220,7 @@ impl Plan<'_> {
                 if state.out_of_order {
                     sink.reset();
                     progress.restart();
-                    state = RunState { unordered: self.reads_unordered(), ..RunState::default() };
+                    state = self.fresh_state();
                 } else {
                     first?;
                     return self.finish(state, sink, progress);
@@ -235,7 +240,7 @@ impl Plan<'_> {
         sink: &mut dyn Sink,
         progress: &mut Progress,
     ) -> Result<Summary, ErrorReport> {
-        let mut state = RunState { unordered: self.reads_unordered(), ..RunState::default() };
+        let mut state = self.fresh_state();
         for (ts, value) in rows {
             self.take_row(&mut state, sink, progress, ts, value, key)?;
         }

@@ -23,14 +23,7 @@ impl Materialized {
         unsafe {
             pg_sys::InitMaterializedSRF(fcinfo, 0);
             let rsinfo = (*fcinfo).resultinfo as *mut pg_sys::ReturnSetInfo;
-            let m = Materialized { store: (*rsinfo).setResult, desc: (*rsinfo).setDesc };
-            if m.store.is_null() || m.desc.is_null() || (*m.desc).natts as usize != columns {
-                return Err(crate::error::internal(format!(
-                    "materialized result: expected {columns} columns, the call declares {}",
-                    if m.desc.is_null() { 0 } else { (*m.desc).natts }
-                )));
-            }
-            Ok(m)
+            Materialized::over((*rsinfo).setResult, (*rsinfo).setDesc, columns)
         }
     }
 
@@ -47,7 +40,7 @@ impl Materialized {
         let natts = if desc.is_null() { 0 } else { unsafe { (*desc).natts } };
         if store.is_null() || natts as usize != columns {
             return Err(crate::error::internal(format!(
-                "stored rows: expected {columns} columns, the row type has {natts}"
+                "result rows: expected {columns} columns, the row type has {natts}"
             )));
         }
         Ok(Materialized { store, desc })
