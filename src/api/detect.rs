@@ -16,7 +16,11 @@ use pgrx::prelude::*;
 pub(super) struct ResultRows {
     pub(super) out: Materialized,
     pub(super) only_anomalies: bool,
+    /// The rows have a probability column (0.2.0's have none).
     pub(super) with_probability: bool,
+    /// Someone reads it: else it is left NULL and never worked out (a streamed query that
+    /// does not read it; a call keeps no state, so nothing else would see it).
+    pub(super) probability_read: bool,
 }
 
 impl Sink for ResultRows {
@@ -25,7 +29,7 @@ impl Sink for ResultRows {
     }
 
     fn probability_for(&self) -> ProbabilityFor {
-        match (self.with_probability, self.only_anomalies) {
+        match (self.with_probability && self.probability_read, self.only_anomalies) {
             (false, _) => ProbabilityFor::NoRow,
             (true, true) => ProbabilityFor::FlaggedRows,
             (true, false) => ProbabilityFor::EveryRow,
@@ -172,7 +176,7 @@ pub(super) unsafe fn detect_into(
     let (source, parts) = args.prepare()?;
     let columns = if with_probability { 9 } else { 8 };
     let out = unsafe { Materialized::start(fcinfo, columns)? };
-    let mut sink = ResultRows { out, only_anomalies, with_probability };
+    let mut sink = ResultRows { out, only_anomalies, with_probability, probability_read: with_probability };
     let estimate = crate::postgres::row_estimate::rows_of(&source);
     let mut progress = crate::progress::Progress::start("detect", "rows", estimate, Some(source.relid))
         .every(crate::progress::ROWS_BETWEEN_REPORTS);

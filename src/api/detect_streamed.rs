@@ -157,7 +157,7 @@ fn start(
     };
     let how = match how {
         Some(how) => how,
-        None => How::Stored(Stored::score(&plan, on_workers, row_type, only_anomalies, &mut progress)?),
+        None => How::Stored(Stored::score(&plan, on_workers, row_type, only_anomalies, probability_read, &mut progress)?),
     };
     let read_columns = (0..reads.len()).filter(|&c| reads[c]).collect();
     Ok(Box::new(DetectRows { source, parts, progress, how, queue, read_columns }))
@@ -262,13 +262,14 @@ impl Stored {
         on_workers: bool,
         row_type: pg_sys::TupleDesc,
         only_anomalies: bool,
+        probability_read: bool,
         progress: &mut Progress,
     ) -> Result<Stored, ErrorReport> {
         // SAFETY: a tuplestore in the query's memory, of detect's row type (checked by `over`).
         unsafe {
             let store = pg_sys::tuplestore_begin_heap(false, false, pg_sys::work_mem);
             let out = Materialized::over(store, row_type, 9)?;
-            let mut sink = ResultRows { out, only_anomalies, with_probability: true };
+            let mut sink = ResultRows { out, only_anomalies, with_probability: true, probability_read };
             crate::pipeline::pushdown::score_where(plan, on_workers, &mut sink, progress)?;
             let slot = pg_sys::MakeSingleTupleTableSlot(row_type, &pg_sys::TTSOpsMinimalTuple);
             Ok(Stored { store, slot })

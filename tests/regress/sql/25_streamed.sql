@@ -72,6 +72,16 @@ SELECT count(*) AS at_90 FROM anomdet.detect('streamed', 'value', 'zscore', mode
 SET anomdet.stream_functions = off;
 SELECT count(*) AS at_90 FROM anomdet.detect('streamed', 'value', 'zscore', mode => 'online') WHERE probability >= 0.9;
 RESET anomdet.stream_functions;
+-- Flagged rows only (scored first and stored): their probabilities where read, in the WHERE
+-- clause or an ORDER BY alone, are the function scan's; where not read, the rows are the same.
+SELECT count(*) AS flagged_at_99 FROM anomdet.detect('streamed', 'value', 'ewma', mode => 'online', params => '{"threshold": 2}', only_anomalies => true) WHERE probability >= 0.99;
+SELECT string_agg(ts::text, ',') AS least_probable FROM (SELECT ts FROM anomdet.detect('streamed', 'value', 'ewma', mode => 'online', params => '{"threshold": 2}', only_anomalies => true) ORDER BY probability, ts LIMIT 3) x;
+SELECT count(*) AS flagged FROM anomdet.detect('streamed', 'value', 'ewma', mode => 'online', params => '{"threshold": 2}', only_anomalies => true);
+SET anomdet.stream_functions = off;
+SELECT count(*) AS flagged_at_99 FROM anomdet.detect('streamed', 'value', 'ewma', mode => 'online', params => '{"threshold": 2}', only_anomalies => true) WHERE probability >= 0.99;
+SELECT string_agg(ts::text, ',') AS least_probable FROM (SELECT ts FROM anomdet.detect('streamed', 'value', 'ewma', mode => 'online', params => '{"threshold": 2}', only_anomalies => true) ORDER BY probability, ts LIMIT 3) x;
+SELECT count(*) AS flagged FROM anomdet.detect('streamed', 'value', 'ewma', mode => 'online', params => '{"threshold": 2}', only_anomalies => true);
+RESET anomdet.stream_functions;
 
 -- In time order as the function returns them, flagged rows where the spike is.
 SELECT ts, round(value::numeric, 2) AS value, is_anomaly
