@@ -74,7 +74,12 @@ impl SeriesScorer {
     pub fn score_whole(&mut self, values: &[Option<f64>], series: &str) -> Result<Vec<Scored>, ErrorReport> {
         let valid: Vec<f64> = values.iter().flatten().copied().filter(|v| v.is_finite()).collect();
         self.chosen.check_memory_of(&valid, series)?;
-        let mut scores = self.detector.score_batch(&valid).into_iter();
+        let scores = self.detector.score_batch(&valid);
+        if valid.len() == values.len() {
+            // Every value usable (the usual case): the scores are already row for row.
+            return Ok(scores);
+        }
+        let mut scores = scores.into_iter();
         Ok(values
             .iter()
             .map(

@@ -4,7 +4,7 @@
 //! mode from every score of the series; a model carries the histogram of its training scores
 //! and goes on learning from the scores of the values it is given.
 
-use crate::calibration::{Calibration, shares_below};
+use crate::calibration::{Calibration, shares_below, shares_below_at};
 use crate::detector::{Detector, ProbabilityFor, Scored, online_pass};
 use crate::state::StateError;
 
@@ -79,12 +79,28 @@ impl Detector for Calibrated {
         self.probability_for = rows;
     }
 
+    /// Each probability is the score's share of the whole series' scores: worked out for the
+    /// rows whose probability is read (all of them when flags come from it), the flagged few
+    /// without sorting the series (`shares_below_at`).
     fn score_batch(&mut self, xs: &[f64]) -> Vec<Scored> {
         let mut out = self.inner.score_batch(xs);
-        let shares = shares_below(&out.iter().map(|s| s.score).collect::<Vec<_>>());
-        for (s, p) in out.iter_mut().zip(shares) {
-            s.probability = p;
-            *s = self.flagged(*s);
+        let rows = if self.flag_at.is_some() { ProbabilityFor::EveryRow } else { self.probability_for };
+        match rows {
+            ProbabilityFor::EveryRow => {
+                let shares = shares_below(&out.iter().map(|s| s.score).collect::<Vec<_>>());
+                for (s, p) in out.iter_mut().zip(shares) {
+                    s.probability = p;
+                    *s = self.flagged(*s);
+                }
+            }
+            ProbabilityFor::FlaggedRows => {
+                let flagged: Vec<usize> = (0..out.len()).filter(|&i| out[i].is_anomaly == Some(true)).collect();
+                let shares = shares_below_at(&out.iter().map(|s| s.score).collect::<Vec<_>>(), &flagged);
+                for (i, p) in flagged.into_iter().zip(shares) {
+                    out[i].probability = p;
+                }
+            }
+            ProbabilityFor::NoRow => {}
         }
         out
     }
@@ -164,6 +180,35 @@ mod tests {
             assert_eq!(f.probability.map(f64::to_bits), expected.map(f64::to_bits));
             assert_eq!(n.probability, None);
         }
+    }
+
+    #[test]
+    fn batch_leaves_out_only_probabilities_not_read() {
+        let info = find_detector("zscore").unwrap();
+        let params = info.parse_params(Some(&serde_json::json!({"threshold": 2.5}))).unwrap();
+        let run = |rows| {
+            let mut d = info.build_calibrated(&params);
+            d.probability_for(rows);
+            d.score_batch(&series())
+        };
+        let (every, flagged, none) =
+            (run(ProbabilityFor::EveryRow), run(ProbabilityFor::FlaggedRows), run(ProbabilityFor::NoRow));
+        assert!(every.iter().filter(|s| s.is_anomaly == Some(true)).count() >= 10);
+        for ((e, f), n) in every.iter().zip(&flagged).zip(&none) {
+            assert_eq!((e.score, e.is_anomaly), (f.score, f.is_anomaly));
+            assert_eq!((e.score, e.is_anomaly), (n.score, n.is_anomaly));
+            let expected = if e.is_anomaly == Some(true) { e.probability } else { None };
+            assert_eq!(f.probability.map(f64::to_bits), expected.map(f64::to_bits));
+            assert_eq!(n.probability, None);
+        }
+        // Flags that come from the probability need every one, whatever is read.
+        let by_probability = info.parse_params(Some(&serde_json::json!({"probability": 0.99}))).unwrap();
+        let flags = |rows| {
+            let mut d = info.build_calibrated(&by_probability);
+            d.probability_for(rows);
+            d.score_batch(&series()).iter().map(|s| (s.is_anomaly, s.probability.map(f64::to_bits))).collect::<Vec<_>>()
+        };
+        assert_eq!(flags(ProbabilityFor::NoRow), flags(ProbabilityFor::EveryRow));
     }
 
     #[test]
