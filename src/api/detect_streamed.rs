@@ -157,7 +157,9 @@ fn start(
     };
     let how = match how {
         Some(how) => how,
-        None => How::Stored(Stored::score(&plan, on_workers, row_type, only_anomalies, probability_read, &mut progress)?),
+        None => {
+            How::Stored(Stored::score(&plan, on_workers, row_type, only_anomalies, probability_read, &mut progress)?)
+        }
     };
     let read_columns = (0..reads.len()).filter(|&c| reads[c]).collect();
     Ok(Box::new(DetectRows { source, parts, progress, how, queue, read_columns }))

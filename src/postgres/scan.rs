@@ -110,7 +110,10 @@ unsafe extern "C-unwind" fn deliver_batch(this: *mut Receiver) -> bool {
 
 /// Each row copied into the batch. Not guarded, and so written to be unable to panic: raw
 /// copies into room made at startup, and the one call that runs the caller's code guarded.
-unsafe extern "C-unwind" fn receive_batched(slot: *mut pg_sys::TupleTableSlot, this: *mut pg_sys::DestReceiver) -> bool {
+unsafe extern "C-unwind" fn receive_batched(
+    slot: *mut pg_sys::TupleTableSlot,
+    this: *mut pg_sys::DestReceiver,
+) -> bool {
     // SAFETY: as in `receive_one`; `values` and `nulls` hold `BATCH_ROWS * width` entries and
     // `filled < BATCH_ROWS` on entry (a full batch is delivered before returning).
     unsafe {
