@@ -14,7 +14,26 @@ use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use std::ffi::{CString, c_int, c_void};
 
-type OnRow<'a> = dyn FnMut(&[pg_sys::Datum], &[bool]) -> Result<(), ErrorReport> + 'a;
+type OnRows<'a> = dyn FnMut(Rows<'_>) -> Result<(), ErrorReport> + 'a;
+
+/// Rows handed on together: `width` Datums (and NULL flags) per row, row after row.
+#[derive(Clone, Copy)]
+pub struct Rows<'a> {
+    values: &'a [pg_sys::Datum],
+    nulls: &'a [bool],
+    width: usize,
+    count: usize,
+}
+
+impl<'a> Rows<'a> {
+    /// Each row's Datums and NULL flags, in order.
+    pub fn iter(self) -> impl Iterator<Item = (&'a [pg_sys::Datum], &'a [bool])> {
+        (0..self.count).map(move |r| {
+            let at = r * self.width..(r + 1) * self.width;
+            (&self.values[at.clone()], &self.nulls[at])
+        })
+    }
+}
 
 /// Rows in a batch.
 const BATCH_ROWS: usize = 1024;
@@ -23,8 +42,8 @@ const BATCH_ROWS: usize = 1024;
 struct Receiver {
     /// Must come first: PostgreSQL sees only this part.
     base: pg_sys::DestReceiver,
-    /// A `*mut &mut OnRow`: a thin pointer to the caller's closure.
-    on_row: *mut c_void,
+    /// A `*mut &mut OnRows`: a thin pointer to the caller's closure.
+    on_rows: *mut c_void,
     failure: Option<ErrorReport>,
     /// Attributes of a row (set at startup).
     width: usize,
@@ -42,18 +61,18 @@ impl Receiver {
 
     /// Hand on the rows batched so far; false (and `failure` set) when the caller refused one.
     fn deliver(&mut self) -> bool {
-        let (w, n) = (self.width, self.filled);
+        let (count, used) = (self.filled, self.filled * self.width);
         self.filled = 0;
-        // SAFETY: `on_row` is the caller's closure, alive for the query.
-        let on_row = unsafe { &mut *(self.on_row as *mut &mut OnRow) };
-        for r in 0..n {
-            let at = r * w..(r + 1) * w;
-            if let Err(e) = on_row(&self.values[at.clone()], &self.nulls[at]) {
+        // SAFETY: `on_rows` is the caller's closure, alive for the query.
+        let on_rows = unsafe { &mut *(self.on_rows as *mut &mut OnRows) };
+        let rows = Rows { values: &self.values[..used], nulls: &self.nulls[..used], width: self.width, count };
+        match on_rows(rows) {
+            Ok(()) => true,
+            Err(e) => {
                 self.failure = Some(e);
-                return false;
+                false
             }
         }
-        true
     }
 }
 
@@ -88,10 +107,14 @@ unsafe extern "C-unwind" fn receive_one(slot: *mut pg_sys::TupleTableSlot, this:
         let receiver = &mut *(this as *mut Receiver);
         let n = receiver.width;
         deform(slot, n);
-        let values = std::slice::from_raw_parts((*slot).tts_values, n);
-        let nulls = std::slice::from_raw_parts((*slot).tts_isnull, n);
-        let on_row = &mut *(receiver.on_row as *mut &mut OnRow);
-        match on_row(values, nulls) {
+        let rows = Rows {
+            values: std::slice::from_raw_parts((*slot).tts_values, n),
+            nulls: std::slice::from_raw_parts((*slot).tts_isnull, n),
+            width: n,
+            count: 1,
+        };
+        let on_rows = &mut *(receiver.on_rows as *mut &mut OnRows);
+        match on_rows(rows) {
             Ok(()) => true,
             Err(e) => {
                 receiver.failure = Some(e);
@@ -163,7 +186,16 @@ pub fn for_each_row(
     sql: &str,
     mut on_row: impl FnMut(&[pg_sys::Datum], &[bool]) -> Result<(), ErrorReport>,
 ) -> Result<(), ErrorReport> {
-    let mut callback: &mut OnRow = &mut on_row;
+    for_each_batch(sql, |rows| rows.iter().try_for_each(|(values, nulls)| on_row(values, nulls)))
+}
+
+/// Run `sql` as [`for_each_row`] does, handing its rows on a batch at a time (one row at a
+/// time when some attribute is passed by reference), in order.
+pub fn for_each_batch(
+    sql: &str,
+    mut on_rows: impl FnMut(Rows<'_>) -> Result<(), ErrorReport>,
+) -> Result<(), ErrorReport> {
+    let mut callback: &mut OnRows = &mut on_rows;
     let mut receiver = Receiver {
         base: pg_sys::DestReceiver {
             receiveSlot: Some(receive_one),
@@ -172,7 +204,7 @@ pub fn for_each_row(
             rDestroy: Some(shutdown),
             mydest: pg_sys::CommandDest::DestNone,
         },
-        on_row: &mut callback as *mut &mut OnRow as *mut c_void,
+        on_rows: &mut callback as *mut &mut OnRows as *mut c_void,
         failure: None,
         width: 0,
         values: Vec::new(),
