@@ -286,8 +286,9 @@ impl Plan<'_> {
         crate::postgres::scan::for_each_batch(sql, |rows| {
             for (values, nulls) in rows.iter() {
                 // SAFETY: the row comes from a query of this layout (`series_select`).
-                let (ts, value, key) =
-                    unsafe { (layout.ts(values, nulls), layout.value(values, nulls, 0), layout.key(values, nulls)) };
+                let Some(ts) = (unsafe { layout.ts(values, nulls) }) else { continue };
+                // SAFETY: as above.
+                let (value, key) = unsafe { (layout.value(values, nulls, 0), layout.key(values, nulls)) };
                 self.take_row(state, sink, progress, ts, value, key.as_deref())?;
             }
             Ok(())
@@ -661,10 +662,9 @@ fn read_batch(cursor: &mut pgrx::spi::SpiCursor<'_>, layout: RowLayout) -> Resul
             for a in 0..width {
                 values[a] = pg_sys::heap_getattr(tuple, a as i32 + 1, tupdesc, &mut nulls[a]);
             }
-            if nulls[0] {
-                continue; // excluded by the query; defensive only
-            }
-            out.push((layout.ts(&values, &nulls), layout.value(&values, &nulls, 0), layout.key(&values, &nulls)));
+            // A row with no time is skipped (`SeriesSelect::sql`).
+            let Some(ts) = layout.ts(&values, &nulls) else { continue };
+            out.push((ts, layout.value(&values, &nulls, 0), layout.key(&values, &nulls)));
         }
         pg_sys::SPI_freetuptable(tuptable);
     }

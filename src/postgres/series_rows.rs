@@ -116,7 +116,9 @@ unsafe fn append_row(
     layout: RowLayout,
 ) {
     // SAFETY: as the caller guarantees.
-    let (ts, tid, key) = unsafe { (layout.ts(values, nulls), layout.tid(values, nulls), layout.key(values, nulls)) };
+    let Some(ts) = (unsafe { layout.ts(values, nulls) }) else { return };
+    // SAFETY: as the caller guarantees.
+    let (tid, key) = unsafe { (layout.tid(values, nulls), layout.key(values, nulls)) };
     // Most tables hold one series, or keep a series' rows together: try the last one first.
     let at = match out.last() {
         Some(last) if last.key == key => out.len() - 1,

@@ -83,6 +83,23 @@ SELECT string_agg(ts::text, ',') AS least_probable FROM (SELECT ts FROM anomdet.
 SELECT count(*) AS flagged FROM anomdet.detect('streamed', 'value', 'ewma', mode => 'online', params => '{"threshold": 2}', only_anomalies => true);
 RESET anomdet.stream_functions;
 
+-- Rows with no time are neither scored nor returned: the reader skips them (the query does not
+-- test every row for them). Against the same tables without them: no row differs either way.
+CREATE TABLE streamed_untimed AS SELECT * FROM streamed;
+INSERT INTO streamed_untimed (ts, value) VALUES (NULL, 1e6), (NULL, -1e6), (NULL, NULL);
+CREATE TABLE fleet_untimed AS SELECT * FROM streamed_fleet;
+INSERT INTO fleet_untimed (host, ts, value) VALUES ('h1', NULL, 1e6), ('h9', NULL, 5);
+SELECT label,
+       (SELECT count(*) FROM (SELECT * FROM pg_temp.rows_of(format(sql, 'streamed_untimed', 'fleet_untimed'), true)
+                              EXCEPT ALL SELECT * FROM pg_temp.rows_of(format(sql, 'streamed', 'streamed_fleet'), true)) x) AS only_untimed,
+       (SELECT count(*) FROM (SELECT * FROM pg_temp.rows_of(format(sql, 'streamed', 'streamed_fleet'), true)
+                              EXCEPT ALL SELECT * FROM pg_temp.rows_of(format(sql, 'streamed_untimed', 'fleet_untimed'), true)) x) AS only_timed
+FROM (VALUES ('online', $$anomdet.detect(%1$L, 'value', 'ewma', mode => 'online')$$),
+             ('batch', $$anomdet.detect(%1$L, 'value', 'ewma')$$),
+             ('online, a series column', $$anomdet.detect(%2$L, 'value', 'ewma', series_column => 'host', mode => 'online')$$),
+             ('flagged only', $$anomdet.detect(%1$L, 'value', 'zscore', mode => 'online', only_anomalies => true)$$))
+     AS c(label, sql) ORDER BY label;
+
 -- In time order as the function returns them, flagged rows where the spike is.
 SELECT ts, round(value::numeric, 2) AS value, is_anomaly
 FROM anomdet.detect('streamed', 'value', 'zscore', mode => 'online') WHERE is_anomaly;
