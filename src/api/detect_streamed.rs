@@ -210,7 +210,8 @@ impl RowSource for DetectRows {
     }
 
     fn describe(&self) -> &'static std::ffi::CStr {
-        match self.how {
+        match &self.how {
+            How::OnDemand(on_demand) if on_demand.scored_whole() => c"scored whole, then made as asked for",
             How::OnDemand(_) => c"scored as asked for, the series held",
             How::Stored(_) => c"scored first, stored, then read",
         }

@@ -1,23 +1,27 @@
 //! Scored rows made as they are asked for: what `detect`'s streamed scan pulls
 //! (`api::detect_streamed`, `postgres::streamed_scan`). The source's one series is read whole,
-//! as batch mode reads it (a plain scan, put in time order in memory: 24 bytes a row), then
-//! scored online a chunk at a time as rows are asked for, so no scored row is ever stored. Every
-//! check and every score is the plan's own (`Plan::take_row`, `Plan::flush_range`): the rows are
-//! the rows `detect` returns through a function scan, in the same order.
+//! as batch mode reads it (a plain scan, put in time order in memory: 24 bytes a row). Online,
+//! it is then scored a chunk at a time as rows are asked for, so no scored row is ever stored;
+//! in batch mode it is scored whole once read (as batch mode must) and its rows are made a
+//! chunk at a time from the scores. Every check and every score is the plan's own
+//! (`Plan::take_row`, `Plan::flush_range`, `Plan::score_batch`): the rows are the rows `detect`
+//! returns through a function scan, in the same order.
 
 use super::plan::{Plan, RunState, Sink};
 use crate::postgres::series_select::SeriesSelect;
 use crate::progress::Progress;
-use anomdet_core::Mode;
+use anomdet_core::{Mode, Scored};
 use pgrx::pg_sys::panic::ErrorReport;
 
 /// A series held for scoring on demand.
 pub struct OnDemand {
     /// The held series is the pending series' buffer, scored range by range in place.
     state: RunState,
-    /// The first held row not yet scored.
+    /// The first held row not yet handed on.
     next: usize,
     finished: bool,
+    /// Batch mode: the held series' scores, worked out once it was read.
+    batch_scores: Option<Vec<Scored>>,
 }
 
 /// How many rows to make room for, and the most to hold.
@@ -32,10 +36,10 @@ pub struct Hold {
 const CHUNK: usize = 10_000;
 
 impl OnDemand {
-    /// Whether `plan` can be scored on demand: one series, online, read without SQL running
-    /// beside the read.
+    /// Whether `plan` can be scored on demand: one series, read without SQL running beside
+    /// the read.
     pub fn suits(plan: &Plan<'_>) -> bool {
-        plan.mode == Mode::Online && plan.source.series_column.is_none() && !plan.detector.runs_sql()
+        plan.source.series_column.is_none() && !plan.detector.runs_sql()
     }
 
     /// Read the series whole. `None` when it has more than `hold.at_most` rows: the caller
@@ -55,14 +59,23 @@ impl OnDemand {
             return Ok(None);
         }
         read?;
+        let mut batch_scores = None;
         if let Some(p) = state.pending.as_mut() {
             plan.put_in_time_order(p)?;
             plan.check_held_values(p)?;
             plan.check_length(p)?;
-            plan.check_memory(p)?;
             state.summary.series += 1;
+            match plan.mode {
+                Mode::Online => plan.check_memory(p)?,
+                Mode::Batch => batch_scores = Some(plan.score_batch(p, progress)?),
+            }
         }
-        Ok(Some(OnDemand { state, next: 0, finished: false }))
+        Ok(Some(OnDemand { state, next: 0, finished: false, batch_scores }))
+    }
+
+    /// Whether the series was scored whole (batch mode) rather than as asked for.
+    pub fn scored_whole(&self) -> bool {
+        self.batch_scores.is_some()
     }
 
     /// Score the next chunk into `sink` (which may keep none of it: flagged rows only); false
@@ -78,7 +91,11 @@ impl OnDemand {
         {
             let range = self.next..(self.next + CHUNK).min(p.ts.len());
             self.next = range.end;
-            plan.flush_range(p, range, sink, &mut self.state.summary, progress)?;
+            let summary = &mut self.state.summary;
+            match &self.batch_scores {
+                Some(scores) => plan.emit_scored(p, scores, range, sink, summary, progress)?,
+                None => plan.flush_range(p, range, sink, summary, progress)?,
+            }
             return Ok(true);
         }
         if !self.finished {

@@ -524,37 +524,63 @@ impl Plan<'_> {
             self.put_in_time_order(&mut p)?;
         }
         self.check_length(&p)?;
-        let label = format!("{}{}", self.source.qualified, series_label(p.key.as_deref()));
         match self.mode {
             Mode::Online => {
                 self.check_memory(&p)?;
                 self.flush_online(&mut p, sink, summary, progress)
             }
             Mode::Batch => {
-                progress.set_phase("scoring");
-                let mut scores = match self.model {
-                    Some(_) => {
-                        let valid: Vec<f64> = p.values.iter().flatten().copied().collect();
-                        self.detector.check_memory_of(&valid, &label)?;
-                        p.scorer.score_fitted(&p.values)
-                    }
-                    None => p.scorer.score_whole(&p.values, &label)?,
-                }
-                .into_iter();
+                let scores = self.score_batch(&mut p, progress)?;
                 progress.set_phase("writing results");
-                // Hand rows on in chunks so the sink never holds a second copy of the series.
-                let mut rows = Vec::with_capacity(ONLINE_CHUNK.min(p.ts.len()));
-                for (&ts, &value) in p.ts.iter().zip(&p.values) {
-                    let scored = scores.next().unwrap_or(Scored::WARMUP);
-                    rows.push(ScoredRow { ts, value, scored });
-                    if rows.len() == ONLINE_CHUNK {
-                        self.emit(p.key.as_deref(), &rows, sink, summary, progress)?;
-                        rows.clear();
+                // Handed on in chunks so the sink never holds a second copy of the series.
+                let mut start = 0;
+                loop {
+                    let end = (start + ONLINE_CHUNK).min(p.ts.len());
+                    self.emit_scored(&mut p, &scores, start..end, sink, summary, progress)?;
+                    if end == p.ts.len() {
+                        return Ok(());
                     }
+                    start = end;
                 }
-                self.emit(p.key.as_deref(), &rows, sink, summary, progress)
             }
         }
+    }
+
+    /// Batch: the whole series' scores, row for row (the working-memory check first).
+    pub(super) fn score_batch(&self, p: &mut Pending, progress: &mut Progress) -> Result<Vec<Scored>, ErrorReport> {
+        progress.set_phase("scoring");
+        let label = format!("{}{}", self.source.qualified, series_label(p.key.as_deref()));
+        match self.model {
+            Some(_) => {
+                let valid: Vec<f64> = p.values.iter().flatten().copied().collect();
+                self.detector.check_memory_of(&valid, &label)?;
+                Ok(p.scorer.score_fitted(&p.values))
+            }
+            None => p.scorer.score_whole(&p.values, &label),
+        }
+    }
+
+    /// Batch: the rows in `range` of a series scored whole, handed on (a held series is handed
+    /// out range by range as asked for).
+    pub(super) fn emit_scored(
+        &self,
+        p: &mut Pending,
+        scores: &[Scored],
+        range: std::ops::Range<usize>,
+        sink: &mut dyn Sink,
+        summary: &mut Summary,
+        progress: &mut Progress,
+    ) -> Result<(), ErrorReport> {
+        let mut rows = std::mem::take(&mut p.scored);
+        rows.clear();
+        rows.extend(range.map(|i| ScoredRow {
+            ts: p.ts[i],
+            value: p.values[i],
+            scored: scores.get(i).copied().unwrap_or(Scored::WARMUP),
+        }));
+        let emitted = self.emit_owned(p.key.as_deref(), &mut rows, sink, summary, progress);
+        p.scored = rows;
+        emitted
     }
 
     /// A series read by a plain scan, put in time order; then no two rows may share a

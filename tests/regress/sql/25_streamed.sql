@@ -59,6 +59,10 @@ BEGIN
 END $$;
 SELECT pg_temp.how($$SELECT d::text FROM (SELECT * FROM anomdet.detect('streamed', 'value', 'zscore', mode => 'online')) d$$);
 SELECT pg_temp.how($$SELECT d::text FROM (SELECT * FROM anomdet.detect('streamed', 'value', 'zscore', mode => 'online', only_anomalies => true)) d$$);
+-- Batch mode (detect's default) on one series: scored whole once read, rows made as asked for;
+-- several series are stored.
+SELECT pg_temp.how($$SELECT d::text FROM (SELECT * FROM anomdet.detect('streamed', 'value')) d$$);
+SELECT pg_temp.how($$SELECT d::text FROM (SELECT * FROM anomdet.detect('streamed_fleet', 'value', series_column => 'host')) d$$);
 SELECT label,
        (SELECT count(*) FROM pg_temp.rows_of(sql, true)) AS rows,
        (SELECT count(*) FROM (SELECT * FROM pg_temp.rows_of(sql, true) EXCEPT ALL SELECT * FROM pg_temp.rows_of(sql, false)) x) AS only_streamed,
