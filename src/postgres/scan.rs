@@ -166,8 +166,8 @@ unsafe extern "C-unwind" fn startup(this: *mut pg_sys::DestReceiver, _operation:
     // SAFETY: our Receiver; `desc` is the query's row type, valid for this call.
     unsafe {
         let receiver = &mut *(this as *mut Receiver);
-        let width = (*desc).natts as usize;
-        let attrs = (*desc).attrs.as_slice(width);
+        let attrs = pgrx::PgTupleDesc::from_pg_unchecked(desc);
+        let width = attrs.len();
         receiver.width = width;
         if attrs.iter().all(|a| a.attbyval) {
             receiver.values = vec![pg_sys::Datum::null(); BATCH_ROWS * width];
