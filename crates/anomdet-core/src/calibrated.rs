@@ -156,7 +156,7 @@ impl Detector for Calibrated {
 #[cfg(test)]
 mod tests {
     use crate::detect::find_detector;
-    use crate::detector::ProbabilityFor;
+    use crate::detector::{ProbabilityFor, Scored};
     use crate::params::Params;
 
     /// A wave with a spike every 997 values: flags to find, scores to learn between them.
@@ -164,11 +164,23 @@ mod tests {
         (0..20_000).map(|i| (i as f64 / 50.0).sin() + if i % 997 == 500 { 8.0 } else { 0.0 }).collect()
     }
 
-    fn scored(rows: ProbabilityFor) -> Vec<crate::detector::Scored> {
+    fn scored(rows: ProbabilityFor) -> Vec<Scored> {
         let info = find_detector("zscore").unwrap();
         let mut d = info.build_calibrated(&Params::defaults(info.params));
         d.probability_for(rows);
         series().iter().map(|&x| d.update(x)).collect()
+    }
+
+    /// Scores and flags the same whichever probabilities are read; the flagged rows' probability
+    /// bit for bit where only they are read, none where none is.
+    fn only_unread_left_out(every: &[Scored], flagged: &[Scored], none: &[Scored]) {
+        for ((e, f), n) in every.iter().zip(flagged).zip(none) {
+            assert_eq!((e.score, e.is_anomaly), (f.score, f.is_anomaly));
+            assert_eq!((e.score, e.is_anomaly), (n.score, n.is_anomaly));
+            let expected = if e.is_anomaly == Some(true) { e.probability } else { None };
+            assert_eq!(f.probability.map(f64::to_bits), expected.map(f64::to_bits));
+            assert_eq!(n.probability, None);
+        }
     }
 
     #[test]
@@ -177,13 +189,7 @@ mod tests {
         let flagged = scored(ProbabilityFor::FlaggedRows);
         let none = scored(ProbabilityFor::NoRow);
         assert!(every.iter().filter(|s| s.is_anomaly == Some(true)).count() >= 10);
-        for ((e, f), n) in every.iter().zip(&flagged).zip(&none) {
-            assert_eq!((e.score, e.is_anomaly), (f.score, f.is_anomaly));
-            assert_eq!((e.score, e.is_anomaly), (n.score, n.is_anomaly));
-            let expected = if e.is_anomaly == Some(true) { e.probability } else { None };
-            assert_eq!(f.probability.map(f64::to_bits), expected.map(f64::to_bits));
-            assert_eq!(n.probability, None);
-        }
+        only_unread_left_out(&every, &flagged, &none);
     }
 
     #[test]
@@ -198,13 +204,7 @@ mod tests {
         let (every, flagged, none) =
             (run(ProbabilityFor::EveryRow), run(ProbabilityFor::FlaggedRows), run(ProbabilityFor::NoRow));
         assert!(every.iter().filter(|s| s.is_anomaly == Some(true)).count() >= 10);
-        for ((e, f), n) in every.iter().zip(&flagged).zip(&none) {
-            assert_eq!((e.score, e.is_anomaly), (f.score, f.is_anomaly));
-            assert_eq!((e.score, e.is_anomaly), (n.score, n.is_anomaly));
-            let expected = if e.is_anomaly == Some(true) { e.probability } else { None };
-            assert_eq!(f.probability.map(f64::to_bits), expected.map(f64::to_bits));
-            assert_eq!(n.probability, None);
-        }
+        only_unread_left_out(&every, &flagged, &none);
         // Flags that come from the probability need every one, whatever is read.
         let by_probability = info.parse_params(Some(&serde_json::json!({"probability": 0.99}))).unwrap();
         let flags = |rows| {
