@@ -40,6 +40,7 @@ INSERT INTO calls VALUES
   ('online, a stored model', $$anomdet.detect('streamed', 'value', model => 'streamed_ewma')$$),
   ('online, only anomalies', $$anomdet.detect('streamed', 'value', 'spot', mode => 'online', only_anomalies => true)$$),
   ('batch', $$anomdet.detect('streamed', 'value', 'iqr')$$),
+  ('batch, time range', $$anomdet.detect('streamed', 'value', 'zscore', start_time => (SELECT min(ts) + interval '1000 seconds' FROM streamed), end_time => (SELECT max(ts) - interval '500 seconds' FROM streamed))$$),
   ('batch, series', $$anomdet.detect('streamed_fleet', 'value', 'zscore', series_column => 'host')$$),
   ('online, series', $$anomdet.detect('streamed_fleet', 'value', 'ewma', series_column => 'host', mode => 'online')$$);
 CREATE FUNCTION pg_temp.rows_of(call text, streamed bool) RETURNS SETOF text LANGUAGE plpgsql AS $$
