@@ -20,11 +20,38 @@ pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
 /// rightwards: two ascending sequences, so the median deviation is a rank query on the union
 /// of two sorted sequences, answered by binary search.
 pub fn mad_sorted(sorted: &[f64], median: f64) -> f64 {
-    let n = sorted.len();
     let split = sorted.partition_point(|&v| v < median);
+    median_deviation(sorted, median, split, None)
+}
+
+/// Where a rolling window's last median deviation was found. A window one value different
+/// has its answer within a step or two, so [`mad_sorted_near`] starts looking there.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MadHint {
+    from_left: usize,
+}
+
+/// [`mad_sorted`], bit for bit, for a window that moves one value at a time: the median's
+/// place and the rank search start from where they were (a few probes instead of two
+/// binary searches, a third of the rolling MAD's time).
+pub fn mad_sorted_near(sorted: &[f64], median: f64, hint: &mut MadHint) -> f64 {
+    let n = sorted.len();
+    // Without NaN both tests below are monotone, so any search finds the binary search's
+    // answer; with one (never from the pipeline, which drops unusable values) search as before.
+    if n == 0 || !median.is_finite() || sorted[0].is_nan() || sorted[n - 1].is_nan() {
+        return mad_sorted(sorted, median);
+    }
+    let split = first_false_near(0, n, n / 2, |i| i < n && sorted[i] < median);
+    median_deviation(sorted, median, split, Some(&mut hint.from_left))
+}
+
+/// The median of |v − median| over `sorted`, whose first `split` values lie below `median`;
+/// the rank search starts from `near` when given (and leaves its answer there).
+fn median_deviation(sorted: &[f64], median: f64, split: usize, near: Option<&mut usize>) -> f64 {
+    let n = sorted.len();
     let left = |j: usize| median - sorted[split - 1 - j]; // j-th smallest deviation on the left
     let right = |j: usize| sorted[split + j] - median; // j-th smallest deviation on the right
-    let (lo, next) = rank_of_union(split, left, n - split, right, (n - 1) / 2);
+    let (lo, next) = rank_of_union(split, left, n - split, right, (n - 1) / 2, near);
     // Of even length, the median deviation is the mean of ranks (n - 1) / 2 and n / 2: the
     // second is the next element of the union, found with the first.
     let hi = if n.is_multiple_of(2) { next } else { lo };
@@ -32,32 +59,80 @@ pub fn mad_sorted(sorted: &[f64], median: f64) -> f64 {
 }
 
 /// The elements of 0-based rank `r` and `r + 1` (infinity when there is none) in the union of
-/// two ascending sequences `a` and `b`.
-fn rank_of_union(na: usize, a: impl Fn(usize) -> f64, nb: usize, b: impl Fn(usize) -> f64, r: usize) -> (f64, f64) {
+/// two ascending sequences `a` and `b`. How many of the first r + 1 come from `a` is searched
+/// for from `near` when given, and left there.
+fn rank_of_union(
+    na: usize,
+    a: impl Fn(usize) -> f64,
+    nb: usize,
+    b: impl Fn(usize) -> f64,
+    r: usize,
+    near: Option<&mut usize>,
+) -> (f64, f64) {
     // Take i elements from a and r + 1 - i from b. "Too few from a" (the last taken from b is
     // above the next in a) holds for every i below the one where both prefixes fit together
-    // and for none from it on, and never at the largest i: so that i is the first where it
-    // fails, found by halving without a data-dependent branch (the rolling MAD asks twice per
-    // row, and a mispredicted branch per halving cost more than the comparisons).
+    // and for none from it on, and never at the largest i: so that i is the first where it fails.
     let too_few_from_a = |i: usize| {
         let j = r + 1 - i;
         i < na && j > 0 && b(j - 1) > a(i)
     };
     let (lo, hi) = ((r + 1).saturating_sub(nb), (r + 1).min(na));
-    let (mut first, mut size) = (lo, hi - lo + 1);
-    while size > 1 {
-        let half = size / 2;
-        // Arithmetic, not `if`: the compiler keeps an `if` here as a branch.
-        first += half * usize::from(too_few_from_a(first + half - 1));
-        size -= half;
-    }
-    let (i, j) = (first, r + 1 - first);
+    let i = match near {
+        Some(near) => {
+            *near = first_false_near(lo, hi, *near, too_few_from_a);
+            *near
+        }
+        None => first_false(lo, hi, too_few_from_a),
+    };
+    let j = r + 1 - i;
     let from_a = if i > 0 { a(i - 1) } else { f64::NEG_INFINITY };
     let from_b = if j > 0 { b(j - 1) } else { f64::NEG_INFINITY };
     // The next element is the smaller of the two not taken.
     let next_a = if i < na { a(i) } else { f64::INFINITY };
     let next_b = if j < nb { b(j) } else { f64::INFINITY };
     (from_a.max(from_b), next_a.min(next_b))
+}
+
+/// The first i in lo..=hi where `holds` fails, for a test true then false and false at `hi`:
+/// halving without a data-dependent branch (a mispredicted branch per halving cost more than
+/// the comparisons).
+fn first_false(lo: usize, hi: usize, holds: impl Fn(usize) -> bool) -> usize {
+    let (mut first, mut size) = (lo, hi - lo + 1);
+    while size > 1 {
+        let half = size / 2;
+        // Arithmetic, not `if`: the compiler keeps an `if` here as a branch.
+        first += half * usize::from(holds(first + half - 1));
+        size -= half;
+    }
+    first
+}
+
+/// [`first_false`] starting from `guess`: steps of 1, 2, 4, ... away from it bracket the
+/// answer, then halving finishes. Two probes when the answer is at or next to the guess.
+fn first_false_near(lo: usize, hi: usize, guess: usize, holds: impl Fn(usize) -> bool) -> usize {
+    let guess = guess.clamp(lo, hi);
+    let mut step = 1;
+    if holds(guess) {
+        let mut base = guess; // the answer is above base
+        loop {
+            let probe = (base + step).min(hi);
+            if !holds(probe) {
+                return first_false(base + 1, probe, &holds);
+            }
+            base = probe;
+            step *= 2;
+        }
+    }
+    let mut top = guess; // the answer is at or below top
+    while top > lo {
+        let probe = top.saturating_sub(step).max(lo);
+        if holds(probe) {
+            return first_false(probe + 1, top, &holds);
+        }
+        top = probe;
+        step *= 2;
+    }
+    lo
 }
 
 /// The stable permutation that puts `ts` in ascending order, or None when it already is (the
@@ -188,7 +263,11 @@ mod tests {
             union.sort_by(f64::total_cmp);
             union.push(f64::INFINITY);
             for r in 0..na + nb {
-                assert_eq!(rank_of_union(na, |i| a[i], nb, |j| b[j], r), (union[r], union[r + 1]), "{na} {nb} {r}");
+                assert_eq!(
+                    rank_of_union(na, |i| a[i], nb, |j| b[j], r, None),
+                    (union[r], union[r + 1]),
+                    "{na} {nb} {r}"
+                );
             }
         }
     }
@@ -213,6 +292,51 @@ mod tests {
                 assert_relative_eq!(mad_sorted(&w, med), quantile_sorted(&dev, 0.5));
             }
         }
+    }
+
+    #[test]
+    fn first_false_near_finds_the_answer_from_any_guess() {
+        for (lo, hi) in [(0, 0), (0, 1), (3, 9), (0, 64)] {
+            for answer in lo..=hi {
+                for guess in 0..hi + 3 {
+                    assert_eq!(first_false_near(lo, hi, guess, |i| i < answer), answer, "{lo}..={hi} from {guess}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn rolling_mad_from_the_last_answer_is_the_mad_bit_for_bit() {
+        // Windows sliding one value at a time, as the rolling MAD sees them: rounded values
+        // (ties, a MAD of 0), a level shift (the answer moves far), both parities.
+        let mut state = 0x9E3779B97F4A7C15u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % 2000) as f64 / 100.0
+        };
+        for (len, round) in [(5, false), (6, true), (60, false), (61, true), (200, false)] {
+            let xs: Vec<f64> = (0..3000)
+                .map(|i| {
+                    let v = next() + if (1000..1500).contains(&i) { 500.0 } else { 0.0 };
+                    if round { v.round() } else { v }
+                })
+                .collect();
+            let mut hint = MadHint::default();
+            for w in xs.windows(len) {
+                let mut sorted = w.to_vec();
+                sorted.sort_by(f64::total_cmp);
+                let median = quantile_sorted(&sorted, 0.5);
+                let near = mad_sorted_near(&sorted, median, &mut hint);
+                assert_eq!(near.to_bits(), mad_sorted(&sorted, median).to_bits(), "window {len}");
+            }
+        }
+        // An infinite value at an end, and a NaN median, take the plain search.
+        let mut hint = MadHint::default();
+        let w = [1.0, 2.0, 4.0, f64::INFINITY];
+        assert_eq!(mad_sorted_near(&w, 3.0, &mut hint).to_bits(), mad_sorted(&w, 3.0).to_bits());
+        assert!(mad_sorted_near(&[1.0, 2.0], f64::NAN, &mut hint).is_nan());
     }
 
     #[test]

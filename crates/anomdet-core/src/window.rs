@@ -116,20 +116,26 @@ mod tests {
 
     #[test]
     fn replace_keeps_the_window_sorted_like_remove_then_insert() {
-        let values = crate::detect::tests::white_noise(2000, 10.0);
-        // Rounded so that ties (and replacing a value by an equal one) happen often.
-        let values: Vec<f64> = values.iter().map(|v| v.round()).collect();
-        let mut fast = TrailingWindow::new(50);
-        let mut naive: Vec<f64> = Vec::new();
-        for (i, &x) in values.iter().enumerate() {
-            fast.push(x);
-            naive.push(x);
-            if naive.len() > 50 {
-                naive.remove(0);
+        let noise = crate::detect::tests::white_noise(3000, 10.0);
+        // Rounded so that ties (and replacing a value by an equal one) happen often, with
+        // zeros of both signs; a trend moves new values far from the old ones.
+        let rounded: Vec<f64> =
+            noise.iter().map(|v| if v.abs() < 0.5 { 0.0f64.copysign(*v) } else { v.round() }).collect();
+        let trending: Vec<f64> = noise.iter().enumerate().map(|(i, v)| v + (i % 500) as f64).collect();
+        for (values, width) in [(&rounded, 50), (&rounded, 300), (&trending, 50), (&trending, 300)] {
+            let mut fast = TrailingWindow::new(width);
+            let mut naive: Vec<f64> = Vec::new();
+            for (i, &x) in values.iter().enumerate() {
+                fast.push(x);
+                naive.push(x);
+                if naive.len() > width {
+                    naive.remove(0);
+                }
+                let mut expected = naive.clone();
+                expected.sort_by(f64::total_cmp);
+                let bits = |w: &[f64]| w.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(fast.sorted()), bits(&expected), "window {width}, after value {i}");
             }
-            let mut expected = naive.clone();
-            expected.sort_by(f64::total_cmp);
-            assert_eq!(fast.sorted(), expected.as_slice(), "after value {i}");
         }
     }
 

@@ -47,7 +47,7 @@ struct Tukey {
 }
 
 impl WindowRule for Tukey {
-    fn judge(&self, window: &[f64], x: f64, resolution: &Resolution) -> Scored {
+    fn judge(&mut self, window: &[f64], x: f64, resolution: &Resolution) -> Scored {
         let q1 = quantile_sorted(window, 0.25);
         let q3 = quantile_sorted(window, 0.75);
         let median = quantile_sorted(window, 0.5);

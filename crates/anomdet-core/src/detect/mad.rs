@@ -6,7 +6,7 @@ use crate::parts::rolling::{Rolling, WindowRule};
 use super::{Cost, DetectorInfo, Finds, Memory, Pass, Scored};
 use crate::params::{Bound, ParamKind, ParamSpec};
 use crate::resolution::Resolution;
-use crate::series::{mad_sorted, quantile_sorted};
+use crate::series::{MadHint, mad_sorted_near, quantile_sorted};
 
 /// Makes the MAD a consistent estimator of the standard deviation under normality.
 const NORMAL_CONSISTENCY: f64 = 1.4826;
@@ -41,18 +41,22 @@ pub static INFO: DetectorInfo = DetectorInfo {
     min_points: |p| p.int("window"),
     cost: Cost { batch: Pass::linear(0.29), online: Some(Pass::linear(0.22)) },
     memory: Memory::Series,
-    build: |p| Box::new(Rolling::new(Hampel { threshold: p.float("threshold") }, p.int("window"))),
+    build: |p| Box::new(Rolling::new(Hampel { threshold: p.float("threshold"), near: MadHint::default() }, p.int("window"))),
 };
 
 #[derive(Serialize, Deserialize)]
 struct Hampel {
     threshold: f64,
+    /// Where the last window's MAD was found: a speed-up only, never saved.
+    #[serde(skip)]
+    near: MadHint,
 }
 
 impl WindowRule for Hampel {
-    fn judge(&self, window: &[f64], x: f64, resolution: &Resolution) -> Scored {
+    fn judge(&mut self, window: &[f64], x: f64, resolution: &Resolution) -> Scored {
         let median = quantile_sorted(window, 0.5);
-        let sigma = resolution.floor(NORMAL_CONSISTENCY * mad_sorted(window, median), median);
+        let mad = mad_sorted_near(window, median, &mut self.near);
+        let sigma = resolution.floor(NORMAL_CONSISTENCY * mad, median);
         Scored::banded(x, median, sigma, self.threshold)
     }
 }

@@ -7,9 +7,10 @@ use crate::window::{TrailingWindow, for_each_centered};
 use serde::{Deserialize, Serialize};
 
 /// How a robust detector judges `x` against a window of neighbours (ascending), its scale
-/// floored by the series' resolution. A rule is plain data (its parameters), saved with the window.
+/// floored by the series' resolution. A rule is plain data (its parameters), saved with the
+/// window; `&mut` lets it keep where its last answer was (the next window differs by one value).
 pub trait WindowRule: Send + Serialize + serde::de::DeserializeOwned {
-    fn judge(&self, window: &[f64], x: f64, resolution: &Resolution) -> Scored;
+    fn judge(&mut self, window: &[f64], x: f64, resolution: &Resolution) -> Scored;
 }
 
 #[derive(Serialize, Deserialize)]
