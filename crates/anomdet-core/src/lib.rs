@@ -18,6 +18,7 @@ pub mod familiarity;
 pub mod inject;
 pub mod interrupt;
 pub mod left_profile;
+pub mod log_sums;
 pub mod lstm;
 pub mod matrix_profile;
 pub mod multivariate;
