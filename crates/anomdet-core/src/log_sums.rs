@@ -62,7 +62,7 @@ fn sums_lanes(y: &[f64], x: f64) -> Option<(f64, f64)> {
             let s = 1.0 + x * v;
             // Not a positive normal number below 2^1021 (zero, negative, subnormal, huge,
             // infinite, NaN): noted.
-            unusable |= u64::from(!(s >= f64::MIN_POSITIVE && s < LARGEST));
+            unusable |= u64::from(!(f64::MIN_POSITIVE..LARGEST).contains(&s));
             (*r, *l) = reciprocal_and_ln(s);
         }
         add_by_lane(&mut reciprocals, &reciprocal_terms[..n]);
