@@ -74,7 +74,11 @@ impl Resolution {
         if let Some(last) = self.last {
             // A running mean over the first values, then an exponential one.
             self.changes += 1;
-            let weight = 1.0 / (self.changes as f64).min(CHANGE_MEMORY);
+            // The division only while the mean is still a running one: past it the weight
+            // is a constant (the same bits), and a division a row was half of a rolling
+            // detector's own update.
+            let weight =
+                if self.changes as f64 >= CHANGE_MEMORY { 1.0 / CHANGE_MEMORY } else { 1.0 / self.changes as f64 };
             self.change += weight * ((x - last).abs() - self.change);
         }
         self.last = Some(x);
@@ -126,5 +130,20 @@ mod tests {
         assert!((Resolution::of(&[std::f64::consts::PI]).floor(0.0, 100.0) - 1e-7).abs() < 1e-20);
         // Nothing seen yet: the relative floor.
         assert_eq!(Resolution::default().floor(0.0, 0.0), 1e-9);
+    }
+
+    #[test]
+    fn the_slow_average_is_a_running_mean_then_an_exponential_one() {
+        let xs: Vec<f64> = (0..3000).map(|i| (i as f64 * 0.37).sin() * 10.0 + i as f64 * 1e-3).collect();
+        let mut r = Resolution::default();
+        let mut expected = 0.0;
+        for (i, &x) in xs.iter().enumerate() {
+            r.observe(x);
+            if i > 0 {
+                let weight = 1.0 / (i as f64).min(CHANGE_MEMORY);
+                expected += weight * ((x - xs[i - 1]).abs() - expected);
+                assert_eq!(r.change.to_bits(), expected.to_bits(), "after value {i}");
+            }
+        }
     }
 }

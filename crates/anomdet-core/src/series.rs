@@ -6,13 +6,39 @@ use serde::{Deserialize, Serialize};
 /// the default of R, NumPy and PostgreSQL's `percentile_cont`).
 pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
     debug_assert!(!sorted.is_empty());
-    let pos = q * (sorted.len() - 1) as f64;
-    // `floor` and `ceil` by conversion (`pos` is not negative), the same values without a call
-    // into libm each: the rolling IQR takes three quantiles a row.
-    let lo = pos as usize;
-    let hi = if (lo as f64) < pos { lo + 1 } else { lo };
-    let frac = pos - lo as f64;
-    sorted[lo] + (sorted[hi] - sorted[lo]) * frac
+    QuantileAt::new(sorted.len(), q).of(sorted)
+}
+
+/// Where quantile `q` of `len` ascending values lies: the two values it falls between and how
+/// far along. A rolling window keeps its length, so it works this out once, not every row.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct QuantileAt {
+    len: usize,
+    lo: usize,
+    hi: usize,
+    frac: f64,
+}
+
+impl QuantileAt {
+    pub fn new(len: usize, q: f64) -> QuantileAt {
+        let pos = q * len.saturating_sub(1) as f64;
+        // `floor` and `ceil` by conversion (`pos` is not negative), the same values without a
+        // call into libm each.
+        let lo = pos as usize;
+        let hi = if (lo as f64) < pos { lo + 1 } else { lo };
+        QuantileAt { len, lo, hi, frac: pos - lo as f64 }
+    }
+
+    /// The quantile of `sorted`, which has the length this was made for.
+    pub fn of(&self, sorted: &[f64]) -> f64 {
+        debug_assert_eq!(sorted.len(), self.len);
+        sorted[self.lo] + (sorted[self.hi] - sorted[self.lo]) * self.frac
+    }
+
+    /// This place, or the same quantile's for `len` values when the length differs.
+    pub fn for_len(self, len: usize, q: f64) -> QuantileAt {
+        if self.len == len && len > 0 { self } else { QuantileAt::new(len, q) }
+    }
 }
 
 /// Median absolute deviation around `median` of an ascending slice, in O(log len) without
@@ -215,6 +241,16 @@ mod tests {
                 assert_eq!(quantile_sorted(&sorted, q).to_bits(), by_libm(&sorted, q).to_bits(), "n {n} q {q}");
             }
         }
+    }
+
+    #[test]
+    fn a_quantile_place_is_kept_for_its_length_and_redone_for_another() {
+        let (five, six) = ([1.0, 2.0, 4.0, 8.0, 16.0], [1.0, 2.0, 4.0, 8.0, 16.0, 32.0]);
+        let place = QuantileAt::default().for_len(5, 0.25);
+        assert_eq!(place.of(&five).to_bits(), quantile_sorted(&five, 0.25).to_bits());
+        assert_eq!(place.for_len(5, 0.25), place);
+        let moved = place.for_len(6, 0.25);
+        assert_eq!(moved.of(&six).to_bits(), quantile_sorted(&six, 0.25).to_bits());
     }
 
     #[test]

@@ -6,7 +6,7 @@ use crate::parts::rolling::{Rolling, WindowRule};
 use super::{Cost, DetectorInfo, Finds, Memory, Pass, Scored};
 use crate::params::{Bound, ParamKind, ParamSpec};
 use crate::resolution::Resolution;
-use crate::series::quantile_sorted;
+use crate::series::QuantileAt;
 
 const PARAMS: &[ParamSpec] = &[
     ParamSpec {
@@ -38,19 +38,26 @@ pub static INFO: DetectorInfo = DetectorInfo {
     min_points: |p| p.int("window"),
     cost: Cost { batch: Pass::linear(0.26), online: Some(Pass::linear(0.17)) },
     memory: Memory::Series,
-    build: |p| Box::new(Rolling::new(Tukey { k: p.float("k") }, p.int("window"))),
+    build: |p| Box::new(Rolling::new(Tukey { k: p.float("k"), places: Default::default() }, p.int("window"))),
 };
 
 #[derive(Serialize, Deserialize)]
 struct Tukey {
     k: f64,
+    /// Where Q1, the median and Q3 fall in a window of the last length seen: worked out once.
+    #[serde(skip)]
+    places: [QuantileAt; 3],
 }
+
+/// Q1, the median, Q3.
+const QUARTILES: [f64; 3] = [0.25, 0.5, 0.75];
 
 impl WindowRule for Tukey {
     fn judge(&mut self, window: &[f64], x: f64, resolution: &Resolution) -> Scored {
-        let q1 = quantile_sorted(window, 0.25);
-        let q3 = quantile_sorted(window, 0.75);
-        let median = quantile_sorted(window, 0.5);
+        for (place, q) in self.places.iter_mut().zip(QUARTILES) {
+            *place = place.for_len(window.len(), q);
+        }
+        let [q1, median, q3] = self.places.map(|place| place.of(window));
         let iqr = q3 - q1;
         let lower = q1 - self.k * iqr;
         let upper = q3 + self.k * iqr;

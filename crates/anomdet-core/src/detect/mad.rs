@@ -6,7 +6,7 @@ use crate::parts::rolling::{Rolling, WindowRule};
 use super::{Cost, DetectorInfo, Finds, Memory, Pass, Scored};
 use crate::params::{Bound, ParamKind, ParamSpec};
 use crate::resolution::Resolution;
-use crate::series::{MadHint, mad_sorted_near, quantile_sorted};
+use crate::series::{MadHint, QuantileAt, mad_sorted_near};
 
 /// Makes the MAD a consistent estimator of the standard deviation under normality.
 const NORMAL_CONSISTENCY: f64 = 1.4826;
@@ -41,7 +41,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     min_points: |p| p.int("window"),
     cost: Cost { batch: Pass::linear(0.29), online: Some(Pass::linear(0.22)) },
     memory: Memory::Series,
-    build: |p| Box::new(Rolling::new(Hampel { threshold: p.float("threshold"), near: MadHint::default() }, p.int("window"))),
+    build: |p| Box::new(Rolling::new(Hampel { threshold: p.float("threshold"), near: MadHint::default(), median_at: QuantileAt::default() }, p.int("window"))),
 };
 
 #[derive(Serialize, Deserialize)]
@@ -50,11 +50,15 @@ struct Hampel {
     /// Where the last window's MAD was found: a speed-up only, never saved.
     #[serde(skip)]
     near: MadHint,
+    /// Where the median falls in a window of the last length seen.
+    #[serde(skip)]
+    median_at: QuantileAt,
 }
 
 impl WindowRule for Hampel {
     fn judge(&mut self, window: &[f64], x: f64, resolution: &Resolution) -> Scored {
-        let median = quantile_sorted(window, 0.5);
+        self.median_at = self.median_at.for_len(window.len(), 0.5);
+        let median = self.median_at.of(window);
         let mad = mad_sorted_near(window, median, &mut self.near);
         let sigma = resolution.floor(NORMAL_CONSISTENCY * mad, median);
         Scored::banded(x, median, sigma, self.threshold)
