@@ -281,15 +281,20 @@ mod tests {
         assert_relative_eq!(mad_sorted(&[1.0, 1.0, 2.0, 2.0, 4.0, 6.0, 9.0], 2.0), 1.0);
     }
 
-    #[test]
-    fn rank_of_union_gives_each_rank_and_the_next() {
-        let mut state = 0x9E3779B97F4A7C15u64;
-        let mut next = || {
+    /// A small deterministic generator (xorshift), each number mapped by `value`: enough to
+    /// cover odd and even sizes, ties and skew.
+    fn xorshift(mut state: u64, value: impl Fn(u64) -> f64) -> impl FnMut() -> f64 {
+        move || {
             state ^= state << 13;
             state ^= state >> 7;
             state ^= state << 17;
-            (state % 40) as f64
-        };
+            value(state)
+        }
+    }
+
+    #[test]
+    fn rank_of_union_gives_each_rank_and_the_next() {
+        let mut next = xorshift(0x9E3779B97F4A7C15, |s| (s % 40) as f64);
         for (na, nb) in [(0, 5), (5, 0), (1, 1), (7, 3), (30, 30), (2, 61)] {
             let mut a: Vec<f64> = (0..na).map(|_| next()).collect();
             let mut b: Vec<f64> = (0..nb).map(|_| next()).collect();
@@ -310,14 +315,7 @@ mod tests {
 
     #[test]
     fn mad_matches_the_naive_definition_on_random_windows() {
-        // A small deterministic generator is enough to cover odd/even sizes, ties and skew.
-        let mut state = 0x2545F4914F6CDD1Du64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % 1000) as f64 / 10.0
-        };
+        let mut next = xorshift(0x2545F4914F6CDD1D, |s| (s % 1000) as f64 / 10.0);
         for len in 1..80 {
             for _ in 0..20 {
                 let mut w: Vec<f64> = (0..len).map(|_| next()).collect();
@@ -345,13 +343,7 @@ mod tests {
     fn rolling_mad_from_the_last_answer_is_the_mad_bit_for_bit() {
         // Windows sliding one value at a time, as the rolling MAD sees them: rounded values
         // (ties, a MAD of 0), a level shift (the answer moves far), both parities.
-        let mut state = 0x9E3779B97F4A7C15u64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % 2000) as f64 / 100.0
-        };
+        let mut next = xorshift(0x9E3779B97F4A7C15, |s| (s % 2000) as f64 / 100.0);
         for (len, round) in [(5, false), (6, true), (60, false), (61, true), (200, false)] {
             let xs: Vec<f64> = (0..3000)
                 .map(|i| {
