@@ -39,11 +39,6 @@ mod worker_request;
 
 ::pgrx::pg_module_magic!(name, version);
 
-/// Large blocks (a batch call's values and scores) in huge pages: see `large_allocations`.
-#[global_allocator]
-static ALLOCATOR: postgres::large_allocations::LargeBlocksInHugePages =
-    postgres::large_allocations::LargeBlocksInHugePages;
-
 extension_sql_file!("catalog/schema.sql", name = "catalog", bootstrap);
 
 /// Let long loops in the core reach PostgreSQL's interrupt handling (cancel, statement_timeout).

@@ -7,7 +7,6 @@ pub mod citus;
 pub mod extension_owner;
 pub mod job_portal;
 pub mod json_arg;
-pub mod large_allocations;
 pub mod materialized;
 pub mod pg_version;
 pub mod rel_arg;
