@@ -24,34 +24,18 @@ pub fn log_likelihood(y: &[f64], g: Gpd) -> f64 {
         return -n * g.sigma.ln() - y.iter().sum::<f64>() / g.sigma;
     }
     let tau = g.gamma / g.sigma;
-    let sum = match sum_ln_1p_scaled(y, tau) {
-        Some(sum) => sum,
-        None => {
-            // Some 1 + τ·y is not a positive normal number: libm's logarithm, value by value.
-            let mut sum = 0.0;
-            for &v in y {
-                let s = 1.0 + tau * v;
-                if s <= 0.0 {
-                    return f64::NEG_INFINITY;
-                }
-                sum += s.ln();
-            }
-            sum
-        }
-    };
+    let sum = sum_ln_1p_scaled(y, tau);
+    // Some 1 + τ·y is not positive (a logarithm of −∞ or NaN): outside the support.
+    if sum.is_nan() || sum == f64::NEG_INFINITY {
+        return f64::NEG_INFINITY;
+    }
     -n * g.sigma.ln() - (1.0 + 1.0 / g.gamma) * sum
 }
 
 /// Grimshaw's equation w(x) = u(x)·v(x) − 1 with u = mean 1/(1 + x y), v = 1 + mean ln(1 + x y):
 /// its roots x give candidate MLEs γ = v(x) − 1, σ = γ / x.
 fn grimshaw_w(y: &[f64], x: f64) -> f64 {
-    let (u, v) = sum_reciprocal_and_ln_1p_scaled(y, x).unwrap_or_else(|| {
-        // Some 1 + x·y is not a positive normal number: libm's logarithm (NaN or ±∞ follow).
-        y.iter().fold((0.0, 0.0), |(u, v), &yi| {
-            let s = 1.0 + x * yi;
-            (u + 1.0 / s, v + s.ln())
-        })
-    });
+    let (u, v) = sum_reciprocal_and_ln_1p_scaled(y, x);
     let n = y.len() as f64;
     (u / n) * (1.0 + v / n) - 1.0
 }
@@ -122,8 +106,7 @@ pub fn fit(y: &[f64]) -> Gpd {
     let w = |x: f64| grimshaw_w(y, x);
     let mut best = (exponential, log_likelihood(y, exponential));
     for x in roots(w, &left).into_iter().chain(roots(w, &right)) {
-        let logs = sum_ln_1p_scaled(y, x).unwrap_or_else(|| y.iter().map(|&v| (1.0 + x * v).ln()).sum());
-        let gamma = logs / y.len() as f64;
+        let gamma = sum_ln_1p_scaled(y, x) / y.len() as f64;
         let candidate = Gpd { gamma, sigma: gamma / x };
         let ll = log_likelihood(y, candidate);
         if ll > best.1 {

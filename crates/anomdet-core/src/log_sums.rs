@@ -21,18 +21,25 @@ const LARGEST: f64 = 2.247_116_418_577_895e307; // 2^1021
 /// goes to the first lane).
 const BLOCK: usize = 64;
 
-/// Σ ln(1 + x·y) over `y`, or None when some 1 + x·y is not a positive normal number (zero,
-/// negative, subnormal, 2^1021 or more, infinite or NaN), where the caller takes `f64::ln`'s answer instead.
-pub fn sum_ln_1p_scaled(y: &[f64], x: f64) -> Option<f64> {
-    sums(y, x).map(|(_, logs)| logs)
+/// Σ ln(1 + x·y) over `y`.
+pub fn sum_ln_1p_scaled(y: &[f64], x: f64) -> f64 {
+    sum_reciprocal_and_ln_1p_scaled(y, x).1
 }
 
-/// (Σ 1/(1 + x·y), Σ ln(1 + x·y)) over `y`, or None as in [`sum_ln_1p_scaled`] (or when some
-/// 1 + x·y is 2^1021 or more).
-pub fn sum_reciprocal_and_ln_1p_scaled(y: &[f64], x: f64) -> Option<(f64, f64)> {
-    sums(y, x)
+/// (Σ 1/(1 + x·y), Σ ln(1 + x·y)) over `y`. When some 1 + x·y is not a positive normal number
+/// below 2^1021 (zero, negative, subnormal, huge, infinite or NaN) every term is libm's, value
+/// by value, so the sums say what `f64::ln` says there (−∞ for a zero, NaN for a negative).
+pub fn sum_reciprocal_and_ln_1p_scaled(y: &[f64], x: f64) -> (f64, f64) {
+    sums(y, x).unwrap_or_else(|| {
+        y.iter().fold((0.0, 0.0), |(reciprocal, log), &v| {
+            let s = 1.0 + x * v;
+            (reciprocal + 1.0 / s, log + s.ln())
+        })
+    })
 }
 
+/// Both sums from the vectorized logarithm, or None when some 1 + x·y is not a positive normal
+/// number below 2^1021.
 fn sums(y: &[f64], x: f64) -> Option<(f64, f64)> {
     #[cfg(target_arch = "x86_64")]
     if std::is_x86_feature_detected!("avx2") {
@@ -179,20 +186,26 @@ mod tests {
     fn sums_match_a_plain_loop_and_refuse_unusable_values() {
         let y: Vec<f64> = (0..1003).map(|i| 0.01 + (i as f64 * 0.7).sin().abs() * 5.0).collect();
         for x in [-0.19, -1e-3, 0.0, 1e-6, 0.3, 40.0] {
-            let (reciprocal, log) = sum_reciprocal_and_ln_1p_scaled(&y, x).unwrap();
+            let (reciprocal, log) = sums(&y, x).unwrap();
             let plain_log: f64 = y.iter().map(|v| (1.0 + x * v).ln()).sum();
             let plain_reciprocal: f64 = y.iter().map(|v| 1.0 / (1.0 + x * v)).sum();
             assert!((log - plain_log).abs() <= 1e-12 * plain_log.abs().max(1.0), "x {x}: {log} vs {plain_log}");
             assert!((reciprocal - plain_reciprocal).abs() <= 1e-12 * plain_reciprocal, "x {x}");
-            assert_eq!(sum_ln_1p_scaled(&y, x), Some(log));
+            assert_eq!(sum_reciprocal_and_ln_1p_scaled(&y, x), (reciprocal, log));
+            assert_eq!(sum_ln_1p_scaled(&y, x), log);
         }
-        // 1 + x·y reaches 0, goes below, or is not a number: the caller's exact path answers.
+        // 1 + x·y reaches 0, goes below, or is not a number: the vectorized path refuses, and
+        // the sums are libm's, term by term.
         let ymax = y.iter().cloned().fold(0.0, f64::max);
-        assert_eq!(sum_ln_1p_scaled(&y, -1.0 / ymax), None);
-        assert_eq!(sum_ln_1p_scaled(&y, -1.0), None);
-        assert_eq!(sum_ln_1p_scaled(&[1.0, f64::NAN], 1.0), None);
-        assert_eq!(sum_ln_1p_scaled(&[1.0, 2.0, 3.0, 4.0, f64::INFINITY], 1.0), None);
-        assert_eq!(sum_ln_1p_scaled(&[], 1.0), Some(0.0));
+        let libm = |y: &[f64], x: f64| y.iter().map(|v| (1.0 + x * v).ln()).sum::<f64>();
+        let cases: [(&[f64], f64); 4] =
+            [(&y, -1.0 / ymax), (&y, -1.0), (&[1.0, f64::NAN], 1.0), (&[1.0, 2.0, 3.0, 4.0, f64::INFINITY], 1.0)];
+        for (values, x) in cases {
+            assert_eq!(sums(values, x), None);
+            assert_eq!(sum_ln_1p_scaled(values, x).to_bits(), libm(values, x).to_bits(), "x {x}");
+        }
+        assert_eq!(sum_ln_1p_scaled(&y, -1.0 / ymax), f64::NEG_INFINITY);
+        assert_eq!(sums(&[], 1.0), Some((0.0, 0.0)));
     }
 
     #[test]
