@@ -213,6 +213,9 @@ impl RowSource for DetectRows {
         match &self.how {
             How::OnDemand(on_demand) if on_demand.scored_whole() => c"scored whole, then made as asked for",
             How::OnDemand(_) => c"scored as asked for, the series held",
+            How::Stored(stored) if stored.scored_ahead => {
+                c"scored first (a chunk ahead on a helper thread), stored, then read"
+            }
             How::Stored(_) => c"scored first, stored, then read",
         }
     }
@@ -257,6 +260,8 @@ impl Sink for Queue {
 struct Stored {
     store: *mut pg_sys::Tuplestorestate,
     slot: *mut pg_sys::TupleTableSlot,
+    /// Whether some of it was scored on a helper thread (EXPLAIN ANALYZE says so).
+    scored_ahead: bool,
 }
 
 impl Stored {
@@ -273,9 +278,9 @@ impl Stored {
             let store = pg_sys::tuplestore_begin_heap(false, false, pg_sys::work_mem);
             let out = Materialized::over(store, row_type, 9)?;
             let mut sink = ResultRows { out, only_anomalies, with_probability: true, probability_read };
-            crate::pipeline::pushdown::score_where(plan, on_workers, &mut sink, progress)?;
+            let summary = crate::pipeline::pushdown::score_where(plan, on_workers, &mut sink, progress)?;
             let slot = pg_sys::MakeSingleTupleTableSlot(row_type, &pg_sys::TTSOpsMinimalTuple);
-            Ok(Stored { store, slot })
+            Ok(Stored { store, slot, scored_ahead: summary.chunks_ahead > 0 })
         }
     }
 

@@ -8,6 +8,7 @@
 //! instead when the source is distributed by its series column. Streams, scheduled runs and
 //! benchmarks read whole series with `postgres::series_rows` and score them with the same scorer.
 
+pub mod ahead;
 pub mod events;
 pub mod on_demand;
 pub mod plan;

@@ -5,6 +5,7 @@
 //! Memory: batch mode holds one series at a time (it needs the whole series by definition);
 //! online mode holds one chunk, so it stays flat however large the table is.
 
+use super::ahead::{self, ScoreAhead};
 use super::scorer::{ResumeFrom, SeriesScorer};
 use crate::chosen_detector::ChosenDetector;
 use crate::error::{Code, error, internal};
@@ -159,6 +160,18 @@ pub struct Summary {
     pub rows_scored: i64,
     pub anomalies: i64,
     pub series: i64,
+    /// Online chunks scored a chunk ahead on a helper thread (`ahead`).
+    pub chunks_ahead: i64,
+}
+
+/// Where a series' detector scores it.
+enum Scoring {
+    /// On the backend's own thread.
+    Here(SeriesScorer),
+    /// Online, a chunk ahead on a helper thread (`ahead`).
+    Ahead(Box<ScoreAhead>),
+    /// Only inside `Pending::score_ahead`, while the detector moves from one to the other.
+    Moving,
 }
 
 /// The series being accumulated.
@@ -167,9 +180,24 @@ pub(super) struct Pending {
     pub(super) ts: Vec<i64>,
     pub(super) values: Vec<Option<f64>>,
     pub(super) valid_in_series: usize,
-    scorer: SeriesScorer,
+    scoring: Scoring,
     /// Online: the chunk's scored rows, the buffer kept from chunk to chunk.
     scored: Vec<ScoredRow>,
+}
+
+impl Pending {
+    /// Score the rest of this series a chunk ahead on a helper thread, if one can be made.
+    fn score_ahead(&mut self, fitted: bool) {
+        if !matches!(self.scoring, Scoring::Here(_)) {
+            return;
+        }
+        if let Scoring::Here(scorer) = std::mem::replace(&mut self.scoring, Scoring::Moving) {
+            self.scoring = match ScoreAhead::start(scorer, fitted) {
+                Ok(ahead) => Scoring::Ahead(Box::new(ahead)),
+                Err(scorer) => Scoring::Here(scorer),
+            };
+        }
+    }
 }
 
 impl Plan<'_> {
@@ -389,7 +417,7 @@ impl Plan<'_> {
             ts: Vec::with_capacity(room),
             values: Vec::with_capacity(room),
             valid_in_series: 0,
-            scorer,
+            scoring: Scoring::Here(scorer),
             scored: Vec::new(),
         });
         Ok(())
@@ -426,7 +454,9 @@ impl Plan<'_> {
         )
     }
 
-    /// Online mode: score what is buffered, send it on, keep only the detector's state.
+    /// Online mode: score what is buffered, send it on, keep only the detector's state. From a
+    /// series' first full chunk on, the scoring is done a chunk ahead on a helper thread when
+    /// the session allows it: this chunk is given to it, and the one before handed on.
     pub(super) fn flush_online(
         &self,
         p: &mut Pending,
@@ -434,9 +464,34 @@ impl Plan<'_> {
         summary: &mut Summary,
         progress: &mut Progress,
     ) -> Result<(), ErrorReport> {
+        if p.ts.len() >= ONLINE_CHUNK && !self.detector.runs_sql() && ahead::allowed() {
+            p.score_ahead(self.model.is_some());
+        }
+        if let Scoring::Ahead(ahead) = &mut p.scoring {
+            let scored = ahead.pass(&mut p.ts, &mut p.values);
+            return self.emit_ahead(p, scored, sink, summary, progress);
+        }
         let emitted = self.flush_range(p, 0..p.ts.len(), sink, summary, progress);
         p.ts.clear();
         p.values.clear();
+        emitted
+    }
+
+    /// A chunk scored ahead, handed on; its buffer kept for the next one.
+    fn emit_ahead(
+        &self,
+        p: &mut Pending,
+        scored: Option<Vec<ScoredRow>>,
+        sink: &mut dyn Sink,
+        summary: &mut Summary,
+        progress: &mut Progress,
+    ) -> Result<(), ErrorReport> {
+        let Some(mut rows) = scored else { return Ok(()) };
+        summary.chunks_ahead += 1;
+        let emitted = self.emit_owned(p.key.as_deref(), &mut rows, sink, summary, progress);
+        if let Scoring::Ahead(ahead) = &mut p.scoring {
+            ahead.reuse(rows);
+        }
         emitted
     }
 
@@ -450,23 +505,17 @@ impl Plan<'_> {
         summary: &mut Summary,
         progress: &mut Progress,
     ) -> Result<(), ErrorReport> {
+        let Scoring::Here(scorer) = &mut p.scoring else {
+            return Err(internal("a range scored here while scoring ahead"));
+        };
         let mut rows = std::mem::take(&mut p.scored);
         rows.clear();
         let (ts, values) = (&p.ts[range.clone()], &p.values[range]);
-        if self.model.is_some() {
-            // A model scores with what it learnt (online models keep learning within the call).
-            let scores = p.scorer.score_fitted(values);
-            rows.extend(ts.iter().zip(values).zip(scores).map(|((&ts, &value), scored)| ScoredRow {
-                ts,
-                value,
-                scored,
-            }));
-        } else {
-            for (i, (&ts, &value)) in ts.iter().zip(values).enumerate() {
-                anomdet_core::interrupt::check_every(i);
-                rows.push(ScoredRow { ts, value, scored: p.scorer.update(value) });
-            }
-        }
+        let go_on = || {
+            anomdet_core::interrupt::check();
+            true
+        };
+        ahead::score_chunk(scorer, self.model.is_some(), ts, values, &mut rows, go_on);
         let emitted = self.emit_owned(p.key.as_deref(), &mut rows, sink, summary, progress);
         p.scored = rows;
         emitted
@@ -527,7 +576,14 @@ impl Plan<'_> {
         match self.mode {
             Mode::Online => {
                 self.check_memory(&p)?;
-                self.flush_online(&mut p, sink, summary, progress)
+                self.flush_online(&mut p, sink, summary, progress)?;
+                // The chunks still with the helper, in order.
+                while let Scoring::Ahead(ahead) = &mut p.scoring
+                    && let Some(rows) = ahead.next_scored()
+                {
+                    self.emit_ahead(&mut p, Some(rows), sink, summary, progress)?;
+                }
+                Ok(())
             }
             Mode::Batch => {
                 let scores = self.score_batch(&mut p, progress)?;
@@ -550,13 +606,14 @@ impl Plan<'_> {
     pub(super) fn score_batch(&self, p: &mut Pending, progress: &mut Progress) -> Result<Vec<Scored>, ErrorReport> {
         progress.set_phase("scoring");
         let label = format!("{}{}", self.source.qualified, series_label(p.key.as_deref()));
+        let Scoring::Here(scorer) = &mut p.scoring else { return Err(internal("batch mode scoring ahead")) };
         match self.model {
             Some(_) => {
                 let valid: Vec<f64> = p.values.iter().flatten().copied().collect();
                 self.detector.check_memory_of(&valid, &label)?;
-                Ok(p.scorer.score_fitted(&p.values))
+                Ok(scorer.score_fitted(&p.values))
             }
-            None => p.scorer.score_whole(&p.values, &label),
+            None => scorer.score_whole(&p.values, &label),
         }
     }
 

@@ -15,6 +15,7 @@ pub mod detector;
 pub mod evaluate;
 pub mod evt;
 pub mod familiarity;
+pub mod helper;
 pub mod inject;
 pub mod interrupt;
 pub mod left_profile;

@@ -45,7 +45,8 @@ where
         let helpers: Vec<_> = (1..threads.max(1))
             .map(|t| {
                 let (work, stop) = (&work, &stop);
-                scope.spawn(move || work(t, &Turn { stop: Some(stop) }))
+                // Signals stay with the caller (the backend's handlers must not run on a helper).
+                crate::helper::with_signals_blocked(|| scope.spawn(move || work(t, &Turn { stop: Some(stop) })))
             })
             .collect();
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(0, &Turn { stop: None }))) {

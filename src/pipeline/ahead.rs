@@ -1,0 +1,106 @@
+//! Online scoring a chunk ahead: while the backend reads (or hands out) the next chunk of a
+//! series, a helper thread scores the chunk before it. The detector moves with each chunk,
+//! so the chunks are scored one after the other in time order, exactly as on the backend's
+//! own thread: the same rows, the same scores, bit for bit. Only the backend calls
+//! PostgreSQL; the helper runs pure Rust (`anomdet_core::helper`).
+//!
+//! Used when the session may use more than one process for a query
+//! (`max_parallel_workers_per_gather` > 0, PostgreSQL's default) and the detector runs no SQL.
+
+use super::plan::ScoredRow;
+use super::scorer::SeriesScorer;
+use anomdet_core::helper::{Helper, Stop};
+
+/// How many chunks may be read ahead of the scoring: a chunk that scores slowly (a detector
+/// refitting) does not stall the read, and the read's own pauses do not idle the helper.
+const DEPTH: usize = 4;
+
+/// A chunk's rows, moved to the helper and back.
+struct Chunk {
+    ts: Vec<i64>,
+    values: Vec<Option<f64>>,
+    /// Filled by the helper.
+    rows: Vec<ScoredRow>,
+}
+
+/// A series scored ahead: the helper thread owns its detector from the first chunk given.
+pub(super) struct ScoreAhead {
+    helper: Helper<Chunk, Chunk>,
+    /// Chunks back from the helper, their buffers ready for the next chunks.
+    spare: Vec<Chunk>,
+}
+
+/// Whether this session lets a query use a second thread.
+pub(super) fn allowed() -> bool {
+    // SAFETY: a plain int GUC of this backend, read on its own thread.
+    unsafe { pgrx::pg_sys::max_parallel_workers_per_gather > 0 }
+}
+
+/// Score `values` (times `ts`) into `rows`, in order; `go_on` is asked every so many rows
+/// and stops the chunk early when false (the caller is giving up).
+pub(super) fn score_chunk(
+    scorer: &mut SeriesScorer,
+    fitted: bool,
+    ts: &[i64],
+    values: &[Option<f64>],
+    rows: &mut Vec<ScoredRow>,
+    go_on: impl Fn() -> bool,
+) {
+    if fitted {
+        // A model scores with what it learnt (online models keep learning within the call).
+        let scores = scorer.score_fitted(values);
+        rows.extend(ts.iter().zip(values).zip(scores).map(|((&ts, &value), scored)| ScoredRow { ts, value, scored }));
+        return;
+    }
+    for (i, (&ts, &value)) in ts.iter().zip(values).enumerate() {
+        if i.is_multiple_of(anomdet_core::interrupt::EVERY) && !go_on() {
+            return;
+        }
+        rows.push(ScoredRow { ts, value, scored: scorer.update(value) });
+    }
+}
+
+impl ScoreAhead {
+    /// Hand `scorer` to a new helper thread; it comes back as the error when no thread can be made.
+    pub(super) fn start(scorer: SeriesScorer, fitted: bool) -> Result<ScoreAhead, SeriesScorer> {
+        let helper = Helper::start(DEPTH, scorer, move |scorer, mut chunk: Chunk, stop: &Stop| {
+            chunk.rows.clear();
+            score_chunk(scorer, fitted, &chunk.ts, &chunk.values, &mut chunk.rows, || !stop.requested());
+            chunk
+        })?;
+        Ok(ScoreAhead { helper, spare: Vec::new() })
+    }
+
+    /// Give the chunk in `ts` and `values` to the helper (the buffers come back empty); when
+    /// as many chunks wait as it takes, take back the oldest, scored.
+    pub(super) fn pass(&mut self, ts: &mut Vec<i64>, values: &mut Vec<Option<f64>>) -> Option<Vec<ScoredRow>> {
+        let scored = if self.helper.full() { Some(self.take_oldest()) } else { None };
+        let mut chunk = self.spare.pop().unwrap_or(Chunk { ts: Vec::new(), values: Vec::new(), rows: Vec::new() });
+        std::mem::swap(&mut chunk.ts, ts);
+        std::mem::swap(&mut chunk.values, values);
+        ts.clear();
+        values.clear();
+        self.helper.give(chunk);
+        scored
+    }
+
+    /// The oldest chunk given and not yet taken back, scored; `None` once all are back.
+    pub(super) fn next_scored(&mut self) -> Option<Vec<ScoredRow>> {
+        (self.helper.in_flight() > 0).then(|| self.take_oldest())
+    }
+
+    /// A scored chunk's buffer, once handed on, for a next chunk.
+    pub(super) fn reuse(&mut self, mut rows: Vec<ScoredRow>) {
+        rows.clear();
+        if let Some(chunk) = self.spare.iter_mut().find(|c| c.rows.capacity() == 0) {
+            chunk.rows = rows;
+        }
+    }
+
+    fn take_oldest(&mut self) -> Vec<ScoredRow> {
+        let mut chunk = self.helper.take();
+        let rows = std::mem::take(&mut chunk.rows);
+        self.spare.push(chunk);
+        rows
+    }
+}
