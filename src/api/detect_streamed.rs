@@ -212,6 +212,9 @@ impl RowSource for DetectRows {
     fn describe(&self) -> &'static std::ffi::CStr {
         match &self.how {
             How::OnDemand(on_demand) if on_demand.scored_whole() => c"scored whole, then made as asked for",
+            How::OnDemand(on_demand) if on_demand.scored_ahead() => {
+                c"scored as asked for (a chunk ahead on a helper thread), the series held"
+            }
             How::OnDemand(_) => c"scored as asked for, the series held",
             How::Stored(stored) if stored.scored_ahead => {
                 c"scored first (a chunk ahead on a helper thread), stored, then read"

@@ -75,13 +75,32 @@ impl ScoreAhead {
     /// as many chunks wait as it takes, take back the oldest, scored.
     pub(super) fn pass(&mut self, ts: &mut Vec<i64>, values: &mut Vec<Option<f64>>) -> Option<Vec<ScoredRow>> {
         let scored = if self.helper.full() { Some(self.take_oldest()) } else { None };
-        let mut chunk = self.spare.pop().unwrap_or(Chunk { ts: Vec::new(), values: Vec::new(), rows: Vec::new() });
+        let mut chunk = self.spare_chunk();
         std::mem::swap(&mut chunk.ts, ts);
         std::mem::swap(&mut chunk.values, values);
         ts.clear();
         values.clear();
         self.helper.give(chunk);
         scored
+    }
+
+    /// Whether as many chunks wait as the helper takes.
+    pub(super) fn full(&self) -> bool {
+        self.helper.full()
+    }
+
+    /// Give a copy of a chunk of a held series; the helper must not be full.
+    pub(super) fn give_copy(&mut self, ts: &[i64], values: &[Option<f64>]) {
+        let mut chunk = self.spare_chunk();
+        chunk.ts.clear();
+        chunk.values.clear();
+        chunk.ts.extend_from_slice(ts);
+        chunk.values.extend_from_slice(values);
+        self.helper.give(chunk);
+    }
+
+    fn spare_chunk(&mut self) -> Chunk {
+        self.spare.pop().unwrap_or(Chunk { ts: Vec::new(), values: Vec::new(), rows: Vec::new() })
     }
 
     /// The oldest chunk given and not yet taken back, scored; `None` once all are back.

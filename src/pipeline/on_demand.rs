@@ -17,7 +17,7 @@ use pgrx::pg_sys::panic::ErrorReport;
 pub struct OnDemand {
     /// The held series is the pending series' buffer, scored range by range in place.
     state: RunState,
-    /// The first held row not yet handed on.
+    /// The first held row not yet scored here or given to the helper.
     next: usize,
     finished: bool,
     /// Batch mode: the held series' scores, worked out once it was read.
@@ -59,18 +59,27 @@ impl OnDemand {
             return Ok(None);
         }
         read?;
-        let mut batch_scores = None;
+        let (mut batch_scores, mut next) = (None, 0);
         if let Some(p) = state.pending.as_mut() {
             plan.put_in_time_order(p)?;
             plan.check_held_values(p)?;
             plan.check_length(p)?;
             state.summary.series += 1;
             match plan.mode {
-                Mode::Online => plan.check_memory(p)?,
+                Mode::Online => {
+                    plan.check_memory(p)?;
+                    // The helper (if any) starts on the first chunks before a row is asked for.
+                    plan.give_held_ahead(p, &mut next);
+                }
                 Mode::Batch => batch_scores = Some(plan.score_batch(p, progress)?),
             }
         }
-        Ok(Some(OnDemand { state, next: 0, finished: false, batch_scores }))
+        Ok(Some(OnDemand { state, next, finished: false, batch_scores }))
+    }
+
+    /// Whether some of it was scored a chunk ahead on a helper thread.
+    pub fn scored_ahead(&self) -> bool {
+        self.state.summary.chunks_ahead > 0 || self.state.pending.as_ref().is_some_and(|p| p.scores_ahead())
     }
 
     /// Whether the series was scored whole (batch mode) rather than as asked for.
@@ -87,6 +96,14 @@ impl OnDemand {
         progress: &mut Progress,
     ) -> Result<bool, ErrorReport> {
         if let Some(p) = self.state.pending.as_mut()
+            && self.batch_scores.is_none()
+            && plan.give_held_ahead(p, &mut self.next)
+        {
+            // Scored a chunk ahead on a helper thread while these rows are handed out.
+            if plan.emit_next_ahead(p, sink, &mut self.state.summary, progress)? {
+                return Ok(true);
+            }
+        } else if let Some(p) = self.state.pending.as_mut()
             && self.next < p.ts.len()
         {
             let range = self.next..(self.next + CHUNK).min(p.ts.len());

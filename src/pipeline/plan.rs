@@ -186,6 +186,11 @@ pub(super) struct Pending {
 }
 
 impl Pending {
+    /// Whether its rows are scored a chunk ahead on a helper thread.
+    pub(super) fn scores_ahead(&self) -> bool {
+        matches!(self.scoring, Scoring::Ahead(_))
+    }
+
     /// Score the rest of this series a chunk ahead on a helper thread, if one can be made.
     fn score_ahead(&mut self, fitted: bool) {
         if !matches!(self.scoring, Scoring::Here(_)) {
@@ -477,6 +482,44 @@ impl Plan<'_> {
         emitted
     }
 
+    /// Online, a held series scored as asked for (`on_demand`): from a full chunk on, keep the
+    /// helper as many chunks ahead of the rows handed out as it takes (`next`: the first row
+    /// not yet given), starting it if need be. False when the series is scored here instead.
+    pub(super) fn give_held_ahead(&self, p: &mut Pending, next: &mut usize) -> bool {
+        let left = p.ts.len() - (*next).min(p.ts.len());
+        if matches!(p.scoring, Scoring::Here(_))
+            && left >= ONLINE_CHUNK
+            && !self.detector.runs_sql()
+            && ahead::allowed()
+        {
+            p.score_ahead(self.model.is_some());
+        }
+        let Scoring::Ahead(ahead) = &mut p.scoring else { return false };
+        while !ahead.full() && *next < p.ts.len() {
+            let end = (*next + ONLINE_CHUNK).min(p.ts.len());
+            ahead.give_copy(&p.ts[*next..end], &p.values[*next..end]);
+            *next = end;
+        }
+        true
+    }
+
+    /// The oldest chunk with the helper, scored and handed on; false when none is left.
+    pub(super) fn emit_next_ahead(
+        &self,
+        p: &mut Pending,
+        sink: &mut dyn Sink,
+        summary: &mut Summary,
+        progress: &mut Progress,
+    ) -> Result<bool, ErrorReport> {
+        let scored = match &mut p.scoring {
+            Scoring::Ahead(ahead) => ahead.next_scored(),
+            _ => None,
+        };
+        let any = scored.is_some();
+        self.emit_ahead(p, scored, sink, summary, progress)?;
+        Ok(any)
+    }
+
     /// A chunk scored ahead, handed on; its buffer kept for the next one.
     fn emit_ahead(
         &self,
@@ -578,11 +621,7 @@ impl Plan<'_> {
                 self.check_memory(&p)?;
                 self.flush_online(&mut p, sink, summary, progress)?;
                 // The chunks still with the helper, in order.
-                while let Scoring::Ahead(ahead) = &mut p.scoring
-                    && let Some(rows) = ahead.next_scored()
-                {
-                    self.emit_ahead(&mut p, Some(rows), sink, summary, progress)?;
-                }
+                while self.emit_next_ahead(&mut p, sink, summary, progress)? {}
                 Ok(())
             }
             Mode::Batch => {

@@ -28,10 +28,11 @@ INSERT INTO calls VALUES
   ('a time range', $$anomdet.detect('ahead', 'value', 'zscore', mode => 'online', on_invalid => 'skip', start_time => (SELECT min(ts) + interval '25000 seconds' FROM ahead), lookback => 100)$$),
   ('a series column', $$anomdet.detect('ahead_fleet', 'value', 'mad', series_column => 'host', mode => 'online', on_invalid => 'skip')$$);
 -- Each row as text, scored with the helper allowed or not. The function scan (streaming off)
--- reads and scores as the plan does; the streamed scan holds one series and scores it as asked.
-CREATE FUNCTION pg_temp.rows_of(call text, helper bool) RETURNS SETOF text LANGUAGE plpgsql AS $$
+-- reads and scores as the plan does; the streamed scan holds one series and scores it as
+-- asked for, the helper kept a few chunks ahead of the rows handed out.
+CREATE FUNCTION pg_temp.rows_of(call text, helper bool, streamed bool DEFAULT false) RETURNS SETOF text LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM set_config('anomdet.stream_functions', 'off', true);
+  PERFORM set_config('anomdet.stream_functions', streamed::text, true);
   PERFORM set_config('max_parallel_workers_per_gather', CASE WHEN helper THEN '2' ELSE '0' END, true);
   RETURN QUERY EXECUTE format('SELECT d::text FROM (SELECT * FROM %s) d', call);
 END $$;
@@ -41,8 +42,15 @@ SELECT label,
        (SELECT count(*) FROM (SELECT * FROM pg_temp.rows_of(sql, true) EXCEPT ALL SELECT * FROM pg_temp.rows_of(sql, false)) x) AS only_ahead,
        (SELECT count(*) FROM (SELECT * FROM pg_temp.rows_of(sql, false) EXCEPT ALL SELECT * FROM pg_temp.rows_of(sql, true)) x) AS only_here
 FROM calls ORDER BY label;
+SELECT label,
+       (SELECT count(*) FROM pg_temp.rows_of(sql, true, true)) AS rows,
+       (SELECT count(*) FROM (SELECT * FROM pg_temp.rows_of(sql, true, true) EXCEPT ALL SELECT * FROM pg_temp.rows_of(sql, false)) x) AS only_ahead,
+       (SELECT count(*) FROM (SELECT * FROM pg_temp.rows_of(sql, false) EXCEPT ALL SELECT * FROM pg_temp.rows_of(sql, true, true)) x) AS only_here
+FROM calls WHERE label IN ('zscore', 'mad', 'a stored model', 'a time range') ORDER BY label;
 
--- In time order, series by series, as on the backend's own thread.
+-- In time order, series by series, as on the backend's own thread, streamed or not.
+SELECT count(*) FILTER (WHERE prev >= ts) AS out_of_order, count(*) AS rows
+FROM (SELECT ts, lag(ts) OVER () AS prev FROM anomdet.detect('ahead', 'value', 'mad', mode => 'online', on_invalid => 'skip')) x;
 SET anomdet.stream_functions = off;
 SELECT count(*) FILTER (WHERE prev >= ts) AS out_of_order, count(*) AS rows
 FROM (SELECT ts, lag(ts) OVER () AS prev FROM anomdet.detect('ahead', 'value', 'mad', mode => 'online', on_invalid => 'skip')) x;
@@ -52,7 +60,8 @@ FROM (SELECT series AS host, ts, lag(ts) OVER () AS prev, lag(series) OVER () AS
 RESET anomdet.stream_functions;
 
 -- EXPLAIN ANALYZE says when rows were scored ahead: a series of a full chunk or more, with the
--- helper allowed; not with max_parallel_workers_per_gather = 0, nor for a short series.
+-- helper allowed, stored first or held and scored as asked for; not with
+-- max_parallel_workers_per_gather = 0, nor for a short series.
 CREATE FUNCTION pg_temp.how(query text) RETURNS SETOF text LANGUAGE plpgsql AS $$
 DECLARE line text;
 BEGIN
@@ -64,7 +73,12 @@ SELECT pg_temp.how($$SELECT count(*) FROM anomdet.detect('ahead', 'value', 'mad'
 SET max_parallel_workers_per_gather = 0;
 SELECT pg_temp.how($$SELECT count(*) FROM anomdet.detect('ahead', 'value', 'mad', mode => 'online', on_invalid => 'skip', only_anomalies => true)$$);
 RESET max_parallel_workers_per_gather;
+SELECT pg_temp.how($$SELECT count(*) FROM anomdet.detect('ahead', 'value', 'mad', mode => 'online', on_invalid => 'skip')$$);
 SELECT pg_temp.how($$SELECT count(*) FROM anomdet.detect('ahead_fleet', 'value', 'mad', series_column => 'host', mode => 'online', on_invalid => 'skip', end_time => (SELECT min(ts) + interval '9000 seconds' FROM ahead))$$);
+
+-- A LIMIT stops the streamed scan while the helper still has chunks: they are dropped with it.
+SELECT count(*) AS limited, max(ts) = (SELECT ts FROM ahead ORDER BY ts OFFSET 14999 LIMIT 1) AS last_is_row_15000
+FROM (SELECT * FROM anomdet.detect('ahead', 'value', 'mad', mode => 'online', on_invalid => 'skip') LIMIT 15000) x;
 
 -- An error in a later chunk, while earlier chunks are with the helper: the statement fails
 -- with the error of the row (the first NULL in time order), and the session goes on.
