@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Memory errors (reliability checklist F6) under valgrind memcheck: a single-user backend runs
 # every detector (batch, and online where it has one), every multivariate detector, decompose,
-# every injection method with its revert, evaluate, benchmark, report, generate and a
+# every injection method with its revert, evaluate, benchmark, report, generate, a series long
+# enough to be scored a chunk ahead on a helper thread (pipeline::ahead) and a
 # registered SQL detector. Any error
 # whose stack passes through anomdet fails the test. (Debian's PostgreSQL is not built with
 # USE_VALGRIND, so palloc'd chunks are not tracked one by one; Rust's own heap, which is
@@ -28,6 +29,12 @@ DO $$ DECLARE d record; BEGIN FOR d IN SELECT name FROM anomdet.detectors() WHER
 SELECT count(*) FROM (SELECT * FROM anomdet.detect('m', 'value', 'ewma', mode => 'online') LIMIT 20) d WHERE score IS NOT NULL;
 SET anomdet.stream_functions = off;
 SELECT count(*) FROM anomdet.detect('m', 'value', 'ewma', mode => 'online');
+RESET anomdet.stream_functions;
+SELECT anomdet.generate('long', 'sine', length => 25000, period => 50, noise => 0.3, seed => 2);
+SELECT count(*) FROM anomdet.detect('long', 'value', 'mad', mode => 'online');
+SELECT count(*) FROM (SELECT * FROM anomdet.detect('long', 'value', 'spot', mode => 'online') LIMIT 15000) d WHERE score IS NOT NULL;
+SET anomdet.stream_functions = off;
+SELECT count(*) FROM anomdet.detect('long', 'value', 'mad', mode => 'online', only_anomalies => true);
 RESET anomdet.stream_functions;
 DO $$ DECLARE d record; BEGIN FOR d IN SELECT name FROM anomdet.detectors() WHERE online LOOP PERFORM count(*) FROM anomdet.detect('keyed', 'value', d.name, series_column => 'host', mode => 'online'); END LOOP; END $$;
 SELECT count(*) FROM anomdet.decompose('keyed', 'value', series_column => 'host');
