@@ -28,6 +28,10 @@ impl Sink for ResultRows {
         self.out.clear();
     }
 
+    fn keeps_only_anomalies(&self) -> bool {
+        self.only_anomalies
+    }
+
     fn probability_for(&self) -> ProbabilityFor {
         match (self.with_probability && self.probability_read, self.only_anomalies) {
             (false, _) => ProbabilityFor::NoRow,

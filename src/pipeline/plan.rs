@@ -116,6 +116,12 @@ pub trait Sink {
     /// Forget everything accepted so far (a speculative read is being retried).
     fn reset(&mut self) {}
 
+    /// True when it keeps flagged rows only: then it may be given only those (the rows
+    /// scored and flagged are counted from the scores).
+    fn keeps_only_anomalies(&self) -> bool {
+        false
+    }
+
     /// The rows whose probability it keeps (the detector may leave the others' out).
     fn probability_for(&self) -> ProbabilityFor {
         ProbabilityFor::EveryRow
@@ -669,11 +675,28 @@ impl Plan<'_> {
     ) -> Result<(), ErrorReport> {
         let mut rows = std::mem::take(&mut p.scored);
         rows.clear();
-        rows.extend(range.map(|i| ScoredRow {
+        let row = |i: usize| ScoredRow {
             ts: p.ts[i],
             value: p.values[i],
             scored: scores.get(i).copied().unwrap_or(Scored::WARMUP),
-        }));
+        };
+        if sink.keeps_only_anomalies() {
+            // Rows made for the flagged ones only (a few in a million): the rest are counted
+            // from their scores, as `count` would count them.
+            progress.advance(range.len() as u64);
+            for i in range.filter(|&i| self.source.range.keeps(p.ts[i])) {
+                let scored = scores.get(i).copied().unwrap_or(Scored::WARMUP);
+                summary.rows_scored += i64::from(scored.score.is_some());
+                if scored.is_anomaly == Some(true) {
+                    summary.anomalies += 1;
+                    rows.push(row(i));
+                }
+            }
+            let emitted = sink.accept(p.key.as_deref(), &rows);
+            p.scored = rows;
+            return emitted;
+        }
+        rows.extend(range.map(row));
         let emitted = self.emit_owned(p.key.as_deref(), &mut rows, sink, summary, progress);
         p.scored = rows;
         emitted

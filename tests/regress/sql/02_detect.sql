@@ -112,3 +112,16 @@ SELECT count(*) AS from_start_on FROM anomdet.detect('metrics', 'value', start_t
 SELECT series, count(*) AS rows FROM anomdet.detect('fleet', 'cpu', 'mad', series_column => 'host',
     end_time => '2024-01-01 01:00+00') GROUP BY series ORDER BY series;
 SELECT count(*) AS whole FROM anomdet.detect('metrics', 'value', start_time => '0044-03-15 00:00+00 BC', end_time => 'infinity');
+-- Batch mode, flagged rows only: made from the scores of the flagged rows alone; the same rows
+-- as filtering every row, with a time range whose warm-up rows are flagged too (lookback).
+SELECT (SELECT count(*) FROM anomdet.detect('metrics', 'value', 'zscore', '{"threshold": 1.5}', only_anomalies => true,
+                                            start_time => '2024-01-01 05:00+00', lookback => 500)) AS flagged_only,
+       (SELECT count(*) FROM anomdet.detect('metrics', 'value', 'zscore', '{"threshold": 1.5}',
+                                            start_time => '2024-01-01 05:00+00', lookback => 500) WHERE is_anomaly) AS filtered,
+       (SELECT count(*) FROM anomdet.detect('metrics', 'value', 'zscore', '{"threshold": 1.5}') WHERE is_anomaly) AS whole_series;
+SELECT count(*) AS differing FROM
+  ((SELECT ts, score, expected FROM anomdet.detect('fleet', 'cpu', 'iqr', series_column => 'host', only_anomalies => true)
+    EXCEPT ALL SELECT ts, score, expected FROM anomdet.detect('fleet', 'cpu', 'iqr', series_column => 'host') WHERE is_anomaly)
+   UNION ALL
+   (SELECT ts, score, expected FROM anomdet.detect('fleet', 'cpu', 'iqr', series_column => 'host') WHERE is_anomaly
+    EXCEPT ALL SELECT ts, score, expected FROM anomdet.detect('fleet', 'cpu', 'iqr', series_column => 'host', only_anomalies => true))) x;
