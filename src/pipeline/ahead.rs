@@ -9,6 +9,7 @@
 
 use super::plan::ScoredRow;
 use super::scorer::SeriesScorer;
+use crate::postgres::time_range::TimeRange;
 use anomdet_core::helper::{Helper, Stop};
 
 /// How many chunks may be read ahead of the scoring: a chunk that scores slowly (a detector
@@ -19,8 +20,26 @@ const DEPTH: usize = 4;
 struct Chunk {
     ts: Vec<i64>,
     values: Vec<Option<f64>>,
-    /// Filled by the helper.
+    /// Filled by the helper: the rows handed on, and what the chunk counts.
     rows: Vec<ScoredRow>,
+    tally: Tally,
+}
+
+/// Which scored rows a chunk hands on: those the time range returns (not the warm-up rows
+/// before its start), and of those only the flagged ones when the sink keeps nothing else.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Keep {
+    pub range: TimeRange,
+    pub flagged_only: bool,
+}
+
+/// What a scored chunk counts: every row scored (for progress), and of the rows the range
+/// returns, those with a score and those flagged.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Tally {
+    pub rows: u64,
+    pub scored: i64,
+    pub anomalies: i64,
 }
 
 /// A series scored ahead: the helper thread owns its detector from the first chunk given.
@@ -36,36 +55,51 @@ pub(super) fn allowed() -> bool {
     unsafe { pgrx::pg_sys::max_parallel_workers_per_gather > 0 }
 }
 
-/// Score `values` (times `ts`) into `rows`, in order; `go_on` is asked every so many rows
-/// and stops the chunk early when false (the caller is giving up).
+/// Score `values` (times `ts`) in order, the rows `keep` keeps into `rows`; `go_on` is asked
+/// every so many rows and stops the chunk early when false (the caller is giving up).
 pub(super) fn score_chunk(
     scorer: &mut SeriesScorer,
     fitted: bool,
     ts: &[i64],
     values: &[Option<f64>],
+    keep: Keep,
     rows: &mut Vec<ScoredRow>,
     go_on: impl Fn() -> bool,
-) {
+) -> Tally {
+    let mut tally = Tally::default();
+    let mut take = |row: ScoredRow| {
+        tally.rows += 1;
+        if keep.range.keeps(row.ts) {
+            let flagged = row.scored.is_anomaly == Some(true);
+            tally.scored += i64::from(row.scored.score.is_some());
+            tally.anomalies += i64::from(flagged);
+            if flagged || !keep.flagged_only {
+                rows.push(row);
+            }
+        }
+    };
     if fitted {
         // A model scores with what it learnt (online models keep learning within the call).
         let scores = scorer.score_fitted(values);
-        rows.extend(ts.iter().zip(values).zip(scores).map(|((&ts, &value), scored)| ScoredRow { ts, value, scored }));
-        return;
+        ts.iter().zip(values).zip(scores).for_each(|((&ts, &value), scored)| take(ScoredRow { ts, value, scored }));
+        return tally;
     }
     for (i, (&ts, &value)) in ts.iter().zip(values).enumerate() {
         if i.is_multiple_of(anomdet_core::interrupt::EVERY) && !go_on() {
-            return;
+            break;
         }
-        rows.push(ScoredRow { ts, value, scored: scorer.update(value) });
+        take(ScoredRow { ts, value, scored: scorer.update(value) });
     }
+    tally
 }
 
 impl ScoreAhead {
     /// Hand `scorer` to a new helper thread; it comes back as the error when no thread can be made.
-    pub(super) fn start(scorer: SeriesScorer, fitted: bool) -> Result<ScoreAhead, SeriesScorer> {
+    pub(super) fn start(scorer: SeriesScorer, fitted: bool, keep: Keep) -> Result<ScoreAhead, SeriesScorer> {
         let helper = Helper::start(DEPTH, scorer, move |scorer, mut chunk: Chunk, stop: &Stop| {
             chunk.rows.clear();
-            score_chunk(scorer, fitted, &chunk.ts, &chunk.values, &mut chunk.rows, || !stop.requested());
+            let go_on = || !stop.requested();
+            chunk.tally = score_chunk(scorer, fitted, &chunk.ts, &chunk.values, keep, &mut chunk.rows, go_on);
             chunk
         })?;
         Ok(ScoreAhead { helper, spare: Vec::new() })
@@ -73,7 +107,7 @@ impl ScoreAhead {
 
     /// Give the chunk in `ts` and `values` to the helper (the buffers come back empty); when
     /// as many chunks wait as it takes, take back the oldest, scored.
-    pub(super) fn pass(&mut self, ts: &mut Vec<i64>, values: &mut Vec<Option<f64>>) -> Option<Vec<ScoredRow>> {
+    pub(super) fn pass(&mut self, ts: &mut Vec<i64>, values: &mut Vec<Option<f64>>) -> Option<(Vec<ScoredRow>, Tally)> {
         let scored = if self.helper.full() { Some(self.take_oldest()) } else { None };
         let mut chunk = self.spare_chunk();
         std::mem::swap(&mut chunk.ts, ts);
@@ -100,11 +134,11 @@ impl ScoreAhead {
     }
 
     fn spare_chunk(&mut self) -> Chunk {
-        self.spare.pop().unwrap_or(Chunk { ts: Vec::new(), values: Vec::new(), rows: Vec::new() })
+        self.spare.pop().unwrap_or(Chunk { ts: Vec::new(), values: Vec::new(), rows: Vec::new(), tally: Tally::default() })
     }
 
     /// The oldest chunk given and not yet taken back, scored; `None` once all are back.
-    pub(super) fn next_scored(&mut self) -> Option<Vec<ScoredRow>> {
+    pub(super) fn next_scored(&mut self) -> Option<(Vec<ScoredRow>, Tally)> {
         (self.helper.in_flight() > 0).then(|| self.take_oldest())
     }
 
@@ -116,10 +150,10 @@ impl ScoreAhead {
         }
     }
 
-    fn take_oldest(&mut self) -> Vec<ScoredRow> {
+    fn take_oldest(&mut self) -> (Vec<ScoredRow>, Tally) {
         let mut chunk = self.helper.take();
-        let rows = std::mem::take(&mut chunk.rows);
+        let scored = (std::mem::take(&mut chunk.rows), chunk.tally);
         self.spare.push(chunk);
-        rows
+        scored
     }
 }

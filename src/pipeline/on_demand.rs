@@ -69,7 +69,7 @@ impl OnDemand {
                 Mode::Online => {
                     plan.check_memory(p)?;
                     // The helper (if any) starts on the first chunks before a row is asked for.
-                    plan.give_held_ahead(p, &mut next);
+                    plan.give_held_ahead(p, &mut next, sink);
                 }
                 Mode::Batch => batch_scores = Some(plan.score_batch(p, progress)?),
             }
@@ -97,7 +97,7 @@ impl OnDemand {
     ) -> Result<bool, ErrorReport> {
         if let Some(p) = self.state.pending.as_mut()
             && self.batch_scores.is_none()
-            && plan.give_held_ahead(p, &mut self.next)
+            && plan.give_held_ahead(p, &mut self.next, sink)
         {
             // Scored a chunk ahead on a helper thread while these rows are handed out.
             if plan.emit_next_ahead(p, sink, &mut self.state.summary, progress)? {

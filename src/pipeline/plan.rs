@@ -5,7 +5,7 @@
 //! Memory: batch mode holds one series at a time (it needs the whole series by definition);
 //! online mode holds one chunk, so it stays flat however large the table is.
 
-use super::ahead::{self, ScoreAhead};
+use super::ahead::{self, Keep, ScoreAhead, Tally};
 use super::scorer::{ResumeFrom, SeriesScorer};
 use crate::chosen_detector::ChosenDetector;
 use crate::error::{Code, error, internal};
@@ -198,12 +198,12 @@ impl Pending {
     }
 
     /// Score the rest of this series a chunk ahead on a helper thread, if one can be made.
-    fn score_ahead(&mut self, fitted: bool) {
+    fn score_ahead(&mut self, fitted: bool, keep: Keep) {
         if !matches!(self.scoring, Scoring::Here(_)) {
             return;
         }
         if let Scoring::Here(scorer) = std::mem::replace(&mut self.scoring, Scoring::Moving) {
-            self.scoring = match ScoreAhead::start(scorer, fitted) {
+            self.scoring = match ScoreAhead::start(scorer, fitted, keep) {
                 Ok(ahead) => Scoring::Ahead(Box::new(ahead)),
                 Err(scorer) => Scoring::Here(scorer),
             };
@@ -476,7 +476,7 @@ impl Plan<'_> {
         progress: &mut Progress,
     ) -> Result<(), ErrorReport> {
         if p.ts.len() >= ONLINE_CHUNK && !self.detector.runs_sql() && ahead::allowed() {
-            p.score_ahead(self.model.is_some());
+            p.score_ahead(self.model.is_some(), self.keep(sink));
         }
         if let Scoring::Ahead(ahead) = &mut p.scoring {
             let scored = ahead.pass(&mut p.ts, &mut p.values);
@@ -491,14 +491,14 @@ impl Plan<'_> {
     /// Online, a held series scored as asked for (`on_demand`): from a full chunk on, keep the
     /// helper as many chunks ahead of the rows handed out as it takes (`next`: the first row
     /// not yet given), starting it if need be. False when the series is scored here instead.
-    pub(super) fn give_held_ahead(&self, p: &mut Pending, next: &mut usize) -> bool {
+    pub(super) fn give_held_ahead(&self, p: &mut Pending, next: &mut usize, sink: &dyn Sink) -> bool {
         let left = p.ts.len() - (*next).min(p.ts.len());
         if matches!(p.scoring, Scoring::Here(_))
             && left >= ONLINE_CHUNK
             && !self.detector.runs_sql()
             && ahead::allowed()
         {
-            p.score_ahead(self.model.is_some());
+            p.score_ahead(self.model.is_some(), self.keep(sink));
         }
         let Scoring::Ahead(ahead) = &mut p.scoring else { return false };
         while !ahead.full() && *next < p.ts.len() {
@@ -530,18 +530,23 @@ impl Plan<'_> {
     fn emit_ahead(
         &self,
         p: &mut Pending,
-        scored: Option<Vec<ScoredRow>>,
+        scored: Option<(Vec<ScoredRow>, Tally)>,
         sink: &mut dyn Sink,
         summary: &mut Summary,
         progress: &mut Progress,
     ) -> Result<(), ErrorReport> {
-        let Some(mut rows) = scored else { return Ok(()) };
+        let Some((mut rows, tally)) = scored else { return Ok(()) };
         summary.chunks_ahead += 1;
-        let emitted = self.emit_owned(p.key.as_deref(), &mut rows, sink, summary, progress);
+        let emitted = emit_tallied(p.key.as_deref(), &mut rows, tally, sink, summary, progress);
         if let Scoring::Ahead(ahead) = &mut p.scoring {
             ahead.reuse(rows);
         }
         emitted
+    }
+
+    /// Which scored rows an online chunk hands to `sink`.
+    fn keep(&self, sink: &dyn Sink) -> Keep {
+        Keep { range: self.source.range, flagged_only: sink.keeps_only_anomalies() }
     }
 
     /// Online: score the buffered rows in `range` and send them on (a held series is scored
@@ -564,8 +569,9 @@ impl Plan<'_> {
             anomdet_core::interrupt::check();
             true
         };
-        ahead::score_chunk(scorer, self.model.is_some(), ts, values, &mut rows, go_on);
-        let emitted = self.emit_owned(p.key.as_deref(), &mut rows, sink, summary, progress);
+        let keep = self.keep(sink);
+        let tally = ahead::score_chunk(scorer, self.model.is_some(), ts, values, keep, &mut rows, go_on);
+        let emitted = emit_tallied(p.key.as_deref(), &mut rows, tally, sink, summary, progress);
         p.scored = rows;
         emitted
     }
@@ -755,6 +761,21 @@ fn sort_by_time(p: &mut Pending) {
         p.ts = anomdet_core::series::permute(&p.ts, &order);
         p.values = anomdet_core::series::permute(&p.values, &order);
     }
+}
+
+/// Rows scored and already counted (`ahead::score_chunk`), handed on whole.
+fn emit_tallied(
+    key: Option<&str>,
+    rows: &mut Vec<ScoredRow>,
+    tally: Tally,
+    sink: &mut dyn Sink,
+    summary: &mut Summary,
+    progress: &mut Progress,
+) -> Result<(), ErrorReport> {
+    progress.advance(tally.rows);
+    summary.rows_scored += tally.scored;
+    summary.anomalies += tally.anomalies;
+    sink.accept_owned(key, rows)
 }
 
 fn count(rows: &[ScoredRow], summary: &mut Summary) {
