@@ -7,8 +7,7 @@
 //! Used when the session may use more than one process for a query
 //! (`max_parallel_workers_per_gather` > 0, PostgreSQL's default) and the detector runs no SQL.
 
-use super::plan::ScoredRow;
-use super::scorer::SeriesScorer;
+use super::scorer::{ScoredRow, SeriesScorer};
 use crate::postgres::time_range::TimeRange;
 use anomdet_core::helper::{Helper, Stop};
 

@@ -6,6 +6,7 @@
 //! online mode holds one chunk, so it stays flat however large the table is.
 
 use super::ahead::{self, Keep, ScoreAhead, Tally};
+pub use super::scorer::ScoredRow;
 use super::scorer::{ResumeFrom, SeriesScorer};
 use crate::chosen_detector::ChosenDetector;
 use crate::error::{Code, error, internal};
@@ -87,14 +88,6 @@ pub struct Plan<'a> {
     pub on_duplicate: DuplicatePolicy,
     /// Resume each series from this (a stored model) instead of a fresh detector.
     pub model: Option<&'a dyn ResumeFrom>,
-}
-
-/// One scored row as the sink receives it; `ts` is PostgreSQL's microseconds since 2000-01-01.
-#[derive(Debug, Clone, Copy)]
-pub struct ScoredRow {
-    pub ts: i64,
-    pub value: Option<f64>,
-    pub scored: Scored,
 }
 
 /// Receives scored rows, a series chunk at a time.

@@ -6,6 +6,14 @@ use crate::chosen_detector::ChosenDetector;
 use anomdet_core::{Detector, Scored};
 use pgrx::pg_sys::panic::ErrorReport;
 
+/// One scored row as a sink receives it; `ts` is PostgreSQL's microseconds since 2000-01-01.
+#[derive(Debug, Clone, Copy)]
+pub struct ScoredRow {
+    pub ts: i64,
+    pub value: Option<f64>,
+    pub scored: Scored,
+}
+
 /// Where each series' scorer comes from instead of a fresh detector: a stored model.
 pub trait ResumeFrom {
     /// A scorer for `series`, already warm.
