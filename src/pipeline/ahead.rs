@@ -18,6 +18,11 @@ use anomdet_core::helper::{Helper, Stop};
 const DEPTH_FLAGGED: usize = 16;
 const DEPTH_EVERY_ROW: usize = 4;
 
+/// Rows scored between two calls of `score_chunk`'s `go_on`: on the helper a flag is read, so a
+/// cancelled call waits for at most this many rows of its detector (a detector's own interrupt
+/// checks do nothing off the backend's thread).
+const GO_ON_EVERY: usize = 64;
+
 /// A chunk's rows, moved to the helper and back.
 struct Chunk {
     ts: Vec<i64>,
@@ -87,7 +92,7 @@ pub(super) fn score_chunk(
         return tally;
     }
     for (i, (&ts, &value)) in ts.iter().zip(values).enumerate() {
-        if i.is_multiple_of(anomdet_core::interrupt::EVERY) && !go_on() {
+        if i.is_multiple_of(GO_ON_EVERY) && !go_on() {
             break;
         }
         take(ScoredRow { ts, value, scored: scorer.update(value) });
