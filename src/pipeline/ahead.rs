@@ -49,6 +49,21 @@ pub(super) struct Tally {
     pub anomalies: i64,
 }
 
+impl Keep {
+    /// Count a scored row in `tally`, and keep it in `rows` if it is handed on.
+    pub(super) fn take(&self, row: ScoredRow, tally: &mut Tally, rows: &mut Vec<ScoredRow>) {
+        tally.rows += 1;
+        if self.range.keeps(row.ts) {
+            let flagged = row.scored.is_anomaly == Some(true);
+            tally.scored += i64::from(row.scored.score.is_some());
+            tally.anomalies += i64::from(flagged);
+            if flagged || !self.flagged_only {
+                rows.push(row);
+            }
+        }
+    }
+}
+
 /// A series scored ahead: the helper thread owns its detector from the first chunk given.
 pub(super) struct ScoreAhead {
     helper: Helper<Chunk, Chunk>,
@@ -74,17 +89,7 @@ pub(super) fn score_chunk(
     go_on: impl Fn() -> bool,
 ) -> Tally {
     let mut tally = Tally::default();
-    let mut take = |row: ScoredRow| {
-        tally.rows += 1;
-        if keep.range.keeps(row.ts) {
-            let flagged = row.scored.is_anomaly == Some(true);
-            tally.scored += i64::from(row.scored.score.is_some());
-            tally.anomalies += i64::from(flagged);
-            if flagged || !keep.flagged_only {
-                rows.push(row);
-            }
-        }
-    };
+    let mut take = |row: ScoredRow| keep.take(row, &mut tally, rows);
     if fitted {
         // A model scores with what it learnt (online models keep learning within the call).
         let scores = scorer.score_fitted(values);

@@ -468,9 +468,7 @@ impl Plan<'_> {
         summary: &mut Summary,
         progress: &mut Progress,
     ) -> Result<(), ErrorReport> {
-        if p.ts.len() >= ONLINE_CHUNK && !self.detector.runs_sql() && ahead::allowed() {
-            p.score_ahead(self.model.is_some(), self.keep(sink));
-        }
+        self.score_ahead_if_worth(p, p.ts.len(), sink);
         if let Scoring::Ahead(ahead) = &mut p.scoring {
             let scored = ahead.pass(&mut p.ts, &mut p.values);
             return self.emit_ahead(p, scored, sink, summary, progress);
@@ -485,14 +483,7 @@ impl Plan<'_> {
     /// helper as many chunks ahead of the rows handed out as it takes (`next`: the first row
     /// not yet given), starting it if need be. False when the series is scored here instead.
     pub(super) fn give_held_ahead(&self, p: &mut Pending, next: &mut usize, sink: &dyn Sink) -> bool {
-        let left = p.ts.len() - (*next).min(p.ts.len());
-        if matches!(p.scoring, Scoring::Here(_))
-            && left >= ONLINE_CHUNK
-            && !self.detector.runs_sql()
-            && ahead::allowed()
-        {
-            p.score_ahead(self.model.is_some(), self.keep(sink));
-        }
+        self.score_ahead_if_worth(p, p.ts.len().saturating_sub(*next), sink);
         let Scoring::Ahead(ahead) = &mut p.scoring else { return false };
         while !ahead.full() && *next < p.ts.len() {
             let end = (*next + ONLINE_CHUNK).min(p.ts.len());
@@ -537,7 +528,15 @@ impl Plan<'_> {
         emitted
     }
 
-    /// Which scored rows an online chunk hands to `sink`.
+    /// Move the series' scoring to a helper thread once a full chunk's worth of rows is
+    /// waiting (`rows`), for a detector that runs no SQL, when the session allows it.
+    fn score_ahead_if_worth(&self, p: &mut Pending, rows: usize, sink: &dyn Sink) {
+        if rows >= ONLINE_CHUNK && !self.detector.runs_sql() && ahead::allowed() {
+            p.score_ahead(self.model.is_some(), self.keep(sink));
+        }
+    }
+
+    /// Which scored rows a chunk hands to `sink`.
     fn keep(&self, sink: &dyn Sink) -> Keep {
         Keep { range: self.source.range, flagged_only: sink.keeps_only_anomalies() }
     }
@@ -567,23 +566,6 @@ impl Plan<'_> {
         let emitted = emit_tallied(p.key.as_deref(), &mut rows, tally, sink, summary, progress);
         p.scored = rows;
         emitted
-    }
-
-    /// `emit`, the chunk given away whole when all of it is kept (`Sink::accept_owned`).
-    fn emit_owned(
-        &self,
-        key: Option<&str>,
-        rows: &mut Vec<ScoredRow>,
-        sink: &mut dyn Sink,
-        summary: &mut Summary,
-        progress: &mut Progress,
-    ) -> Result<(), ErrorReport> {
-        if rows.first().is_none_or(|r| self.source.range.keeps(r.ts)) {
-            progress.advance(rows.len() as u64);
-            count(rows, summary);
-            return sink.accept_owned(key, rows);
-        }
-        self.emit(key, rows, sink, summary, progress)
     }
 
     /// Hand scored rows on, without the warm-up rows read before a time range's start.
@@ -672,31 +654,16 @@ impl Plan<'_> {
         summary: &mut Summary,
         progress: &mut Progress,
     ) -> Result<(), ErrorReport> {
+        // The same rule as an online chunk's: warm-up rows left out, only flagged rows made
+        // for a sink that keeps nothing else (a few in a million), every row counted.
         let mut rows = std::mem::take(&mut p.scored);
         rows.clear();
-        let row = |i: usize| ScoredRow {
-            ts: p.ts[i],
-            value: p.values[i],
-            scored: scores.get(i).copied().unwrap_or(Scored::WARMUP),
-        };
-        if sink.keeps_only_anomalies() {
-            // Rows made for the flagged ones only (a few in a million): the rest are counted
-            // from their scores, as `count` would count them.
-            progress.advance(range.len() as u64);
-            for i in range.filter(|&i| self.source.range.keeps(p.ts[i])) {
-                let scored = scores.get(i).copied().unwrap_or(Scored::WARMUP);
-                summary.rows_scored += i64::from(scored.score.is_some());
-                if scored.is_anomaly == Some(true) {
-                    summary.anomalies += 1;
-                    rows.push(row(i));
-                }
-            }
-            let emitted = sink.accept(p.key.as_deref(), &rows);
-            p.scored = rows;
-            return emitted;
+        let (keep, mut tally) = (self.keep(sink), Tally::default());
+        for i in range {
+            let scored = scores.get(i).copied().unwrap_or(Scored::WARMUP);
+            keep.take(ScoredRow { ts: p.ts[i], value: p.values[i], scored }, &mut tally, &mut rows);
         }
-        rows.extend(range.map(row));
-        let emitted = self.emit_owned(p.key.as_deref(), &mut rows, sink, summary, progress);
+        let emitted = emit_tallied(p.key.as_deref(), &mut rows, tally, sink, summary, progress);
         p.scored = rows;
         emitted
     }
