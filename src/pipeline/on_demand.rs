@@ -2,15 +2,17 @@
 //! (`api::detect_streamed`, `postgres::streamed_scan`). The source's one series is read whole,
 //! as batch mode reads it (a plain scan, put in time order in memory: 24 bytes a row). Online,
 //! it is then scored a chunk at a time as rows are asked for, so no scored row is ever stored;
-//! in batch mode it is scored whole once read (as batch mode must) and its rows are made a
-//! chunk at a time from the scores. Every check and every score is the plan's own
+//! in batch mode what needs the whole series is worked out once it is read (as batch mode
+//! must: every score, or for most rolling detectors only a mean or a resolution) and its rows
+//! are made a chunk at a time. Every check and every score is the plan's own
 //! (`Plan::take_row`, `Plan::flush_range`, `Plan::score_batch`): the rows are the rows `detect`
 //! returns through a function scan, in the same order.
 
 use super::plan::{Plan, RunState, Sink};
+use super::scorer::BatchScores;
 use crate::postgres::series_select::SeriesSelect;
 use crate::progress::Progress;
-use anomdet_core::{Mode, Scored};
+use anomdet_core::Mode;
 use pgrx::pg_sys::panic::ErrorReport;
 
 /// A series held for scoring on demand.
@@ -20,8 +22,10 @@ pub struct OnDemand {
     /// The first held row not yet scored here or given to the helper.
     next: usize,
     finished: bool,
-    /// Batch mode: the held series' scores, worked out once it was read.
-    batch_scores: Option<Vec<Scored>>,
+    /// Batch mode: the held series' scores, worked out (or learnt) once it was read.
+    batch_scores: Option<BatchScores>,
+    /// The mode it is scored in (`Plan::scored_for`).
+    mode: Mode,
 }
 
 /// How many rows to make room for, and the most to hold.
@@ -50,6 +54,7 @@ impl OnDemand {
         hold: Hold,
         progress: &mut Progress,
     ) -> Result<Option<OnDemand>, ErrorReport> {
+        let plan = &plan.scored_for(sink);
         progress.set_phase("reading rows");
         let select = SeriesSelect { ordered: false, ..SeriesSelect::value_of(plan.source) };
         let mut state = RunState::holding(hold.expected.min(hold.at_most), hold.at_most);
@@ -74,7 +79,7 @@ impl OnDemand {
                 Mode::Batch => batch_scores = Some(plan.score_batch(p, progress)?),
             }
         }
-        Ok(Some(OnDemand { state, next, finished: false, batch_scores }))
+        Ok(Some(OnDemand { state, next, finished: false, batch_scores, mode: plan.mode }))
     }
 
     /// Whether some of it was scored a chunk ahead on a helper thread.
@@ -84,7 +89,13 @@ impl OnDemand {
 
     /// Whether the series was scored whole (batch mode) rather than as asked for.
     pub fn scored_whole(&self) -> bool {
-        self.batch_scores.is_some()
+        matches!(self.batch_scores, Some(BatchScores::Rows(_)))
+    }
+
+    /// Whether batch mode learnt from the whole series first (a mean, a resolution), then
+    /// scored the rows as they were asked for.
+    pub fn scored_in_ranges(&self) -> bool {
+        matches!(self.batch_scores, Some(BatchScores::Learnt { .. } | BatchScores::Online { .. }))
     }
 
     /// Score the next chunk into `sink` (which may keep none of it: flagged rows only); false
@@ -95,6 +106,7 @@ impl OnDemand {
         sink: &mut dyn Sink,
         progress: &mut Progress,
     ) -> Result<bool, ErrorReport> {
+        let plan = &Plan { mode: self.mode, ..*plan };
         if let Some(p) = self.state.pending.as_mut()
             && self.batch_scores.is_none()
             && plan.give_held_ahead(p, &mut self.next, sink)
@@ -109,7 +121,7 @@ impl OnDemand {
             let range = self.next..(self.next + CHUNK).min(p.ts.len());
             self.next = range.end;
             let summary = &mut self.state.summary;
-            match &self.batch_scores {
+            match &mut self.batch_scores {
                 Some(scores) => plan.emit_scored(p, scores, range, sink, summary, progress)?,
                 None => plan.flush_range(p, range, sink, summary, progress)?,
             }

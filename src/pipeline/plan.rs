@@ -7,13 +7,13 @@
 
 use super::ahead::{self, Keep, ScoreAhead, Tally};
 pub use super::scorer::ScoredRow;
-use super::scorer::{ResumeFrom, SeriesScorer};
+use super::scorer::{BatchScores, ResumeFrom, SeriesScorer};
 use crate::chosen_detector::ChosenDetector;
 use crate::error::{Code, error, internal};
 use crate::postgres::relation::Source;
 use crate::postgres::series_select::{RowLayout, SeriesSelect};
 use crate::progress::Progress;
-use anomdet_core::detector::ProbabilityFor;
+use anomdet_core::detector::{BatchPieces, ProbabilityFor};
 use anomdet_core::{Mode, Scored};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
@@ -80,6 +80,7 @@ impl DuplicatePolicy {
 }
 
 /// Everything needed to score one source.
+#[derive(Clone, Copy)]
 pub struct Plan<'a> {
     pub source: &'a Source,
     pub detector: &'a ChosenDetector,
@@ -182,6 +183,8 @@ pub(super) struct Pending {
     scoring: Scoring,
     /// Online: the chunk's scored rows, the buffer kept from chunk to chunk.
     scored: Vec<ScoredRow>,
+    /// Batch: the scores of the range being handed on, when made as it is.
+    batch_range: Vec<Scored>,
 }
 
 impl Pending {
@@ -220,6 +223,27 @@ impl Plan<'_> {
     /// Score the source into the sink here, counting rows read in `progress` (callers go
     /// through `pushdown::score_where_rows_live`, which sends a Citus table's series to its workers).
     pub fn run(&self, sink: &mut dyn Sink, progress: &mut Progress) -> Result<Summary, ErrorReport> {
+        self.scored_for(sink).run_here(sink, progress)
+    }
+
+    /// The plan as it scores for `sink`. Batch mode of a detector whose batch mode is its
+    /// online pass replayed (ewma, spot: `BatchPieces::Online`) runs as online mode does, each
+    /// chunk scored on the helper while the next is read, instead of holding the series first:
+    /// the same scores, bit for bit. Not when a probability is read or flags by one (the
+    /// detector then says so): a batch probability ranks the whole series' scores.
+    pub(super) fn scored_for(&self, sink: &dyn Sink) -> Self {
+        if self.mode != Mode::Batch || self.model.is_some() {
+            return *self;
+        }
+        let mut detector = self.detector.build();
+        detector.probability_for(sink.probability_for());
+        match detector.batch_pieces(&[]) {
+            BatchPieces::Online => Plan { mode: Mode::Online, ..*self },
+            _ => *self,
+        }
+    }
+
+    fn run_here(&self, sink: &mut dyn Sink, progress: &mut Progress) -> Result<Summary, ErrorReport> {
         let mut state = self.fresh_state();
         progress.set_phase("reading rows");
         let select = SeriesSelect { ordered: !self.reads_unordered(), ..SeriesSelect::value_of(self.source) };
@@ -423,6 +447,7 @@ impl Plan<'_> {
             valid_in_series: 0,
             scoring: Scoring::Here(scorer),
             scored: Vec::new(),
+            batch_range: Vec::new(),
         });
         Ok(())
     }
@@ -612,13 +637,13 @@ impl Plan<'_> {
                 Ok(())
             }
             Mode::Batch => {
-                let scores = self.score_batch(&mut p, progress)?;
+                let mut scores = self.score_batch(&mut p, progress)?;
                 progress.set_phase("writing results");
                 // Handed on in chunks so the sink never holds a second copy of the series.
                 let mut start = 0;
                 loop {
                     let end = (start + ONLINE_CHUNK).min(p.ts.len());
-                    self.emit_scored(&mut p, &scores, start..end, sink, summary, progress)?;
+                    self.emit_scored(&mut p, &mut scores, start..end, sink, summary, progress)?;
                     if end == p.ts.len() {
                         return Ok(());
                     }
@@ -628,8 +653,9 @@ impl Plan<'_> {
         }
     }
 
-    /// Batch: the whole series' scores, row for row (the working-memory check first).
-    pub(super) fn score_batch(&self, p: &mut Pending, progress: &mut Progress) -> Result<Vec<Scored>, ErrorReport> {
+    /// Batch: the whole series scored, or learnt so that each range is scored as it is handed
+    /// on (the working-memory check first).
+    pub(super) fn score_batch(&self, p: &mut Pending, progress: &mut Progress) -> Result<BatchScores, ErrorReport> {
         progress.set_phase("scoring");
         let label = format!("{}{}", self.source.qualified, series_label(p.key.as_deref()));
         let Scoring::Here(scorer) = &mut p.scoring else { return Err(internal("batch mode scoring ahead")) };
@@ -637,30 +663,31 @@ impl Plan<'_> {
             Some(_) => {
                 let valid: Vec<f64> = p.values.iter().flatten().copied().collect();
                 self.detector.check_memory_of(&valid, &label)?;
-                Ok(scorer.score_fitted(&p.values))
+                Ok(BatchScores::Rows(scorer.score_fitted(&p.values)))
             }
-            None => scorer.score_whole(&p.values, &label),
+            None => scorer.score_whole_in_ranges(&p.values, &label),
         }
     }
 
     /// Batch: the rows in `range` of a series scored whole, handed on (a held series is handed
-    /// out range by range as asked for).
+    /// out range by range as asked for, in order).
     pub(super) fn emit_scored(
         &self,
         p: &mut Pending,
-        scores: &[Scored],
+        scores: &mut BatchScores,
         range: std::ops::Range<usize>,
         sink: &mut dyn Sink,
         summary: &mut Summary,
         progress: &mut Progress,
     ) -> Result<(), ErrorReport> {
+        let Scoring::Here(scorer) = &mut p.scoring else { return Err(internal("batch mode scoring ahead")) };
+        let range_scores = scorer.batch_range(scores, &p.values, range.clone(), &mut p.batch_range);
         // The same rule as an online chunk's: warm-up rows left out, only flagged rows made
         // for a sink that keeps nothing else (a few in a million), every row counted.
         let mut rows = std::mem::take(&mut p.scored);
         rows.clear();
         let (keep, mut tally) = (self.keep(sink), Tally::default());
-        for i in range {
-            let scored = scores.get(i).copied().unwrap_or(Scored::WARMUP);
+        for (i, &scored) in range.zip(range_scores) {
             keep.take(ScoredRow { ts: p.ts[i], value: p.values[i], scored }, &mut tally, &mut rows);
         }
         let emitted = emit_tallied(p.key.as_deref(), &mut rows, tally, sink, summary, progress);

@@ -3,6 +3,7 @@
 //! detector's working memory on the values first (54000 above the limit).
 
 use crate::chosen_detector::ChosenDetector;
+use anomdet_core::detector::{BatchPieces, ScoreRange};
 use anomdet_core::{Detector, Scored};
 use pgrx::pg_sys::panic::ErrorReport;
 
@@ -12,6 +13,19 @@ pub struct ScoredRow {
     pub ts: i64,
     pub value: Option<f64>,
     pub scored: Scored,
+}
+
+/// A series' batch scores, made a range at a time as its rows are handed on: a sink that keeps
+/// only flagged rows then never holds 88 bytes of scores a row.
+pub enum BatchScores {
+    /// Worked out whole, row for row.
+    Rows(Vec<Scored>),
+    /// Learnt from the whole series (`valid`: every row's value, all usable); a range is
+    /// scored when asked for.
+    Learnt { valid: Vec<f64>, by_range: Box<dyn ScoreRange> },
+    /// The online mode replayed by the scorer itself, the ranges asked for in order; `next`
+    /// is the first row not yet scored.
+    Online { next: usize },
 }
 
 /// Where each series' scorer comes from instead of a fresh detector: a stored model.
@@ -58,15 +72,8 @@ impl SeriesScorer {
     /// Score values with what was fitted (a resumed model), never refitting on them.
     pub fn score_fitted(&mut self, values: &[Option<f64>]) -> Vec<Scored> {
         let valid: Vec<f64> = values.iter().flatten().copied().filter(|v| v.is_finite()).collect();
-        let mut scores = self.detector.score_fitted(&valid).into_iter();
-        values
-            .iter()
-            .map(
-                |v| {
-                    if v.is_some_and(f64::is_finite) { scores.next().unwrap_or(Scored::WARMUP) } else { Scored::WARMUP }
-                },
-            )
-            .collect()
+        let scores = self.detector.score_fitted(&valid);
+        row_for_row(values, valid.len(), scores)
     }
 
     /// Online: score one value against the past, then learn from it.
@@ -80,21 +87,72 @@ impl SeriesScorer {
     /// Batch: every usable value at once (the detector may look both ways); `series` names
     /// the series in a memory error.
     pub fn score_whole(&mut self, values: &[Option<f64>], series: &str) -> Result<Vec<Scored>, ErrorReport> {
+        let valid = self.checked_valid(values, series)?;
+        let scores = self.detector.score_batch(&valid);
+        Ok(row_for_row(values, valid.len(), scores))
+    }
+
+    /// Batch, as [`SeriesScorer::score_whole`], the scores made a range at a time (by
+    /// [`SeriesScorer::batch_range`]) where the detector can.
+    pub fn score_whole_in_ranges(&mut self, values: &[Option<f64>], series: &str) -> Result<BatchScores, ErrorReport> {
+        let valid = self.checked_valid(values, series)?;
+        let scores = match self.detector.batch_pieces(&valid) {
+            BatchPieces::Online => return Ok(BatchScores::Online { next: 0 }),
+            BatchPieces::Learnt(by_range) if valid.len() == values.len() => {
+                return Ok(BatchScores::Learnt { valid, by_range });
+            }
+            // Some rows unusable (rare): scored whole, then spread over the rows.
+            BatchPieces::Learnt(mut by_range) => {
+                let mut scores = Vec::with_capacity(valid.len());
+                by_range.score_range(&valid, 0..valid.len(), &mut scores);
+                scores
+            }
+            BatchPieces::Whole => self.detector.score_batch(&valid),
+        };
+        Ok(BatchScores::Rows(row_for_row(values, valid.len(), scores)))
+    }
+
+    /// The batch scores of rows `range` (of `values`, the series `scores` came from): a slice
+    /// of `scores` or of `buffer`, which is filled when they are made here.
+    pub fn batch_range<'a>(
+        &mut self,
+        scores: &'a mut BatchScores,
+        values: &[Option<f64>],
+        range: std::ops::Range<usize>,
+        buffer: &'a mut Vec<Scored>,
+    ) -> &'a [Scored] {
+        buffer.clear();
+        match scores {
+            BatchScores::Rows(rows) => return &rows[range],
+            BatchScores::Learnt { valid, by_range } => by_range.score_range(valid, range, buffer),
+            BatchScores::Online { next } => {
+                debug_assert_eq!(*next, range.start, "online batch ranges are asked for in order");
+                *next = range.end;
+                buffer.extend(values[range].iter().map(|&v| self.update(v)));
+            }
+        }
+        buffer
+    }
+
+    /// The usable values, once the detector's batch working memory on them is known to fit.
+    fn checked_valid(&self, values: &[Option<f64>], series: &str) -> Result<Vec<f64>, ErrorReport> {
         let valid: Vec<f64> = values.iter().flatten().copied().filter(|v| v.is_finite()).collect();
         self.chosen.check_memory_of(&valid, series)?;
-        let scores = self.detector.score_batch(&valid);
-        if valid.len() == values.len() {
-            // Every value usable (the usual case): the scores are already row for row.
-            return Ok(scores);
-        }
-        let mut scores = scores.into_iter();
-        Ok(values
-            .iter()
-            .map(
-                |v| {
-                    if v.is_some_and(f64::is_finite) { scores.next().unwrap_or(Scored::WARMUP) } else { Scored::WARMUP }
-                },
-            )
-            .collect())
+        Ok(valid)
     }
+}
+
+/// Scores of the usable values of `values` (`valid` of them), spread over every row: an
+/// unusable row is unscored, and so is a row past the scores a detector gave.
+fn row_for_row(values: &[Option<f64>], valid: usize, mut scores: Vec<Scored>) -> Vec<Scored> {
+    if valid == values.len() {
+        // Every value usable (the usual case): the scores are already row for row.
+        scores.resize(values.len(), Scored::WARMUP);
+        return scores;
+    }
+    let mut scores = scores.into_iter();
+    values
+        .iter()
+        .map(|v| if v.is_some_and(f64::is_finite) { scores.next().unwrap_or(Scored::WARMUP) } else { Scored::WARMUP })
+        .collect()
 }

@@ -5,7 +5,7 @@
 //! and goes on learning from the scores of the values it is given.
 
 use crate::calibration::{Calibration, shares_below, shares_below_at};
-use crate::detector::{Detector, ProbabilityFor, Scored, online_pass};
+use crate::detector::{BatchPieces, Detector, ProbabilityFor, Scored, online_pass};
 use crate::state::StateError;
 
 /// Builds a fresh copy of the inner detector (to replay training values for the histogram).
@@ -104,6 +104,16 @@ impl Detector for Calibrated {
             ProbabilityFor::NoRow => {}
         }
         out
+    }
+
+    /// A range at a time only when no probability is read nor flags by one: a probability is a
+    /// share of every score of the series, so then they are all needed at once.
+    fn batch_pieces(&mut self, xs: &[f64]) -> BatchPieces {
+        if self.flag_at.is_none() && self.probability_for == ProbabilityFor::NoRow {
+            self.inner.batch_pieces(xs)
+        } else {
+            BatchPieces::Whole
+        }
     }
 
     /// The inner detector learns as it does alone; the histogram learns the scores the

@@ -18,6 +18,25 @@ pub enum ProbabilityFor {
     NoRow,
 }
 
+/// How batch mode can hand out its scores a range at a time, for a caller that keeps few of
+/// them: a million [`Scored`] are 88 MB of fresh memory, written once and read once.
+pub enum BatchPieces {
+    /// Only all at once, by [`Detector::score_batch`].
+    Whole,
+    /// Batch mode is the online mode replayed: [`Detector::update`], value by value, in order.
+    Online,
+    /// What the whole series decides (a mean, a resolution) is learnt; any range is then
+    /// scored alone, as `score_batch` scores it.
+    Learnt(Box<dyn ScoreRange>),
+}
+
+/// Batch scores of any range of the series a detector learnt from ([`BatchPieces::Learnt`]).
+pub trait ScoreRange: Send {
+    /// The scores of `xs[range]`, as `score_batch(xs)` gives them, appended to `out`; `xs` is
+    /// the series `batch_pieces` was given.
+    fn score_range(&mut self, xs: &[f64], range: std::ops::Range<usize>, out: &mut Vec<Scored>);
+}
+
 /// A univariate detector.
 pub trait Detector: Send {
     /// Online mode: score `x` against what came before, then learn from it.
@@ -26,6 +45,12 @@ pub trait Detector: Send {
     /// Batch mode over a whole series; the default replays the online mode.
     fn score_batch(&mut self, xs: &[f64]) -> Vec<Scored> {
         online_pass(self, xs)
+    }
+
+    /// How batch mode over `xs` can be scored a range at a time (see [`BatchPieces`]); the
+    /// default, all at once. Whatever it says, the scores are `score_batch`'s, bit for bit.
+    fn batch_pieces(&mut self, _xs: &[f64]) -> BatchPieces {
+        BatchPieces::Whole
     }
 
     /// Learn from trusted values before scoring later ones with what was learnt; [`Detector::save`]

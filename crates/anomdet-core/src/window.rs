@@ -58,20 +58,32 @@ impl SortedWindow {
 
 /// Calls `f(window, x)` for every point with the centred window `[i - w/2, i + w/2]`
 /// (clipped at the ends), the point itself included, as in the Hampel filter.
-pub fn for_each_centered<F: FnMut(&[f64], f64)>(xs: &[f64], window: usize, mut f: F) {
+pub fn for_each_centered<F: FnMut(&[f64], f64)>(xs: &[f64], window: usize, f: F) {
+    for_each_centered_in(xs, window, 0..xs.len(), f);
+}
+
+/// [`for_each_centered`] for the points in `range` only, with the same windows bit for bit:
+/// the first window is sorted whole (the `total_cmp` order of a set of values is one order),
+/// then moves one value at a time.
+pub fn for_each_centered_in<F: FnMut(&[f64], f64)>(xs: &[f64], window: usize, range: std::ops::Range<usize>, mut f: F) {
     let half = window / 2;
     let n = xs.len();
-    let mut win = SortedWindow::with_capacity(2 * half + 1);
-    for &x in xs.iter().take(half.min(n)) {
-        win.insert(x);
+    if range.start >= range.end.min(n) {
+        return;
     }
-    for i in 0..n {
+    let first = range.start;
+    let mut start: Vec<f64> = xs[first.saturating_sub(half)..(first + half + 1).min(n)].to_vec();
+    start.sort_unstable_by(f64::total_cmp);
+    let mut win = SortedWindow::from_sorted(start);
+    for i in range.start..range.end.min(n) {
         crate::interrupt::check_every(i);
-        if i + half < n {
-            win.insert(xs[i + half]);
-        }
-        if i > half {
-            win.remove(xs[i - half - 1]);
+        if i > first {
+            if i + half < n {
+                win.insert(xs[i + half]);
+            }
+            if i > half {
+                win.remove(xs[i - half - 1]);
+            }
         }
         f(win.as_slice(), xs[i]);
     }

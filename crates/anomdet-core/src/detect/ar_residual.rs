@@ -118,6 +118,11 @@ struct ArResidual {
 }
 
 impl Detector for ArResidual {
+    /// Batch mode is the online pass replayed (the trait's `score_batch`).
+    fn batch_pieces(&mut self, _xs: &[f64]) -> super::BatchPieces {
+        super::BatchPieces::Online
+    }
+
     fn update(&mut self, x: f64) -> Scored {
         self.resolution.observe(x);
         let Some(model) = &self.model else {

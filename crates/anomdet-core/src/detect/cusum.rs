@@ -68,6 +68,11 @@ struct Cusum {
 }
 
 impl Detector for Cusum {
+    /// Batch mode is the online pass replayed (the trait's `score_batch`).
+    fn batch_pieces(&mut self, _xs: &[f64]) -> super::BatchPieces {
+        super::BatchPieces::Online
+    }
+
     fn update(&mut self, x: f64) -> Scored {
         self.resolution.observe(x);
         let Some((mu, sigma)) = self.target else {

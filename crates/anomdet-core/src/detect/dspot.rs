@@ -77,6 +77,11 @@ impl Dspot {
 }
 
 impl Detector for Dspot {
+    /// Batch mode is the online pass replayed (the trait's `score_batch`).
+    fn batch_pieces(&mut self, _xs: &[f64]) -> super::BatchPieces {
+        super::BatchPieces::Online
+    }
+
     /// The residuals' scale settles slowly as the drift window fills, so the probability
     /// ranks each score against the median of the last 500.
     fn comparable(&mut self, s: &Scored) -> Option<f64> {

@@ -84,6 +84,11 @@ struct Ewma {
 }
 
 impl Detector for Ewma {
+    /// Batch mode is the online pass replayed (the trait's `score_batch`).
+    fn batch_pieces(&mut self, _xs: &[f64]) -> super::BatchPieces {
+        super::BatchPieces::Online
+    }
+
     fn update(&mut self, x: f64) -> Scored {
         self.seen += 1;
         self.resolution.observe(x);

@@ -220,6 +220,11 @@ impl Tree {
 }
 
 impl Detector for HalfSpaceTrees {
+    /// Batch mode is the online pass replayed (the trait's `score_batch`).
+    fn batch_pieces(&mut self, _xs: &[f64]) -> super::BatchPieces {
+        super::BatchPieces::Online
+    }
+
     fn update(&mut self, x: f64) -> Scored {
         if self.scale.is_none() {
             self.warmup.push(x);

@@ -139,6 +139,11 @@ impl HoltWinters {
 }
 
 impl Detector for HoltWinters {
+    /// Batch mode is the online pass replayed (the trait's `score_batch`).
+    fn batch_pieces(&mut self, _xs: &[f64]) -> super::BatchPieces {
+        super::BatchPieces::Online
+    }
+
     fn update(&mut self, x: f64) -> Scored {
         self.resolution.observe(x);
         if self.state.is_some() {

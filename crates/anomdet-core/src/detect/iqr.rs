@@ -41,7 +41,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     build: |p| Box::new(Rolling::new(Tukey { k: p.float("k"), places: Default::default() }, p.int("window"))),
 };
 
-#[derive(Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 struct Tukey {
     k: f64,
     /// Where Q1, the median and Q3 fall in a window of the last length seen: worked out once.

@@ -44,7 +44,7 @@ pub static INFO: DetectorInfo = DetectorInfo {
     build: |p| Box::new(Rolling::new(Hampel { threshold: p.float("threshold"), near: MadHint::default(), median_at: QuantileAt::default() }, p.int("window"))),
 };
 
-#[derive(Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 struct Hampel {
     threshold: f64,
     /// Where the last window's MAD was found: a speed-up only, never saved.

@@ -7,6 +7,8 @@
 //!   (a global mean, a centred window). It defaults to running the online mode.
 
 #[cfg(test)]
+mod batch_pieces_tests;
+#[cfg(test)]
 mod calibration_tests;
 #[cfg(test)]
 mod obvious_tests;
@@ -30,7 +32,7 @@ macro_rules! registry {
 
 use crate::calibrated::Calibrated;
 pub use crate::cost::{Cost, Growth, Pass};
-pub use crate::detector::Detector;
+pub use crate::detector::{BatchPieces, Detector};
 use crate::params::{PROBABILITY, ParamError, ParamSpec, Params};
 pub use crate::scored::{Mode, Scored};
 

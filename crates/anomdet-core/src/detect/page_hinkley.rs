@@ -105,6 +105,11 @@ impl PageHinkley {
 }
 
 impl Detector for PageHinkley {
+    /// Batch mode is the online pass replayed (the trait's `score_batch`).
+    fn batch_pieces(&mut self, _xs: &[f64]) -> super::BatchPieces {
+        super::BatchPieces::Online
+    }
+
     /// The statistic climbs between restarts (the rise of a random walk above its minimum
     /// after n values is distributed as |N(0, n)|, Lévy), so the probability ranks it over
     /// √n, n the values since the restart: the same distribution at every n when nothing

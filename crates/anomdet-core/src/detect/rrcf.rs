@@ -305,6 +305,11 @@ impl Rrcf {
 }
 
 impl Detector for Rrcf {
+    /// Batch mode is the online pass replayed (the trait's `score_batch`).
+    fn batch_pieces(&mut self, _xs: &[f64]) -> super::BatchPieces {
+        super::BatchPieces::Online
+    }
+
     fn update(&mut self, x: f64) -> Scored {
         self.recent.push_back(x);
         if self.recent.len() > self.shingle {

@@ -244,6 +244,11 @@ const FAMILIAR_DISCOUNT: i32 = 20;
 const MIN_SEASONAL_ACF: f64 = 0.3;
 
 impl Detector for Sentinel {
+    /// Batch mode is the online pass replayed (the trait's `score_batch`).
+    fn batch_pieces(&mut self, _xs: &[f64]) -> super::BatchPieces {
+        super::BatchPieces::Online
+    }
+
     fn update(&mut self, x: f64) -> Scored {
         self.seen += 1;
         let novelty = self.familiarity.novelty(x);

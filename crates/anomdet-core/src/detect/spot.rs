@@ -47,6 +47,11 @@ impl Spot {
 }
 
 impl Detector for Spot {
+    /// Batch mode is the online pass replayed (the trait's `score_batch`).
+    fn batch_pieces(&mut self, _xs: &[f64]) -> super::BatchPieces {
+        super::BatchPieces::Online
+    }
+
     fn update(&mut self, x: f64) -> Scored {
         self.resolution.observe(x);
         match self.tails.as_mut() {

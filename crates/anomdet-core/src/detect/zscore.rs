@@ -3,6 +3,7 @@
 
 use crate::state::StateError;
 use serde::{Deserialize, Serialize};
+use crate::detector::{BatchPieces, ScoreRange};
 use super::{Detector, Cost, DetectorInfo, Finds, Memory, Pass, Scored};
 use crate::params::{Bound, ParamKind, ParamSpec};
 use crate::resolution::Resolution;
@@ -56,6 +57,30 @@ struct ZScore {
     resolution: Resolution,
 }
 
+impl ZScore {
+    /// Batch mode's one band: the whole series' mean and standard deviation.
+    fn whole_series_band(&self, xs: &[f64]) -> WholeSeriesBand {
+        let (mean, sd) = mean_sd(xs);
+        WholeSeriesBand { mean, scale: Resolution::of(xs).floor(sd, mean), threshold: self.threshold }
+    }
+}
+
+/// Every value judged against the whole series' mean, in units of its standard deviation.
+struct WholeSeriesBand {
+    mean: f64,
+    scale: f64,
+    threshold: f64,
+}
+
+impl ScoreRange for WholeSeriesBand {
+    fn score_range(&mut self, xs: &[f64], range: std::ops::Range<usize>, out: &mut Vec<Scored>) {
+        for i in range {
+            crate::interrupt::check_every(i);
+            out.push(Scored::banded(xs[i], self.mean, self.scale, self.threshold));
+        }
+    }
+}
+
 impl Detector for ZScore {
     fn update(&mut self, x: f64) -> Scored {
         self.resolution.observe(x);
@@ -70,15 +95,13 @@ impl Detector for ZScore {
     }
 
     fn score_batch(&mut self, xs: &[f64]) -> Vec<Scored> {
-        let (mean, sd) = mean_sd(xs);
-        let scale = Resolution::of(xs).floor(sd, mean);
-        xs.iter()
-            .enumerate()
-            .map(|(i, &x)| {
-                crate::interrupt::check_every(i);
-                Scored::banded(x, mean, scale, self.threshold)
-            })
-            .collect()
+        let mut out = Vec::with_capacity(xs.len());
+        self.whole_series_band(xs).score_range(xs, 0..xs.len(), &mut out);
+        out
+    }
+
+    fn batch_pieces(&mut self, xs: &[f64]) -> BatchPieces {
+        BatchPieces::Learnt(Box::new(self.whole_series_band(xs)))
     }
 
     fn save(&self) -> Option<Vec<u8>> {

@@ -1,15 +1,15 @@
 //! The shared engine of window-based robust detectors: a rule that scores a value against
 //! a sorted window, run over a centred window in batch mode and a trailing one online.
 
-use crate::detector::{Detector, Scored};
+use crate::detector::{BatchPieces, Detector, ScoreRange, Scored};
 use crate::resolution::Resolution;
-use crate::window::{TrailingWindow, for_each_centered};
+use crate::window::{TrailingWindow, for_each_centered, for_each_centered_in};
 use serde::{Deserialize, Serialize};
 
 /// How a robust detector judges `x` against a window of neighbours (ascending), its scale
 /// floored by the series' resolution. A rule is plain data (its parameters), saved with the
 /// window; `&mut` lets it keep where its last answer was (the next window differs by one value).
-pub trait WindowRule: Send + Serialize + serde::de::DeserializeOwned {
+pub trait WindowRule: Clone + Send + 'static + Serialize + serde::de::DeserializeOwned {
     fn judge(&mut self, window: &[f64], x: f64, resolution: &Resolution) -> Scored;
 }
 
@@ -44,11 +44,35 @@ impl<R: WindowRule> Detector for Rolling<R> {
         out
     }
 
+    /// The series' resolution is all batch mode learns from the whole series; each range's
+    /// centred windows are then its own.
+    fn batch_pieces(&mut self, xs: &[f64]) -> BatchPieces {
+        BatchPieces::Learnt(Box::new(CenteredWindows {
+            rule: self.rule.clone(),
+            window: self.window,
+            resolution: Resolution::of(xs),
+        }))
+    }
+
     fn save(&self) -> Option<Vec<u8>> {
         crate::state::save(self)
     }
 
     fn restore(&mut self, state: &[u8]) -> Result<(), crate::state::StateError> {
         crate::state::restore(self, state)
+    }
+}
+
+/// Batch mode's centred windows over any range of a series, with its resolution.
+struct CenteredWindows<R: WindowRule> {
+    rule: R,
+    window: usize,
+    resolution: Resolution,
+}
+
+impl<R: WindowRule> ScoreRange for CenteredWindows<R> {
+    fn score_range(&mut self, xs: &[f64], range: std::ops::Range<usize>, out: &mut Vec<Scored>) {
+        let (rule, resolution) = (&mut self.rule, &self.resolution);
+        for_each_centered_in(xs, self.window, range, |w, x| out.push(rule.judge(w, x, resolution)));
     }
 }
