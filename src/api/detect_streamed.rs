@@ -212,6 +212,9 @@ impl RowSource for DetectRows {
     fn describe(&self) -> &'static std::ffi::CStr {
         match &self.how {
             How::OnDemand(on_demand) if on_demand.scored_whole() => c"scored whole, then made as asked for",
+            How::OnDemand(on_demand) if on_demand.scored_in_ranges() && on_demand.scored_ahead() => {
+                c"scored as asked for, from what the whole series sets (every other chunk on a helper thread), the series held"
+            }
             How::OnDemand(on_demand) if on_demand.scored_in_ranges() => {
                 c"scored as asked for, from what the whole series sets, the series held"
             }

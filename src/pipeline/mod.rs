@@ -9,6 +9,7 @@
 //! benchmarks read whole series with `postgres::series_rows` and score them with the same scorer.
 
 pub mod ahead;
+pub mod batch_ahead;
 pub mod events;
 pub mod on_demand;
 pub mod plan;

@@ -84,7 +84,9 @@ impl OnDemand {
 
     /// Whether some of it was scored a chunk ahead on a helper thread.
     pub fn scored_ahead(&self) -> bool {
-        self.state.summary.chunks_ahead > 0 || self.state.pending.as_ref().is_some_and(|p| p.scores_ahead())
+        self.state.summary.chunks_ahead > 0
+            || self.state.pending.as_ref().is_some_and(|p| p.scores_ahead())
+            || matches!(&self.batch_scores, Some(BatchScores::Learnt(ranges)) if ranges.helped())
     }
 
     /// Whether the series was scored whole (batch mode) rather than as asked for.
@@ -95,7 +97,7 @@ impl OnDemand {
     /// Whether batch mode learnt from the whole series first (a mean, a resolution), then
     /// scored the rows as they were asked for.
     pub fn scored_in_ranges(&self) -> bool {
-        matches!(self.batch_scores, Some(BatchScores::Learnt { .. } | BatchScores::Online { .. }))
+        matches!(self.batch_scores, Some(BatchScores::Learnt(_) | BatchScores::Online { .. }))
     }
 
     /// Score the next chunk into `sink` (which may keep none of it: flagged rows only); false

@@ -665,7 +665,7 @@ impl Plan<'_> {
                 self.detector.check_memory_of(&valid, &label)?;
                 Ok(BatchScores::Rows(scorer.score_fitted(&p.values)))
             }
-            None => scorer.score_whole_in_ranges(&p.values, &label),
+            None => scorer.score_whole_in_ranges(&p.values, &label, ahead::allowed()),
         }
     }
 

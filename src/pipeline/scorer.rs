@@ -2,8 +2,9 @@
 //! ±Infinity are never fed to a detector; they come out unscored. Batch mode checks the
 //! detector's working memory on the values first (54000 above the limit).
 
+use super::batch_ahead::LearntRanges;
 use crate::chosen_detector::ChosenDetector;
-use anomdet_core::detector::{BatchPieces, ScoreRange};
+use anomdet_core::detector::BatchPieces;
 use anomdet_core::{Detector, Scored};
 use pgrx::pg_sys::panic::ErrorReport;
 
@@ -20,9 +21,9 @@ pub struct ScoredRow {
 pub enum BatchScores {
     /// Worked out whole, row for row.
     Rows(Vec<Scored>),
-    /// Learnt from the whole series (`valid`: every row's value, all usable); a range is
-    /// scored when asked for.
-    Learnt { valid: Vec<f64>, by_range: Box<dyn ScoreRange> },
+    /// Learnt from the whole series (every row's value usable); a range is scored when asked
+    /// for, every other one on a helper thread when allowed.
+    Learnt(LearntRanges),
     /// The online mode replayed by the scorer itself, the ranges asked for in order; `next`
     /// is the first row not yet scored.
     Online { next: usize },
@@ -93,13 +94,18 @@ impl SeriesScorer {
     }
 
     /// Batch, as [`SeriesScorer::score_whole`], the scores made a range at a time (by
-    /// [`SeriesScorer::batch_range`]) where the detector can.
-    pub fn score_whole_in_ranges(&mut self, values: &[Option<f64>], series: &str) -> Result<BatchScores, ErrorReport> {
+    /// [`SeriesScorer::batch_range`]) where the detector can, on two threads if `helper_allowed`.
+    pub fn score_whole_in_ranges(
+        &mut self,
+        values: &[Option<f64>],
+        series: &str,
+        helper_allowed: bool,
+    ) -> Result<BatchScores, ErrorReport> {
         let valid = self.checked_valid(values, series)?;
         let scores = match self.detector.batch_pieces(&valid) {
             BatchPieces::Online => return Ok(BatchScores::Online { next: 0 }),
             BatchPieces::Learnt(by_range) if valid.len() == values.len() => {
-                return Ok(BatchScores::Learnt { valid, by_range });
+                return Ok(BatchScores::Learnt(LearntRanges::new(valid, by_range, helper_allowed)));
             }
             // Some rows unusable (rare): scored whole, then spread over the rows.
             BatchPieces::Learnt(mut by_range) => {
@@ -124,7 +130,7 @@ impl SeriesScorer {
         buffer.clear();
         match scores {
             BatchScores::Rows(rows) => return &rows[range],
-            BatchScores::Learnt { valid, by_range } => by_range.score_range(valid, range, buffer),
+            BatchScores::Learnt(ranges) => ranges.score(range, buffer),
             BatchScores::Online { next } => {
                 debug_assert_eq!(*next, range.start, "online batch ranges are asked for in order");
                 *next = range.end;

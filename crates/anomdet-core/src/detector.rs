@@ -35,6 +35,9 @@ pub trait ScoreRange: Send {
     /// The scores of `xs[range]`, as `score_batch(xs)` gives them, appended to `out`; `xs` is
     /// the series `batch_pieces` was given.
     fn score_range(&mut self, xs: &[f64], range: std::ops::Range<usize>, out: &mut Vec<Scored>);
+
+    /// A copy, to score other ranges on another thread.
+    fn fork(&self) -> Box<dyn ScoreRange>;
 }
 
 /// A univariate detector.

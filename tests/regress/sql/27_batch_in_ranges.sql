@@ -53,3 +53,6 @@ END $$;
 SELECT pg_temp.how($$SELECT count(*) FROM anomdet.detect('ranges', 'value', 'ewma', mode => 'batch')$$);
 SELECT pg_temp.how($$SELECT count(*) FROM anomdet.detect('ranges', 'value', 'mad', mode => 'batch')$$);
 SELECT pg_temp.how($$SELECT sum(probability) FROM anomdet.detect('ranges', 'value', 'ewma', mode => 'batch')$$);
+SET max_parallel_workers_per_gather = 0;
+SELECT pg_temp.how($$SELECT count(*) FROM anomdet.detect('ranges', 'value', 'mad', mode => 'batch')$$);
+RESET max_parallel_workers_per_gather;

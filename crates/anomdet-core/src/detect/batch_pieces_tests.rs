@@ -36,9 +36,9 @@ fn in_pieces(detector: &mut dyn Detector, xs: &[f64]) -> Option<Vec<Scored>> {
             for w in SPLITS.windows(2) {
                 by_range.score_range(xs, w[0]..w[1], &mut out);
             }
-            // A range alone, not after the one before it, scores the same.
+            // A range alone, not after the one before it, scores the same, on a copy too.
             let mut alone = Vec::new();
-            by_range.score_range(xs, 2000..2100, &mut alone);
+            by_range.fork().score_range(xs, 2000..2100, &mut alone);
             let again: Vec<_> = out[2000..2100].iter().map(bits).collect();
             assert_eq!(alone.iter().map(bits).collect::<Vec<_>>(), again);
         }

@@ -66,6 +66,7 @@ impl ZScore {
 }
 
 /// Every value judged against the whole series' mean, in units of its standard deviation.
+#[derive(Clone, Copy)]
 struct WholeSeriesBand {
     mean: f64,
     scale: f64,
@@ -78,6 +79,10 @@ impl ScoreRange for WholeSeriesBand {
             crate::interrupt::check_every(i);
             out.push(Scored::banded(xs[i], self.mean, self.scale, self.threshold));
         }
+    }
+
+    fn fork(&self) -> Box<dyn ScoreRange> {
+        Box::new(*self)
     }
 }
 

@@ -64,6 +64,7 @@ impl<R: WindowRule> Detector for Rolling<R> {
 }
 
 /// Batch mode's centred windows over any range of a series, with its resolution.
+#[derive(Clone)]
 struct CenteredWindows<R: WindowRule> {
     rule: R,
     window: usize,
@@ -74,5 +75,9 @@ impl<R: WindowRule> ScoreRange for CenteredWindows<R> {
     fn score_range(&mut self, xs: &[f64], range: std::ops::Range<usize>, out: &mut Vec<Scored>) {
         let (rule, resolution) = (&mut self.rule, &self.resolution);
         for_each_centered_in(xs, self.window, range, |w, x| out.push(rule.judge(w, x, resolution)));
+    }
+
+    fn fork(&self) -> Box<dyn ScoreRange> {
+        Box::new(self.clone())
     }
 }
