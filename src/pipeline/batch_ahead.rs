@@ -16,12 +16,15 @@ const HELPED_FROM: usize = 20_000;
 /// The helper's side: its own copy of what was learnt, and the series.
 type Learnt = (Box<dyn ScoreRange>, Arc<Vec<f64>>);
 
+/// A range's scores, with the range they are of.
+type ScoredRange = (Range<usize>, Vec<Scored>);
+
 /// A series' batch scores, made a range at a time.
 pub struct LearntRanges {
     valid: Arc<Vec<f64>>,
     by_range: Box<dyn ScoreRange>,
     /// Scores the range after the one the backend is scoring.
-    helper: Option<Helper<Range<usize>, (Range<usize>, Vec<Scored>)>>,
+    helper: Option<Helper<Range<usize>, ScoredRange>>,
 }
 
 impl LearntRanges {
