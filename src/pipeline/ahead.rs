@@ -9,6 +9,7 @@
 
 use super::scorer::{ScoredRow, SeriesScorer};
 use crate::postgres::time_range::TimeRange;
+use anomdet_core::Scored;
 use anomdet_core::helper::{Helper, Stop};
 
 /// How many chunks may be read ahead of the scoring: a chunk that scores slowly (a detector
@@ -50,15 +51,24 @@ pub(super) struct Tally {
 }
 
 impl Keep {
-    /// Count a scored row in `tally`, and keep it in `rows` if it is handed on.
-    pub(super) fn take(&self, row: ScoredRow, tally: &mut Tally, rows: &mut Vec<ScoredRow>) {
+    /// Count the row scored `scored` at `ts` in `tally`, and keep it in `rows` if it is handed
+    /// on (the row is only made then: most rows of a flagged-only call are not).
+    #[inline]
+    pub(super) fn take(
+        &self,
+        ts: i64,
+        value: Option<f64>,
+        scored: &Scored,
+        tally: &mut Tally,
+        rows: &mut Vec<ScoredRow>,
+    ) {
         tally.rows += 1;
-        if self.range.keeps(row.ts) {
-            let flagged = row.scored.is_anomaly == Some(true);
-            tally.scored += i64::from(row.scored.score.is_some());
+        if self.range.keeps(ts) {
+            let flagged = scored.is_anomaly == Some(true);
+            tally.scored += i64::from(scored.score.is_some());
             tally.anomalies += i64::from(flagged);
             if flagged || !self.flagged_only {
-                rows.push(row);
+                rows.push(ScoredRow { ts, value, scored: *scored });
             }
         }
     }
@@ -89,18 +99,18 @@ pub(super) fn score_chunk(
     go_on: impl Fn() -> bool,
 ) -> Tally {
     let mut tally = Tally::default();
-    let mut take = |row: ScoredRow| keep.take(row, &mut tally, rows);
+    let mut take = |ts: i64, value: Option<f64>, scored: &Scored| keep.take(ts, value, scored, &mut tally, rows);
     if fitted {
         // A model scores with what it learnt (online models keep learning within the call).
         let scores = scorer.score_fitted(values);
-        ts.iter().zip(values).zip(scores).for_each(|((&ts, &value), scored)| take(ScoredRow { ts, value, scored }));
+        ts.iter().zip(values).zip(&scores).for_each(|((&ts, &value), scored)| take(ts, value, scored));
         return tally;
     }
     for (i, (&ts, &value)) in ts.iter().zip(values).enumerate() {
         if i.is_multiple_of(GO_ON_EVERY) && !go_on() {
             break;
         }
-        take(ScoredRow { ts, value, scored: scorer.update(value) });
+        take(ts, value, &scorer.update(value));
     }
     tally
 }

@@ -687,8 +687,9 @@ impl Plan<'_> {
         let mut rows = std::mem::take(&mut p.scored);
         rows.clear();
         let (keep, mut tally) = (self.keep(sink), Tally::default());
-        for (i, &scored) in range.zip(range_scores) {
-            keep.take(ScoredRow { ts: p.ts[i], value: p.values[i], scored }, &mut tally, &mut rows);
+        let (ts, values) = (&p.ts[range.clone()], &p.values[range]);
+        for ((&ts, &value), scored) in ts.iter().zip(values).zip(range_scores) {
+            keep.take(ts, value, scored, &mut tally, &mut rows);
         }
         let emitted = emit_tallied(p.key.as_deref(), &mut rows, tally, sink, summary, progress);
         p.scored = rows;

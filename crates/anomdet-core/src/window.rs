@@ -78,11 +78,12 @@ pub fn for_each_centered_in<F: FnMut(&[f64], f64)>(xs: &[f64], window: usize, ra
     for i in range.start..range.end.min(n) {
         crate::interrupt::check_every(i);
         if i > first {
-            if i + half < n {
-                win.insert(xs[i + half]);
-            }
-            if i > half {
-                win.remove(xs[i - half - 1]);
+            match (i + half < n, i > half) {
+                // Away from the ends one value leaves as one arrives: one shift, not two.
+                (true, true) => win.replace(xs[i - half - 1], xs[i + half]),
+                (true, false) => win.insert(xs[i + half]),
+                (false, true) => win.remove(xs[i - half - 1]),
+                (false, false) => {}
             }
         }
         f(win.as_slice(), xs[i]);
