@@ -340,6 +340,9 @@ impl Plan<'_> {
     ) -> Result<(), ErrorReport> {
         // A batch at a time (rows of a series with no key come in batches), `take_row` inlined.
         crate::postgres::scan::for_each_batch(sql, |rows| {
+            if !layout.keyed && self.take_plain_batch(state, sink, progress, rows, layout)? {
+                return Ok(());
+            }
             for (values, nulls) in rows.iter() {
                 // SAFETY: the row comes from a query of this layout (`series_select`).
                 let Some(ts) = (unsafe { layout.ts(values, nulls) }) else { continue };
@@ -418,6 +421,50 @@ impl Plan<'_> {
             self.flush_online(p, sink, &mut state.summary, progress)?;
         }
         Ok(())
+    }
+
+    /// A batch of rows of the series being read, taken at once when every row is the plain
+    /// case: a time after the one before and a usable value, with room to hold them. Then
+    /// `take_row`'s checks all pass, and only its buffering and chunking are left to do
+    /// (half the read's own time per row). False: nothing was taken, and the rows go through
+    /// `take_row` one by one, with every check and error as before.
+    #[inline(always)]
+    fn take_plain_batch(
+        &self,
+        state: &mut RunState,
+        sink: &mut dyn Sink,
+        progress: &mut Progress,
+        rows: crate::postgres::scan::Rows<'_>,
+        layout: RowLayout,
+    ) -> Result<bool, ErrorReport> {
+        let Some(p) = state.pending.as_mut().filter(|p| p.key.is_none()) else { return Ok(false) };
+        let mut last = p.ts.last().copied().unwrap_or(i64::MIN);
+        let mut count = 0;
+        for (values, nulls) in rows.iter() {
+            // SAFETY: the row comes from a query of this layout (`series_select`).
+            let (ts, value) = unsafe { (layout.ts(values, nulls), layout.value(values, nulls, 0)) };
+            match (ts, value) {
+                (Some(ts), Some(v)) if ts > last && v.is_finite() => last = ts,
+                _ => return Ok(false),
+            }
+            count += 1;
+        }
+        if state.hold && p.ts.len() + count > state.hold_at_most {
+            return Ok(false);
+        }
+        let chunked = self.mode == Mode::Online && !state.hold;
+        for (values, nulls) in rows.iter() {
+            // SAFETY: as above; both are known not to be NULL.
+            let (ts, value) = unsafe { (layout.ts(values, nulls), layout.value(values, nulls, 0)) };
+            p.ts.push(ts.unwrap_or_default());
+            p.values.push(value);
+            if chunked && p.ts.len() >= ONLINE_CHUNK {
+                self.flush_online(p, sink, &mut state.summary, progress)?;
+            }
+        }
+        state.summary.rows_read += count as i64;
+        p.valid_in_series += count;
+        Ok(true)
     }
 
     /// The first row of a series: the one before it is finished, and a scorer made.
