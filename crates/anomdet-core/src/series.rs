@@ -177,6 +177,34 @@ pub fn permute<T: Copy>(items: &[T], order: &[usize]) -> Vec<T> {
     order.iter().map(|&i| items[i]).collect()
 }
 
+/// Mean and sample standard deviation (ddof = 1) in two passes over a slice held whole: the
+/// sum, then the squared deviations from the mean, each in four running sums. As accurate as
+/// Welford's one pass (more, for long series) without its division per value, which made
+/// batch z-scores' fit a tenth of their time.
+pub fn mean_sd_two_pass(xs: &[f64]) -> (f64, f64) {
+    fn sum_of(xs: &[f64], f: impl Fn(f64) -> f64) -> f64 {
+        let mut sums = [0.0; 4];
+        let blocks = xs.chunks_exact(4);
+        let tail: f64 = blocks.remainder().iter().map(|&x| f(x)).sum();
+        for block in blocks {
+            for (sum, &x) in sums.iter_mut().zip(block) {
+                *sum += f(x);
+            }
+        }
+        (sums[0] + sums[1]) + (sums[2] + sums[3]) + tail
+    }
+    let n = xs.len();
+    if n == 0 {
+        return (0.0, 0.0);
+    }
+    let mean = sum_of(xs, |x| x) / n as f64;
+    if n == 1 {
+        return (mean, 0.0);
+    }
+    let squares = sum_of(xs, |x| (x - mean) * (x - mean));
+    (mean, (squares / (n - 1) as f64).sqrt())
+}
+
 /// Mean and sample standard deviation (ddof = 1) in one pass (Welford).
 pub fn mean_sd(xs: &[f64]) -> (f64, f64) {
     let mut acc = Welford::default();
@@ -381,5 +409,13 @@ mod tests {
         let (m, sd) = mean_sd(&xs);
         assert_relative_eq!(m, 5.0);
         assert_relative_eq!(sd, (32.0f64 / 7.0).sqrt());
+        // Any length (the four sums and the tail), far from zero, as Welford's to 1e-12.
+        for n in [0, 1, 2, 3, 5, 8, 1001] {
+            let ys: Vec<f64> = (0..n).map(|i| 1e6 + (i as f64 * 0.7).sin() * 3.0 + (i % 7) as f64).collect();
+            let ((m1, sd1), (m2, sd2)) = (mean_sd(&ys), mean_sd_two_pass(&ys));
+            assert_relative_eq!(m1, m2, max_relative = 1e-12);
+            assert_relative_eq!(sd1, sd2, max_relative = 1e-9, epsilon = 1e-12);
+        }
+        assert_eq!(mean_sd_two_pass(&xs), (5.0, (32.0f64 / 7.0).sqrt()));
     }
 }

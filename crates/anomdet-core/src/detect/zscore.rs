@@ -7,7 +7,7 @@ use crate::detector::{BatchPieces, ScoreRange};
 use super::{Detector, Cost, DetectorInfo, Finds, Memory, Pass, Scored};
 use crate::params::{Bound, ParamKind, ParamSpec};
 use crate::resolution::Resolution;
-use crate::series::{Welford, mean_sd};
+use crate::series::{Welford, mean_sd_two_pass};
 
 const PARAMS: &[ParamSpec] = &[
     ParamSpec {
@@ -60,7 +60,7 @@ struct ZScore {
 impl ZScore {
     /// Batch mode's one band: the whole series' mean and standard deviation.
     fn whole_series_band(&self, xs: &[f64]) -> WholeSeriesBand {
-        let (mean, sd) = mean_sd(xs);
+        let (mean, sd) = mean_sd_two_pass(xs);
         WholeSeriesBand { mean, scale: Resolution::of(xs).floor(sd, mean), threshold: self.threshold }
     }
 }
