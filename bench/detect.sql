@@ -85,3 +85,32 @@ SELECT n AS rows, round(ms, 1) AS plain_scan_ms, round(one_process_ms, 1) AS one
 SELECT b.name AS detector, b.mode, b.output, b.n AS rows, round(b.ms) AS ms,
        round(b.ms / s.ms, 2) AS x_plain_scan, round(b.ms / s.one_process_ms, 2) AS x_one_process_scan
 FROM bench b JOIN scans s USING (n) ORDER BY b.n DESC, b.ms / s.ms;
+
+-- Every row written into a table (#22 item 3): INSERT INTO sink SELECT * FROM anomdet.detect(...)
+-- against the same INSERT of the same rows without scores; the sink emptied before each run.
+CREATE UNLOGGED TABLE bench_sink (ts timestamptz, series text, value float8, score float8, probability float8,
+                                   is_anomaly bool, expected float8, lower_bound float8, upper_bound float8);
+CREATE OR REPLACE FUNCTION pg_temp.insert_ms(statement text, runs int DEFAULT 5) RETURNS numeric LANGUAGE plpgsql AS $$
+DECLARE t0 timestamptz; times numeric[] := '{}';
+BEGIN
+  TRUNCATE bench_sink;
+  EXECUTE statement;  -- warm the cache once, untimed
+  FOR i IN 1..runs LOOP
+    TRUNCATE bench_sink;
+    t0 := clock_timestamp();
+    EXECUTE statement;
+    times := times || (extract(epoch FROM clock_timestamp() - t0) * 1000)::numeric;
+  END LOOP;
+  RETURN (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY t) FROM unnest(times) t);
+END $$;
+CREATE TEMP TABLE inserts AS
+SELECT label, pg_temp.insert_ms(sql) AS ms
+FROM (VALUES
+  ('INSERT of the rows without scores', 'INSERT INTO bench_sink SELECT ts, NULL, value, 0, 0, false, 0, 0, 0 FROM bench_metrics'),
+  ('INSERT ... SELECT * FROM anomdet.detect(zscore, online)', $$INSERT INTO bench_sink SELECT * FROM anomdet.detect('bench_metrics', 'value', 'zscore', mode => 'online')$$),
+  ('INSERT ... SELECT * FROM anomdet.detect(zscore, batch)', $$INSERT INTO bench_sink SELECT * FROM anomdet.detect('bench_metrics', 'value', 'zscore', mode => 'batch')$$)
+) v(label, sql);
+DROP TABLE bench_sink;
+SELECT label AS every_row_written, round(ms) AS ms,
+       round(ms / (SELECT ms FROM inserts WHERE label LIKE 'INSERT of%'), 2) AS x_plain_insert
+FROM inserts ORDER BY ms;
