@@ -90,21 +90,8 @@ FROM bench b JOIN scans s USING (n) ORDER BY b.n DESC, b.ms / s.ms;
 -- against the same INSERT of the same rows without scores; the sink emptied before each run.
 CREATE UNLOGGED TABLE bench_sink (ts timestamptz, series text, value float8, score float8, probability float8,
                                    is_anomaly bool, expected float8, lower_bound float8, upper_bound float8);
-CREATE OR REPLACE FUNCTION pg_temp.insert_ms(statement text, runs int DEFAULT 5) RETURNS numeric LANGUAGE plpgsql AS $$
-DECLARE t0 timestamptz; times numeric[] := '{}';
-BEGIN
-  TRUNCATE bench_sink;
-  EXECUTE statement;  -- warm the cache once, untimed
-  FOR i IN 1..runs LOOP
-    TRUNCATE bench_sink;
-    t0 := clock_timestamp();
-    EXECUTE statement;
-    times := times || (extract(epoch FROM clock_timestamp() - t0) * 1000)::numeric;
-  END LOOP;
-  RETURN (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY t) FROM unnest(times) t);
-END $$;
 CREATE TEMP TABLE inserts AS
-SELECT label, pg_temp.insert_ms(sql) AS ms
+SELECT label, pg_temp.time_ms(sql, 5, 'TRUNCATE bench_sink') AS ms
 FROM (VALUES
   ('INSERT of the rows without scores', 'INSERT INTO bench_sink SELECT ts, NULL, value, 0, 0, false, 0, 0, 0 FROM bench_metrics'),
   ('INSERT ... SELECT * FROM anomdet.detect(zscore, online)', $$INSERT INTO bench_sink SELECT * FROM anomdet.detect('bench_metrics', 'value', 'zscore', mode => 'online')$$),
