@@ -180,6 +180,9 @@ pub(super) struct Pending {
     pub(super) ts: Vec<i64>,
     pub(super) values: Vec<Option<f64>>,
     pub(super) valid_in_series: usize,
+    /// The time of the series' last row read: kept when a chunk's rows leave the buffer, so
+    /// the order and duplicate checks hold across chunk boundaries too.
+    last_ts: Option<i64>,
     scoring: Scoring,
     /// Online: the chunk's scored rows, the buffer kept from chunk to chunk.
     scored: Vec<ScoredRow>,
@@ -396,7 +399,7 @@ impl Plan<'_> {
             self.start_series(state, sink, progress, key)?;
         }
         let Some(p) = state.pending.as_mut() else { return Err(internal("no series in progress")) };
-        if state.require_order && p.ts.last().is_some_and(|&last| ts < last) {
+        if state.require_order && p.last_ts.is_some_and(|last| ts < last) {
             state.out_of_order = true;
             return Err(error(Code::ERRCODE_DATA_EXCEPTION, "rows out of time order", "retried with an ordered read"));
         }
@@ -408,13 +411,14 @@ impl Plan<'_> {
                 "read it in time order",
             ));
         }
-        if !state.unordered && self.on_duplicate == DuplicatePolicy::Error && p.ts.last() == Some(&ts) {
+        if !state.unordered && self.on_duplicate == DuplicatePolicy::Error && p.last_ts == Some(ts) {
             return Err(duplicate_error(self.source, p.key.as_deref(), ts));
         }
         // A held series is checked once in time order (`check_held_values`), so the first
         // unusable value reported is the first in time, whatever order the scan returned.
         let value = if state.hold { value } else { self.check_value(value, p.key.as_deref(), ts)? };
         p.valid_in_series += usize::from(value.is_some_and(f64::is_finite));
+        p.last_ts = Some(ts);
         p.ts.push(ts);
         p.values.push(value);
         if self.mode == Mode::Online && !state.hold && p.ts.len() >= ONLINE_CHUNK {
@@ -438,7 +442,7 @@ impl Plan<'_> {
         layout: RowLayout,
     ) -> Result<bool, ErrorReport> {
         let Some(p) = state.pending.as_mut().filter(|p| p.key.is_none()) else { return Ok(false) };
-        let mut last = p.ts.last().copied().unwrap_or(i64::MIN);
+        let mut last = p.last_ts.unwrap_or(i64::MIN);
         let mut count = 0;
         for (values, nulls) in rows.iter() {
             // SAFETY: the row comes from a query of this layout (`series_select`).
@@ -464,6 +468,7 @@ impl Plan<'_> {
         }
         state.summary.rows_read += count as i64;
         p.valid_in_series += count;
+        p.last_ts = Some(last);
         Ok(true)
     }
 
@@ -492,6 +497,7 @@ impl Plan<'_> {
             ts: Vec::with_capacity(room),
             values: Vec::with_capacity(room),
             valid_in_series: 0,
+            last_ts: None,
             scoring: Scoring::Here(scorer),
             scored: Vec::new(),
             batch_range: Vec::new(),

@@ -122,3 +122,21 @@ SELECT length(anomdet._scored_series(NULL, array_agg(ts ORDER BY ts), array_agg(
     '{"source": "metrics", "value_column": "value", "detector": "zscore", "mode": "batch", "on_invalid": "skip", "on_duplicate": "error"}'))
     / count(*) AS bytes_a_row
 FROM metrics;
+
+-- A duplicate time, and a row out of time order, right where a chunk of 10,000 rows ends: the
+-- checks hold across the chunk boundary (they once looked only within a chunk's buffer).
+CREATE TABLE chunk_edge AS
+SELECT '2024-01-01 00:00+00'::timestamptz + (i - (i = 10000)::int) * interval '1 minute' AS ts, sin(i / 10.0) AS value
+FROM generate_series(0, 19999) i ORDER BY i;
+SET anomdet.stream_functions = off;
+SELECT count(*) FROM anomdet.detect('chunk_edge', 'value', 'zscore', mode => 'online');
+SELECT count(*) FROM anomdet.detect('chunk_edge', 'value', 'zscore', mode => 'online', on_duplicate => 'keep');
+-- Stored out of order at the boundary: scored in time order all the same.
+CREATE TABLE chunk_edge_order AS
+SELECT '2024-01-01 00:00+00'::timestamptz + (CASE i WHEN 9999 THEN 10000 WHEN 10000 THEN 9999 ELSE i END) * interval '1 minute' AS ts,
+       sin(i / 10.0) AS value
+FROM generate_series(0, 19999) i ORDER BY i;
+SELECT count(*) FILTER (WHERE prev >= ts) AS out_of_order, count(*) AS rows
+FROM (SELECT ts, lag(ts) OVER () AS prev FROM anomdet.detect('chunk_edge_order', 'value', 'zscore', mode => 'online')) x;
+RESET anomdet.stream_functions;
+DROP TABLE chunk_edge, chunk_edge_order;
